@@ -1,0 +1,1 @@
+"""Tracking core for volume-based procurement (带量采购): import, store, measure, report."""

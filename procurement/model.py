@@ -1,0 +1,154 @@
+"""The shared data model: the canonical tables every part of the tool speaks.
+
+Importers produce these frames, the store persists them, metrics and the optimizer consume them,
+and the app shows them. Column names are the English canonical names of
+``shared/spec/data-templates.md``; volumes are minimum units, prices yuan per minimum unit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields, replace
+from typing import Literal
+
+import pandas as pd
+
+TableKind = Literal[
+    "hospitals", "products", "agreements", "purchases", "payments", "demand", "offers"
+]
+TABLE_KINDS: tuple[TableKind, ...] = (
+    "hospitals",
+    "products",
+    "agreements",
+    "purchases",
+    "payments",
+    "demand",
+    "offers",
+)
+
+# Canonical stored columns and their pandas dtypes, per table kind.
+# "string" columns hold pd.NA when blank; dates are datetime64[ns] (day precision).
+COLUMNS: dict[str, dict[str, str]] = {
+    "hospitals": {
+        "hospital_id": "string",
+        "hospital_name": "string",
+        "region": "string",
+        "level": "string",
+    },
+    "products": {
+        "product_id": "string",  # given, or derived from batch+generic+spec+supplier
+        "batch": "string",
+        "generic_name": "string",
+        "dosage_form": "string",
+        "specification": "string",
+        "pack_size": "float64",  # minimum units per pack, default 1
+        "unit": "string",  # minimum unit (片/粒/支/袋/ml...)
+        "supplier": "string",
+        "unit_price": "float64",
+        "baseline_price": "float64",  # NaN when unknown
+        "agreement_start": "datetime64[ns]",
+        "agreement_end": "datetime64[ns]",
+    },
+    "agreements": {
+        "hospital_id": "string",
+        "product_id": "string",
+        "agreed_volume": "float64",
+    },
+    "purchases": {
+        "order_id": "string",  # natural key; "h:" + row hash when the file gives none
+        "date": "datetime64[ns]",
+        "hospital_id": "string",
+        "product_id": "string",  # NA for a non-winning purchase (非中选)
+        "generic_name": "string",
+        "specification": "string",
+        "supplier": "string",
+        "quantity": "float64",  # minimum units
+        "amount": "float64",  # yuan; quantity x unit price when the file gives none
+        "winning": "bool",
+    },
+    "payments": {
+        "payment_id": "string",  # natural key; "h:" + row hash when the file gives none
+        "order_id": "string",
+        "hospital_id": "string",
+        "product_id": "string",
+        "supplier": "string",
+        "amount": "float64",
+        "date": "datetime64[ns]",
+        # delivery date of the order this payment names (order_id resolved against purchases),
+        # NA when unlinked: lets payment matching work on pre-aggregated deliveries
+        "order_date": "datetime64[ns]",
+    },
+    "demand": {
+        "hospital_id": "string",
+        "generic_name": "string",
+        "specification": "string",
+        "declared_volume": "float64",
+        "current_supplier": "string",
+    },
+    "offers": {
+        "generic_name": "string",
+        "specification": "string",
+        "supplier": "string",
+        "unit_price": "float64",
+        "capacity": "float64",  # NaN = unlimited
+        "regions": "string",  # comma-separated region names, NA = all
+        "min_share": "float64",  # default 0
+        "agreed_ratio": "float64",  # NaN = rule by number of winners
+    },
+}
+
+# Natural keys: re-importing a row with the same key replaces it instead of adding it.
+NATURAL_KEYS: dict[str, tuple[str, ...]] = {
+    "hospitals": ("hospital_id",),
+    "products": ("product_id",),
+    "agreements": ("hospital_id", "product_id"),
+    "purchases": ("order_id",),
+    "payments": ("payment_id",),
+    "demand": ("hospital_id", "generic_name", "specification"),
+    "offers": ("generic_name", "specification", "supplier"),
+}
+
+
+def empty_frame(kind: str) -> pd.DataFrame:
+    """An empty frame with the canonical columns and dtypes of ``kind``."""
+    return pd.DataFrame({c: pd.Series(dtype=t) for c, t in COLUMNS[kind].items()})
+
+
+def conform(kind: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """Return ``frame`` with exactly the canonical columns of ``kind`` (missing ones blank), typed."""
+    out = pd.DataFrame(index=frame.index)
+    for col, dtype in COLUMNS[kind].items():
+        if col in frame.columns:
+            out[col] = frame[col].astype(dtype) if dtype != "bool" else frame[col].fillna(False).astype(bool)
+        else:
+            out[col] = pd.Series(pd.NA if dtype == "string" else None, index=frame.index, dtype=dtype) if dtype != "bool" else False
+    return out.reset_index(drop=True)
+
+
+@dataclass
+class Dataset:
+    """All tables of an alliance (or of one hospital, when scoped)."""
+
+    hospitals: pd.DataFrame = field(default_factory=lambda: empty_frame("hospitals"))
+    products: pd.DataFrame = field(default_factory=lambda: empty_frame("products"))
+    agreements: pd.DataFrame = field(default_factory=lambda: empty_frame("agreements"))
+    purchases: pd.DataFrame = field(default_factory=lambda: empty_frame("purchases"))
+    payments: pd.DataFrame = field(default_factory=lambda: empty_frame("payments"))
+    demand: pd.DataFrame = field(default_factory=lambda: empty_frame("demand"))
+    offers: pd.DataFrame = field(default_factory=lambda: empty_frame("offers"))
+
+    def table(self, kind: str) -> pd.DataFrame:
+        return getattr(self, kind)
+
+    def with_table(self, kind: str, frame: pd.DataFrame) -> Dataset:
+        return replace(self, **{kind: frame})
+
+    def scoped(self, hospital_id: str | None) -> Dataset:
+        """Only one hospital's rows (reference tables stay whole, other hospitals are dropped)."""
+        if hospital_id is None:
+            return self
+        changes = {}
+        for f in fields(self):
+            frame = getattr(self, f.name)
+            if "hospital_id" in frame.columns:
+                changes[f.name] = frame[frame["hospital_id"] == hospital_id].reset_index(drop=True)
+        return replace(self, **changes)
