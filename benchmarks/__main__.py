@@ -1,0 +1,28 @@
+"""Run every benchmark in turn; each prints its own figures. `--quick` uses small sizes."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import platform
+import sys
+import time
+
+BENCHES = ("bench_import", "bench_report", "bench_optimizer", "bench_app")
+
+
+def main(argv: list[str]) -> int:
+    only = [a for a in argv if not a.startswith("-")]
+    flags = [a for a in argv if a.startswith("-")]
+    print(f"machine: {os.cpu_count()} cores, {platform.python_implementation()} {platform.python_version()}")
+    for name in only or BENCHES:
+        module = importlib.import_module(f"benchmarks.{name}")
+        print(f"\n=== {name} ===", flush=True)
+        started = time.perf_counter()
+        module.main(flags)
+        print(f"({name}: {time.perf_counter() - started:.1f} s wall)", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
