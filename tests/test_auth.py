@@ -1,0 +1,94 @@
+"""Accounts: hashed passwords, roles, the first coordinator, and the users command."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from procurement import auth
+
+
+@pytest.fixture(autouse=True)
+def fast_bcrypt(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(auth, "BCRYPT_ROUNDS", 4)
+
+
+@pytest.fixture
+def engine(tmp_path):
+    return create_engine(f"sqlite:///{tmp_path / 'vbp.sqlite'}")
+
+
+def test_create_and_authenticate(engine) -> None:
+    assert not auth.has_users(engine)
+    auth.create_user(engine, "h1", "secret-pass", "hospital", "H001")
+    assert auth.has_users(engine)
+    user = auth.authenticate(engine, "h1", "secret-pass")
+    assert user == auth.User("h1", "hospital", "H001")
+    assert user.scope == "H001"
+    assert auth.authenticate(engine, "h1", "wrong-pass") is None
+    assert auth.authenticate(engine, "nobody", "secret-pass") is None
+
+
+def test_password_is_stored_hashed(engine) -> None:
+    auth.create_user(engine, "boss", "leadership-pw", "leadership")
+    with engine.connect() as conn:
+        stored = conn.execute(text("select password_hash from users")).scalar_one()
+    assert "leadership-pw" not in stored
+    assert stored.startswith("$2")
+
+
+def test_roles_and_scope(engine) -> None:
+    lead = auth.create_user(engine, "lead", "password1", "leadership", "H001")
+    assert lead.hospital_id is None and lead.scope is None
+    with pytest.raises(auth.AccountError):
+        auth.create_user(engine, "h2", "password1", "hospital")
+    with pytest.raises(auth.AccountError):
+        auth.create_user(engine, "x", "password1", "admin")
+    with pytest.raises(auth.AccountError):
+        auth.create_user(engine, "short", "1234567", "leadership")
+    with pytest.raises(auth.AccountError):
+        auth.create_user(engine, "lead", "password2", "leadership")
+
+
+def test_set_password_and_delete(engine) -> None:
+    auth.create_user(engine, "c1", "password1", "coordinator")
+    auth.create_user(engine, "h1", "password1", "hospital", "H001")
+    auth.set_password(engine, "h1", "password2")
+    assert auth.authenticate(engine, "h1", "password1") is None
+    assert auth.authenticate(engine, "h1", "password2") is not None
+    with pytest.raises(auth.AccountError):
+        auth.set_password(engine, "ghost", "password2")
+    with pytest.raises(auth.AccountError):
+        auth.delete_user(engine, "c1")  # the last coordinator stays
+    auth.delete_user(engine, "h1")
+    assert list(auth.list_users(engine)["username"]) == ["c1"]
+    assert "password_hash" not in auth.list_users(engine).columns
+
+
+def test_coordinator_from_env(engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("VBP_ADMIN_PASSWORD", raising=False)
+    monkeypatch.delenv("VBP_ADMIN_USER", raising=False)
+    assert auth.ensure_coordinator_from_env(engine) is None
+    assert not auth.has_users(engine)
+    monkeypatch.setenv("VBP_ADMIN_PASSWORD", "first-admin")
+    assert auth.ensure_coordinator_from_env(engine) == "admin"
+    assert auth.authenticate(engine, "admin", "first-admin").role == "coordinator"
+    monkeypatch.setenv("VBP_ADMIN_USER", "other")
+    assert auth.ensure_coordinator_from_env(engine) is None  # one exists already
+
+
+def test_users_command(engine, tmp_path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    import sys
+    import types
+
+    fake_store = types.ModuleType("procurement.store")
+    fake_store.get_engine = lambda url=None: engine
+    monkeypatch.setitem(sys.modules, "procurement.store", fake_store)
+    import procurement
+
+    monkeypatch.setattr(procurement, "store", fake_store, raising=False)
+    monkeypatch.setenv("VBP_NEW_PASSWORD", "hospital-pw")
+    assert auth.users_main(["add", "h9", "--role", "hospital", "--hospital", "H009"]) == 0
+    assert auth.authenticate(engine, "h9", "hospital-pw").hospital_id == "H009"
+    assert auth.users_main(["add", "h9", "--role", "hospital", "--hospital", "H009"]) == 2
+    assert "已存在" in capsys.readouterr().err
