@@ -1,0 +1,208 @@
+"""Solve the per-drug parts (in parallel when big enough) and assemble the Plan.
+
+The status is read from the solver, not from PuLP's summary: a time-limited HiGHS or CBC run is
+"feasible" with its achieved gap, never "optimal".
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+
+import highspy
+import numpy as np
+import pulp
+
+from optimizer.build import build_drug_model, build_pulp_model
+from optimizer.checks import CheckIssue, blocking, check_drug, check_hospitals, check_settings
+from optimizer.inputs import DrugData, PlanInput, PlanSettings, split_by_drug
+from optimizer.plan import Plan, PlanStatus, worst_status
+from optimizer.result import assemble_plan
+
+# Below this many arcs in all, process start-up costs more than it saves.
+PARALLEL_MIN_ARCS = 40_000
+
+INFEASIBLE_ZH = "最低份额等约束无法同时满足"
+INFEASIBLE_EN = "the minimum shares cannot all be met together"
+
+
+@dataclass
+class DrugResult:
+    """A solved part: status, objective, gap, and x by arc and u by hospital (rounded to 6 places)."""
+
+    key: tuple[str, str]
+    status: PlanStatus
+    reason: str | None
+    objective: float
+    gap: float
+    build_time: float
+    solve_time: float
+    x: np.ndarray
+    u: np.ndarray
+
+
+def solve_drug(drug: DrugData, settings: PlanSettings) -> DrugResult:
+    """Build and solve one drug's part with the solver the settings name."""
+    if len(drug.hospital_ids) == 0:
+        return DrugResult(drug.key, PlanStatus.OPTIMAL, None, 0.0, 0.0, 0.0, 0.0, np.zeros(0), np.zeros(0))
+    if settings.solver == "cbc":
+        return _solve_cbc(drug, settings)
+    return _solve_highs(drug, settings)
+
+
+def _solve_highs(drug: DrugData, settings: PlanSettings) -> DrugResult:
+    """HiGHS on the array model; status and gap from HiGHS itself."""
+    model = build_drug_model(drug, settings)
+    t0 = time.perf_counter()
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("time_limit", float(settings.time_limit))
+    h.setOptionValue("mip_rel_gap", float(settings.gap))
+    h.passModel(
+        model.n_col, model.n_row, len(model.a_index), 2, 1, 0.0,
+        model.cost, model.col_lower, model.col_upper, model.row_lower, model.row_upper,
+        model.a_start, model.a_index, model.a_value, model.integrality,
+    )
+    if not (drug.min_share > 0).any():
+        # everything short is always feasible: a stop at the time limit still has an answer
+        start = highspy.HighsSolution()
+        start.col_value = np.concatenate([np.zeros(model.n_x + model.n_y), drug.agreed]).tolist()
+        h.setSolution(start)
+    h.run()
+    solve_time = time.perf_counter() - t0
+    status = h.getModelStatus()
+    info = h.getInfo()
+    has_solution = info.primal_solution_status == 2
+    is_mip = model.n_y > 0
+    gap = float(info.mip_gap) if is_mip else 0.0
+    if status == highspy.HighsModelStatus.kInfeasible:
+        return _infeasible(drug, model.build_time, solve_time, f"{INFEASIBLE_ZH} / {INFEASIBLE_EN}")
+    if not has_solution:
+        return _infeasible(drug, model.build_time, solve_time,
+                           f"时间限制（{settings.time_limit:g} 秒）内未找到可行解 / no feasible solution within the "
+                           f"time limit ({settings.time_limit:g} s): {h.modelStatusToString(status)}")
+    if status == highspy.HighsModelStatus.kOptimal and gap <= settings.gap + 1e-12:
+        plan_status, reason = PlanStatus.OPTIMAL, None
+    else:
+        plan_status = PlanStatus.FEASIBLE
+        reason = (f"求解在达到要求的间隙前停止（{h.modelStatusToString(status)}，间隙 {gap:.2e}）/ solve stopped "
+                  f"before the requested gap ({h.modelStatusToString(status)}, gap {gap:.2e})")
+    col = np.asarray(h.getSolution().col_value, dtype=float)
+    return DrugResult(drug.key, plan_status, reason, float(info.objective_function_value), gap,
+                      model.build_time, solve_time, _clean(col[: model.n_x]), _clean(col[model.n_x + model.n_y:]))
+
+
+def _solve_cbc(drug: DrugData, settings: PlanSettings) -> DrugResult:
+    """CBC on the readable PuLP model; sol_status tells a time-limited stop from an optimum."""
+    t0 = time.perf_counter()
+    prob, x, u = build_pulp_model(drug, settings)
+    build_time = time.perf_counter() - t0
+    t1 = time.perf_counter()
+    prob.solve(pulp.PULP_CBC_CMD(msg=False, timeLimit=settings.time_limit, gapRel=settings.gap))
+    solve_time = time.perf_counter() - t1
+    if prob.sol_status == pulp.LpSolutionInfeasible or prob.status == pulp.LpStatusInfeasible:
+        return _infeasible(drug, build_time, solve_time, f"{INFEASIBLE_ZH} / {INFEASIBLE_EN}")
+    if prob.sol_status not in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible):
+        return _infeasible(drug, build_time, solve_time,
+                           f"时间限制（{settings.time_limit:g} 秒）内未找到可行解 / no feasible solution within the "
+                           f"time limit ({settings.time_limit:g} s)")
+    if prob.sol_status == pulp.LpSolutionOptimal:
+        # CBC stops once within gapRel; PuLP does not report the achieved gap, so we report the bound
+        plan_status, reason, gap = PlanStatus.OPTIMAL, None, float(settings.gap)
+    else:
+        plan_status, gap = PlanStatus.FEASIBLE, float("nan")
+        reason = "CBC 在时间限制内停止，间隙未知 / CBC stopped at the time limit, gap unknown"
+    xs = np.array([x[a].value() or 0.0 for a in range(len(drug.arc_h))], dtype=float)
+    us = np.array([u[h].value() or 0.0 for h in range(len(drug.hospital_ids))], dtype=float)
+    return DrugResult(drug.key, plan_status, reason, float(pulp.value(prob.objective) or 0.0), gap,
+                      build_time, solve_time, _clean(xs), _clean(us))
+
+
+def _clean(values: np.ndarray) -> np.ndarray:
+    """Volumes rounded to 6 decimals, solver noise below zero removed."""
+    return np.maximum(np.round(values, 6), 0.0) + 0.0
+
+
+def _infeasible(drug: DrugData, build_time: float, solve_time: float, reason: str) -> DrugResult:
+    return DrugResult(drug.key, PlanStatus.INFEASIBLE, reason, float("nan"), float("nan"), build_time,
+                      solve_time, np.zeros(len(drug.arc_h)), np.zeros(len(drug.hospital_ids)))
+
+
+def solve_parts(
+    drugs: list[DrugData],
+    settings: PlanSettings,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[DrugResult]:
+    """Solve every part, in worker processes when the instance is big enough to pay for them."""
+    total = len(drugs)
+    results: list[DrugResult | None] = [None] * total
+    n_arcs = sum(len(d.arc_h) for d in drugs)
+    if settings.workers <= 1 or total <= 1 or n_arcs < PARALLEL_MIN_ARCS:
+        for i, drug in enumerate(drugs):
+            results[i] = solve_drug(drug, settings)
+            if progress:
+                progress(i + 1, total)
+        return [r for r in results if r is not None]
+    ctx = multiprocessing.get_context("spawn")  # HiGHS threads and fork do not mix
+    # biggest parts first, so the pool does not wait on one large straggler at the end
+    order = sorted(range(total), key=lambda i: -len(drugs[i].arc_h))
+    with ProcessPoolExecutor(max_workers=min(settings.workers, total), mp_context=ctx) as pool:
+        futures = {pool.submit(solve_drug, drugs[i], settings): i for i in order}
+        for done, fut in enumerate(as_completed(futures), start=1):
+            results[futures[fut]] = fut.result()
+            if progress:
+                progress(done, total)
+    return [r for r in results if r is not None]
+
+
+def allocate(
+    inp: PlanInput,
+    settings: PlanSettings = PlanSettings(),  # noqa: B008 - frozen, safe as a default
+    *,
+    progress: Callable[[int, int], None] | None = None,
+) -> Plan:
+    """Allocate every drug's agreed volume among its winners at least cost (see allocation-model.md).
+
+    Checks run first; a drug whose checks fail is reported infeasible with the reason and is not
+    solved, and never hides the other drugs' plans.
+    """
+    t0 = time.perf_counter()
+    inp = inp.normalised()
+    issues: list[CheckIssue] = check_settings(settings)
+    if issues:
+        drugs = split_by_drug(inp, PlanSettings(ratio=None))
+        return assemble_plan(inp, drugs, [_blocked(d, issues) for d in drugs], issues, settings,
+                             {"read": 0.0, "build": time.perf_counter() - t0, "solve": 0.0})
+    issues += check_hospitals(inp)
+    drugs = split_by_drug(inp, settings)
+    to_solve, results_by_key = [], {}
+    for drug in drugs:
+        found = check_drug(drug, settings)
+        issues += found
+        if blocking(found):
+            results_by_key[drug.key] = _blocked(drug, blocking(found))
+        else:
+            to_solve.append(drug)
+    prep = time.perf_counter() - t0
+    for res in solve_parts(to_solve, settings, progress):
+        results_by_key[res.key] = res
+    results = [results_by_key[d.key] for d in drugs]
+    timings = {
+        "read": 0.0,
+        "build": prep + sum(r.build_time for r in results),
+        "solve": sum(r.solve_time for r in results),
+    }
+    plan = assemble_plan(inp, drugs, results, issues, settings, timings)
+    plan.timings["total"] = time.perf_counter() - t0
+    return plan
+
+
+def _blocked(drug: DrugData, issues: list[CheckIssue]) -> DrugResult:
+    reason = "; ".join(str(i) for i in issues)
+    return _infeasible(drug, 0.0, 0.0, reason)
+
+
+__all__ = ["DrugResult", "allocate", "solve_drug", "solve_parts", "worst_status"]
