@@ -1,0 +1,637 @@
+"""The execution report: every metric of ``shared/spec/metrics.md`` at every level, as of a date.
+
+One pass builds a hospital x product table of additive pieces (volumes, amounts, the payment
+ledger's on-time and overdue amounts, savings); every level sums those pieces and derives its rates
+with the functions of :mod:`procurement.metrics`, so a total is always the sum of its parts.
+
+Level conventions (decided here, documented once):
+- time_elapsed: a product's own period; a batch's period (min start .. max end of its products);
+  hospitals, suppliers and the total use the agreed-volume-weighted mean of their products' figures,
+  which is the share of their agreed volume that should have been bought by now.
+- progress_status and warning above hospital x product apply the same rule to the level's own
+  completion and time elapsed; counts per status (n_zero_purchase ...) and n_warning are extra columns.
+- A purchase is winning when its product_id is in the catalogue; other rows with a generic name and
+  specification are non-winning purchases. Purchases of winning products without an agreement count
+  in purchased volume and amounts (not in completion of the detail rows, which need an agreement).
+- Payments the ledger cannot tie to a product (supplier-only payments beyond its deliveries) count in
+  hospital, supplier and total paid amounts but in no product or batch.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from procurement import metrics as m
+from procurement.model import Dataset
+from procurement.settings import Settings
+
+METRIC_KEYS: tuple[str, ...] = (
+    "agreed_volume",
+    "purchased_volume",
+    "completion_rate",
+    "time_elapsed",
+    "progress_status",
+    "warning",
+    "projected_completion",
+    "agreed_amount",
+    "purchase_amount",
+    "paid_amount",
+    "collection_rate",
+    "paid_vs_agreed",
+    "on_time_rate",
+    "overdue_amount",
+    "overdue_31_60",
+    "overdue_61_90",
+    "overdue_over_90",
+    "avg_days_to_pay",
+    "savings_agreed",
+    "savings_realized",
+    "savings_rate",
+    "mean_price_drop",
+    "max_price_drop",
+    "winning_share",
+    "retained_savings",
+)
+
+METRIC_LABELS_ZH: dict[str, str] = {
+    "agreed_volume": "约定采购量",
+    "purchased_volume": "实际采购量",
+    "completion_rate": "采购完成率",
+    "time_elapsed": "序时进度",
+    "progress_status": "进度状态",
+    "warning": "预警",
+    "projected_completion": "预计年度完成率",
+    "agreed_amount": "约定采购金额",
+    "purchase_amount": "采购金额",
+    "paid_amount": "回款金额",
+    "collection_rate": "回款率",
+    "paid_vs_agreed": "回款完成率(对约定金额)",
+    "on_time_rate": "按时回款率",
+    "overdue_amount": "逾期未回款金额",
+    "overdue_31_60": "逾期31-60天",
+    "overdue_61_90": "逾期61-90天",
+    "overdue_over_90": "逾期90天以上",
+    "avg_days_to_pay": "平均回款天数",
+    "savings_agreed": "预计节约金额",
+    "savings_realized": "实际节约金额",
+    "savings_rate": "节约率",
+    "mean_price_drop": "平均降价幅度",
+    "max_price_drop": "最高降价幅度",
+    "winning_share": "中选产品使用占比",
+    "retained_savings": "结余留用(估算)",
+}
+
+# Labels of the identifying and extra columns, for the Excel report and the app.
+COLUMN_LABELS_ZH: dict[str, str] = {
+    "batch": "集采批次",
+    "period_start": "开始日期",
+    "period_end": "结束日期",
+    "hospital_id": "机构编码",
+    "hospital_name": "机构名称",
+    "region": "所属地区",
+    "level": "机构级别",
+    "product_id": "产品编码",
+    "generic_name": "通用名",
+    "specification": "规格",
+    "supplier": "中选企业",
+    "unit_price": "中选单价",
+    "baseline_price": "集采前价格",
+    "n_agreements": "签约产品数",
+    "n_zero_purchase": "零采购产品数",
+    "n_below_schedule": "低于序时进度产品数",
+    "n_over_purchase": "超量采购产品数",
+    "n_normal": "正常采购产品数",
+    "n_warning": "预警产品数",
+    "grade": "结余留用等级",
+    "bucket": "账龄",
+    "amount": "金额",
+    "month": "月份",
+    **METRIC_LABELS_ZH,
+}
+
+EXECUTION_COLUMNS: tuple[str, ...] = (
+    "医疗机构", "医疗机构编码", "地区", "批次名称", "批次开始时间", "批次结束时间", "序时进度",
+    "签约产品总数", "零采购产品数", "零采购产品数占比", "低于序时进度产品数", "低于序时进度产品数占比",
+    "超量采购产品数", "超量采购产品数占比", "正常采购产品数", "正常采购产品数占比", "对应非中选产品总数",
+    "采购非中选产品数", "非中选超量产品数", "低于序时进度且非中选超量的产品数",
+)
+
+STATUS_COUNT_COLUMNS: dict[str, str] = {s: f"n_{s}" for s in m.PROGRESS_STATUSES}
+LEVEL_IDS: dict[str, list[str]] = {
+    "batches": ["batch", "period_start", "period_end"],
+    "hospitals": ["hospital_id", "hospital_name", "region", "level"],
+    "products": ["product_id", "batch", "generic_name", "specification", "supplier"],
+    "suppliers": ["supplier"],
+}
+_JSON_IDS: dict[str, list[str]] = {
+    "batches": ["batch"],
+    "hospitals": ["hospital_id", "hospital_name"],
+    "products": ["product_id", "batch", "generic_name", "specification", "supplier"],
+    "suppliers": ["supplier"],
+}
+_PAYMENT_PIECES = (
+    "paid_amount", "matched_paid", "amount_days", "paid_on_time",
+    "overdue_amount", "overdue_31_60", "overdue_61_90", "overdue_over_90",
+)
+_ADDITIVE = (
+    "agreed_volume", "purchased_volume", "agreed_amount", "purchase_amount", *_PAYMENT_PIECES,
+    "te_weight", "te_base", "window_open", "n_agreements", *STATUS_COUNT_COLUMNS.values(), "n_warning",
+)
+_NAN_AWARE = ("savings_agreed", "savings_realized", "baseline_agreed", "retained_savings")
+
+
+@dataclass
+class Report:
+    """Every figure of the execution report as of one date."""
+
+    as_of: date
+    total: dict[str, Any]
+    batches: pd.DataFrame
+    hospitals: pd.DataFrame
+    products: pd.DataFrame
+    suppliers: pd.DataFrame
+    detail: pd.DataFrame
+    execution: pd.DataFrame
+    overdue: pd.DataFrame
+    monthly: pd.DataFrame
+    warnings: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        """The object of cli.md ``report --json``: rates as fractions, null where undefined."""
+        out: dict[str, Any] = {
+            "as_of": self.as_of.isoformat(),
+            "total": {k: _plain(self.total.get(k)) for k in METRIC_KEYS},
+        }
+        for level in ("batches", "hospitals", "products", "suppliers"):
+            frame = getattr(self, level)
+            out[level] = _records(frame, _JSON_IDS[level] + list(METRIC_KEYS))
+        out["execution"] = _records(self.execution, list(EXECUTION_COLUMNS))
+        out["warnings"] = list(self.warnings)
+        return out
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-ready scalar: NaN/NA/inf -> None, numpy -> Python, dates -> ISO."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, (pd.Timestamp, date)):
+        return value.date().isoformat() if isinstance(value, pd.Timestamp) else value.isoformat()
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return None if not math.isfinite(float(value)) else float(value)
+    return value
+
+
+def _records(frame: pd.DataFrame, columns: list[str]) -> list[dict[str, Any]]:
+    cols = [c for c in columns if c in frame.columns]
+    return [{c: _plain(v) for c, v in zip(cols, row, strict=True)} for row in frame[cols].itertuples(index=False)]
+
+
+# --- inputs --------------------------------------------------------------------------------------
+
+
+def _default_as_of(dataset: Dataset) -> date:
+    """Latest purchase or payment date; without any, the latest agreement start, else today."""
+    dates = pd.concat([dataset.purchases["date"], dataset.payments["date"]]).dropna()
+    if len(dates):
+        return pd.Timestamp(dates.max()).date()
+    starts = dataset.products["agreement_start"].dropna()
+    return pd.Timestamp(starts.max()).date() if len(starts) else date.today()
+
+
+def _catalogue(dataset: Dataset) -> pd.DataFrame:
+    """One row per product with its price drop (a re-imported product keeps its last row)."""
+    p = dataset.products.drop_duplicates("product_id", keep="last").copy()
+    p["drop"] = np.asarray(m.price_drop(p["unit_price"], p["baseline_price"]), dtype="float64")
+    return p.reset_index(drop=True)
+
+
+def _purchases(dataset: Dataset, catalogue: pd.DataFrame, as_of: pd.Timestamp) -> tuple[pd.DataFrame, int]:
+    """Purchases up to as_of, winning flag from the catalogue, drug names and amounts filled."""
+    pu = dataset.purchases
+    pu = pu[pu["date"].notna() & (pu["date"] <= as_of)].copy()
+    info = catalogue.set_index("product_id")
+    known = pu["product_id"].isin(info.index)
+    unknown = int((pu["product_id"].notna() & ~known).sum())
+    pu["winning"] = known.to_numpy()
+    for col in ("generic_name", "specification", "supplier"):
+        pu[col] = pu[col].mask(known, pu["product_id"].map(info[col]))
+    price = pu["product_id"].map(info["unit_price"]).astype("float64")
+    pu["amount"] = pu["amount"].fillna(pu["quantity"] * price)
+    pu["quantity"] = pu["quantity"].fillna(0.0)
+    return pu[known | pu["product_id"].isna()].reset_index(drop=True), unknown
+
+
+def _payments(dataset: Dataset, catalogue: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+    """Payments up to as_of, with product, hospital and delivery day taken from a named order."""
+    pay = dataset.payments
+    pay = pay[pay["date"].notna() & (pay["date"] <= as_of)].copy()
+    orders = dataset.purchases.dropna(subset=["order_id"]).drop_duplicates("order_id").set_index("order_id")
+    linked = pay["order_id"].notna() & pay["order_id"].isin(orders.index)
+    if linked.any():
+        oid = pay.loc[linked, "order_id"]
+        pay.loc[linked, "order_date"] = pay.loc[linked, "order_date"].fillna(oid.map(orders["date"]))
+        pay.loc[linked, "product_id"] = pay.loc[linked, "product_id"].fillna(oid.map(orders["product_id"]))
+        pay.loc[linked, "hospital_id"] = pay.loc[linked, "hospital_id"].fillna(oid.map(orders["hospital_id"]))
+    info = catalogue.set_index("product_id")["supplier"]
+    pay["supplier"] = pay["supplier"].mask(pay["product_id"].isin(info.index), pay["product_id"].map(info))
+    return pay.reset_index(drop=True)
+
+
+# --- cells: hospital x product pieces ------------------------------------------------------------
+
+
+def _cells(
+    dataset: Dataset, catalogue: pd.DataFrame, purchases: pd.DataFrame, ledger: pd.DataFrame,
+    as_of: pd.Timestamp, settings: Settings,
+) -> pd.DataFrame:
+    """Additive pieces per hospital x product (product NA: payments tied to a supplier only)."""
+    keys = ["hospital_id", "product_id", "pay_supplier"]
+    ag = dataset.agreements.groupby(["hospital_id", "product_id"], dropna=False, as_index=False)["agreed_volume"].sum()
+    ag["pay_supplier"] = pd.Series(pd.NA, index=ag.index, dtype="string")
+    win = purchases[purchases["winning"]]
+    pu = win.groupby(["hospital_id", "product_id"], dropna=False, as_index=False).agg(
+        purchased_volume=("quantity", "sum"), purchase_amount=("amount", "sum")
+    )
+    pu["pay_supplier"] = pd.Series(pd.NA, index=pu.index, dtype="string")
+    led = pd.concat([ledger[["hospital_id", "product_id", "supplier"]], m.payment_figures(ledger, as_of, settings.payment_days)], axis=1)
+    led["pay_supplier"] = led["supplier"].where(led["product_id"].isna())
+    led = led.drop(columns="supplier").groupby(keys, dropna=False, as_index=False).sum()
+    cells = pd.concat([ag, pu, led], ignore_index=True)
+    for col in cells.columns.difference(keys):
+        cells[col] = cells[col].astype("float64").fillna(0.0)
+    cells = cells.groupby(keys, dropna=False, as_index=False).sum()
+
+    info = catalogue.set_index("product_id")
+    for col in ("batch", "generic_name", "specification", "supplier", "unit_price", "baseline_price",
+                "agreement_start", "agreement_end", "drop"):
+        cells[col] = cells["product_id"].map(info[col])
+    cells["supplier"] = cells["supplier"].fillna(cells["pay_supplier"]).astype("string")
+    cells["agreed_amount"] = cells["agreed_volume"] * cells["unit_price"].fillna(0.0)
+    cells["savings_agreed"] = m.savings(cells["agreed_volume"], cells["baseline_price"], cells["unit_price"])
+    cells["savings_realized"] = m.savings(cells["purchased_volume"], cells["baseline_price"], cells["unit_price"])
+    cells["baseline_agreed"] = cells["agreed_volume"] * cells["baseline_price"]
+    capped = np.minimum(cells["purchased_volume"], cells["agreed_volume"])
+    cells["capped_savings"] = m.savings(capped, cells["baseline_price"], cells["unit_price"])
+
+    te = np.asarray(m.time_elapsed(as_of, cells["agreement_start"], cells["agreement_end"]), dtype="float64")
+    agreed = cells["agreed_volume"].to_numpy()
+    signed = agreed > 0
+    cells["te_base"] = np.where(signed & ~np.isnan(te), agreed, 0.0)
+    cells["te_weight"] = np.where(signed & ~np.isnan(te), agreed * np.nan_to_num(te), 0.0)
+    window = np.asarray(m.warning_window_open(as_of, cells["agreement_start"], settings.warning_from_month))
+    cells["window_open"] = (signed & window).astype("float64")
+    cells["n_agreements"] = signed.astype("float64")
+    completion = np.asarray(m.completion_rate(cells["purchased_volume"], cells["agreed_volume"]), dtype="float64")
+    status = np.asarray(m.progress_status(cells["purchased_volume"], completion, te), dtype=object)
+    for s, col in STATUS_COUNT_COLUMNS.items():
+        cells[col] = (signed & (status == s)).astype("float64")
+    warn = np.asarray(m.warning(completion, te, window, settings.warning_factor), dtype=bool)
+    cells["n_warning"] = (signed & warn).astype("float64")
+    return cells
+
+
+def _grades(cells: pd.DataFrame, settings: Settings) -> pd.Series:
+    """结余留用 grade per hospital from its overall completion and on-time payment."""
+    h = cells.groupby("hospital_id", dropna=False)[["purchased_volume", "agreed_volume", "paid_on_time", "purchase_amount"]].sum()
+    completion = m.completion_rate(h["purchased_volume"], h["agreed_volume"])
+    on_time = m.on_time_rate(h["paid_on_time"], h["purchase_amount"])
+    return pd.Series(np.asarray(m.retention_grade(completion, on_time, settings), dtype=object), index=h.index)
+
+
+# --- levels --------------------------------------------------------------------------------------
+
+
+def _sum(cells: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """Sum additive pieces per group; savings stay NaN when no product of the group has a baseline."""
+    g = cells.groupby(by, dropna=False, sort=True)
+    out = g[list(_ADDITIVE)].sum()
+    out = out.join(g[list(_NAN_AWARE)].sum(min_count=1))
+    return out.reset_index()
+
+
+def _finish(frame: pd.DataFrame, settings: Settings, elapsed: pd.Series | None = None) -> pd.DataFrame:
+    """Derive every rate and status of a level from its summed pieces."""
+    f = frame
+    f["completion_rate"] = m.completion_rate(f["purchased_volume"], f["agreed_volume"])
+    te = elapsed if elapsed is not None else m.ratio(f["te_weight"], f["te_base"])
+    f["time_elapsed"] = np.asarray(te, dtype="float64")
+    f["progress_status"] = np.where(
+        f["agreed_volume"] > 0,
+        np.asarray(m.progress_status(f["purchased_volume"], f["completion_rate"], f["time_elapsed"]), dtype=object),
+        None,
+    )
+    window = f["window_open"].to_numpy() > 0
+    f["warning"] = np.asarray(m.warning(f["completion_rate"], f["time_elapsed"], window, settings.warning_factor), dtype=bool)
+    f["projected_completion"] = m.projected_completion(f["completion_rate"], f["time_elapsed"])
+    f["collection_rate"] = m.collection_rate(f["paid_amount"], f["purchase_amount"])
+    f["paid_vs_agreed"] = m.paid_vs_agreed(f["paid_amount"], f["agreed_amount"])
+    f["on_time_rate"] = m.on_time_rate(f["paid_on_time"], f["purchase_amount"])
+    f["avg_days_to_pay"] = m.avg_days_to_pay(f["amount_days"], f["matched_paid"])
+    f["savings_rate"] = m.savings_rate(f["savings_agreed"], f["baseline_agreed"])
+    return f
+
+
+def _drops(pairs: pd.DataFrame, by: list[str], catalogue: pd.DataFrame) -> pd.DataFrame:
+    """Mean and max price drop over the distinct products of each group."""
+    d = pairs[by + ["product_id"]].dropna(subset=["product_id"]).drop_duplicates()
+    d = d.merge(catalogue[["product_id", "drop"]], on="product_id", how="left")
+    g = d.groupby(by, dropna=False)["drop"]
+    return pd.DataFrame({"mean_price_drop": g.mean(), "max_price_drop": g.max()}).reset_index()
+
+
+def _drug_key(frame: pd.DataFrame) -> pd.Series:
+    return frame["generic_name"].astype("string").str.strip() + "\x1f" + frame["specification"].astype("string").str.strip()
+
+
+def _shares(purchases: pd.DataFrame, catalogue: pd.DataFrame) -> dict[str, Any]:
+    """Winning-share numerators and denominators per level (drugs = generic name + specification)."""
+    pu = purchases.assign(drug=_drug_key(purchases))
+    cat = catalogue.assign(drug=_drug_key(catalogue))
+    drugs = set(cat["drug"].dropna())
+    pu = pu[pu["drug"].isin(drugs)]
+    all_by_drug = pu.groupby("drug")["quantity"].sum()
+    win = pu[pu["winning"]]
+    total = {"num": float(win["quantity"].sum()), "den": float(pu["quantity"].sum())}
+    hosp = pd.DataFrame({
+        "num": win.groupby("hospital_id")["quantity"].sum(),
+        "den": pu.groupby("hospital_id")["quantity"].sum(),
+    }).fillna(0.0)
+    prod_num = win.groupby("product_id")["quantity"].sum()
+    prod = pd.DataFrame({
+        "num": cat["product_id"].map(prod_num).fillna(0.0).to_numpy(),
+        "den": cat["drug"].map(all_by_drug).fillna(0.0).to_numpy(),
+    }, index=cat["product_id"])
+
+    def by_group(col: str) -> pd.DataFrame:
+        num = cat.assign(v=cat["product_id"].map(prod_num).fillna(0.0)).groupby(col)["v"].sum()
+        den = cat.drop_duplicates([col, "drug"]).assign(v=lambda x: x["drug"].map(all_by_drug).fillna(0.0))
+        return pd.DataFrame({"num": num, "den": den.groupby(col)["v"].sum()})
+
+    return {"total": total, "hospitals": hosp, "products": prod, "batches": by_group("batch"),
+            "suppliers": by_group("supplier")}
+
+
+def _share_col(frame: pd.DataFrame, key: str, table: pd.DataFrame) -> np.ndarray:
+    num = frame[key].map(table["num"]).astype("float64")
+    den = frame[key].map(table["den"]).astype("float64")
+    return np.asarray(m.winning_share(num, den), dtype="float64")
+
+
+def _batch_periods(catalogue: pd.DataFrame) -> pd.DataFrame:
+    g = catalogue.groupby("batch", dropna=True)
+    return pd.DataFrame({"period_start": g["agreement_start"].min(), "period_end": g["agreement_end"].max()})
+
+
+def _order(frame: pd.DataFrame, ids: list[str], extra: list[str]) -> pd.DataFrame:
+    cols = ids + list(METRIC_KEYS) + [c for c in extra if c in frame.columns]
+    for c in cols:
+        if c not in frame.columns:
+            frame[c] = pd.NA
+    return frame[cols].reset_index(drop=True)
+
+
+_EXTRA = ["n_agreements", *STATUS_COUNT_COLUMNS.values(), "n_warning"]
+
+
+def build_report(dataset: Dataset, as_of: date | None = None, settings: Settings | None = None) -> Report:
+    """Compute the whole execution report as of a date (default: the latest date in the data)."""
+    settings = settings or Settings()
+    as_of_d = as_of or _default_as_of(dataset)
+    ts = pd.Timestamp(as_of_d).normalize()
+    catalogue = _catalogue(dataset)
+    purchases, unknown = _purchases(dataset, catalogue, ts)
+    payments = _payments(dataset, catalogue, ts)
+    deliveries = purchases[purchases["winning"]]
+    ledger = m.match_payments(deliveries, payments)
+    cells = _cells(dataset, catalogue, purchases, ledger, ts, settings)
+    grades = _grades(cells, settings)
+    cells["grade"] = cells["hospital_id"].map(grades)
+    cells["retained_savings"] = m.retained_savings(cells["capped_savings"], cells["grade"], settings)
+    shares = _shares(purchases, catalogue)
+
+    # hospital x product detail (with an agreement)
+    detail = _finish(cells[cells["agreed_volume"] > 0].copy(), settings,
+                     m.time_elapsed(ts, cells.loc[cells["agreed_volume"] > 0, "agreement_start"],
+                                    cells.loc[cells["agreed_volume"] > 0, "agreement_end"]))
+    detail["mean_price_drop"] = detail["drop"]
+    detail["max_price_drop"] = detail["drop"]
+    hinfo = dataset.hospitals.drop_duplicates("hospital_id", keep="last").set_index("hospital_id")
+    for col in ("hospital_name", "region", "level"):
+        detail[col] = detail["hospital_id"].map(hinfo[col])
+    w_share = _shares_cells(purchases, catalogue)
+    detail["winning_share"] = [w_share.get((h, p)) for h, p in zip(detail["hospital_id"], detail["product_id"], strict=True)]
+    detail["winning_share"] = detail["winning_share"].astype("float64")
+    detail = _order(detail, ["hospital_id", "hospital_name", "region", "level", "product_id", "batch",
+                             "generic_name", "specification", "supplier", "unit_price", "baseline_price"], ["grade"])
+
+    # products
+    prod_cells = cells[cells["product_id"].notna()]
+    products = catalogue[["product_id", "batch", "generic_name", "specification", "supplier"]].merge(
+        _sum(prod_cells, ["product_id"]), on="product_id", how="left")
+    products = _fill_zero(products)
+    products = _finish(products, settings, m.time_elapsed(ts, catalogue["agreement_start"], catalogue["agreement_end"]))
+    products["window_open"] = 0.0
+    products["mean_price_drop"] = catalogue["drop"].to_numpy()
+    products["max_price_drop"] = catalogue["drop"].to_numpy()
+    products["winning_share"] = _share_col(products, "product_id", shares["products"])
+    products = _order(products, LEVEL_IDS["products"], _EXTRA)
+
+    # batches: their own period
+    periods = _batch_periods(catalogue)
+    batches = periods.reset_index().merge(_sum(prod_cells.dropna(subset=["batch"]), ["batch"]), on="batch", how="left")
+    batches = _fill_zero(batches)
+    batches["window_open"] = np.asarray(m.warning_window_open(ts, batches["period_start"], settings.warning_from_month), dtype=float)
+    batches = _finish(batches, settings, m.time_elapsed(ts, batches["period_start"], batches["period_end"]))
+    batches = batches.merge(_drops(catalogue, ["batch"], catalogue), on="batch", how="left")
+    batches["winning_share"] = _share_col(batches, "batch", shares["batches"])
+    batches = _order(batches, LEVEL_IDS["batches"], _EXTRA)
+
+    # hospitals
+    hospitals = _finish(_sum(cells, ["hospital_id"]), settings)
+    hospitals = hospitals.merge(_drops(cells, ["hospital_id"], catalogue), on="hospital_id", how="left")
+    for col in ("hospital_name", "region", "level"):
+        hospitals[col] = hospitals["hospital_id"].map(hinfo[col])
+    hospitals["winning_share"] = _share_col(hospitals, "hospital_id", shares["hospitals"])
+    hospitals["grade"] = hospitals["hospital_id"].map(grades)
+    hospitals = _order(hospitals, LEVEL_IDS["hospitals"], [*_EXTRA, "grade"])
+
+    # suppliers
+    suppliers = _finish(_sum(cells.dropna(subset=["supplier"]), ["supplier"]), settings)
+    suppliers = suppliers.merge(_drops(catalogue, ["supplier"], catalogue), on="supplier", how="left")
+    suppliers["winning_share"] = _share_col(suppliers, "supplier", shares["suppliers"])
+    suppliers = _order(suppliers, LEVEL_IDS["suppliers"], _EXTRA)
+
+    # total
+    tot = _finish(_sum(cells.assign(_all=1), ["_all"]), settings)
+    tot["mean_price_drop"] = m.mean_price_drop(catalogue["drop"])
+    tot["max_price_drop"] = m.max_price_drop(catalogue["drop"])
+    tot["winning_share"] = m.winning_share(shares["total"]["num"], shares["total"]["den"])
+    total = {k: _plain(tot[k].iloc[0]) for k in [*METRIC_KEYS, *_EXTRA]}
+    for k in ("n_agreements", *STATUS_COUNT_COLUMNS.values(), "n_warning"):
+        total[k] = int(total[k] or 0)
+
+    execution = _execution(detail, dataset, purchases, periods, ts, settings)
+    overdue = _overdue(ledger, ts, settings)
+    monthly = _monthly(purchases, ledger, catalogue)
+    warnings = _warnings(batches, detail, total, ledger, unknown, catalogue, cells)
+    return Report(as_of=ts.date(), total=total, batches=batches, hospitals=hospitals, products=products,
+                  suppliers=suppliers, detail=detail, execution=execution, overdue=overdue, monthly=monthly,
+                  warnings=warnings)
+
+
+def _fill_zero(frame: pd.DataFrame) -> pd.DataFrame:
+    """Groups with no activity: zero for additive pieces, NaN kept for baseline-dependent savings."""
+    for col in _ADDITIVE:
+        if col not in frame.columns:
+            frame[col] = 0.0
+        frame[col] = frame[col].astype("float64").fillna(0.0)
+    for col in _NAN_AWARE:
+        if col not in frame.columns:
+            frame[col] = np.nan
+    return frame
+
+
+def _shares_cells(purchases: pd.DataFrame, catalogue: pd.DataFrame) -> dict[tuple[str, str], float | None]:
+    """Winning share of a hospital x product: its volume / the hospital's use of the same drug."""
+    pu = purchases.assign(drug=_drug_key(purchases))
+    cat = catalogue.assign(drug=_drug_key(catalogue)).set_index("product_id")["drug"]
+    den = pu.groupby(["hospital_id", "drug"])["quantity"].sum()
+    num = pu[pu["winning"]].groupby(["hospital_id", "product_id"])["quantity"].sum()
+    out: dict[tuple[str, str], float | None] = {}
+    for (h, p), v in num.items():
+        out[(h, p)] = m.winning_share(v, den.get((h, cat.get(p)), 0.0))
+    return out
+
+
+# --- execution report, aging, monthly, warnings --------------------------------------------------
+
+
+def _nonwinning_over(nonwinning: float, winning: float, settings: Settings) -> bool:
+    """非中选超量: non-winning volume above the winning volume (or above a set share of all use)."""
+    if nonwinning <= 0:
+        return False
+    if settings.nonwinning_over_share is None:
+        return nonwinning > winning
+    return nonwinning / (nonwinning + winning) > settings.nonwinning_over_share
+
+
+def _execution(
+    detail: pd.DataFrame, dataset: Dataset, purchases: pd.DataFrame, periods: pd.DataFrame,
+    as_of: pd.Timestamp, settings: Settings,
+) -> pd.DataFrame:
+    """国采医疗机构带量执行报表: one row per institution and batch, the platform's columns."""
+    if detail.empty:
+        return pd.DataFrame(columns=list(EXECUTION_COLUMNS))
+    d = detail.assign(drug=_drug_key(detail))
+    all_pu = dataset.purchases.assign(drug=_drug_key(dataset.purchases))
+    catalogue_ids = set(dataset.products["product_id"].dropna())
+    nonwin_known = all_pu[~all_pu["product_id"].isin(catalogue_ids) & all_pu["drug"].notna()]
+    nonwin_products = nonwin_known.drop_duplicates(["drug", "supplier"])[["drug", "supplier"]]
+    pu = purchases.assign(drug=_drug_key(purchases))
+    vol = pu.groupby(["hospital_id", "drug", "winning"])["quantity"].sum()
+    bought_nonwin = pu[~pu["winning"]].drop_duplicates(["hospital_id", "drug", "supplier"])
+    rows = []
+    for (hid, batch), g in d.groupby(["hospital_id", "batch"], sort=True):
+        drugs = set(g["drug"].dropna())
+        n = len(g)
+        counts = {s: int((g["progress_status"] == s).sum()) for s in m.PROGRESS_STATUSES}
+        over = {dr: _nonwinning_over(float(vol.get((hid, dr, False), 0.0)), float(vol.get((hid, dr, True), 0.0)), settings)
+                for dr in drugs}
+        flagged = g["drug"].map(over).fillna(False).astype(bool)
+        start, end = periods.loc[batch, "period_start"], periods.loc[batch, "period_end"]
+        row = {
+            "医疗机构": g["hospital_name"].iloc[0], "医疗机构编码": hid, "地区": g["region"].iloc[0],
+            "批次名称": batch, "批次开始时间": start, "批次结束时间": end,
+            "序时进度": m.time_elapsed(as_of, start, end), "签约产品总数": n,
+        }
+        for s, (cnt, share) in zip(m.PROGRESS_STATUSES, (("零采购产品数", "零采购产品数占比"), ("低于序时进度产品数", "低于序时进度产品数占比"),
+                                                            ("超量采购产品数", "超量采购产品数占比"), ("正常采购产品数", "正常采购产品数占比")), strict=True):
+            row[cnt] = counts[s]
+            row[share] = m.ratio(counts[s], n)
+        row["对应非中选产品总数"] = int(nonwin_products["drug"].isin(drugs).sum())
+        row["采购非中选产品数"] = int(((bought_nonwin["hospital_id"] == hid) & bought_nonwin["drug"].isin(drugs)).sum())
+        row["非中选超量产品数"] = int(flagged.sum())
+        row["低于序时进度且非中选超量的产品数"] = int((flagged & (g["progress_status"] == "below_schedule")).to_numpy().sum())
+        rows.append(row)
+    return pd.DataFrame(rows, columns=list(EXECUTION_COLUMNS))
+
+
+def _overdue(ledger: pd.DataFrame, as_of: pd.Timestamp, settings: Settings) -> pd.DataFrame:
+    """Unpaid amounts past the payment term, per hospital, supplier, product and aging bucket."""
+    unpaid = ledger[ledger["delivery_date"].notna() & ledger["pay_date"].isna()]
+    age = (as_of - unpaid["delivery_date"]).dt.days
+    bucket = pd.Series(np.asarray(m.overdue_bucket(age.to_numpy(dtype="float64"), settings.payment_days), dtype=object), index=unpaid.index)
+    od = unpaid.assign(bucket=bucket).dropna(subset=["bucket"])
+    cols = ["hospital_id", "supplier", "product_id", "bucket"]
+    if od.empty:
+        return pd.DataFrame({c: pd.Series(dtype="string") for c in cols} | {"amount": pd.Series(dtype="float64")})
+    return od.groupby(cols, dropna=False, as_index=False)["amount"].sum()
+
+
+def _monthly(purchases: pd.DataFrame, ledger: pd.DataFrame, catalogue: pd.DataFrame) -> pd.DataFrame:
+    """Per month and batch: volumes and amounts bought, paid, and savings realised."""
+    info = catalogue.set_index("product_id")
+    win = purchases[purchases["winning"]].copy()
+    win["month"] = win["date"].dt.to_period("M").dt.to_timestamp()
+    win["batch"] = win["product_id"].map(info["batch"])
+    win["savings_realized"] = m.savings(win["quantity"], win["product_id"].map(info["baseline_price"]),
+                                        win["product_id"].map(info["unit_price"]))
+    a = win.groupby(["month", "batch"], dropna=False).agg(
+        purchased_volume=("quantity", "sum"), purchase_amount=("amount", "sum"),
+        savings_realized=("savings_realized", lambda s: s.sum(min_count=1)))
+    paid = ledger[ledger["pay_date"].notna()].copy()
+    paid["month"] = paid["pay_date"].dt.to_period("M").dt.to_timestamp()
+    paid["batch"] = paid["product_id"].map(info["batch"])
+    b = paid.groupby(["month", "batch"], dropna=False)["amount"].sum().rename("paid_amount")
+    out = a.join(b, how="outer").reset_index()
+    for col in ("purchased_volume", "purchase_amount", "paid_amount"):
+        out[col] = out[col].fillna(0.0)
+    return out[["month", "batch", "purchased_volume", "purchase_amount", "paid_amount", "savings_realized"]]
+
+
+def _pct(x: Any) -> str:
+    return "-" if x is None or pd.isna(x) else f"{x:.2%}"
+
+
+def _warnings(
+    batches: pd.DataFrame, detail: pd.DataFrame, total: dict[str, Any], ledger: pd.DataFrame,
+    unknown: int, catalogue: pd.DataFrame, cells: pd.DataFrame,
+) -> list[str]:
+    """What a coordinator should look at first, in Chinese with English."""
+    out: list[str] = []
+    for _, b in batches[batches["warning"].astype(bool)].iterrows():
+        out.append(f"{b['batch']}: 采购完成率 {_pct(b['completion_rate'])} 落后于序时进度 {_pct(b['time_elapsed'])} / "
+                   f"batch {b['batch']}: completion {_pct(b['completion_rate'])} behind time elapsed {_pct(b['time_elapsed'])}")
+    n_warn = int(detail["warning"].astype(bool).sum())
+    if n_warn:
+        out.append(f"{n_warn} 个机构×产品触发预警 / {n_warn} hospital x product pairs behind schedule (warning)")
+    n_zero = int((detail["progress_status"] == "zero_purchase").sum())
+    if n_zero:
+        out.append(f"{n_zero} 个机构×产品零采购 / {n_zero} hospital x product pairs with zero purchase")
+    if total.get("overdue_amount"):
+        out.append(f"逾期未回款 {total['overdue_amount']:,.2f} 元 / {total['overdue_amount']:,.2f} yuan overdue")
+    excess = float(ledger.loc[ledger["delivery_date"].isna(), "amount"].sum())
+    if excess > 0:
+        out.append(f"{excess:,.2f} 元回款未匹配到配送记录 / {excess:,.2f} yuan of payments matched no delivery")
+    unagreed = cells[(cells["agreed_volume"] <= 0) & (cells["purchased_volume"] > 0)]
+    if len(unagreed):
+        out.append(f"{len(unagreed)} 个机构×产品有采购但无约定量 / {len(unagreed)} hospital x product pairs bought without an agreement")
+    if unknown:
+        out.append(f"{unknown} 条采购记录的产品编码不在中选产品目录中, 未计入 / {unknown} purchase rows with an unknown product code were left out")
+    nobase = int(catalogue["baseline_price"].isna().sum())
+    if nobase:
+        out.append(f"{nobase} 个产品缺少集采前价格, 节约金额不含这些产品 / {nobase} products lack a baseline price and are left out of savings")
+    noperiod = int((catalogue["agreement_start"].isna() | catalogue["agreement_end"].isna()).sum())
+    if noperiod:
+        out.append(f"{noperiod} 个产品缺少协议期, 无法计算序时进度 / {noperiod} products lack an agreement period (no time elapsed)")
+    return out
