@@ -1,0 +1,1 @@
+"""The Streamlit app's package: pages (thin scripts), views (one render function each), charts, state."""

@@ -1,0 +1,136 @@
+"""Cached loaders: every read the app makes goes through here, always with the signed-in hospital's scope.
+
+Keys are (database url, data_version, hospital scope, filters/as-of): an import bumps data_version,
+so stale figures are never served, and two hospitals never share an entry.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import streamlit as st
+from sqlalchemy.engine import Engine
+
+from procurement import store
+from procurement.model import Dataset
+from procurement.settings import Settings
+from webapp.filters import Filters, filter_dataset, options
+
+Source = tuple[str, bytes]
+
+
+def db_url() -> str:
+    """The database the app reads (VBP_DB_URL, else the store's default embedded file)."""
+    return os.environ.get("VBP_DB_URL") or store.default_url()
+
+
+@st.cache_resource(show_spinner=False)
+def engine(url: str) -> Engine:
+    """One engine (connection pool) per database for the whole server: thread-safe and shared."""
+    return store.get_engine(url)
+
+
+def version(url: str) -> int:
+    """The data version, read on every rerun (cheap) so an import anywhere invalidates the caches."""
+    return int(store.data_version(engine(url)))
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def dataset(url: str, data_version: int, scope: str | None) -> Dataset:
+    """All tables, limited to ``scope`` (a hospital id) when given; data_version only keys the cache."""
+    ds = store.load_dataset(engine(url), hospital_id=scope, aggregated=True)
+    return ds.scoped(scope)  # belt and braces: another hospital's row can never reach a page
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def reference(url: str, data_version: int) -> Dataset:
+    """Hospitals and products, for resolving names in uploads."""
+    return store.load_reference(engine(url))
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def filter_options(url: str, data_version: int, scope: str | None) -> dict[str, Any]:
+    return options(dataset(url, data_version, scope))
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def report(url: str, data_version: int, scope: str | None, filters: Filters, settings: Settings | None = None):
+    """The full report (metrics.md) for the filtered, scoped data."""
+    from procurement.report import build_report
+
+    ds = filter_dataset(dataset(url, data_version, scope), filters)
+    return build_report(ds, as_of=filters.as_of, settings=settings or Settings())
+
+
+def report_xlsx(url: str, data_version: int, scope: str | None, filters: Filters) -> bytes:
+    """The Excel report for exactly what the page shows (built on click, from the cached report)."""
+    from procurement.excel import write_report_xlsx
+
+    buffer = io.BytesIO()
+    write_report_xlsx(report(url, data_version, scope, filters), buffer)
+    return buffer.getvalue()
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def template_xlsx(kind: str) -> bytes:
+    from procurement.excel import write_template
+
+    buffer = io.BytesIO()
+    write_template(kind, buffer)
+    return buffer.getvalue()
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def imports(url: str, data_version: int, scope: str | None):
+    return store.list_imports(engine(url), hospital_id=scope)
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a page needs to read data for the signed-in user."""
+
+    url: str
+    version: int
+    scope: str | None
+
+    def dataset(self) -> Dataset:
+        return dataset(self.url, self.version, self.scope)
+
+    def options(self) -> dict[str, Any]:
+        return filter_options(self.url, self.version, self.scope)
+
+    def report(self, filters: Filters):
+        return report(self.url, self.version, self.scope, filters)
+
+    def report_xlsx(self, filters: Filters) -> bytes:
+        return report_xlsx(self.url, self.version, self.scope, filters)
+
+    def engine(self) -> Engine:
+        return engine(self.url)
+
+
+def context(scope: str | None) -> Context:
+    url = db_url()
+    return Context(url, version(url), scope)
+
+
+def ensure_sample_data(url: str) -> bool:
+    """Load the sample alliance into an empty database (what ``procurement bootstrap`` does)."""
+    eng = engine(url)
+    if not store.is_empty(eng):
+        return False
+    try:
+        from procurement.bootstrap import bootstrap  # type: ignore[attr-defined]
+    except ImportError:
+        return False
+    bootstrap(eng)
+    return True
+
+
+def sources_of(files: Sequence[Any]) -> list[Source]:
+    """Uploaded files as (name, bytes), the form the importer takes."""
+    return [(f.name, f.getvalue()) for f in files]

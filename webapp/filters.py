@@ -1,0 +1,90 @@
+"""Track-page filters (batch, region, hospital, supplier, as-of) applied to a Dataset, without Streamlit.
+
+Filtering the tables before the report (rather than the report's rows after) keeps every figure,
+total and download consistent with what the filters say.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+
+from procurement.model import Dataset
+
+
+@dataclass(frozen=True)
+class Filters:
+    """An empty tuple means "all"; frozen and hashable so it can key the report cache."""
+
+    batches: tuple[str, ...] = ()
+    regions: tuple[str, ...] = ()
+    hospitals: tuple[str, ...] = ()
+    suppliers: tuple[str, ...] = ()
+    as_of: date | None = None
+
+    @property
+    def narrows(self) -> bool:
+        return bool(self.batches or self.regions or self.hospitals or self.suppliers)
+
+
+def _keep(series: pd.Series, allowed: tuple[str, ...]) -> pd.Series:
+    return series.isin(allowed) if allowed else pd.Series(True, index=series.index)
+
+
+def filter_dataset(ds: Dataset, f: Filters) -> Dataset:
+    """The part of ``ds`` the filters select; planning tables (demand, offers) are left whole.
+
+    Non-winning purchases have no product: they are kept when their generic name and specification
+    belong to a selected product, so the winning share stays meaningful under a batch filter.
+    """
+    if not f.narrows:
+        return ds
+    hospitals = ds.hospitals[_keep(ds.hospitals["region"], f.regions) & _keep(ds.hospitals["hospital_id"], f.hospitals)]
+    products = ds.products[_keep(ds.products["batch"], f.batches) & _keep(ds.products["supplier"], f.suppliers)]
+    hosp_ids = set(hospitals["hospital_id"].dropna())
+    if not (f.regions or f.hospitals):
+        # hospitals named in other tables but missing from the hospitals table stay in
+        hosp_ids |= set(ds.agreements["hospital_id"].dropna()) | set(ds.purchases["hospital_id"].dropna())
+    prod_ids = set(products["product_id"].dropna())
+    drugs = set(zip(products["generic_name"].astype(str), products["specification"].astype(str), strict=True))
+
+    agreements = ds.agreements[ds.agreements["hospital_id"].isin(hosp_ids) & ds.agreements["product_id"].isin(prod_ids)]
+    pur = ds.purchases
+    in_hosp = pur["hospital_id"].isin(hosp_ids)
+    winning = pur["product_id"].isin(prod_ids)
+    drug_keys = pd.Series(list(zip(pur["generic_name"].astype(str), pur["specification"].astype(str),
+                                   strict=True)), index=pur.index, dtype=object)
+    non_winning = pur["product_id"].isna() & drug_keys.isin(drugs)
+    purchases = pur[in_hosp & (winning | non_winning)]
+    pay = ds.payments
+    pay_ok = pay["hospital_id"].isin(hosp_ids) & (
+        pay["product_id"].isin(prod_ids) | (pay["product_id"].isna() & _keep(pay["supplier"], f.suppliers))
+    )
+    if f.batches:
+        pay_ok &= pay["product_id"].isin(prod_ids) | pay["order_id"].isin(set(purchases["order_id"].dropna()))
+    changes = {
+        "hospitals": hospitals,
+        "products": products,
+        "agreements": agreements,
+        "purchases": purchases,
+        "payments": pay[pay_ok],
+    }
+    for kind, frame in changes.items():
+        ds = ds.with_table(kind, frame.reset_index(drop=True))
+    return ds
+
+
+def options(ds: Dataset) -> dict[str, object]:
+    """The choices the filter widgets offer, from the (already scoped) data."""
+    dates = pd.concat([ds.purchases["date"], ds.payments["date"]]).dropna()
+    names = ds.hospitals.dropna(subset=["hospital_id"]).set_index("hospital_id")["hospital_name"]
+    return {
+        "batches": sorted(ds.products["batch"].dropna().unique().tolist()),
+        "regions": sorted(ds.hospitals["region"].dropna().unique().tolist()),
+        "hospitals": {str(k): str(v) if v is not pd.NA else str(k) for k, v in names.fillna(names.index.to_series()).items()},
+        "suppliers": sorted(ds.products["supplier"].dropna().unique().tolist()),
+        "min_date": None if dates.empty else dates.min().date(),
+        "max_date": None if dates.empty else dates.max().date(),
+    }

@@ -1,0 +1,5 @@
+"""Page script: the work is in webapp.views.plan.render()."""
+
+from webapp.views import plan
+
+plan.render()

@@ -1,0 +1,74 @@
+"""Tables as users read them: Chinese headers, money in 万元, rates in %. Pure pandas, no Streamlit."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+
+from webapp.charts import product_label
+from webapp.i18n import MONEY_KEYS, RATE_KEYS, label, t
+
+
+def with_names(frame: pd.DataFrame, hospitals: pd.DataFrame, products: pd.DataFrame) -> pd.DataFrame:
+    """Add hospital and product names to a frame keyed by ids, so nobody reads codes on screen."""
+    out = frame
+    if "hospital_id" in out and "hospital_name" not in out and not hospitals.empty:
+        names = hospitals[["hospital_id", "hospital_name", "region"]].drop_duplicates("hospital_id")
+        out = out.merge(names, on="hospital_id", how="left")
+    if "product_id" in out and "generic_name" not in out and not products.empty:
+        cols = ["product_id", "batch", "generic_name", "specification", "supplier"]
+        keep = [c for c in cols if c == "product_id" or c not in out]
+        out = out.merge(products[keep].drop_duplicates("product_id"), on="product_id", how="left")
+    if "hospital_name" in out:
+        out = out.assign(hospital_name=out["hospital_name"].fillna(out["hospital_id"]))
+    if "product_id" in out and "generic_name" in out:
+        out = out.assign(product_label=product_label(out))
+    return out
+
+
+def for_display(frame: pd.DataFrame, columns: Sequence[str], lang: str = "zh") -> pd.DataFrame:
+    """Pick ``columns`` (those present), convert money to 万元 and rates to %, translate headers."""
+    cols = [c for c in columns if c in frame.columns]
+    out = pd.DataFrame(index=frame.index)
+    for col in cols:
+        values = frame[col]
+        if col in MONEY_KEYS:
+            out[f"{label(col, lang)} ({t('wan_yuan', lang)})"] = (values.astype("float64") / 10_000).round(2)
+        elif col in RATE_KEYS:
+            out[f"{label(col, lang)} (%)"] = (values.astype("float64") * 100).round(2)
+        elif col == "progress_status":
+            out[label(col, lang)] = values.map(lambda s: t(f"status_{s}", lang) if isinstance(s, str) else s)
+        elif col in {"agreed_volume", "purchased_volume", "volume", "load", "capacity"}:
+            out[label(col, lang)] = values.astype("float64").round(0)
+        elif col == "avg_days_to_pay":
+            out[label(col, lang)] = values.astype("float64").round(1)
+        else:
+            out[label(col, lang)] = values
+    return out.reset_index(drop=True)
+
+
+def problems_frame(problems: Sequence[object], lang: str = "zh") -> pd.DataFrame:
+    """Every problem of an upload, one row each, where it is and what to do (the message says how)."""
+    rows = [
+        {
+            t("col_file", lang): p.file,
+            t("col_sheet", lang): p.sheet or "",
+            t("col_row", lang): p.row,
+            t("col_column", lang): p.column or "",
+            t("col_problem", lang): p.message_zh if lang == "zh" else p.message_en,
+        }
+        for p in problems
+    ]
+    cols = [t(k, lang) for k in ("col_file", "col_sheet", "col_row", "col_column", "col_problem")]
+    frame = pd.DataFrame(rows, columns=cols)
+    frame[t("col_row", lang)] = frame[t("col_row", lang)].astype("Int64")
+    return frame
+
+
+def lagging_batches(batches: pd.DataFrame) -> pd.DataFrame:
+    """Batches whose completion is behind their time elapsed: the headline a coordinator must see."""
+    if batches.empty or "time_elapsed" not in batches:
+        return batches.iloc[0:0]
+    rate = batches["completion_rate"].astype("float64").fillna(0.0)
+    return batches[rate < batches["time_elapsed"].astype("float64")]

@@ -1,0 +1,1 @@
+"""One ``render()`` per page: widgets wired to procurement/optimizer functions and chart builders."""

@@ -1,0 +1,47 @@
+"""节约成效 (leadership's page): savings, price drops, completion at a glance, as charts."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from webapp import charts, data, state, widgets
+from webapp.tables import with_names
+
+
+def render() -> None:
+    user = state.current_user()
+    tr, lang = state.tr, state.language()
+    st.title(tr("page_savings"))
+    ctx = data.context(user.scope)
+    opts = ctx.options()
+    if not opts["batches"]:
+        st.info(tr("no_data"))
+        return
+    filters = widgets.filter_sidebar(opts, allow_hospital=user.scope is None, key="savings")
+    rep = ctx.report(filters)
+    ds = ctx.dataset()
+    widgets.metric_cards(rep.total, ["savings_agreed", "savings_realized", "savings_rate", "mean_price_drop",
+                                     "max_price_drop", "completion_rate", "collection_rate", "retained_savings"])
+    left, right = st.columns(2)
+    with left:
+        widgets.chart(charts.savings_by_batch_chart(rep.batches, lang), "savings_batch")
+    with right:
+        widgets.chart(charts.savings_over_time_chart(rep.monthly, lang), "savings_time")
+    left, right = st.columns(2)
+    with left:
+        rows = rep.batches
+        total_row = pd.DataFrame([{"batch": tr("all"), **{k: rep.total.get(k) for k in
+                                                          ("mean_price_drop", "savings_rate")}}])
+        rows = pd.concat([rows[["batch", "mean_price_drop", "savings_rate"]], total_row], ignore_index=True)
+        widgets.chart(charts.price_drop_chart(rows, lang), "savings_drop")
+        st.caption(tr("price_drop_note"))
+    with right:
+        products = with_names(rep.products, ds.hospitals, ds.products)
+        widgets.chart(charts.top_products_chart(products, lang, n=10), "savings_top")
+    detail = with_names(rep.detail, ds.hospitals, ds.products)
+    widgets.chart(charts.completion_heatmap(detail, lang), "savings_heatmap")
+    hospitals = with_names(rep.hospitals, ds.hospitals, ds.products)
+    widgets.chart(charts.retained_chart(hospitals, lang), "savings_retained")
+    widgets.table(hospitals, ["hospital_name", "region", "completion_rate", "on_time_rate", "grade",
+                              "savings_realized", "retained_savings"], key="savings_hosp_table")

@@ -1,0 +1,45 @@
+"""The sign-in gate, and the first-run explanation when no account exists yet."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from procurement import auth
+from webapp import data, state
+
+
+def language_switch() -> None:
+    """中文 by default; the choice stays for the session."""
+    current = state.language()
+    picked = st.sidebar.radio(state.tr("language"), ["zh", "en"], index=["zh", "en"].index(current),
+                              format_func=lambda x: "中文" if x == "zh" else "English", horizontal=True,
+                              key="lang_radio")
+    if picked != current:
+        state.set_language(picked)
+        st.rerun()
+
+
+def render() -> None:
+    """Ask for a name and password; explain how to create the first coordinator when there is none."""
+    tr = state.tr
+    engine = data.engine(data.db_url())
+    auth.ensure_coordinator_from_env(engine)
+    st.title(tr("app_title"))
+    if not auth.has_users(engine):
+        st.warning(tr("no_accounts_title"))
+        st.markdown(tr("no_accounts_body"))
+        st.code("python -m procurement users add admin --role coordinator", language="bash")
+        st.markdown(tr("no_accounts_env"))
+        st.code("VBP_ADMIN_PASSWORD='…' make run", language="bash")
+        return
+    with st.form("sign_in"):
+        username = st.text_input(tr("username"), key="signin_user")
+        password = st.text_input(tr("password"), type="password", key="signin_password")
+        submitted = st.form_submit_button(tr("sign_in"), type="primary")
+    if submitted:
+        user = auth.authenticate(engine, username, password)
+        if user is None:
+            st.error(tr("bad_login"))
+        else:
+            state.sign_in(user)
+            st.rerun()

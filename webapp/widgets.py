@@ -1,0 +1,68 @@
+"""Small Streamlit pieces shared by the pages: the filter sidebar, metric cards, tables, downloads."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from webapp import state
+from webapp.filters import Filters
+from webapp.i18n import fmt_metric, label
+from webapp.tables import for_display
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def filter_sidebar(opts: Mapping[str, Any], *, allow_hospital: bool, key: str) -> Filters:
+    """Batch, region, hospital, supplier and as-of filters; a hospital user gets no hospital choice."""
+    tr = state.tr
+    with st.sidebar:
+        st.subheader(tr("filters"))
+        batches = st.multiselect(tr("f_batch"), opts["batches"], key=f"{key}_batch", placeholder=tr("all"))
+        regions: list[str] = []
+        hospitals: list[str] = []
+        if allow_hospital:
+            regions = st.multiselect(tr("f_region"), opts["regions"], key=f"{key}_region", placeholder=tr("all"))
+            names = opts["hospitals"]
+            hospitals = st.multiselect(tr("f_hospital"), list(names), key=f"{key}_hospital",
+                                       format_func=lambda h: f"{names.get(h, h)} ({h})", placeholder=tr("all"))
+        suppliers = st.multiselect(tr("f_supplier"), opts["suppliers"], key=f"{key}_supplier",
+                                   placeholder=tr("all"))
+        as_of: date | None = None
+        if opts.get("max_date"):
+            picked = st.date_input(tr("f_as_of"), value=opts["max_date"], min_value=opts["min_date"],
+                                   max_value=opts["max_date"], key=f"{key}_as_of")
+            as_of = None if picked == opts["max_date"] else picked
+    return Filters(tuple(batches), tuple(regions), tuple(hospitals), tuple(suppliers), as_of)
+
+
+def metric_cards(total: Mapping[str, Any], keys: Sequence[str], per_row: int = 4) -> None:
+    """The headline figures, formatted by what they are (万元, %, units)."""
+    lang = state.language()
+    for start in range(0, len(keys), per_row):
+        cols = st.columns(per_row)
+        for col, key in zip(cols, keys[start:start + per_row], strict=False):
+            col.metric(label(key, lang), fmt_metric(key, total.get(key), lang))
+
+
+def table(frame: pd.DataFrame, columns: Sequence[str], *, height: int | str = "auto", key: str | None = None) -> None:
+    """A read-only table with translated headers; large tables are cut to what a screen can hold."""
+    shown = for_display(frame.head(5_000), columns, state.language())
+    st.dataframe(shown, hide_index=True, height=height, key=None if key is None else f"table_{key}")
+    if len(frame) > 5_000:
+        st.caption(f"{len(frame):,} rows; first 5,000 shown")
+
+
+def chart(fig: go.Figure, key: str) -> None:
+    st.plotly_chart(fig, key=f"chart_{key}", config={"displaylogo": False})
+
+
+def download(label_text: str, data: bytes | Callable[[], bytes], file_name: str, key: str,
+             mime: str = XLSX) -> None:
+    """A download built on click when given a function, so a page render never waits for a workbook."""
+    st.download_button(label_text, data=data, file_name=file_name, mime=mime, key=key, on_click="ignore")
