@@ -69,6 +69,8 @@ _REGIONS = (("示例市城区", "示例市", True), ("样例县", "样例县", F
             ("演示县", "演示县", False), ("范例区", "示例市范例区", False))
 _CITY_KINDS = ("第一人民医院", "第二人民医院", "中医院", "妇幼保健院", "东街社区卫生服务中心", "第三人民医院",
                "北苑社区卫生服务中心", "中西医结合医院", "西湖社区卫生服务中心")
+_DISTRICT_KINDS = ("人民医院", "中医院", "东湖街道社区卫生服务中心", "妇幼保健院", "第二人民医院",
+                   "南苑街道社区卫生服务中心")
 _COUNTY_KINDS = ("人民医院", "中医院", "城关镇卫生院", "妇幼保健院", "第二人民医院", "东关镇卫生院",
                  "西河镇卫生院", "南山乡卫生院")
 
@@ -171,7 +173,7 @@ def _hospitals(n: int) -> pd.DataFrame:
     counts[0] += n - counts.sum()  # the city absorbs the rounding
     names, regs, levels = [], [], []
     for (region, short, is_city), count in zip(regions, counts, strict=True):
-        kinds = _CITY_KINDS if is_city else _COUNTY_KINDS
+        kinds = _CITY_KINDS if is_city else _DISTRICT_KINDS if region.endswith("区") else _COUNTY_KINDS
         for k in range(count):
             kind = kinds[k] if k < len(kinds) else f"第{k + 1}社区卫生服务中心"
             names.append(short + kind)
