@@ -295,7 +295,8 @@ def _fifo_stage(
     d_end = base[d_codes] + _within_cumsum(d_cents, d_codes)
     p_end = base[p_codes] + _within_cumsum(p_cents, p_codes)
     d_start, p_start = d_end - d_cents, p_end - p_cents
-    points = np.unique(np.concatenate([d_start, d_end, p_start, p_end]))
+    points = np.sort(np.concatenate([d_start, d_end, p_start, p_end]))
+    points = points[np.r_[True, points[1:] != points[:-1]]]
     left, length = points[:-1], np.diff(points)
     di = np.searchsorted(d_end, left, side="right")
     pi = np.searchsorted(p_end, left, side="right")
@@ -314,11 +315,32 @@ def _within_cumsum(values: np.ndarray, codes: np.ndarray) -> np.ndarray:
     return c - before[run]
 
 
-def _codes(frame: pd.DataFrame, keys: list[str]) -> np.ndarray:
-    """Integer code per distinct key tuple (NA is a value of its own)."""
-    if not keys:
-        return np.zeros(len(frame), dtype=np.int64)
-    return frame.groupby(keys, dropna=False, sort=False).ngroup().to_numpy(dtype=np.int64)
+def _objects(values: pd.Series) -> np.ndarray:
+    """Plain object array with None for NA: hashes several times faster than pandas' string dtype."""
+    return values.to_numpy(dtype=object, na_value=None)
+
+
+def _joint_codes(*columns: np.ndarray) -> list[np.ndarray]:
+    """Integer codes of values shared across several arrays (NA gets a code of its own)."""
+    sizes = [len(c) for c in columns]
+    codes, uniques = pd.factorize(np.concatenate(columns), use_na_sentinel=True)
+    codes = np.where(codes < 0, len(uniques), codes).astype(np.int64)
+    return list(np.split(codes, np.cumsum(sizes)[:-1]))
+
+
+def _day_numbers(dates: pd.Series) -> np.ndarray:
+    """Days since 1970 as non-negative-friendly integers; NaT becomes -1 (never matches a day)."""
+    days = dates.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
+    out = days.astype(np.int64) + 1_000_000  # shift so any real date is positive
+    return np.where(np.isnat(days), -1, out)
+
+
+def _combine(*codes: np.ndarray) -> np.ndarray:
+    """One dense code per distinct tuple of codes (factorised pairwise so it never overflows)."""
+    out = codes[0]
+    for c in codes[1:]:
+        out = pd.factorize(out * (int(c.max(initial=0)) + 2) + (c + 1))[0].astype(np.int64)
+    return out
 
 
 def match_payments(deliveries: pd.DataFrame, payments: pd.DataFrame) -> pd.DataFrame:
@@ -337,78 +359,73 @@ def match_payments(deliveries: pd.DataFrame, payments: pd.DataFrame) -> pd.DataF
     left to pay), pay_date (NaT: unpaid), amount (yuan).
     """
     key = ["hospital_id", "product_id", "supplier"]
-    d = deliveries[key + ["date", "amount"]].copy()
-    d["cents"] = np.round(d["amount"].fillna(0).to_numpy(dtype="float64") * 100).astype(np.int64)
-    d = d.groupby(key + ["date"], dropna=False, sort=False, as_index=False)["cents"].sum()
-    d["cents"] = d["cents"].clip(lower=0)
-    d = d.sort_values(["date", "hospital_id", "product_id"], kind="stable").reset_index(drop=True)
-    remaining = d["cents"].to_numpy(dtype=np.int64).copy()
+    nd = len(deliveries)
+    # integer codes shared by deliveries and payments, and for the targeted delivery day
+    obj_d = {k: _objects(deliveries[k]) for k in key}
+    obj_p = {k: _objects(payments[k]) for k in key}
+    h_d, h_p = _joint_codes(obj_d["hospital_id"], obj_p["hospital_id"])
+    p_d, p_p = _joint_codes(obj_d["product_id"], obj_p["product_id"])
+    s_d, s_p = _joint_codes(obj_d["supplier"], obj_p["supplier"])
+    day_d, day_p = (_day_numbers(deliveries["date"]), _day_numbers(payments["order_date"]))
+    p_na = payments["product_id"].isna().to_numpy()
+    s_na = payments["supplier"].isna().to_numpy()
 
-    p = payments[key + ["order_date", "amount", "date"]].reset_index(drop=True).copy()
-    p["cents"] = np.round(p["amount"].fillna(0).to_numpy(dtype="float64") * 100).astype(np.int64).clip(min=0)
-    p = p.sort_values("date", kind="stable").reset_index(drop=True)
-    left = p["cents"].to_numpy(dtype=np.int64).copy()
+    # one delivery per hospital, product, supplier and day
+    bucket = _combine(h_d, p_d, s_d, day_d)
+    d_cents_raw = np.round(np.nan_to_num(deliveries["amount"].to_numpy(dtype="float64")) * 100)
+    n_b = int(bucket.max(initial=-1)) + 1
+    cents_b = np.round(np.bincount(bucket, weights=d_cents_raw, minlength=n_b)).astype(np.int64).clip(min=0)
+    # factorize numbers codes in order of first appearance: a new code is a new running maximum
+    running = np.maximum.accumulate(bucket) if nd else bucket
+    first = np.flatnonzero(np.r_[True, running[1:] > running[:-1]]) if nd else np.array([], dtype=np.int64)
+    d_date = deliveries["date"].to_numpy(dtype="datetime64[ns]")[first]
+    order = np.argsort(d_date, kind="stable")
+    first, d_date, remaining = first[order], d_date[order], cents_b[order]
+    dh, dp, ds, dday = h_d[first], p_d[first], s_d[first], day_d[first]
+
+    p_date = payments["date"].to_numpy(dtype="datetime64[ns]")
+    p_order = np.argsort(p_date, kind="stable")
+    ph, pp, ps, pday = h_p[p_order], p_p[p_order], s_p[p_order], day_p[p_order]
+    p_na, s_na, p_date = p_na[p_order], s_na[p_order], p_date[p_order]
+    left = np.round(np.nan_to_num(payments["amount"].to_numpy(dtype="float64"))[p_order] * 100).astype(np.int64)
+    left = left.clip(min=0)
+    has_target = payments["order_date"].notna().to_numpy()[p_order] & ~p_na
 
     pieces: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
 
-    def run(d_rows: np.ndarray, p_rows: np.ndarray, d_codes: np.ndarray, p_codes: np.ndarray) -> None:
-        # order: group, then date (d and p are already date-sorted, so a stable sort by code keeps it)
-        do = np.argsort(d_codes, kind="stable")
-        po = np.argsort(p_codes, kind="stable")
+    def run(d_rows: np.ndarray, p_rows: np.ndarray, d_keys: list[np.ndarray], p_keys: list[np.ndarray]) -> None:
+        if d_rows.size == 0 or p_rows.size == 0:
+            return
+        codes = _combine(*[np.concatenate([a[d_rows], b[p_rows]]) for a, b in zip(d_keys, p_keys, strict=True)])
+        dc, pc = codes[: d_rows.size], codes[d_rows.size:]
+        do, po = np.argsort(dc, kind="stable"), np.argsort(pc, kind="stable")  # keeps date order within a group
         dr, pr = d_rows[do], p_rows[po]
-        di, pi, cents = _fifo_stage(d_codes[do], remaining[dr], p_codes[po], left[pr])
+        di, pi, cents = _fifo_stage(dc[do], remaining[dr], pc[po], left[pr])
         if cents.size:
-            np.subtract.at(remaining, dr[di], cents)
-            np.subtract.at(left, pr[pi], cents)
+            remaining[:] -= np.round(np.bincount(dr[di], weights=cents, minlength=remaining.size)).astype(np.int64)
+            left[:] -= np.round(np.bincount(pr[pi], weights=cents, minlength=left.size)).astype(np.int64)
             pieces.append((dr[di], pr[pi], cents))
 
-    # 1. targeted: the named delivery day of the product
-    has_target = p["order_date"].notna() & p["product_id"].notna()
-    if has_target.any() and len(d):
-        t = p.loc[has_target, ["hospital_id", "product_id", "order_date"]].rename(columns={"order_date": "date"})
-        both = pd.concat([d[["hospital_id", "product_id", "date"]], t], ignore_index=True)
-        codes = _codes(both, ["hospital_id", "product_id", "date"])
-        run(np.arange(len(d)), np.flatnonzero(has_target), codes[: len(d)], codes[len(d):])
-    # 2-4. FIFO by product, by supplier, by hospital
-    stages = [
-        (p["product_id"].notna(), ["hospital_id", "product_id"]),
-        (p["product_id"].isna() & p["supplier"].notna(), ["hospital_id", "supplier"]),
-        (p["product_id"].isna() & p["supplier"].isna(), ["hospital_id"]),
-    ]
-    for mask, keys in stages:
-        p_rows = np.flatnonzero(mask.to_numpy() & (left > 0))
-        d_rows = np.flatnonzero(remaining > 0)
-        if p_rows.size == 0 or d_rows.size == 0:
-            continue
-        both = pd.concat([d.loc[d_rows, keys], p.loc[p_rows, keys]], ignore_index=True)
-        codes = _codes(both, keys)
-        run(d_rows, p_rows, codes[: d_rows.size], codes[d_rows.size:])
+    # 1. a named delivery day of the product; 2-4. FIFO by product, by supplier, by hospital
+    run(np.arange(remaining.size), np.flatnonzero(has_target), [dh, dp, dday], [ph, pp, pday])
+    run(np.flatnonzero(remaining > 0), np.flatnonzero(~p_na & (left > 0)), [dh, dp], [ph, pp])
+    run(np.flatnonzero(remaining > 0), np.flatnonzero(p_na & ~s_na & (left > 0)), [dh, ds], [ph, ps])
+    run(np.flatnonzero(remaining > 0), np.flatnonzero(p_na & s_na & (left > 0)), [dh], [ph])
 
-    parts = []
-    if pieces:
-        di = np.concatenate([x[0] for x in pieces])
-        pi = np.concatenate([x[1] for x in pieces])
-        cents = np.concatenate([x[2] for x in pieces])
-        paid = d.loc[di, key].reset_index(drop=True)
-        paid["delivery_date"] = d["date"].to_numpy()[di]
-        paid["pay_date"] = p["date"].to_numpy()[pi]
-        paid["cents"] = cents
-        parts.append(paid)
-    unpaid = d.loc[remaining > 0, key].reset_index(drop=True)
-    unpaid["delivery_date"] = d.loc[remaining > 0, "date"].to_numpy()
-    unpaid["pay_date"] = pd.NaT
-    unpaid["cents"] = remaining[remaining > 0]
-    parts.append(unpaid)
-    excess = p.loc[left > 0, key].reset_index(drop=True)
-    excess["delivery_date"] = pd.NaT
-    excess["pay_date"] = p.loc[left > 0, "date"].to_numpy()
-    excess["cents"] = left[left > 0]
-    parts.append(excess)
-    ledger = pd.concat([x for x in parts if len(x)], ignore_index=True) if any(len(x) for x in parts) else unpaid
-    ledger["delivery_date"] = pd.to_datetime(ledger["delivery_date"])
-    ledger["pay_date"] = pd.to_datetime(ledger["pay_date"])
-    ledger["amount"] = ledger["cents"].to_numpy(dtype="float64") / 100.0
-    return ledger.drop(columns="cents")
+    di = np.concatenate([x[0] for x in pieces]) if pieces else np.array([], dtype=np.int64)
+    pi = np.concatenate([x[1] for x in pieces]) if pieces else np.array([], dtype=np.int64)
+    cents = np.concatenate([x[2] for x in pieces]) if pieces else np.array([], dtype=np.int64)
+    unpaid = np.flatnonzero(remaining > 0)
+    excess = np.flatnonzero(left > 0)
+    nat = np.full(1, np.datetime64("NaT"), dtype="datetime64[ns]")
+    d_rows, p_rows = first[np.concatenate([di, unpaid])], p_order[excess]
+    ledger = pd.DataFrame(
+        {k: pd.array(np.concatenate([obj_d[k][d_rows], obj_p[k][p_rows]]), dtype="string") for k in key}
+    )
+    ledger["delivery_date"] = np.concatenate([d_date[di], d_date[unpaid], np.repeat(nat, excess.size)])
+    ledger["pay_date"] = np.concatenate([p_date[pi], np.repeat(nat, unpaid.size), p_date[excess]])
+    ledger["amount"] = np.concatenate([cents, remaining[unpaid], left[excess]]).astype("float64") / 100.0
+    return ledger
 
 
 def payment_figures(ledger: pd.DataFrame, as_of: date | pd.Timestamp, payment_days: int = 30) -> pd.DataFrame:
