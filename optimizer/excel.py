@@ -1,0 +1,339 @@
+"""The plan as a workbook a coordinator can send out (分配方案 and its companions).
+
+Coordinators live in Excel: the allocation sheet is sorted by hospital so it can be cut per
+hospital, every table has Chinese headers, number formats, a frozen header and a filter.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from optimizer.inputs import PlanInput
+from optimizer.scenarios import DisruptionResult, ScenarioComparison
+
+VOLUME = "#,##0"  # minimum units are whole; the cell keeps any fraction
+PRICE = "0.0000"
+MONEY = "#,##0.00"
+PERCENT = "0.0%"
+SECONDS = "0.000"
+HIGH_LOAD = 0.95  # utilisation above this is highlighted: little room left for a disruption
+
+HEADER_FONT = Font(bold=True)
+HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+WARN_FILL = PatternFill("solid", fgColor="FFC7CE")
+
+STATUS_ZH = {"optimal": "最优", "feasible": "可行(未证明最优)", "infeasible": "不可行"}
+
+
+@dataclass(frozen=True)
+class Col:
+    """One output column: source field, Chinese header, number format."""
+
+    source: str
+    header: str
+    fmt: str | None = None
+
+
+def write_plan_xlsx(
+    plan: Any,
+    path_or_buffer: str | Path | IO[bytes],
+    *,
+    inp: PlanInput | None = None,
+    comparison: ScenarioComparison | None = None,
+    disruption: DisruptionResult | None = None,
+) -> None:
+    """Write the plan workbook; ``inp`` (optional) adds hospital names and the current suppliers."""
+    names, regions, current = _lookups(inp)
+    wb = Workbook()
+    wb.remove(wb.active)
+    _allocation_sheet(wb, plan, names, regions)
+    _load_sheet(wb, plan)
+    _shortage_sheet(wb, plan, names, regions)
+    _switch_sheet(wb, plan, names, current)
+    _savings_sheet(wb, plan)
+    _solve_sheet(wb, plan)
+    if comparison is not None:
+        _comparison_sheet(wb, comparison)
+    if disruption is not None:
+        _disruption_sheet(wb, disruption, names)
+    wb.save(path_or_buffer)
+
+
+# --- lookups and the table writer --------------------------------------------------------------
+
+
+def _lookups(inp: PlanInput | None) -> tuple[dict[str, str], dict[str, str], dict[tuple[str, str, str], str]]:
+    """Hospital names, regions and current suppliers, when the input is given."""
+    if inp is None:
+        return {}, {}, {}
+    hosp = inp.hospitals
+    names = {str(h): str(n) for h, n in zip(hosp["hospital_id"], hosp.get("hospital_name", pd.Series(dtype=object)),
+                                           strict=False) if not _blank(n)}
+    regions = {str(h): str(r) for h, r in zip(hosp["hospital_id"], hosp.get("region", pd.Series(dtype=object)),
+                                             strict=False) if not _blank(r)}
+    current: dict[tuple[str, str, str], str] = {}
+    dem = inp.demand
+    if "current_supplier" in dem.columns:
+        for h, g, s, c in dem[["hospital_id", "generic_name", "specification", "current_supplier"]].itertuples(
+            index=False, name=None
+        ):
+            if not _blank(c):
+                current.setdefault((str(h), str(g), str(s)), str(c))
+    return names, regions, current
+
+
+def _blank(value: Any) -> bool:
+    if value is None or value is pd.NA:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    return isinstance(value, str) and not value.strip()
+
+
+def _cell_value(value: Any) -> Any:
+    """Plain Python values for openpyxl: NA/NaN/inf become empty cells."""
+    if _blank(value):
+        return None
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, float) and math.isinf(value):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime()
+    return value
+
+
+def _write_table(ws: Worksheet, frame: pd.DataFrame, cols: list[Col], start_row: int = 1) -> int:
+    """Header plus rows from ``start_row``; returns the last row written."""
+    for j, col in enumerate(cols, start=1):
+        cell = ws.cell(row=start_row, column=j, value=col.header)
+        cell.font, cell.fill = HEADER_FONT, HEADER_FILL
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    r = start_row
+    sources = [c.source for c in cols]
+    present = frame.reindex(columns=sources)
+    for r, row in enumerate(present.itertuples(index=False, name=None), start=start_row + 1):
+        for j, (value, col) in enumerate(zip(row, cols, strict=True), start=1):
+            cell = ws.cell(row=r, column=j, value=_cell_value(value))
+            if col.fmt:
+                cell.number_format = col.fmt
+    _widths(ws, cols, present)
+    return r
+
+
+def _widths(ws: Worksheet, cols: list[Col], frame: pd.DataFrame) -> None:
+    """Column widths from the longest text, CJK characters counted double."""
+    for j, col in enumerate(cols, start=1):
+        texts = [col.header, *(str(v) for v in frame[col.source].head(200) if not _blank(v))]
+        width = max(sum(2 if ord(ch) > 0x2E80 else 1 for ch in t) for t in texts) + 2
+        letter = get_column_letter(j)
+        ws.column_dimensions[letter].width = max(ws.column_dimensions[letter].width or 0, min(width, 40), 8)
+
+
+def _table_sheet(wb: Workbook, title: str, frame: pd.DataFrame, cols: list[Col]) -> Worksheet:
+    """A sheet holding one table, with a frozen header and a filter over it."""
+    ws = wb.create_sheet(title)
+    last = _write_table(ws, frame, cols)
+    ws.freeze_panes = "A2"
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(cols))}{max(last, 1)}"
+    return ws
+
+
+def _with_hospital(frame: pd.DataFrame, names: dict[str, str], regions: dict[str, str]) -> pd.DataFrame:
+    out = frame.copy()
+    out["hospital_name"] = out["hospital_id"].astype(str).map(names)
+    from_input = out["hospital_id"].astype(str).map(regions)
+    out["region"] = out["region"].where(out["region"].notna(), from_input) if "region" in out else from_input
+    return out
+
+
+HOSPITAL_COLS = [Col("hospital_id", "机构编码"), Col("hospital_name", "机构名称"), Col("region", "所属地区")]
+DRUG_COLS = [Col("generic_name", "通用名"), Col("specification", "规格")]
+
+
+# --- the sheets --------------------------------------------------------------------------------
+
+
+def _allocation_sheet(wb: Workbook, plan: Any, names: dict[str, str], regions: dict[str, str]) -> None:
+    alloc = _with_hospital(plan.allocations, names, regions)
+    alloc["amount"] = alloc["volume"].astype(float) * alloc["unit_price"].astype(float)
+    alloc["switched_zh"] = alloc["switched"].map(lambda v: "是" if bool(v) else "否")
+    alloc = alloc.sort_values(["hospital_id", "generic_name", "specification", "supplier"], ignore_index=True)
+    _table_sheet(wb, "分配方案", alloc, [
+        *HOSPITAL_COLS, *DRUG_COLS, Col("supplier", "中选企业"), Col("volume", "分配量(最小单位)", VOLUME),
+        Col("unit_price", "中选单价(元)", PRICE), Col("amount", "金额(元)", MONEY), Col("switched_zh", "是否切换企业"),
+    ])
+
+
+def _load_sheet(wb: Workbook, plan: Any) -> None:
+    sup = plan.suppliers.copy()
+    cap = sup["capacity"].astype(float)
+    sup["utilisation"] = (sup["load"].astype(float) / cap).where(cap > 0)
+    ws = _table_sheet(wb, "企业负荷", sup, [
+        *DRUG_COLS, Col("supplier", "中选企业"), Col("load", "分配量(最小单位)", VOLUME),
+        Col("capacity", "供应能力(空=不限)", VOLUME), Col("utilisation", "产能利用率", PERCENT),
+    ])
+    for r, util in enumerate(sup["utilisation"], start=2):
+        if not _blank(util) and float(util) > HIGH_LOAD:
+            for c in range(1, 7):
+                ws.cell(row=r, column=c).fill = WARN_FILL
+
+
+def _shortage_sheet(wb: Workbook, plan: Any, names: dict[str, str], regions: dict[str, str]) -> None:
+    short = _with_hospital(plan.shortages, names, regions)
+    if "region" not in plan.shortages and "region" in plan.allocations and len(short):
+        plan_regions = dict(zip(plan.allocations["hospital_id"].astype(str), plan.allocations["region"], strict=False))
+        short["region"] = short["region"].where(short["region"].notna(), short["hospital_id"].astype(str).map(plan_regions))
+    short = short.sort_values(["hospital_id", "generic_name", "specification"], ignore_index=True)
+    _table_sheet(wb, "短缺", short, [*HOSPITAL_COLS, *DRUG_COLS, Col("volume", "短缺量(最小单位)", VOLUME)])
+
+
+def _switch_sheet(wb: Workbook, plan: Any, names: dict[str, str], current: dict[tuple[str, str, str], str]) -> None:
+    alloc = plan.allocations
+    sw = alloc[alloc["switched"].astype(bool)].copy() if len(alloc) else alloc.copy()
+    sw["hospital_name"] = sw["hospital_id"].astype(str).map(names)
+    sw["current"] = [current.get((str(h), str(g), str(s))) for h, g, s in
+                     sw[["hospital_id", "generic_name", "specification"]].itertuples(index=False, name=None)]
+    sw = sw.sort_values(["hospital_id", "generic_name", "specification", "supplier"], ignore_index=True)
+    _table_sheet(wb, "切换", sw, [
+        Col("hospital_id", "机构编码"), Col("hospital_name", "机构名称"), *DRUG_COLS,
+        Col("current", "原供应企业"), Col("supplier", "新供应企业"), Col("volume", "切换量(最小单位)", VOLUME),
+    ])
+
+
+def _savings_sheet(wb: Workbook, plan: Any) -> None:
+    _table_sheet(wb, "节约", plan.savings, [
+        *DRUG_COLS, Col("baseline_price", "集采前价格(元)", PRICE), Col("baseline_cost", "集采前金额(元)", MONEY),
+        Col("plan_cost", "方案金额(元)", MONEY), Col("savings", "节约金额(元)", MONEY),
+        Col("savings_rate", "节约率", PERCENT),
+    ])
+
+
+def _key_values(ws: Worksheet, rows: list[tuple[str, Any, str | None]], start_row: int = 1) -> int:
+    """Label / value pairs, one a row; returns the last row written."""
+    for r, (label, value, fmt) in enumerate(rows, start=start_row):
+        ws.cell(row=r, column=1, value=label).font = HEADER_FONT
+        cell = ws.cell(row=r, column=2, value=_cell_value(value))
+        if fmt:
+            cell.number_format = fmt
+    ws.column_dimensions["A"].width = max(ws.column_dimensions["A"].width or 0, 18)
+    ws.column_dimensions["B"].width = max(ws.column_dimensions["B"].width or 0, 20)
+    return start_row + len(rows) - 1
+
+
+def _status(value: Any) -> str:
+    text = str(getattr(value, "value", value))
+    return STATUS_ZH.get(text, text)
+
+
+def _solve_sheet(wb: Workbook, plan: Any) -> None:
+    ws = wb.create_sheet("求解信息")
+    timings = getattr(plan, "timings", {}) or {}
+    rows: list[tuple[str, Any, str | None]] = [
+        ("状态", _status(plan.status), None),
+        ("原因", plan.reason, None),
+        ("目标值", plan.objective, MONEY),
+        ("方案总金额(元)", plan.total_cost, MONEY),
+        ("相对间隙", plan.gap, "0.00%"),
+        ("短缺总量", float(plan.shortages["volume"].sum()) if len(plan.shortages) else 0.0, VOLUME),
+    ]
+    rows += [(f"耗时-{_TIMING_ZH.get(k, k)}(秒)", v, SECONDS) for k, v in timings.items()]
+    last = _key_values(ws, rows)
+    drugs = pd.DataFrame([{
+        "generic_name": d.generic_name, "specification": d.specification, "status": _status(d.status),
+        "reason": d.reason, "objective": d.objective, "gap": d.gap, "build_time": d.build_time,
+        "solve_time": d.solve_time,
+    } for d in getattr(plan, "drugs", [])], columns=["generic_name", "specification", "status", "reason",
+                                                     "objective", "gap", "build_time", "solve_time"])
+    last = _write_table(ws, drugs, [
+        *DRUG_COLS, Col("status", "状态"), Col("reason", "原因"), Col("objective", "目标值", MONEY),
+        Col("gap", "相对间隙", "0.00%"), Col("build_time", "建模耗时(秒)", SECONDS),
+        Col("solve_time", "求解耗时(秒)", SECONDS),
+    ], start_row=last + 2)
+    issues = pd.DataFrame([{
+        "severity": {"error": "错误", "warning": "警告"}.get(i.severity, i.severity),
+        "generic_name": i.drug[0], "specification": i.drug[1], "supplier": i.supplier, "region": i.region,
+        "message": str(i),
+    } for i in getattr(plan, "issues", [])], columns=["severity", "generic_name", "specification", "supplier",
+                                                      "region", "message"])
+    _write_table(ws, issues, [
+        Col("severity", "级别"), *DRUG_COLS, Col("supplier", "企业"), Col("region", "地区"), Col("message", "检查信息"),
+    ], start_row=last + 2)
+
+
+_TIMING_ZH = {"read": "读取", "build": "建模", "solve": "求解"}
+
+
+def _comparison_sheet(wb: Workbook, comparison: ScenarioComparison) -> None:
+    ws = wb.create_sheet("方案对比")
+    table = comparison.table.copy()
+    table["status"] = table["status"].map(_status)
+    last = _write_table(ws, table, [
+        Col("scenario", "方案"), Col("status", "状态"), Col("total_cost", "总金额(元)", MONEY),
+        Col("objective", "目标值", MONEY), Col("shortage_volume", "短缺量", VOLUME),
+        Col("switches", "切换数(机构-品种)"), Col("suppliers_used", "使用企业数(企业-品种)"),
+        Col("savings", "节约金额(元)", MONEY), Col("gap", "相对间隙", "0.00%"),
+        Col("cost_change", "较首个方案金额变化(元)", MONEY),
+    ])
+    ws.freeze_panes = "B2"
+    wide = comparison.drug_cost_table()
+    extra = [Col(c, f"{c[2:]} 较首个方案(元)" if c.startswith("Δ ") else f"{c} 金额(元)", MONEY)
+             for c in wide.columns if c not in ("generic_name", "specification")]
+    ws.cell(row=last + 2, column=1, value="各品种金额 / cost per drug").font = HEADER_FONT
+    _write_table(ws, wide, [*DRUG_COLS, *extra], start_row=last + 3)
+
+
+def _disruption_sheet(wb: Workbook, d: DisruptionResult, names: dict[str, str]) -> None:
+    ws = wb.create_sheet("断供调整")
+    last = _key_values(ws, [
+        ("断供企业", d.supplier, None),
+        ("断供起始日期", d.from_date.to_pydatetime(), "yyyy-mm-dd"),
+        ("求解状态", _status(d.status), None),
+        ("调整前金额(元)", d.cost_before, MONEY),
+        ("调整后金额(元)", d.cost_after, MONEY),
+        ("金额变化(元)", d.cost_change, MONEY),
+        ("价差增加(元)", d.extra_cost, MONEY),
+        ("切换机构数", d.hospitals_switched, None),
+        ("让出产能的机构数", d.unaffected_moved, None),
+        ("短缺总量", d.shortage_volume, VOLUME),
+    ])
+    moves = d.moves.copy()
+    moves["hospital_name"] = moves["hospital_id"].astype(str).map(names)
+    moves["affected_zh"] = moves["affected"].map(lambda v: "断供影响" if bool(v) else "让出产能")
+    ws.cell(row=last + 2, column=1, value="调整明细 / moves").font = HEADER_FONT
+    last = _write_table(ws, moves, [
+        Col("hospital_id", "机构编码"), Col("hospital_name", "机构名称"), *DRUG_COLS,
+        Col("from_supplier", "原供应企业"), Col("to_supplier", "新供应企业"), Col("volume", "调整量", VOLUME),
+        Col("from_price", "原单价(元)", PRICE), Col("to_price", "新单价(元)", PRICE), Col("affected_zh", "原因"),
+    ], start_row=last + 3)
+    rem = d.remaining.copy()
+    rem["hospital_name"] = rem["hospital_id"].astype(str).map(names)
+    ws.cell(row=last + 2, column=1, value="剩余约定量 / remaining volume").font = HEADER_FONT
+    last = _write_table(ws, rem, [
+        Col("hospital_id", "机构编码"), Col("hospital_name", "机构名称"), *DRUG_COLS,
+        Col("planned_volume", "原分配量", VOLUME), Col("purchased_volume", "断供前已采购", VOLUME),
+        Col("remaining_volume", "剩余量", VOLUME),
+    ], start_row=last + 3)
+    short = d.shortages.copy()
+    short["hospital_name"] = short["hospital_id"].astype(str).map(names)
+    ws.cell(row=last + 2, column=1, value="仍短缺 / still short").font = HEADER_FONT
+    last = _write_table(ws, short, [
+        Col("hospital_id", "机构编码"), Col("hospital_name", "机构名称"), *DRUG_COLS, Col("volume", "短缺量", VOLUME),
+    ], start_row=last + 3)
+    sup = d.suppliers.copy()
+    sup["utilisation"] = (sup["load"].astype(float) / sup["capacity"].astype(float)).where(sup["capacity"] > 0)
+    ws.cell(row=last + 2, column=1, value="企业负荷 / supplier loads").font = HEADER_FONT
+    _write_table(ws, sup, [
+        *DRUG_COLS, Col("supplier", "中选企业"), Col("load_before", "调整前分配量", VOLUME),
+        Col("load", "调整后分配量", VOLUME), Col("capacity", "供应能力(空=不限)", VOLUME),
+        Col("spare", "剩余产能", VOLUME), Col("utilisation", "产能利用率", PERCENT),
+    ], start_row=last + 3)
