@@ -1,0 +1,574 @@
+"""Persistence of the canonical tables in SQLite (default) or PostgreSQL.
+
+Every import is one transaction: rows are bulk-loaded into a temporary staging table, compared with
+what is stored by natural key (so re-importing a file adds nothing), upserted, and the daily purchase
+totals the reports read are recomputed for the (hospital, day) buckets the import touched.
+Reads go through the raw driver cursor because millions of rows through ORM-style row objects
+would dominate a report's time.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection, Engine
+
+from procurement import db_schema as schema
+from procurement.model import COLUMNS, NATURAL_KEYS, TABLE_KINDS, Dataset, conform
+from procurement.problems import InputError, Problem
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+# Tables holding one hospital's own rows: what a hospital account may write and see.
+HOSPITAL_KINDS: tuple[str, ...] = ("agreements", "purchases", "payments", "demand")
+# Alliance-wide catalogue: a hospital account may re-send it unchanged but never change it.
+CATALOGUE_KINDS: tuple[str, ...] = ("products", "offers")
+
+_COPY_CHUNK = 200_000
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    """What one import did, per table kind: rows new, rows whose stored values changed, rows equal."""
+
+    import_id: int
+    added: dict[str, int] = field(default_factory=dict)
+    replaced: dict[str, int] = field(default_factory=dict)
+    unchanged: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def total_added(self) -> int:
+        return sum(self.added.values())
+
+    @property
+    def total_replaced(self) -> int:
+        return sum(self.replaced.values())
+
+    @property
+    def total_unchanged(self) -> int:
+        return sum(self.unchanged.values())
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "import_id": self.import_id,
+            "added": dict(self.added),
+            "replaced": dict(self.replaced),
+            "unchanged": dict(self.unchanged),
+        }
+
+
+# ---------------------------------------------------------------------------------------------
+# Engine
+
+
+def default_url() -> str:
+    """``VBP_DB_URL`` when set, else the embedded SQLite file the app and the CLI share."""
+    url = os.environ.get("VBP_DB_URL")
+    if url:
+        return url
+    folder = REPO_ROOT / "data"
+    folder.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{folder / 'vbp.sqlite'}"
+
+
+def get_engine(url: str | None = None) -> Engine:
+    """An engine with the schema in place; SQLite tuned for one writer beside many readers."""
+    url = url or default_url()
+    parsed = sa.engine.make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        engine = sa.create_engine(url)
+        _configure_sqlite(engine)
+    else:
+        engine = sa.create_engine(url, pool_pre_ping=True)
+    schema.metadata.create_all(engine)
+    return engine
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    """WAL so readers never block the importer; explicit BEGIN so DDL on staging tables is transactional."""
+
+    @sa.event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None  # pysqlite's implicit transactions skip DDL: we BEGIN ourselves
+        cur = dbapi_conn.cursor()
+        for pragma in (
+            "journal_mode=WAL",
+            "foreign_keys=ON",
+            "busy_timeout=30000",
+            "synchronous=NORMAL",
+            "temp_store=MEMORY",
+            "cache_size=-131072",
+        ):
+            cur.execute(f"PRAGMA {pragma}")
+        cur.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        # writers take the lock up front: a deferred transaction upgrading to write can fail at once
+        mode = conn.get_execution_options().get("sqlite_begin", "")
+        conn.exec_driver_sql(f"BEGIN {mode}".strip())
+
+
+def _is_sqlite(conn: Connection) -> bool:
+    return conn.dialect.name == "sqlite"
+
+
+# ---------------------------------------------------------------------------------------------
+# Import
+
+
+def import_tables(
+    engine: Engine,
+    tables: dict[str, pd.DataFrame],
+    *,
+    source_name: str,
+    file_hash: str,
+    user: str = "cli",
+    hospital_scope: str | None = None,
+) -> ImportSummary:
+    """Store canonical tables in one transaction; any failure leaves the database as it was.
+
+    A row whose natural key is stored already replaces it when a value differs and is counted
+    unchanged otherwise. With ``hospital_scope`` (a hospital account) rows of other hospitals and
+    changes to the alliance catalogue are refused with an ``InputError``.
+    """
+    unknown = sorted(set(tables) - set(TABLE_KINDS))
+    if unknown:
+        raise ValueError(f"unknown table kinds: {unknown}")
+    frames: dict[str, pd.DataFrame] = {}
+    problems: list[Problem] = []
+    for kind in TABLE_KINDS:
+        frame = tables.get(kind)
+        if frame is None or frame.empty:
+            continue
+        frame, found = _prepare(kind, frame, source_name)
+        problems += found
+        frames[kind] = frame
+    if hospital_scope is not None:
+        problems += _scope_problems(frames, hospital_scope, source_name)
+    if problems:
+        raise InputError(problems)
+
+    added: dict[str, int] = {}
+    replaced: dict[str, int] = {}
+    unchanged: dict[str, int] = {}
+    with engine.connect() as conn:
+        conn.execution_options(sqlite_begin="IMMEDIATE")
+        with conn.begin():
+            import_id = conn.execute(
+                sa.insert(schema.imports)
+                .values(
+                    user_name=user,
+                    imported_at=datetime.now(UTC).replace(tzinfo=None),
+                    source_name=source_name,
+                    file_hash=file_hash,
+                    hospital_scope=hospital_scope,
+                    added="{}",
+                    replaced="{}",
+                    unchanged="{}",
+                )
+                .returning(schema.imports.c.id)
+            ).scalar_one()
+            for kind, frame in frames.items():
+                added[kind], replaced[kind], unchanged[kind] = _upsert(conn, kind, frame, import_id)
+            if hospital_scope is not None:
+                _refuse_catalogue_changes(hospital_scope, source_name, added, replaced)
+            conn.execute(
+                sa.update(schema.imports)
+                .where(schema.imports.c.id == import_id)
+                .values(
+                    added=json.dumps(added), replaced=json.dumps(replaced), unchanged=json.dumps(unchanged)
+                )
+            )
+    return ImportSummary(import_id, added, replaced, unchanged)
+
+
+def _prepare(kind: str, frame: pd.DataFrame, source_name: str) -> tuple[pd.DataFrame, list[Problem]]:
+    """Canonical columns, no blank keys, one row per key (the last one wins, as in a re-import)."""
+    frame = conform(kind, frame)
+    keys = list(NATURAL_KEYS[kind])
+    problems = []
+    for key in keys:
+        blank = int(frame[key].isna().sum())
+        if blank:
+            problems.append(
+                Problem(
+                    source_name,
+                    kind,
+                    None,
+                    key,
+                    f"{blank} 行缺少 {key}，无法保存",
+                    f"{blank} row(s) have no {key} and cannot be stored",
+                )
+            )
+    frame = frame.drop_duplicates(subset=keys, keep="last")
+    return frame, problems
+
+
+def _scope_problems(frames: dict[str, pd.DataFrame], hospital_id: str, source_name: str) -> list[Problem]:
+    """A hospital account may only write its own rows."""
+    problems = []
+    for kind in ("hospitals", *HOSPITAL_KINDS):
+        frame = frames.get(kind)
+        if frame is None:
+            continue
+        others = frame.loc[frame["hospital_id"] != hospital_id, "hospital_id"].value_counts()
+        for other, n in others.items():
+            problems.append(
+                Problem(
+                    source_name,
+                    kind,
+                    None,
+                    "hospital_id",
+                    f"医疗机构账号 {hospital_id} 不能导入其他机构 {other} 的数据（{n} 行）",
+                    f"hospital account {hospital_id} cannot import {n} row(s) of hospital {other}",
+                )
+            )
+    return problems
+
+
+def _refuse_catalogue_changes(
+    hospital_id: str, source_name: str, added: dict[str, int], replaced: dict[str, int]
+) -> None:
+    problems = [
+        Problem(
+            source_name,
+            kind,
+            None,
+            None,
+            f"医疗机构账号 {hospital_id} 不能修改联盟目录（{added.get(kind, 0) + replaced.get(kind, 0)} 行）",
+            f"hospital account {hospital_id} cannot change the alliance catalogue "
+            f"({added.get(kind, 0) + replaced.get(kind, 0)} row(s))",
+        )
+        for kind in CATALOGUE_KINDS
+        if added.get(kind, 0) or replaced.get(kind, 0)
+    ]
+    if problems:
+        raise InputError(problems)
+
+
+def _upsert(conn: Connection, kind: str, frame: pd.DataFrame, import_id: int) -> tuple[int, int, int]:
+    """Stage, count, upsert one table; returns (added, replaced, unchanged)."""
+    stage = schema.stage_table(kind)
+    target = schema.KIND_TABLES[kind]
+    stage.drop(conn, checkfirst=True)
+    stage.create(conn)
+    _bulk_load(conn, stage, frame)
+
+    keys = NATURAL_KEYS[kind]
+    cols = schema.stored_columns(kind)
+    values = [c for c in cols if c not in keys]
+    on = sa.and_(*(stage.c[k] == target.c[k] for k in keys))
+    differs = sa.or_(*(stage.c[c].is_distinct_from(target.c[c]) for c in values))
+    missing = target.c[keys[0]].is_(None)
+    n, added, replaced = conn.execute(
+        sa.select(
+            sa.func.count(),
+            sa.func.coalesce(sa.func.sum(sa.case((missing, 1), else_=0)), 0),
+            sa.func.coalesce(sa.func.sum(sa.case((sa.and_(~missing, differs), 1), else_=0)), 0),
+        ).select_from(stage.outerjoin(target, on))
+    ).one()
+
+    touched = None
+    if kind == "purchases" and (added or replaced):
+        touched = _collect_touched(conn, stage, target, on, differs)
+
+    if added or replaced:
+        insert = sqlite.insert if _is_sqlite(conn) else postgresql.insert
+        rows = sa.select(*(stage.c[c] for c in cols), sa.literal(import_id, sa.Integer)).where(sa.true())
+        stmt = insert(target).from_select([*cols, "import_id"], rows)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=list(keys),
+            set_={c: stmt.excluded[c] for c in [*values, "import_id"]},
+            where=sa.or_(*(target.c[c].is_distinct_from(stmt.excluded[c]) for c in values)),
+        )
+        conn.execute(stmt)
+    if touched is not None:
+        _refresh_purchase_daily(conn, touched)
+        touched.drop(conn)
+    stage.drop(conn)
+    return int(added), int(replaced), int(n) - int(added) - int(replaced)
+
+
+def _collect_touched(
+    conn: Connection, stage: sa.Table, target: sa.Table, on: sa.ColumnElement, differs: sa.ColumnElement
+) -> sa.Table:
+    """The (hospital, day) buckets whose totals change: new rows, and changed rows before and after."""
+    touched = schema.touched_table()
+    touched.drop(conn, checkfirst=True)
+    touched.create(conn)
+    new_or_changed = (
+        sa.select(stage.c.hospital_id, stage.c.date)
+        .select_from(stage.outerjoin(target, on))
+        .where(sa.or_(target.c.order_id.is_(None), differs))
+    )
+    old_of_changed = (
+        sa.select(target.c.hospital_id, target.c.date).select_from(stage.join(target, on)).where(differs)
+    )
+    conn.execute(
+        sa.insert(touched).from_select(["hospital_id", "date"], sa.union(new_or_changed, old_of_changed))
+    )
+    return touched
+
+
+def _refresh_purchase_daily(conn: Connection, touched: sa.Table) -> None:
+    """Recompute the daily totals of the touched buckets from the order lines, in SQL."""
+    daily = schema.purchase_daily
+    lines = schema.KIND_TABLES["purchases"]
+    conn.execute(
+        sa.delete(daily).where(
+            sa.exists().where(touched.c.hospital_id == daily.c.hospital_id, touched.c.date == daily.c.date)
+        )
+    )
+    group = [
+        lines.c.hospital_id,
+        sa.func.coalesce(lines.c.product_id, ""),
+        sa.func.coalesce(lines.c.generic_name, ""),
+        sa.func.coalesce(lines.c.specification, ""),
+        sa.func.coalesce(lines.c.supplier, ""),
+        lines.c.date,
+        sa.func.coalesce(lines.c.winning, sa.false()),
+    ]
+    totals = (
+        sa.select(*group, sa.func.sum(lines.c.quantity), sa.func.sum(lines.c.amount))
+        .select_from(
+            lines.join(
+                touched, sa.and_(lines.c.hospital_id == touched.c.hospital_id, lines.c.date == touched.c.date)
+            )
+        )
+        .group_by(*group)
+    )
+    conn.execute(
+        sa.insert(daily).from_select(
+            [
+                "hospital_id",
+                "product_id",
+                "generic_name",
+                "specification",
+                "supplier",
+                "date",
+                "winning",
+                "quantity",
+                "amount",
+            ],
+            totals,
+        )
+    )
+
+
+def _python_columns(kind: str, frame: pd.DataFrame, cols: list[str]) -> list[np.ndarray]:
+    """Each column as an object array of plain Python values (None for blanks), dates as ISO text."""
+    out = []
+    for col in cols:
+        series = frame[col]
+        dtype = COLUMNS[kind][col]
+        if dtype.startswith("datetime64"):
+            # few distinct days: format each once
+            codes, uniques = pd.factorize(series)
+            text = np.array([*pd.DatetimeIndex(uniques).strftime("%Y-%m-%d"), None], dtype=object)
+            out.append(text[codes])  # code -1 (blank) picks the trailing None
+        elif dtype == "bool":
+            out.append(series.fillna(False).astype(bool).to_numpy(dtype=object))
+        else:
+            out.append(series.to_numpy(dtype=object, na_value=None))
+    return out
+
+
+def _bulk_load(conn: Connection, stage: sa.Table, frame: pd.DataFrame) -> None:
+    """Fast path into the staging table: executemany on SQLite, COPY on PostgreSQL."""
+    kind = stage.name.removeprefix("stage_")
+    cols = [c.name for c in stage.columns]
+    arrays = _python_columns(kind, frame, cols)
+    raw = conn.connection.driver_connection
+    n = len(frame)
+    if _is_sqlite(conn):
+        sql = f"INSERT INTO {stage.name} VALUES ({', '.join('?' * len(cols))})"
+        for start in range(0, n, _COPY_CHUNK):
+            raw.executemany(sql, zip(*(a[start : start + _COPY_CHUNK] for a in arrays), strict=True))
+        return
+    quoted = ", ".join(f'"{c}"' for c in cols)
+    with raw.cursor() as cur, cur.copy(f"COPY {stage.name} ({quoted}) FROM STDIN") as copy:
+        for row in zip(*arrays, strict=True):
+            copy.write_row(row)
+
+
+# ---------------------------------------------------------------------------------------------
+# Reads
+
+
+def _fetch(conn: Connection, stmt: sa.Select, kind: str, names: list[str]) -> pd.DataFrame:
+    """Run ``stmt`` on the driver cursor and return a canonical frame of ``kind``."""
+    compiled = stmt.compile(dialect=conn.dialect)
+    params: Any = compiled.construct_params()
+    if compiled.positional:
+        params = tuple(params[name] for name in compiled.positiontup)
+    cur = conn.connection.driver_connection.cursor()
+    try:
+        cur.execute(str(compiled), params)
+        rows = cur.fetchall()
+    finally:
+        cur.close()
+    frame = pd.DataFrame.from_records(rows, columns=names) if rows else pd.DataFrame(columns=names)
+    for col in names:
+        dtype = COLUMNS[kind][col]
+        if dtype.startswith("datetime64"):
+            frame[col] = pd.to_datetime(frame[col], format="ISO8601") if rows else frame[col]
+        elif dtype == "bool":
+            frame[col] = frame[col].fillna(False).astype(bool)
+    return conform(kind, frame)
+
+
+def _hospital_filter(stmt: sa.Select, table: sa.Table, hospital_id: str | None) -> sa.Select:
+    return stmt if hospital_id is None else stmt.where(table.c.hospital_id == hospital_id)
+
+
+def _load_table(
+    conn: Connection, kind: str, hospital_id: str | None, *, ordered: bool = True
+) -> pd.DataFrame:
+    table = schema.KIND_TABLES[kind]
+    cols = schema.stored_columns(kind)
+    stmt = sa.select(*(table.c[c] for c in cols))
+    if "hospital_id" in table.c and (kind in HOSPITAL_KINDS or kind == "hospitals"):
+        stmt = _hospital_filter(stmt, table, hospital_id)
+    if ordered:
+        stmt = stmt.order_by(*(table.c[k] for k in NATURAL_KEYS[kind]))
+    return _fetch(conn, stmt, kind, cols)
+
+
+def _load_payments(conn: Connection, hospital_id: str | None) -> pd.DataFrame:
+    """Payments with the delivery date of the order they name (SQL join), for on-time matching."""
+    pay = schema.KIND_TABLES["payments"]
+    lines = schema.KIND_TABLES["purchases"]
+    cols = schema.stored_columns("payments")
+    stmt = (
+        sa.select(*(pay.c[c] for c in cols), lines.c.date.label("order_date"))
+        .select_from(pay.outerjoin(lines, pay.c.order_id == lines.c.order_id))
+        .order_by(pay.c.payment_id)
+    )
+    return _fetch(conn, _hospital_filter(stmt, pay, hospital_id), "payments", [*cols, "order_date"])
+
+
+def _load_purchase_daily(conn: Connection, hospital_id: str | None) -> pd.DataFrame:
+    """Daily totals as purchase rows (no order id); '' placeholders back to blanks."""
+    daily = schema.purchase_daily
+    cols = [
+        "hospital_id",
+        "product_id",
+        "generic_name",
+        "specification",
+        "supplier",
+        "date",
+        "winning",
+        "quantity",
+        "amount",
+    ]
+    stmt = _hospital_filter(sa.select(*(daily.c[c] for c in cols)), daily, hospital_id)
+    frame = _fetch(conn, stmt, "purchases", cols)
+    for col in ("product_id", "generic_name", "specification", "supplier"):
+        frame[col] = frame[col].mask(frame[col] == "")
+    return frame
+
+
+def load_dataset(engine: Engine, hospital_id: str | None = None, *, aggregated: bool = True) -> Dataset:
+    """Everything stored (one hospital's share when scoped), read in one consistent snapshot.
+
+    ``aggregated`` returns purchases as daily totals per hospital and drug (``order_id`` blank):
+    the same metrics, far fewer rows; payments carry ``order_date`` either way.
+    """
+    frames: dict[str, pd.DataFrame] = {}
+    with engine.connect() as conn, conn.begin():
+        for kind in TABLE_KINDS:
+            if kind == "purchases":
+                frames[kind] = (
+                    _load_purchase_daily(conn, hospital_id)
+                    if aggregated
+                    else _load_table(conn, kind, hospital_id, ordered=False)
+                )
+            elif kind == "payments":
+                frames[kind] = _load_payments(conn, hospital_id)
+            else:
+                frames[kind] = _load_table(conn, kind, hospital_id)
+    return Dataset(**frames)
+
+
+def load_reference(engine: Engine) -> Dataset:
+    """Hospitals and products: what the importer needs to resolve names and check codes."""
+    with engine.connect() as conn, conn.begin():
+        return Dataset(
+            hospitals=_load_table(conn, "hospitals", None), products=_load_table(conn, "products", None)
+        )
+
+
+def list_imports(engine: Engine, hospital_id: str | None = None) -> pd.DataFrame:
+    """The import log, newest first (a hospital sees only its own account's imports)."""
+    log = schema.imports
+    stmt = sa.select(log).order_by(log.c.id.desc())
+    if hospital_id is not None:
+        stmt = stmt.where(log.c.hospital_scope == hospital_id)
+    with engine.connect() as conn:
+        rows = conn.execute(stmt).mappings().all()
+    records = []
+    for row in rows:
+        counts = {name: json.loads(row[name]) for name in ("added", "replaced", "unchanged")}
+        records.append(
+            {
+                "import_id": row["id"],
+                "user": row["user_name"],
+                "imported_at": row["imported_at"],
+                "source_name": row["source_name"],
+                "file_hash": row["file_hash"],
+                "hospital_scope": row["hospital_scope"],
+                **counts,
+                "rows_added": sum(counts["added"].values()),
+                "rows_replaced": sum(counts["replaced"].values()),
+                "rows_unchanged": sum(counts["unchanged"].values()),
+            }
+        )
+    columns = [
+        "import_id",
+        "user",
+        "imported_at",
+        "source_name",
+        "file_hash",
+        "hospital_scope",
+        "added",
+        "replaced",
+        "unchanged",
+        "rows_added",
+        "rows_replaced",
+        "rows_unchanged",
+    ]
+    return pd.DataFrame.from_records(records, columns=columns)
+
+
+def data_version(engine: Engine) -> int:
+    """Grows with every import: a cheap cache key for loaded datasets."""
+    with engine.connect() as conn:
+        return int(
+            conn.execute(sa.select(sa.func.coalesce(sa.func.max(schema.imports.c.id), 0))).scalar_one()
+        )
+
+
+def is_empty(engine: Engine) -> bool:
+    """True when no table holds a row (first start: the app offers the sample data)."""
+    with engine.connect() as conn:
+        return not any(
+            conn.execute(sa.select(sa.exists(sa.select(sa.literal(1)).select_from(t)))).scalar_one()
+            for t in _kind_tables()
+        )
+
+
+def _kind_tables() -> Iterable[sa.Table]:
+    return schema.KIND_TABLES.values()
