@@ -134,3 +134,11 @@ def ensure_sample_data(url: str) -> bool:
 def sources_of(files: Sequence[Any]) -> list[Source]:
     """Uploaded files as (name, bytes), the form the importer takes."""
     return [(f.name, f.getvalue()) for f in files]
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def check_upload(url: str, data_version: int, scope: str | None, sources: tuple[Source, ...]):
+    """Parse uploaded files once per content (reruns while the user reads the problems cost nothing)."""
+    from webapp.upload import check_uploads
+
+    return check_uploads(list(sources), reference(url, data_version), scope)

@@ -137,6 +137,10 @@ TEXT: dict[str, dict[str, str]] = {
     "plan_from_date": {"zh": "断供起始日期", "en": "From date"},
     "plan_replan": {"zh": "重新分配", "en": "Re-plan"},
     "plan_download": {"zh": "下载方案 Excel", "en": "Download the plan workbook"},
+    "plan_current": {"zh": "当前设置", "en": "Current settings"},
+    "plan_ratio_short": {"zh": "比例", "en": "Ratio"},
+    "plan_cost_change": {"zh": "成本变化 {change}，缺口 {shortage} 单位", "en": "Cost change {change}; shortage {shortage} units"},
+    "plan_moves": {"zh": "转移的量", "en": "Volume moved"},
     "plan_no_input": {"zh": "没有报量或中选企业数据。", "en": "No demand or offers data."},
     # accounts
     "acc_list": {"zh": "现有账户", "en": "Accounts"},

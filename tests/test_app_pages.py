@@ -1,0 +1,236 @@
+"""Every page in Streamlit's AppTest, for each role, against a small temporary database."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+
+import pandas as pd
+import pytest
+from app_helpers import APP, PASSWORD, seed_database
+from streamlit.testing.v1 import AppTest
+
+from procurement import auth
+from procurement.synthetic import generate_alliance
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+
+@pytest.fixture(scope="module")
+def alliance():
+    return generate_alliance(seed=7, n_hospitals=5, n_products=6, purchases_per_year=600)
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory, alliance):
+    """A seeded database; VBP_DB_URL points the app at it for the whole module."""
+    auth.BCRYPT_ROUNDS = 4
+    url = f"sqlite:///{tmp_path_factory.mktemp('appdb') / 'vbp.sqlite'}"
+    seed_database(url, alliance)
+    old = os.environ.get("VBP_DB_URL")
+    os.environ["VBP_DB_URL"] = url
+    yield url
+    if old is None:
+        os.environ.pop("VBP_DB_URL", None)
+    else:
+        os.environ["VBP_DB_URL"] = old
+
+
+def sign_in(username: str, password: str = PASSWORD) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    at.text_input(key="signin_user").input(username)
+    at.text_input(key="signin_password").input(password)
+    at.button[0].click()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def page(at: AppTest, name: str) -> AppTest:
+    at.switch_page(f"webapp/pages/{name}.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def metric(at: AppTest, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def number(text: str) -> float:
+    return float(text.replace(",", "").replace("万元", "").replace("%", "").strip())
+
+
+def chart_text(el) -> str:
+    """A plotly chart's spec as readable text (the proto holds it with escaped unicode)."""
+    return json.dumps(json.loads(el.proto.spec), ensure_ascii=False)
+
+
+def frame_with(at: AppTest, column: str) -> pd.DataFrame:
+    """The first table on the page with ``column`` (AppTest does not expose dataframe keys)."""
+    return next(df.value for df in at.dataframe if column in df.value.columns)
+
+
+def everything_shown(at: AppTest) -> str:
+    """All text, tables and chart data of the rendered page, to search for what must not be there."""
+    parts = [m.value for m in at.markdown] + [m.value for m in at.caption] + [m.value for m in at.metric]
+    parts += [df.value.to_csv() for df in at.dataframe]
+    parts += [chart_text(el) for el in at.get("plotly_chart")]
+    parts += [json.dumps(s.options, ensure_ascii=False) for s in at.multiselect]
+    return "\n".join(str(p) for p in parts)
+
+
+def test_no_account_explains_first_run(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("VBP_DB_URL", f"sqlite:///{tmp_path / 'empty.sqlite'}")
+    monkeypatch.delenv("VBP_ADMIN_PASSWORD", raising=False)
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert not at.exception
+    codes = " ".join(c.value for c in at.code)
+    assert "python -m procurement users add" in codes and "VBP_ADMIN_PASSWORD" in codes
+    assert not at.text_input  # no sign-in form without accounts
+
+
+def test_wrong_password_is_refused(db) -> None:
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    at.text_input(key="signin_user").input("coord")
+    at.text_input(key="signin_password").input("not-the-password")
+    at.button[0].click()
+    at.run()
+    assert [e.value for e in at.error] == ["用户名或密码错误"]
+    assert "vbp_user" not in at.session_state
+
+
+def test_coordinator_sees_every_page(db, alliance) -> None:
+    at = sign_in("coord")
+    assert at.title[0].value == "执行进度"
+    # the alliance's agreed volume, summed by hand from the seeded table
+    assert number(metric(at, "约定采购量")) == pytest.approx(alliance.agreements["agreed_volume"].sum(), abs=0.5)
+    for name, title in [("payments", "回款监测"), ("savings", "节约成效"), ("upload", "数据上传"),
+                        ("accounts", "账户管理"), ("plan", "量分配方案")]:
+        page(at, name)
+        assert at.title[0].value == title
+    page(at, "accounts")
+    users = at.dataframe[0].value
+    assert set(users["用户名"]) == {"coord", "lead", "h1", "h2"}
+
+
+def test_hospital_sees_only_its_own_hospital(db, alliance) -> None:
+    own, other = alliance.hospitals["hospital_id"].iloc[0], alliance.hospitals["hospital_id"].iloc[1]
+    other_name = alliance.hospitals["hospital_name"].iloc[1]
+    at = sign_in("h1")
+    mine = alliance.agreements[alliance.agreements["hospital_id"] == own]["agreed_volume"].sum()
+    assert number(metric(at, "约定采购量")) == pytest.approx(mine, abs=0.5)
+    assert mine < alliance.agreements["agreed_volume"].sum()
+    for name in ("track", "payments", "savings", "upload"):
+        page(at, name)
+        shown = everything_shown(at)
+        assert other not in shown and other_name not in shown, name
+    for forbidden in ("plan", "accounts"):
+        with pytest.raises(ValueError):
+            at.switch_page(f"webapp/pages/{forbidden}.py")
+
+
+def test_leadership_lands_on_savings_read_only(db) -> None:
+    at = sign_in("lead")
+    assert at.title[0].value == "节约成效"
+    charts = at.get("plotly_chart")
+    assert len(charts) >= 5
+    drop = next(chart_text(c) for c in charts if c.proto.id.endswith("chart_savings_drop"))
+    assert "平均降价幅度" in drop and "加权降价幅度" in drop  # both shown, each labelled
+    for forbidden in ("upload", "plan", "accounts"):
+        with pytest.raises(ValueError):
+            at.switch_page(f"webapp/pages/{forbidden}.py")
+    page(at, "track")
+    page(at, "payments")
+
+
+def test_english_switch(db) -> None:
+    at = sign_in("coord")
+    at.radio(key="lang_radio").set_value("en").run()
+    assert at.title[0].value == "Progress"
+    assert any(m.label == "Completion rate" for m in at.metric)
+
+
+def _purchases_xlsx(rows: list[dict]) -> bytes:
+    buffer = io.BytesIO()
+    pd.DataFrame(rows).to_excel(buffer, index=False, sheet_name="采购记录")
+    return buffer.getvalue()
+
+
+def test_hospital_upload_changes_its_completion(db, alliance) -> None:
+    own = alliance.hospitals["hospital_id"].iloc[0]
+    product = alliance.agreements[alliance.agreements["hospital_id"] == own]["product_id"].iloc[0]
+    day = alliance.purchases["date"].max().strftime("%Y-%m-%d")
+    at = sign_in("h1")
+    before = number(metric(at, "实际采购量"))
+    page(at, "upload")
+    content = _purchases_xlsx([{"订单编号": "T-UP-1", "入库日期": day, "机构编码": own, "产品编码": product,
+                                "采购数量": 1000}])
+    at.file_uploader[0].set_value(("h1_purchases.xlsx", content, "application/octet-stream")).run()
+    assert not at.exception, [e.value for e in at.exception]
+    sheets = at.dataframe[0].value
+    assert list(sheets["类型"]) == ["采购记录"]
+    at.button(key="confirm_import").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("新增 1 行" in s.value for s in at.success)
+    page(at, "track")
+    assert number(metric(at, "实际采购量")) == pytest.approx(before + 1000)
+
+
+def test_hospital_upload_of_another_hospital_is_refused(db, alliance) -> None:
+    other = alliance.hospitals["hospital_id"].iloc[1]
+    product = alliance.agreements[alliance.agreements["hospital_id"] == other]["product_id"].iloc[0]
+    day = alliance.purchases["date"].max().strftime("%Y-%m-%d")
+    at = sign_in("h1")
+    before = number(metric(at, "实际采购量"))
+    page(at, "upload")
+    content = _purchases_xlsx([{"订单编号": "T-UP-2", "入库日期": day, "机构编码": other, "产品编码": product,
+                                "采购数量": 500}])
+    at.file_uploader[0].set_value(("other.xlsx", content, "application/octet-stream")).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.error, "the problem must be shown"
+    problems = frame_with(at, "问题")
+    assert list(problems["行"]) == [2]  # the one data row, as Excel numbers it
+    assert not [b for b in at.button if b.key == "confirm_import"]
+    page(at, "track")
+    assert number(metric(at, "实际采购量")) == pytest.approx(before)
+
+
+def test_upload_problems_listed_with_rows(db, alliance) -> None:
+    at = sign_in("coord")
+    page(at, "upload")
+    own = alliance.hospitals["hospital_id"].iloc[0]
+    content = _purchases_xlsx([
+        {"订单编号": "T-BAD-1", "入库日期": "不是日期", "机构编码": own, "产品编码": "NO-SUCH", "采购数量": "abc"},
+    ])
+    at.file_uploader[0].set_value(("bad.xlsx", content, "application/octet-stream")).run()
+    assert not at.exception, [e.value for e in at.exception]
+    problems = frame_with(at, "问题")
+    assert set(problems["行"]) == {2}
+    assert len(problems) >= 2
+    assert not [b for b in at.button if b.key == "confirm_import"]
+
+
+def test_plan_page_runs_the_allocation(db) -> None:
+    at = sign_in("coord")
+    page(at, "plan")
+    at.button[0].click() if not at.get("form") else None
+    submit = [b for b in at.button if "计算分配方案" in (b.label or "")]
+    assert submit
+    submit[0].click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("求解状态" in i.value for i in at.info)
+    allocations = frame_with(at, "分配量")
+    assert len(allocations) > 0
+
+
+def test_accounts_page_creates_a_user(db) -> None:
+    at = sign_in("coord")
+    page(at, "accounts")
+    at.text_input(key="acc_new_name").input("lead2")
+    at.text_input(key="acc_new_password").input("another-pass")
+    at.selectbox(key="acc_new_role").set_value("leadership")
+    [b for b in at.button if b.label == "创建"][0].click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "lead2" in set(at.dataframe[0].value["用户名"])

@@ -1,0 +1,86 @@
+"""Glue between the plan page and the optimizer, kept out of the page so it can be tested."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import pandas as pd
+
+from optimizer import Plan, PlanInput, PlanSettings, allocate
+from procurement.model import Dataset, conform
+from webapp.i18n import t
+
+ProgressFn = Callable[[int, int], None]
+
+
+def dataset_from_tables(tables: dict[str, pd.DataFrame]) -> Dataset:
+    """The uploaded planning tables as a Dataset (missing kinds stay empty)."""
+    ds = Dataset()
+    for kind, frame in tables.items():
+        ds = ds.with_table(kind, conform(kind, frame))
+    return ds
+
+
+def plan_input(ds: Dataset) -> PlanInput | None:
+    """Planning input, or None when there is nothing to plan (no demand or no offers)."""
+    if ds.demand.empty or ds.offers.empty:
+        return None
+    return PlanInput.from_dataset(ds)
+
+
+def plan_settings(ratio: float, k: int, switch_penalty: float, shortage_penalty: float, time_limit: float,
+                  gap: float) -> PlanSettings:
+    """Settings from the form; ratio 0 means "by the number of winners", and one worker process
+    because the app shares a small server with its users."""
+    return PlanSettings(ratio=ratio or None, max_suppliers=int(k), switch_penalty=float(switch_penalty),
+                        shortage_penalty=float(shortage_penalty), time_limit=float(time_limit), gap=float(gap),
+                        workers=1)
+
+
+def run_plan(inp: PlanInput, settings: PlanSettings, progress: ProgressFn | None = None) -> Plan:
+    return allocate(inp, settings, progress=progress)
+
+
+def scenario_settings(base: PlanSettings, ratios: Sequence[float], ks: Sequence[int], lang: str = "zh") -> dict[str, PlanSettings]:
+    """The current settings first (the reference), then one scenario per other ratio and K."""
+    from dataclasses import replace
+
+    out = {t("plan_current", lang): base}
+    for r in ratios:
+        if (r or None) != base.ratio:
+            out[f"{t('plan_ratio_short', lang)} {r:.0%}"] = replace(base, ratio=r or None)
+    for k in ks:
+        if k != base.max_suppliers:
+            out[f"K = {k}"] = replace(base, max_suppliers=int(k))
+    return out
+
+
+def compare(inp: PlanInput, scenarios: dict[str, PlanSettings]) -> Any:
+    from optimizer.scenarios import compare_scenarios
+
+    return compare_scenarios(inp, scenarios)
+
+
+def disruption(inp: PlanInput, plan: Plan, supplier: str, from_date: Any, purchases: pd.DataFrame,
+               settings: PlanSettings) -> Any:
+    """Re-plan the volume a failing winner can no longer deliver (断供) from ``from_date`` on."""
+    from optimizer.scenarios import replan_disruption
+
+    return replan_disruption(inp, plan, supplier, from_date, purchases, settings)
+
+
+def issues_frame(plan: Plan, lang: str = "zh") -> pd.DataFrame:
+    rows = [{"drug": f"{i.drug[0]} {i.drug[1]}", "supplier": i.supplier or "", "region": i.region or "",
+             "message": i.message_zh if lang == "zh" else i.message_en, "severity": i.severity}
+            for i in plan.issues]
+    return pd.DataFrame(rows, columns=["drug", "supplier", "region", "message", "severity"])
+
+
+def plan_xlsx(plan: Plan, comparison: Any = None, disruption_result: Any = None) -> bytes:
+    from optimizer.excel import write_plan_xlsx
+
+    buffer = io.BytesIO()
+    write_plan_xlsx(plan, buffer, comparison=comparison, disruption=disruption_result)
+    return buffer.getvalue()

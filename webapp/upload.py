@@ -1,0 +1,106 @@
+"""The upload handler, separate from its page so it can be tested without a browser.
+
+Check first, save only on confirmation of a clean set of files: a half-imported spreadsheet is
+worse than none, so problems block the import and come back with a marked copy of each file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+from sqlalchemy.engine import Engine
+
+from procurement import store
+from procurement.importer import ParseResult, file_sha256, parse_files
+from procurement.model import Dataset
+from procurement.problems import Problem
+from webapp.i18n import t
+from webapp.tables import problems_frame
+
+Source = tuple[str, bytes]
+
+
+@dataclass
+class UploadCheck:
+    """What the page shows after the files were read: sheets, problems, and whether saving is allowed."""
+
+    sources: list[Source]
+    result: ParseResult
+    file_hash: str
+
+    @property
+    def ok(self) -> bool:
+        return self.result.ok and bool(self.result.tables)
+
+    @property
+    def source_name(self) -> str:
+        return ", ".join(name for name, _ in self.sources)
+
+    def files_with_problems(self) -> list[str]:
+        names = {p.file for p in self.result.problems}
+        return [name for name, _ in self.sources if name in names]
+
+    def problems_of(self, file_name: str) -> list[Problem]:
+        return [p for p in self.result.problems if p.file == file_name]
+
+
+def combined_hash(sources: Sequence[Source]) -> str:
+    """One hash for a set of files (order does not matter), so the import log can spot a re-upload."""
+    hashes = sorted(file_sha256(s) for s in sources)
+    return hashes[0] if len(hashes) == 1 else hashlib.sha256("".join(hashes).encode()).hexdigest()
+
+
+def check_uploads(sources: Sequence[Source], reference: Dataset | None, hospital_scope: str | None) -> UploadCheck:
+    """Read every sheet of every file; a hospital user's rows of other hospitals are problems."""
+    result = parse_files(list(sources), reference=reference, hospital_scope=hospital_scope)
+    return UploadCheck(list(sources), result, combined_hash(sources))
+
+
+def sheets_frame(check: UploadCheck, lang: str = "zh") -> pd.DataFrame:
+    """One row per sheet: its kind as recognised, where the header was, rows read, problems found."""
+    rows = []
+    for s in check.result.sheets:
+        rows.append({
+            t("col_file", lang): s.file,
+            t("col_sheet", lang): s.sheet,
+            t("col_kind", lang): t(f"kind_{s.kind}" if s.kind else "kind_unknown", lang),
+            t("col_header_row", lang): s.header_row,
+            t("col_rows", lang): 0 if s.frame is None else len(s.frame),
+            t("col_problem_count", lang): len(s.problems),
+        })
+    frame = pd.DataFrame(rows)
+    if not frame.empty:
+        frame[t("col_header_row", lang)] = frame[t("col_header_row", lang)].astype("Int64")
+    return frame
+
+
+def problems_table(check: UploadCheck, lang: str = "zh") -> pd.DataFrame:
+    return problems_frame(check.result.problems, lang)
+
+
+def marked_copy(check: UploadCheck, file_name: str) -> bytes:
+    """The user's own file with the bad cells marked, to fix in Excel and upload again."""
+    from procurement.marking import mark_problems
+
+    source = next(s for s in check.sources if s[0] == file_name)
+    return mark_problems(source, check.problems_of(file_name))
+
+
+def save_upload(engine: Engine, check: UploadCheck, username: str, hospital_scope: str | None) -> store.ImportSummary:
+    """Store a clean upload; the store re-checks the hospital scope and raises InputError if violated."""
+    if not check.ok:
+        raise ValueError("refusing to save an upload with problems")
+    return store.import_tables(engine, check.result.tables, source_name=check.source_name,
+                               file_hash=check.file_hash, user=username, hospital_scope=hospital_scope)
+
+
+def summary_counts(summary: store.ImportSummary) -> dict[str, int]:
+    """Rows added, replaced and unchanged over all tables, for a one-line confirmation."""
+    return {
+        "added": sum(summary.added.values()),
+        "replaced": sum(summary.replaced.values()),
+        "unchanged": sum(summary.unchanged.values()),
+    }

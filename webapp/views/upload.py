@@ -1,0 +1,71 @@
+"""数据上传: drop spreadsheets, see what each sheet was taken for and every problem, then confirm."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from procurement.model import TABLE_KINDS
+from procurement.problems import InputError
+from webapp import data, state, widgets
+from webapp.tables import problems_frame
+from webapp.upload import marked_copy, save_upload, sheets_frame, summary_counts
+
+
+def _templates() -> None:
+    tr = state.tr
+    with st.expander(tr("templates")):
+        cols = st.columns(4)
+        for i, kind in enumerate(TABLE_KINDS):
+            with cols[i % 4]:
+                widgets.download(tr(f"kind_{kind}"), lambda k=kind: data.template_xlsx(k),
+                                 f"模板_{tr(f'kind_{kind}')}.xlsx", key=f"template_{kind}")
+
+
+def render() -> None:
+    user = state.current_user()
+    tr, lang = state.tr, state.language()
+    st.title(tr("page_upload"))
+    if user.scope:
+        st.caption(tr("hospital_scope", hospital=user.scope))
+    _templates()
+    generation = state.get("uploader_generation", 0)
+    files = st.file_uploader(tr("upload_files"), type=["xlsx", "xls", "csv"], accept_multiple_files=True,
+                             key=f"uploader_{generation}")
+    ctx = data.context(user.scope)
+    done = state.get("last_import")
+    if done and not files:
+        st.success(tr("imported", **done))
+    if files:
+        state.drop("last_import")
+        sources = tuple(data.sources_of(files))
+        check = data.check_upload(ctx.url, ctx.version, ctx.scope, sources)
+        st.subheader(tr("sheets_found"))
+        st.dataframe(sheets_frame(check, lang), hide_index=True, key="upload_sheets")
+        for sheet in check.result.sheets:
+            if sheet.frame is not None and not sheet.frame.empty:
+                with st.expander(f"{tr('preview')}: {sheet.file} › {sheet.sheet} ({tr(f'kind_{sheet.kind}')})"):
+                    st.dataframe(sheet.frame.drop(columns=["_row"], errors="ignore").head(20), hide_index=True)
+        if check.result.problems:
+            st.subheader(tr("problems", n=len(check.result.problems)))
+            st.error(tr("fix_then_upload"))
+            st.dataframe(problems_frame(check.result.problems, lang), hide_index=True, key="upload_problems")
+            for name in check.files_with_problems():
+                widgets.download(tr("download_marked", file=name), lambda n=name: marked_copy(check, n),
+                                 f"标注_{name.rsplit('.', 1)[0]}.xlsx", key=f"marked_{name}")
+        elif check.ok:
+            st.success(tr("clean_files"))
+            if st.button(tr("confirm_import"), type="primary", key="confirm_import"):
+                try:
+                    summary = save_upload(ctx.engine(), check, user.username, user.scope)
+                except InputError as exc:
+                    st.error(tr("problems", n=len(exc.problems)))
+                    st.dataframe(problems_frame(exc.problems, lang), hide_index=True, key="save_problems")
+                else:
+                    state.put("last_import", summary_counts(summary))
+                    state.put("uploader_generation", generation + 1)
+                    st.rerun()
+    history = data.imports(ctx.url, ctx.version, ctx.scope)
+    if len(history):
+        st.subheader(tr("import_history"))
+        st.dataframe(history[["import_id", "user", "imported_at", "source_name", "rows_added", "rows_replaced",
+                              "rows_unchanged"]], hide_index=True, key="upload_history")
