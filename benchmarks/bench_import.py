@@ -1,0 +1,108 @@
+"""Import speed: parse_files on a large purchases workbook against the bare calamine parse.
+
+The requirement (task A) is parse_files within 1.5x of ``CalamineWorkbook...to_python()``
+on the same file, so both are timed in one run on the same cached input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import random
+import time
+from pathlib import Path
+
+import pandas as pd
+from python_calamine import CalamineWorkbook
+
+from procurement.importer import parse_files
+from procurement.model import Dataset, conform
+
+OUT = Path(__file__).resolve().parent / "out"
+N_HOSPITALS = 200
+N_PRODUCTS = 60
+
+
+def reference() -> Dataset:
+    """A small catalogue: hospitals H0000.. and products P000.. sold by the box of 14 片."""
+    hospitals = pd.DataFrame(
+        {
+            "hospital_id": [f"H{i:04d}" for i in range(N_HOSPITALS)],
+            "hospital_name": [f"第{i}人民医院" for i in range(N_HOSPITALS)],
+        }
+    )
+    products = pd.DataFrame(
+        {
+            "product_id": [f"P{i:03d}" for i in range(N_PRODUCTS)],
+            "batch": "第一批",
+            "generic_name": [f"药品{i}" for i in range(N_PRODUCTS)],
+            "specification": "10mg",
+            "pack_size": 14.0,
+            "unit": "片",
+            "supplier": [f"企业{i % 7}" for i in range(N_PRODUCTS)],
+            "unit_price": [0.5 + i / 10 for i in range(N_PRODUCTS)],
+        }
+    )
+    return Dataset(hospitals=conform("hospitals", hospitals), products=conform("products", products))
+
+
+def write_purchases(path: Path, rows: int, seed: int = 7) -> None:
+    """Write a purchases sheet like a platform export: a title row, then the data."""
+    from openpyxl import Workbook
+
+    rng = random.Random(seed)
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("采购记录")
+    ws.append(["2020年带量采购入库明细"])
+    ws.append(["订单编号", "入库日期", "机构编码", "产品编码", "采购数量", "单位"])
+    start = dt.datetime(2020, 1, 1)
+    for i in range(rows):
+        ws.append(
+            [
+                f"D{i:08d}",
+                start + dt.timedelta(days=rng.randrange(365)),
+                f"H{rng.randrange(N_HOSPITALS):04d}",
+                f"P{rng.randrange(N_PRODUCTS):03d}",
+                rng.randrange(1, 500),
+                "盒" if rng.random() < 0.5 else "片",
+            ]
+        )
+    tmp = path.with_suffix(".tmp.xlsx")
+    wb.save(tmp)
+    tmp.rename(path)
+
+
+def bare_parse(path: Path) -> int:
+    """The floor: calamine's own parse of the sheet into Python rows."""
+    wb = CalamineWorkbook.from_path(str(path))
+    rows = wb.get_sheet_by_index(0).to_python()
+    return len(rows)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="100k rows instead of 1M")
+    args = parser.parse_args(argv)
+    rows = 100_000 if args.quick else 1_000_000
+    OUT.mkdir(parents=True, exist_ok=True)
+    path = OUT / f"purchases_{rows}.xlsx"
+    if not path.exists():
+        t = time.perf_counter()
+        write_purchases(path, rows)
+        print(f"wrote {path.name} in {time.perf_counter() - t:.1f}s")
+    ref = reference()
+    t = time.perf_counter()
+    n = bare_parse(path)
+    bare = time.perf_counter() - t
+    t = time.perf_counter()
+    result = parse_files([path], reference=ref)
+    full = time.perf_counter() - t
+    imported = len(result.tables.get("purchases", []))
+    print(f"rows: {rows:,} (sheet rows {n:,}, imported {imported:,}, problems {len(result.problems)})")
+    print(f"bare calamine to_python: {bare:.2f}s")
+    print(f"parse_files:             {full:.2f}s")
+    print(f"ratio: {full / bare:.2f}x (target <= 1.5x); {rows / full:,.0f} rows/s")
+
+
+if __name__ == "__main__":
+    main()

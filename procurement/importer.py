@@ -1,0 +1,221 @@
+"""Spreadsheets in, canonical tables out: the one entry point for every upload and CLI import.
+
+``parse_files`` never stops at the first problem: every sheet of every file is read and every bad
+row reported, so a user fixes a file once. Catalogue sheets (hospitals, products) in the same call
+are parsed first and join the reference, so one workbook can carry a whole alliance.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from procurement.headers import REQUIRED, describe_group, detect_kind, field_of, kind_label, missing_required
+from procurement.model import COLUMNS, NATURAL_KEYS, Dataset, conform
+from procurement.problems import Problem
+from procurement.reader import ReadError, Source, read_source, source_bytes, source_name
+from procurement.resolve import Catalogue, apply_kind
+from procurement.sheets import SheetData, convert, extract
+
+__all__ = ["ParseResult", "SheetResult", "Source", "detect_kind", "file_sha256", "parse_files"]
+
+_ORDER = {"hospitals": 0, "products": 1}
+
+
+@dataclass
+class SheetResult:
+    """One sheet of one file: what it was taken for and what was wrong in it."""
+
+    file: str
+    sheet: str
+    kind: str | None
+    header_row: int | None  # Excel row number of the header
+    frame: pd.DataFrame | None  # canonical columns (model.COLUMNS[kind]) plus "_row" (Excel row number)
+    problems: list[Problem]
+    note: str | None = None  # why a sheet was skipped (instructions sheet, empty sheet)
+
+
+@dataclass
+class ParseResult:
+    """Everything read from one upload or command; write it only when ``ok``."""
+
+    tables: dict[str, pd.DataFrame]  # per kind, all sheets concatenated, conform()-ed (no "_row")
+    sheets: list[SheetResult]
+    problems: list[Problem]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def file_sha256(source: Source) -> str:
+    """Content hash of a file, so re-uploading the same file can be recognised."""
+    return hashlib.sha256(source_bytes(source)).hexdigest()
+
+
+def _missing_columns(sd: SheetData) -> list[Problem]:
+    problems = []
+    for group in missing_required(sd.kind, set(sd.raw)):
+        zh, en = describe_group(sd.kind, group)
+        problems.append(
+            Problem(sd.file, sd.sheet, sd.header_row, group[0][0] and field_of(sd.kind, group[0][0]).zh,
+                    f"{kind_label(sd.kind)}表缺少必填列：{zh}", f"required column missing in {sd.kind}: {en}")
+        )
+    return problems
+
+
+def _key_series(kind: str, frame: pd.DataFrame) -> pd.Series:
+    keys = list(NATURAL_KEYS[kind])
+    if len(keys) == 1:
+        return frame[keys[0]].astype("string")
+    return frame[keys].astype("string").fillna("").agg("\x1f".join, axis=1)
+
+
+def _duplicates(kind: str, parts: list[tuple[SheetData, pd.DataFrame]]) -> list[Problem]:
+    """Same natural key with different values within one call: an error on each of those rows."""
+    if not parts:
+        return []
+    frames = []
+    for sd, frame in parts:
+        f = frame.copy()
+        f["_file"], f["_sheet"] = sd.file, sd.sheet
+        frames.append(f)
+    allf = pd.concat(frames, ignore_index=True)
+    key = _key_series(kind, allf)
+    dup = key.duplicated(keep=False).to_numpy()
+    if not dup.any():
+        return []
+    sub = allf[dup]
+    subkey = key[dup]
+    cols = list(COLUMNS[kind])
+    distinct = sub[cols].astype("string").fillna("\x00").assign(_k=subkey).drop_duplicates()
+    conflicted = set(distinct["_k"][distinct["_k"].duplicated(keep=False)])
+    problems = []
+    label = "、".join(field_of(kind, k).zh for k in NATURAL_KEYS[kind])
+    for k, grp in sub[subkey.isin(conflicted).to_numpy()].groupby(subkey[subkey.isin(conflicted)], sort=False):
+        rows = [int(r) for r in grp["_row"]]
+        shown = str(k).replace("\x1f", " / ")
+        for _, r in grp.iterrows():
+            others = [str(x) for x in rows if x != r["_row"]] or [str(r["_row"])]
+            problems.append(
+                Problem(r["_file"], r["_sheet"], int(r["_row"]), label,
+                        f"{label} {shown} 重复且内容不同（另见第 {'、'.join(others)} 行），请保留一行",
+                        f"duplicate key {shown} with different values (see also row {', '.join(others)}); keep one")
+            )
+    return problems
+
+
+def _dedupe(kind: str, frame: pd.DataFrame) -> pd.DataFrame:
+    key = _key_series(kind, frame)
+    return frame[~key.duplicated(keep="first").to_numpy()]
+
+
+def _scope_problems(sd: SheetData, frame: pd.DataFrame, scope: str) -> tuple[list[Problem], np.ndarray]:
+    if "hospital_id" not in frame.columns or sd.kind == "products":
+        return [], np.zeros(len(frame), bool)
+    other = (frame["hospital_id"].notna() & (frame["hospital_id"] != scope)).to_numpy(dtype=bool)
+    name = "hospital_id" if "hospital_id" in sd.raw else "hospital_name"
+    hids = frame["hospital_id"].to_numpy(dtype=object)
+    before = len(sd.problems)
+    sd.report(other, name, lambda p: (
+        f"不属于本机构的数据：{hids[p]}（本账号只能上传 {scope} 的数据）",
+        f"row of another hospital {hids[p]}; this account may only upload data of {scope}"))
+    return sd.problems[before:], other
+
+
+def parse_files(
+    sources: Iterable[Source],
+    reference: Dataset | None = None,
+    kind: str | None = None,
+    hospital_scope: str | None = None,
+) -> ParseResult:
+    """Read every sheet of every source into canonical tables, collecting every problem.
+
+    ``reference`` holds the stored catalogues used to resolve hospital and product codes or
+    names; ``kind`` forces the table kind of every sheet; ``hospital_scope`` makes any row of
+    another hospital an error (a hospital user's upload).
+    """
+    reference = reference or Dataset()
+    problems: list[Problem] = []
+    results: list[SheetResult] = []
+    located: list[tuple[int, SheetData]] = []
+    for source in sources:
+        name = source_name(source)
+        try:
+            raws = read_source(source)
+        except (ReadError, OSError) as exc:
+            problems.append(Problem(name, None, None, None, f"无法读取文件：{exc}",
+                                    f"cannot read the file: {exc}"))
+            continue
+        found_any = False
+        for raw in raws:
+            sd = extract(raw, name, kind)
+            if sd is None:
+                results.append(SheetResult(name, raw.name, None, None, None, [],
+                                           "未识别为任何数据表，已跳过 / not recognised as a data table; skipped"))
+                continue
+            found_any = True
+            located.append((len(results), sd))
+            results.append(SheetResult(name, raw.name, sd.kind, sd.header_row, None, []))
+        if not found_any:
+            problems.append(Problem(name, None, None, None,
+                                    "文件中没有可识别的数据表，请核对表头是否与模板一致",
+                                    "no sheet of this file was recognised as a data table; check the headers"))
+    located.sort(key=lambda t: (_ORDER.get(t[1].kind, 2), t[0]))
+    catalogue = Catalogue.from_dataset(reference)
+    parts: dict[str, list[tuple[SheetData, pd.DataFrame]]] = {}
+    current = None
+    for pos, sd in located:
+        if current != sd.kind and sd.kind not in _ORDER and current in _ORDER:
+            catalogue = catalogue.extended(parts.get("hospitals", []), parts.get("products", []))
+        current = sd.kind
+        missing = _missing_columns(sd)
+        if missing:
+            sd.problems.extend(missing)
+            results[pos] = SheetResult(sd.file, sd.sheet, sd.kind, sd.header_row, None, list(sd.problems))
+            continue
+        typed = convert(sd)
+        frame, bad = apply_kind(sd, typed, catalogue)
+        sheet_problems = list(sd.problems)
+        if hospital_scope is not None:
+            scope_probs, other = _scope_problems(sd, frame, hospital_scope)
+            sheet_problems += scope_probs
+            bad = bad | other
+        frame = frame[~bad].reset_index(drop=True)
+        results[pos] = SheetResult(sd.file, sd.sheet, sd.kind, sd.header_row, frame, sheet_problems)
+        parts.setdefault(sd.kind, []).append((sd, frame))
+    tables: dict[str, pd.DataFrame] = {}
+    dup_problems: list[Problem] = []
+    for k, kparts in parts.items():
+        dup_problems += _duplicates(k, kparts)
+        merged = pd.concat([f for _, f in kparts], ignore_index=True)
+        tables[k] = conform(k, _dedupe(k, merged))
+    if "payments" in tables and "purchases" in tables:
+        tables["payments"] = _fill_order_dates(tables["payments"], tables["purchases"])
+        for i, r in enumerate(results):
+            if r.kind == "payments" and r.frame is not None:
+                results[i].frame = _fill_order_dates(r.frame, tables["purchases"])
+    for r in results:
+        problems.extend(r.problems)
+    problems.extend(dup_problems)
+    return ParseResult(tables, results, problems)
+
+
+def _fill_order_dates(payments: pd.DataFrame, purchases: pd.DataFrame) -> pd.DataFrame:
+    """Payments naming an order get that order's delivery date when it is in the same call."""
+    dates = purchases.drop_duplicates("order_id").set_index("order_id")["date"]
+    found = payments["order_id"].map(dates)
+    out = payments.copy()
+    out["order_date"] = out["order_date"].fillna(found) if "order_date" in out else found
+    out["order_date"] = out["order_date"].astype("datetime64[ns]")
+    return out
+
+
+def required_fields(kind: str) -> Sequence[tuple[tuple[str, ...], ...]]:
+    """Required column groups of ``kind`` (re-exported for the template writer and the app)."""
+    return REQUIRED[kind]
+

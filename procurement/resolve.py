@@ -1,0 +1,409 @@
+"""Domain rules of the import: codes and names to catalogue keys, units to minimum units, keys.
+
+Resolution works on positions: each row gets the index of its product in an extended catalogue
+(winning products, then one entry per drug for non-winning purchases, then an empty row), so all
+later look-ups (unit, pack size, price, names) are a single ``take``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from procurement import values as V
+from procurement.model import Dataset, conform
+from procurement.sheets import SheetData, Typed, show
+
+_PRODUCT_INFO = ["product_id", "generic_name", "specification", "supplier", "unit", "pack_size", "unit_price"]
+
+
+def _join_keys(*parts: pd.Series) -> pd.Series:
+    """Row-wise 'a|b|c' of normalised columns; NA when any part is NA."""
+    out = parts[0]
+    for p in parts[1:]:
+        out = out + "|" + p
+    return out
+
+
+def _agreed(values: pd.Series) -> object:
+    uniq = values.dropna().unique()
+    return uniq[0] if len(uniq) == 1 else None
+
+
+@dataclass
+class Catalogue:
+    """Hospitals and winning products known to an import, indexed for vectorised look-ups."""
+
+    hospitals: pd.DataFrame
+    products: pd.DataFrame
+
+    def __post_init__(self) -> None:
+        h = self.hospitals.dropna(subset=["hospital_id"]).drop_duplicates("hospital_id", keep="last")
+        self.hospital_ids = pd.Index(h["hospital_id"].astype(str))
+        names = V.norm_key_column(h["hospital_name"].astype("string"))
+        self.name_map = dict(zip(names.dropna(), h["hospital_id"][names.notna().to_numpy()], strict=False))
+        p = self.products.dropna(subset=["product_id"]).drop_duplicates("product_id", keep="last")
+        p = p.reset_index(drop=True)
+        self.n_products = len(p)
+        self.product_index = pd.Index(p["product_id"].astype(str))
+        g = V.norm_key_column(p["generic_name"].astype("string"))
+        s = V.norm_key_column(p["specification"].astype("string"))
+        sup = V.norm_key_column(p["supplier"].astype("string"))
+        full = _join_keys(g, s, sup)
+        keyed = pd.Series(np.arange(len(p)), index=full.fillna("\x00").to_numpy(dtype=object))
+        self.key_pos = keyed[~keyed.index.duplicated(keep="last")]
+        drug = _join_keys(g, s)
+        info = p[_PRODUCT_INFO].copy()
+        info["_drug"] = drug.to_numpy(dtype=object)
+        drugs = info.dropna(subset=["_drug"]).groupby("_drug", sort=False).agg(
+            generic_name=("generic_name", "first"),
+            specification=("specification", "first"),
+            unit=("unit", _agreed),
+            pack_size=("pack_size", _agreed),
+        )
+        self.drug_index = pd.Index(drugs.index)
+        drug_rows = pd.DataFrame(
+            {
+                "product_id": pd.NA,
+                "generic_name": drugs["generic_name"].to_numpy(),
+                "specification": drugs["specification"].to_numpy(),
+                "supplier": pd.NA,
+                "unit": drugs["unit"].to_numpy(),
+                "pack_size": pd.to_numeric(drugs["pack_size"], errors="coerce").to_numpy(),
+                "unit_price": np.nan,
+            }
+        )
+        parts = [conform("products", f) for f in (p[_PRODUCT_INFO], drug_rows, pd.DataFrame(index=[0]))]
+        self.ext = pd.concat(parts, ignore_index=True)[_PRODUCT_INFO]
+
+    @property
+    def empty_row(self) -> int:
+        return len(self.ext) - 1
+
+    @classmethod
+    def from_dataset(cls, ds: Dataset) -> Catalogue:
+        return cls(ds.hospitals, ds.products)
+
+    def extended(self, hospital_parts: list, product_parts: list) -> Catalogue:
+        """This catalogue plus the hospitals and products parsed in the same call (they win)."""
+        hospitals = pd.concat([self.hospitals, *[conform("hospitals", f) for _, f in hospital_parts]],
+                              ignore_index=True)
+        products = pd.concat([self.products, *[conform("products", f) for _, f in product_parts]],
+                             ignore_index=True)
+        return Catalogue(hospitals, products)
+
+
+class Rows:
+    """Bookkeeping of one sheet's rows: which are invalid so far."""
+
+    def __init__(self, sd: SheetData, t: Typed):
+        self.sd, self.t = sd, t
+        self.n = len(sd.rows)
+        self.invalid = np.zeros(self.n, bool)
+        for bad in t.bad.values():
+            self.invalid |= bad
+
+    def col(self, name: str) -> pd.Series | None:
+        return self.t.cols.get(name)
+
+    def require(self, name: str) -> pd.Series:
+        """The column, with every blank cell reported as missing."""
+        series = self.t.cols[name]
+        missing = series.isna().to_numpy() & ~self.t.bad[name]
+        head = self.sd.header(name)
+        self.sd.report(missing, name, lambda p: (f"缺少{head}，请填写", f"{head} ({name}) is missing; fill it in"))
+        self.invalid |= missing
+        return series
+
+    def flag(self, mask: np.ndarray, name: str | None, message) -> None:
+        mask = mask & ~self.invalid
+        self.sd.report(mask, name, message)
+        self.invalid |= mask
+
+
+def _cells(r: Rows, name: str) -> np.ndarray:
+    return r.sd.raw[name]
+
+
+def resolve_hospitals(r: Rows, cat: Catalogue) -> pd.Series:
+    """Hospital codes of the rows, from a code or an exact name; unknown ones are row errors."""
+    hid, hname = r.col("hospital_id"), r.col("hospital_name")
+    out = pd.Series(pd.NA, index=range(r.n), dtype="string")
+    have_catalogue = len(cat.hospital_ids) > 0
+    if hid is not None:
+        if have_catalogue:
+            known = hid.isin(cat.hospital_ids).to_numpy()
+            out = hid.where(known)
+            unknown = hid.notna().to_numpy() & ~known
+            if unknown.any():  # a name typed in the code column still resolves
+                out[unknown] = V.norm_key_column(hid[unknown]).map(cat.name_map).astype("string")
+                still = unknown & out.isna().to_numpy()
+                raw = _cells(r, "hospital_id")
+                r.flag(still, "hospital_id", lambda p: (
+                    f"未知的医疗机构 {show(raw[p])}，请核对编码或先导入医疗机构表",
+                    f"unknown hospital {show(raw[p])}; check the code or import the hospitals sheet first"))
+        else:
+            out = hid.copy()
+    if hname is not None:
+        need = out.isna().to_numpy() & hname.notna().to_numpy()
+        if hid is not None:
+            need &= hid.isna().to_numpy()
+        if need.any():
+            if have_catalogue:
+                out[need] = V.norm_key_column(hname[need]).map(cat.name_map).astype("string")
+                raw = _cells(r, "hospital_name")
+                r.flag(need & out.isna().to_numpy(), "hospital_name", lambda p: (
+                    f"未知的医疗机构 {show(raw[p])}，请核对名称或先导入医疗机构表",
+                    f"unknown hospital {show(raw[p])}; check the name or import the hospitals sheet first"))
+            else:
+                out[need] = hname[need]
+    name = "hospital_id" if hid is not None else "hospital_name"
+    missing = out.isna().to_numpy() & ~r.invalid
+    r.flag(missing, name, lambda p: ("缺少机构编码或机构名称，请填写", "hospital code or name is missing; fill it in"))
+    return out
+
+
+def resolve_products(r: Rows, cat: Catalogue, allow_nonwinning: bool) -> np.ndarray:
+    """Position of each row's product in ``cat.ext`` (the empty row when unresolved)."""
+    pos = np.full(r.n, cat.empty_row, dtype=np.int64)
+    pid = r.col("product_id")
+    if pid is not None:
+        found = cat.product_index.get_indexer(pid.to_numpy(dtype=object, na_value=None))
+        pos = np.where(found >= 0, found, pos)
+        raw = _cells(r, "product_id")
+        r.flag(pid.notna().to_numpy() & (found < 0), "product_id", lambda p: (
+            f"未知的产品编码 {show(raw[p])}，中选产品目录中没有该编码",
+            f"unknown product code {show(raw[p])}: not in the winning products catalogue"))
+    g, s, sup = r.col("generic_name"), r.col("specification"), r.col("supplier")
+    if g is not None and s is not None:
+        need = (pos == cat.empty_row) & ~r.invalid & g.notna().to_numpy() & s.notna().to_numpy()
+        if pid is not None:
+            need &= pid.isna().to_numpy()
+        if need.any():
+            idx = np.flatnonzero(need)
+            gk = V.norm_key_column(g.iloc[idx]).reset_index(drop=True)
+            sk = V.norm_key_column(s.iloc[idx]).reset_index(drop=True)
+            drug = _join_keys(gk, sk)
+            if sup is not None:
+                supk = V.norm_key_column(sup.iloc[idx]).reset_index(drop=True)
+                full = _join_keys(drug, supk).fillna("\x00")
+                hit = full.map(cat.key_pos).to_numpy(dtype=float)
+                ok = ~np.isnan(hit)
+                pos[idx[ok]] = hit[ok].astype(np.int64)
+                has_sup = supk.notna().to_numpy()
+            else:
+                ok = np.zeros(len(idx), bool)
+                has_sup = np.zeros(len(idx), bool)
+            d = cat.drug_index.get_indexer(drug.fillna("\x00").to_numpy(dtype=object))
+            if allow_nonwinning:
+                nonwin = ~ok & (d >= 0) & has_sup
+                pos[idx[nonwin]] = cat.n_products + d[nonwin]
+            unresolved = np.zeros(r.n, bool)
+            unresolved[idx[~ok & ~(allow_nonwinning & (d >= 0) & has_sup)]] = True
+            no_sup = np.zeros(r.n, bool)
+            no_sup[idx[~ok & (d >= 0) & ~has_sup]] = True
+            r.flag(no_sup, "supplier" if sup is not None else "generic_name", lambda p: (
+                "缺少中选企业/生产企业，无法确定产品，请填写产品编码或企业",
+                "supplier (maker) is missing, so the product cannot be identified; fill in the product code or maker"))
+            gr, sr = _cells(r, "generic_name"), _cells(r, "specification")
+            supr = _cells(r, "supplier") if sup is not None else None
+            r.flag(unresolved, "generic_name", lambda p: (
+                f"未知的药品 {show(gr[p])} {show(sr[p])}"
+                f"{'（' + show(supr[p]) + '）' if supr is not None else ''}：中选产品目录中没有该药品",
+                f"unknown drug {show(gr[p])} {show(sr[p])}"
+                f"{' (' + show(supr[p]) + ')' if supr is not None else ''}: not in the winning products catalogue"))
+    missing = (pos == cat.empty_row) & ~r.invalid
+    if pid is not None or g is not None:
+        r.flag(missing, "product_id" if pid is not None else "generic_name", lambda p: (
+            "缺少产品编码（或通用名+规格+中选企业），请填写",
+            "product code (or generic name + specification + supplier) is missing; fill it in"))
+    return pos
+
+
+def unit_factors(r: Rows, qty: str, pos: np.ndarray, cat: Catalogue) -> np.ndarray:
+    """Minimum units per unit written, per row (NaN where the unit cannot be converted)."""
+    unit = r.col("unit")
+    cell_units = r.t.units_in_cells.get(qty)
+    header_unit = r.sd.header_units.get(qty)
+    if unit is None:
+        unit = pd.Series(pd.NA, index=range(r.n), dtype="string")
+    if cell_units is not None and cell_units.notna().any():
+        unit = unit.fillna(cell_units.reset_index(drop=True))
+    if header_unit:
+        unit = unit.fillna(header_unit)
+    codes, uniques = pd.factorize(unit.to_numpy(dtype=object, na_value=None), use_na_sentinel=True)
+    width = len(cat.ext) + 1
+    combo, combos = pd.factorize((codes.astype(np.int64) + 1) * width + pos)
+    units_ext = cat.ext["unit"].to_numpy(dtype=object, na_value=None)
+    packs_ext = cat.ext["pack_size"].to_numpy(dtype=float)
+    table = np.empty(len(combos))
+    for i, c in enumerate(combos):
+        u_code, p = divmod(int(c), width)
+        u = uniques[u_code - 1] if u_code else None
+        f = V.unit_factor(u, units_ext[p], packs_ext[p])
+        table[i] = np.nan if f is None else f
+    factors = table[combo]
+    resolved = pos != cat.empty_row
+    bad = np.isnan(factors) & resolved
+    if bad.any():
+        unit_raw = unit.to_numpy(dtype=object, na_value=None)
+        name = "unit" if "unit" in r.sd.raw else qty
+        r.flag(bad, name, lambda p: (
+            f"无法换算的单位 '{unit_raw[p]}'（该产品最小单位为 {units_ext[pos[p]] or '未知'}，"
+            f"包装转换比 {packs_ext[pos[p]]:g}），请改用最小单位或包装单位",
+            f"unit '{unit_raw[p]}' cannot be converted (the product's minimum unit is "
+            f"{units_ext[pos[p]] or 'unknown'}, pack size {packs_ext[pos[p]]:g}); use the minimum unit or the pack"))
+    return factors
+
+
+def row_hash(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
+    """'h:' + a short sha1 of the canonical values: a stable key for rows that carry none."""
+    parts = frame[columns].astype("string").fillna("").astype(str)
+    joined = parts.agg("\x1f".join, axis=1) if len(parts) else pd.Series([], dtype=str)
+    return pd.Series(["h:" + hashlib.sha1(s.encode()).hexdigest()[:16] for s in joined],
+                     index=frame.index, dtype="string")
+
+
+def _take(cat: Catalogue, pos: np.ndarray, name: str) -> pd.Series:
+    return cat.ext[name].take(pos).reset_index(drop=True)
+
+
+def _text(r: Rows, name: str) -> pd.Series:
+    col = r.col(name)
+    return col.reset_index(drop=True) if col is not None else pd.Series(pd.NA, index=range(r.n), dtype="string")
+
+
+def _num(r: Rows, name: str, default: float = np.nan) -> pd.Series:
+    col = r.col(name)
+    if col is None:
+        return pd.Series(default, index=range(r.n), dtype="float64")
+    return col.fillna(default) if not np.isnan(default) else col
+
+
+def _hospitals(r: Rows, cat: Catalogue) -> pd.DataFrame:
+    return pd.DataFrame({
+        "hospital_id": r.require("hospital_id"),
+        "hospital_name": r.require("hospital_name"),
+        "region": _text(r, "region"),
+        "level": _text(r, "level"),
+    })
+
+
+def _products(r: Rows, cat: Catalogue) -> pd.DataFrame:
+    batch, generic = r.require("batch"), r.require("generic_name")
+    spec, supplier = r.require("specification"), r.require("supplier")
+    r.require("unit_price")
+    derived = batch + "|" + generic + "|" + spec + "|" + supplier
+    pack = _num(r, "pack_size", 1.0)
+    r.flag((pack <= 0).to_numpy(), "pack_size", lambda p: (
+        "包装转换比必须大于 0", "pack size must be greater than 0"))
+    return pd.DataFrame({
+        "product_id": _text(r, "product_id").fillna(derived),
+        "batch": batch, "generic_name": generic, "dosage_form": _text(r, "dosage_form"),
+        "specification": spec, "pack_size": pack, "unit": _text(r, "unit"), "supplier": supplier,
+        "unit_price": r.col("unit_price"), "baseline_price": _num(r, "baseline_price"),
+        "agreement_start": r.col("agreement_start") if "agreement_start" in r.t.cols else pd.NaT,
+        "agreement_end": r.col("agreement_end") if "agreement_end" in r.t.cols else pd.NaT,
+    })
+
+
+def _agreements(r: Rows, cat: Catalogue) -> pd.DataFrame:
+    hospital = resolve_hospitals(r, cat)
+    pos = resolve_products(r, cat, allow_nonwinning=False)
+    volume = r.require("agreed_volume")
+    factors = unit_factors(r, "agreed_volume", pos, cat)
+    return pd.DataFrame({
+        "hospital_id": hospital,
+        "product_id": _take(cat, pos, "product_id"),
+        "agreed_volume": volume.to_numpy() * factors,
+    })
+
+
+def _purchases(r: Rows, cat: Catalogue) -> pd.DataFrame:
+    date = r.require("date")
+    hospital = resolve_hospitals(r, cat)
+    pos = resolve_products(r, cat, allow_nonwinning=True)
+    quantity = r.require("quantity").to_numpy() * unit_factors(r, "quantity", pos, cat)
+    winning = pos < cat.n_products
+    nonwin = ~winning & (pos != cat.empty_row)
+    frame = pd.DataFrame({
+        "order_id": _text(r, "order_id"),
+        "date": date,
+        "hospital_id": hospital,
+        "product_id": _take(cat, pos, "product_id"),
+    })
+    for name in ("generic_name", "specification", "supplier"):
+        from_cat = _take(cat, pos, name)
+        if nonwin.any() and name in r.t.cols:
+            from_cat = from_cat.mask(nonwin, _text(r, name))
+        frame[name] = from_cat
+    frame["quantity"] = quantity
+    price = cat.ext["unit_price"].to_numpy(dtype=float)[pos]
+    amount = _num(r, "amount").to_numpy()
+    frame["amount"] = np.where(np.isnan(amount) & winning, quantity * price, amount)
+    frame["winning"] = winning
+    _fill_keys(frame, "order_id", ["date", "hospital_id", "product_id", "generic_name", "specification",
+                                   "supplier", "quantity", "amount"])
+    return frame
+
+
+def _payments(r: Rows, cat: Catalogue) -> pd.DataFrame:
+    hospital = resolve_hospitals(r, cat)
+    amount, date = r.require("amount"), r.require("date")
+    supplier = _text(r, "supplier")
+    if "product_id" in r.t.cols:
+        pos = resolve_products(r, cat, allow_nonwinning=False)
+        supplier = supplier.fillna(_take(cat, pos, "supplier"))
+    else:
+        pos = np.full(r.n, cat.empty_row)
+        r.flag(supplier.isna().to_numpy(), "supplier", lambda p: (
+            "缺少产品编码或中选企业，请填写", "product code or supplier is missing; fill one in"))
+    frame = pd.DataFrame({
+        "payment_id": _text(r, "payment_id"), "order_id": _text(r, "order_id"),
+        "hospital_id": hospital, "product_id": _take(cat, pos, "product_id"),
+        "supplier": supplier, "amount": amount, "date": date,
+        "order_date": pd.Series(pd.NaT, index=range(r.n), dtype="datetime64[ns]"),
+    })
+    _fill_keys(frame, "payment_id", ["order_id", "hospital_id", "product_id", "supplier", "amount", "date"])
+    return frame
+
+
+def _demand(r: Rows, cat: Catalogue) -> pd.DataFrame:
+    return pd.DataFrame({
+        "hospital_id": resolve_hospitals(r, cat),
+        "generic_name": r.require("generic_name"), "specification": r.require("specification"),
+        "declared_volume": r.require("declared_volume"), "current_supplier": _text(r, "current_supplier"),
+    })
+
+
+def _offers(r: Rows, cat: Catalogue) -> pd.DataFrame:
+    return pd.DataFrame({
+        "generic_name": r.require("generic_name"), "specification": r.require("specification"),
+        "supplier": r.require("supplier"), "unit_price": r.require("unit_price"),
+        "capacity": _num(r, "capacity"), "regions": _text(r, "regions"),
+        "min_share": _num(r, "min_share", 0.0), "agreed_ratio": _num(r, "agreed_ratio"),
+    })
+
+
+def _fill_keys(frame: pd.DataFrame, key: str, columns: list[str]) -> None:
+    missing = frame[key].isna()
+    if missing.any():
+        frame.loc[missing, key] = row_hash(frame[missing], columns)
+
+
+_BUILDERS = {
+    "hospitals": _hospitals, "products": _products, "agreements": _agreements, "purchases": _purchases,
+    "payments": _payments, "demand": _demand, "offers": _offers,
+}
+
+
+def apply_kind(sd: SheetData, t: Typed, cat: Catalogue) -> tuple[pd.DataFrame, np.ndarray]:
+    """The canonical frame of a sheet (plus ``_row``) and the mask of rows with problems."""
+    r = Rows(sd, t)
+    frame = _BUILDERS[sd.kind](r, cat)
+    frame = conform(sd.kind, frame)
+    frame["_row"] = sd.rows
+    return frame, r.invalid

@@ -1,0 +1,208 @@
+"""From a raw sheet to typed columns: find the header row, drop what is not data, convert cells.
+
+Everything here works on whole columns; problems are built only for the rows that have them, and
+each distinct problem is capped per column so a file that is wrong everywhere stays readable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from procurement import values as V
+from procurement.headers import best_kind, match_headers, score, split_header
+from procurement.problems import Problem
+from procurement.reader import RawSheet
+
+HEADER_SCAN_ROWS = 20
+MAX_PROBLEMS_PER_CHECK = 200
+
+TEXT_FIELDS = frozenset(
+    ["hospital_id", "hospital_name", "region", "level", "product_id", "batch", "generic_name", "dosage_form", "specification", "unit", "supplier", "order_id", "payment_id", "current_supplier", "regions"]
+)
+NUMBER_FIELDS = frozenset(
+    ["pack_size", "unit_price", "baseline_price", "agreed_volume", "quantity", "amount", "declared_volume", "capacity"]
+)
+DATE_FIELDS = frozenset(["date", "agreement_start", "agreement_end"])
+RATIO_FIELDS = frozenset(["min_share", "agreed_ratio"])
+_TOTAL_PREFIXES = (
+    "合计", "合計", "总计", "總計", "小计", "小計", "共计", "共計", "汇总", "匯總", "总合计", "總合計",
+    "total", "Total", "TOTAL", "subtotal", "Subtotal", "SUBTOTAL", "Sum", "SUM", "Grand", "grand",
+)
+
+
+@dataclass
+class SheetData:
+    """A located sheet: its kind, header, and data cells by field, before domain rules."""
+
+    file: str
+    sheet: str
+    kind: str
+    header_row: int  # Excel row number
+    raw: dict[str, V.Factorized]  # field -> cells, one per kept data row
+    headers: dict[str, str]  # field -> header text as written
+    header_units: dict[str, str | None]
+    rows: np.ndarray  # Excel row number of each kept data row
+    problems: list[Problem] = field(default_factory=list)
+
+    def header(self, name: str) -> str:
+        return self.headers.get(name, name)
+
+    def problem(self, row: int | None, name: str | None, zh: str, en: str) -> Problem:
+        col = self.header(name) if name else None
+        return Problem(self.file, self.sheet, row, col, zh, en)
+
+    def report(
+        self,
+        mask: np.ndarray,
+        name: str | None,
+        message: Callable[[int], tuple[str, str]],
+    ) -> None:
+        """Add one problem per row in ``mask`` (capped), worded by ``message(row_position)``."""
+        where = np.flatnonzero(mask)
+        for pos in where[:MAX_PROBLEMS_PER_CHECK]:
+            zh, en = message(int(pos))
+            self.problems.append(self.problem(int(self.rows[pos]), name, zh, en))
+        if len(where) > MAX_PROBLEMS_PER_CHECK:
+            rest = len(where) - MAX_PROBLEMS_PER_CHECK
+            zh, en = message(int(where[-1]))
+            self.problems.append(
+                self.problem(
+                    None, name, f"另有 {rest} 行同类问题（如：{zh}）", f"{rest} more rows with the same kind of problem (e.g. {en})"
+                )
+            )
+
+
+def show(value: Any) -> str:
+    """A cell as the user typed it, for messages."""
+    text = V.clean_text(value)
+    return "" if text is None else text
+
+
+def locate_header(rows: list[list[Any]], kind: str | None) -> tuple[int | None, str | None]:
+    """(index of the header row, its kind) among the first rows; title and blank rows are skipped."""
+    best: tuple[float, int | None, str | None] = (0.0, None, None)
+    for i, row in enumerate(rows[:HEADER_SCAN_ROWS]):
+        if sum(1 for c in row if not V.is_blank(c)) < 2:
+            continue
+        if kind is None:
+            found, top = best_kind(row)
+        else:
+            found, top = kind, score(kind, row)
+            if top < 1:
+                found = None
+        if found is not None and top > best[0]:
+            best = (top, i, found)
+    return best[1], best[2]
+
+
+def _total_mask(col: V.Factorized, candidates: np.ndarray) -> np.ndarray:
+    """Rows whose cell reads like a total label (合计, 總計, Total...).
+
+    Columns are checked by their distinct values; mostly-distinct ones (order ids) only on
+    ``candidates``, the rows with a blank cell, since a total row never fills every column.
+    """
+    if col.mostly_distinct:
+        out = np.zeros(len(col), bool)
+        idx = np.flatnonzero(candidates)
+        out[idx] = [V.is_total_label(col[i]) for i in idx]
+        return out
+    flags = np.fromiter((V.is_total_label(u) for u in col.uniques), bool, len(col.uniques))
+    return np.append(flags, False)[col.codes]
+
+
+def extract(raw: RawSheet, file: str, kind: str | None) -> SheetData | None:
+    """The data part of a sheet as cells by field, or None when no table kind is recognised."""
+    h, found = locate_header(raw.rows, kind)
+    if h is None or found is None:
+        return None
+    header = raw.rows[h]
+    mapping = match_headers(found, header)
+    data = raw.rows[h + 1 :]
+    width = len(header)
+    grid = np.empty((len(data), width), dtype=object)
+    if data:
+        grid[:, :] = data  # one C-level pass; rows are rectangular (calamine, padded CSV)
+    cols = {i: V.Factorized.of(grid[:, i]) for i in mapping}
+    rows = np.arange(len(data)) + raw.first_row + h + 1
+    filled = np.zeros(len(data), dtype=np.int64)
+    some_blank = np.zeros(len(data), dtype=bool)
+    for col in cols.values():
+        blank = col.blank()
+        filled += ~blank
+        some_blank |= blank
+    keep = filled > 0
+    solid = np.flatnonzero(filled >= 2)
+    keep[(solid[-1] + 1 if len(solid) else 0) :] = False  # notes below the data: lone cells after it
+    total = np.zeros(len(data), dtype=bool)
+    for i in range(width):
+        if i not in mapping:
+            idx = np.flatnonzero(some_blank & keep)
+            total[idx] |= [V.is_total_label(v) for v in grid[idx, i]]
+        else:
+            total |= _total_mask(cols[i], some_blank)
+    keep &= ~total
+    idx = np.flatnonzero(keep) if not keep.all() else None
+    fields = {name: cols[i] if idx is None else cols[i].take(idx) for i, name in mapping.items()}
+    return SheetData(
+        file=file,
+        sheet=raw.name,
+        kind=found,
+        header_row=raw.first_row + h,
+        raw=fields,
+        headers={name: show(header[i]) for i, name in mapping.items()},
+        header_units={name: split_header(header[i])[1] for i, name in mapping.items()},
+        rows=rows if idx is None else rows[idx],
+    )
+
+
+@dataclass
+class Typed:
+    """Converted columns of a sheet (pandas Series aligned on data rows) and their masks."""
+
+    cols: dict[str, pd.Series]
+    units_in_cells: dict[str, pd.Series]
+    bad: dict[str, np.ndarray]  # cells that were present but unreadable (already reported)
+
+
+def convert(sd: SheetData) -> Typed:
+    """Convert every recognised column to its type; unreadable cells become problems and NA."""
+    cols: dict[str, pd.Series] = {}
+    units: dict[str, pd.Series] = {}
+    bads: dict[str, np.ndarray] = {}
+    for name, cells in sd.raw.items():
+        head = sd.header(name)
+        if name in TEXT_FIELDS:
+            cols[name] = V.text_column(cells)
+            bad = np.zeros(len(cells), bool)
+        elif name in NUMBER_FIELDS:
+            nums, _blank_m, bad, cell_units = V.number_column(cells)
+            sd.report(bad, name, lambda p, c=cells, h=head: (
+                f"{h} '{show(c[p])}' 不是有效数字", f"'{show(c[p])}' is not a valid number"))
+            negative = nums < 0
+            sd.report(negative, name, lambda p, c=cells, h=head: (
+                f"{h} '{show(c[p])}' 不能为负数", f"'{show(c[p])}' must not be negative"))
+            nums = np.where(negative, np.nan, nums)
+            bad = bad | negative
+            cols[name] = pd.Series(nums, dtype="float64")
+            units[name] = cell_units
+        elif name in DATE_FIELDS:
+            days, _blank_m, bad = V.date_column(cells)
+            sd.report(bad, name, lambda p, c=cells, h=head: (
+                f"{h} '{show(c[p])}' 不是有效日期，请使用 2020-03-05 格式",
+                f"'{show(c[p])}' is not a valid date; use 2020-03-05"))
+            cols[name] = pd.Series(days, dtype="datetime64[ns]")
+        elif name in RATIO_FIELDS:
+            ratios, _blank_m, bad = V.ratio_column(cells)
+            sd.report(bad, name, lambda p, c=cells, h=head: (
+                f"{h} '{show(c[p])}' 不是有效比例，请填写 0 到 1 之间的小数或百分数（如 60%）",
+                f"'{show(c[p])}' is not a valid ratio; use a fraction between 0 and 1 or a percentage like 60%"))
+            cols[name] = pd.Series(ratios, dtype="float64")
+        else:
+            continue
+        bads[name] = bad
+    return Typed(cols, units, bads)
