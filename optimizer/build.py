@@ -156,8 +156,8 @@ def build_pulp_model(
     prob = pulp.LpProblem("allocation", pulp.LpMinimize)
     n_h = len(drug.hospital_ids)
     arcs = list(zip(drug.arc_h.tolist(), drug.arc_s.tolist(), strict=True))
-    x = {a: pulp.LpVariable(f"x_{h}_{s}", lowBound=0) for a, (h, s) in enumerate(arcs)}
-    u = {h: pulp.LpVariable(f"u_{h}", lowBound=0) for h in range(n_h)}
+    x = {a: prob.add_variable(f"x_{h}_{s}", lowBound=0) for a, (h, s) in enumerate(arcs)}
+    u = {h: prob.add_variable(f"u_{h}", lowBound=0) for h in range(n_h)}
     if settings.region_mode:
         owner_of = {a: int(drug.group[h]) for a, (h, _) in enumerate(arcs)}
         limit = 1
@@ -168,7 +168,7 @@ def build_pulp_model(
     for a, (_, s) in enumerate(arcs):
         key = (owner_of[a], s)
         if key not in y:
-            y[key] = pulp.LpVariable(f"y_{key[0]}_{s}", cat=pulp.LpBinary)
+            y[key] = prob.add_variable(f"y_{key[0]}_{s}", cat=pulp.LpBinary)
 
     switch = {a: drug.current[h] != NO_CURRENT and drug.current[h] != s for a, (h, s) in enumerate(arcs)}
     prob += (
@@ -176,18 +176,23 @@ def build_pulp_model(
         + settings.switch_penalty * pulp.lpSum(x[a] for a in x if switch[a])
         + settings.shortage_penalty * pulp.lpSum(u.values())
     )
+    arcs_of_h: dict[int, list[int]] = {h: [] for h in range(n_h)}
+    arcs_of_s: dict[int, list[int]] = {s: [] for s in range(len(drug.suppliers))}
+    for a, (h, s) in enumerate(arcs):
+        arcs_of_h[h].append(a)
+        arcs_of_s[s].append(a)
     for h in range(n_h):
-        prob += (
-            pulp.lpSum(x[a] for a, (hh, _) in enumerate(arcs) if hh == h) + u[h] == float(drug.agreed[h]),
-            f"agreed_volume_{h}",
-        )
+        prob += pulp.lpSum(x[a] for a in arcs_of_h[h]) + u[h] == float(drug.agreed[h]), f"agreed_volume_{h}"
     for a, (h, s) in enumerate(arcs):
         prob += x[a] <= float(drug.agreed[h]) * y[(owner_of[a], s)], f"link_{a}"
-    for owner in sorted({o for o, _ in y}):
-        prob += pulp.lpSum(v for (o, _), v in y.items() if o == owner) <= limit, f"max_suppliers_{owner}"
+    y_of_owner: dict[int, list[pulp.LpVariable]] = {}
+    for (o, _), var in y.items():
+        y_of_owner.setdefault(o, []).append(var)
+    for owner, ys in y_of_owner.items():
+        prob += pulp.lpSum(ys) <= limit, f"max_suppliers_{owner}"
     total = float(drug.agreed.sum())
     for s in range(len(drug.suppliers)):
-        load = pulp.lpSum(x[a] for a, (_, ss) in enumerate(arcs) if ss == s)
+        load = pulp.lpSum(x[a] for a in arcs_of_s[s])
         if np.isfinite(drug.capacity[s]):
             prob += load <= float(drug.capacity[s]), f"capacity_{s}"
         if drug.min_share[s] > 0:

@@ -344,12 +344,16 @@ def _solve_scope(case: _DrugCase, scope: list[str], movable: bool, settings: Pla
                 y[key] = m.var(0.0, 1.0, integer=True)
             m.row({x[h, sup]: 1.0, y[key]: -total}, -math.inf, 0.0)
         m.row(balance, total, total)
-    for grp in {case.group[h] for h in scope}:
-        ys = {y[key]: 1.0 for key in y if key[0] == grp}
-        if ys:
-            m.row(ys, -math.inf, float(k))
+    per_group: dict[str, dict[int, float]] = {}
+    for (grp, _), col in y.items():
+        per_group.setdefault(grp, {})[col] = 1.0
+    for ys in per_group.values():
+        m.row(ys, -math.inf, float(k))
+    per_supplier: dict[str, dict[int, float]] = {}
+    for (_, sup), col in x.items():
+        per_supplier.setdefault(sup, {})[col] = 1.0
     for sup, cap in case.capacity.items():
-        cols = {x[key]: 1.0 for key in x if key[1] == sup}
+        cols = per_supplier.get(sup)
         if cols and not math.isinf(cap):
             scoped_load = sum(case.kept.get(h, {}).get(sup, 0.0) for h in scope)
             # never tighter than the plan itself already was, so the kept plan stays feasible

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import multiprocessing
 import time
+import warnings
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -101,7 +102,9 @@ def _solve_cbc(drug: DrugData, settings: PlanSettings) -> DrugResult:
     prob, x, u = build_pulp_model(drug, settings)
     build_time = time.perf_counter() - t0
     t1 = time.perf_counter()
-    prob.solve(pulp.PULP_CBC_CMD(msg=False, timeLimit=settings.time_limit, gapRel=settings.gap))
+    with warnings.catch_warnings():  # PuLP 3.3 announces PULP_CBC_CMD's removal in 4.0
+        warnings.simplefilter("ignore", DeprecationWarning)
+        prob.solve(pulp.PULP_CBC_CMD(msg=False, timeLimit=settings.time_limit, gapRel=settings.gap))
     solve_time = time.perf_counter() - t1
     if prob.sol_status == pulp.LpSolutionInfeasible or prob.status == pulp.LpStatusInfeasible:
         return _infeasible(drug, build_time, solve_time, f"{INFEASIBLE_ZH} / {INFEASIBLE_EN}")
