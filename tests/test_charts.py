@@ -1,0 +1,242 @@
+"""Chart builders, filters, display tables and i18n: small hand-made cases with known answers."""
+
+from __future__ import annotations
+
+import functools
+
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from procurement.model import Dataset, conform
+from procurement.problems import Problem
+from webapp import charts, i18n
+from webapp.filters import Filters, filter_dataset, options
+from webapp.tables import for_display, lagging_batches, problems_frame, with_names
+
+
+def test_completion_bars_order_colours_and_schedule() -> None:
+    frame = pd.DataFrame({
+        "batch": ["第一批", "第二批", "第三批"],
+        "completion_rate": [1.0055, 0.4492, None],
+        "time_elapsed": [1.0, 0.8, 0.5],
+    })
+    fig = charts.completion_bars(frame, "batch")
+    bar, marks = fig.data
+    # lowest completion drawn at the top: plotly's last category; the unknown one counts as zero
+    assert list(bar.y) == ["第一批", "第二批", "第三批"]
+    assert list(bar.x) == pytest.approx([100.55, 44.92, 0.0])
+    assert list(bar.marker.color) == [charts.COLOURS["over_purchase"], charts.COLOURS["below_schedule"],
+                                      charts.COLOURS["zero_purchase"]]
+    assert list(marks.x) == pytest.approx([100.0, 80.0, 50.0])
+    assert bar.text[1] == "44.9%"
+
+
+def test_completion_bars_single_schedule_line() -> None:
+    frame = pd.DataFrame({"hospital_name": ["甲院", "乙院"], "completion_rate": [0.9, 0.3]})
+    fig = charts.completion_bars(frame, "hospital_name", time_elapsed=0.5)
+    assert len(fig.data) == 1
+    assert fig.layout.shapes[0].x0 == pytest.approx(50.0)
+    assert list(fig.data[0].marker.color) == [charts.COLOURS["normal"], charts.COLOURS["below_schedule"]]
+
+
+@pytest.mark.parametrize(
+    ("completion", "elapsed", "status"),
+    [(0.0, 0.5, "zero_purchase"), (0.3, 0.5, "below_schedule"), (0.5, 0.5, "normal"), (1.01, 0.5, "over_purchase")],
+)
+def test_status_of(completion: float, elapsed: float, status: str) -> None:
+    assert charts.status_of(completion, elapsed) == status
+
+
+def test_savings_by_batch_in_wan_yuan() -> None:
+    batches = pd.DataFrame({"batch": ["第一批"], "savings_agreed": [2_658_000.0], "savings_realized": [1_000_000.0],
+                            "savings_rate": [0.2194]})
+    fig = charts.savings_by_batch_chart(batches)
+    assert list(fig.data[0].y) == pytest.approx([265.8])
+    assert list(fig.data[1].y) == pytest.approx([100.0])
+    assert fig.data[0].text[0] == "21.9%"
+    assert fig.data[0].name == "预计节约金额" and fig.data[1].name == "实际节约金额"
+
+
+def test_price_drop_chart_labels_both_measures() -> None:
+    rows = pd.DataFrame({"batch": ["全部"], "mean_price_drop": [0.351], "savings_rate": [0.2194]})
+    fig = charts.price_drop_chart(rows)
+    assert [tr.name for tr in fig.data] == ["平均降价幅度", "加权降价幅度（节约率）"]
+    assert fig.data[0].y[0] == pytest.approx(35.1) and fig.data[1].y[0] == pytest.approx(21.94)
+    en = charts.price_drop_chart(rows, "en")
+    assert [tr.name for tr in en.data] == ["Mean price drop", "Weighted price drop (savings rate)"]
+
+
+def test_savings_over_time_is_cumulative() -> None:
+    monthly = pd.DataFrame({"month": ["2026-01", "2026-02", "2026-02"], "batch": ["一", "一", "二"],
+                            "savings_realized": [10_000.0, 20_000.0, 5_000.0]})
+    fig = charts.savings_over_time_chart(monthly)
+    total = fig.data[-1]
+    assert list(total.x) == ["2026-01", "2026-02"]
+    assert list(total.y) == pytest.approx([1.0, 3.5])
+
+
+def test_monthly_chart_stacks_batches() -> None:
+    monthly = pd.DataFrame({"month": pd.to_datetime(["2026-01-01", "2026-01-01"]), "batch": ["一", "二"],
+                            "purchase_amount": [30_000.0, 10_000.0]})
+    fig = charts.monthly_chart(monthly)
+    assert fig.layout.barmode == "stack"
+    assert sum(tr.y[0] for tr in fig.data) == pytest.approx(4.0)
+
+
+def test_top_products_keeps_the_largest() -> None:
+    products = pd.DataFrame({"product_id": list("abc"), "generic_name": ["甲", "乙", "丙"],
+                             "specification": ["1mg"] * 3, "supplier": ["X"] * 3,
+                             "savings_agreed": [50_000.0, 10_000.0, 30_000.0]})
+    fig = charts.top_products_chart(products, n=2)
+    assert list(fig.data[0].x) == pytest.approx([3.0, 5.0])  # largest at the top (drawn last)
+    assert list(fig.data[0].y) == ["丙 1mg（X）", "甲 1mg（X）"]
+
+
+def test_heatmap_cells_are_completion_percentages() -> None:
+    detail = pd.DataFrame({
+        "hospital_name": ["甲院", "甲院", "乙院"],
+        "product_label": ["P1", "P2", "P1"],
+        "agreed_volume": [100.0, 200.0, 50.0],
+        "purchased_volume": [50.0, 300.0, 0.0],
+    })
+    fig = charts.completion_heatmap(detail)
+    z = pd.DataFrame(fig.data[0].z, index=fig.data[0].y, columns=fig.data[0].x)
+    assert z.loc["甲院", "P1"] == pytest.approx(50.0)
+    assert z.loc["甲院", "P2"] == pytest.approx(150.0)
+    assert z.loc["乙院", "P1"] == pytest.approx(0.0)
+    assert pd.isna(z.loc["乙院", "P2"])
+
+
+def test_overdue_aging_stacks_buckets() -> None:
+    overdue = pd.DataFrame({"hospital_id": ["H1", "H1", "H2"], "supplier": ["S", "S", "S"],
+                            "bucket": ["31-60", ">90", "61-90"], "amount": [10_000.0, 20_000.0, 5_000.0]})
+    fig = charts.overdue_aging_chart(overdue, "hospital_id", names=pd.Series({"H1": "甲院"}))
+    by_bucket = {tr.name: dict(zip(tr.y, tr.x, strict=True)) for tr in fig.data}
+    assert by_bucket["31-60"]["甲院"] == pytest.approx(1.0)
+    assert by_bucket[">90"]["甲院"] == pytest.approx(2.0)
+    assert by_bucket["61-90"]["H2"] == pytest.approx(0.5)
+    assert list(fig.data[0].y) == ["H2", "甲院"]  # the biggest debtor is drawn last, at the top
+
+
+def test_empty_frames_give_a_titled_empty_chart() -> None:
+    for fig in (charts.completion_bars(pd.DataFrame(columns=["batch", "completion_rate"]), "batch"),
+                charts.monthly_chart(pd.DataFrame(columns=["month", "batch", "purchase_amount"])),
+                charts.overdue_aging_chart(pd.DataFrame(columns=["hospital_id", "bucket", "amount"]), "hospital_id")):
+        assert fig.layout.annotations[0].text == "无符合条件的记录"
+
+
+# --- i18n and display tables -------------------------------------------------------------------
+
+
+def test_every_text_has_both_languages() -> None:
+    for table in (i18n.TEXT, i18n.METRIC_TEXT):
+        for key, entry in table.items():
+            assert entry.get("zh") and entry.get("en"), key
+
+
+def test_formats() -> None:
+    assert i18n.fmt_wan(525_300) == "52.53 万元"
+    assert i18n.fmt_wan(525_300, "en") == "52.53 10k yuan"
+    assert i18n.fmt_pct(0.8672) == "86.72%"
+    assert i18n.fmt_pct(None) == "—" and i18n.fmt_wan(float("nan")) == "—"
+    assert i18n.fmt_metric("completion_rate", 1.0055) == "100.55%"
+    assert i18n.fmt_metric("agreed_volume", 873000) == "873,000"
+    assert i18n.t("imported", added=3, replaced=0, unchanged=1) == "已导入：新增 3 行，替换 0 行，未变 1 行"
+
+
+def test_for_display_units_and_headers() -> None:
+    frame = pd.DataFrame({"paid_amount": [525_300.0], "completion_rate": [0.4492], "progress_status": ["zero_purchase"],
+                          "hospital_id": ["H1"]})
+    shown = for_display(frame, ["hospital_id", "paid_amount", "completion_rate", "progress_status", "missing"])
+    assert list(shown.columns) == ["机构编码", "回款金额 (万元)", "采购完成率 (%)", "进度状态"]
+    assert shown.iloc[0].tolist() == ["H1", 52.53, 44.92, "零采购"]
+
+
+def test_problems_frame_rows_as_excel_numbers() -> None:
+    frame = problems_frame([Problem("a.xlsx", "采购记录", 7, "采购数量", "不是数字", "not a number"),
+                            Problem("a.xlsx", None, None, None, "无表头", "no header")])
+    assert frame["行"].tolist()[0] == 7 and pd.isna(frame["行"].tolist()[1])
+    assert frame["问题"].tolist() == ["不是数字", "无表头"]
+    assert problems_frame([Problem("a", "s", 2, "c", "中", "en")], "en")["Problem"].tolist() == ["en"]
+
+
+def test_lagging_batches() -> None:
+    batches = pd.DataFrame({"batch": ["一", "二"], "completion_rate": [1.0055, 0.4492], "time_elapsed": [1.0, 1.0]})
+    assert lagging_batches(batches)["batch"].tolist() == ["二"]
+
+
+# --- filters -------------------------------------------------------------------------------------
+
+
+@functools.cache
+def small_dataset() -> Dataset:
+    hospitals = conform("hospitals", pd.DataFrame({"hospital_id": ["H1", "H2", "H3"], "hospital_name": ["甲", "乙", "丙"],
+                                                   "region": ["城区", "城区", "县"]}))
+    products = conform("products", pd.DataFrame({"product_id": ["P1", "P2"], "batch": ["一", "二"],
+                                                 "generic_name": ["阿", "布"], "specification": ["1mg", "2mg"],
+                                                 "supplier": ["S1", "S2"], "unit_price": [1.0, 2.0]}))
+    agreements = conform("agreements", pd.DataFrame({"hospital_id": ["H1", "H1", "H2", "H3"],
+                                                     "product_id": ["P1", "P2", "P1", "P2"],
+                                                     "agreed_volume": [10.0, 20.0, 30.0, 40.0]}))
+    purchases = conform("purchases", pd.DataFrame({
+        "order_id": ["o1", "o2", "o3", "o4"], "date": pd.to_datetime(["2026-01-05"] * 4),
+        "hospital_id": ["H1", "H1", "H3", "H1"], "product_id": ["P1", "P2", "P2", None],
+        "generic_name": ["阿", "布", "布", "阿"], "specification": ["1mg", "2mg", "2mg", "1mg"],
+        "supplier": ["S1", "S2", "S2", "非中选厂"], "quantity": [1.0, 2.0, 3.0, 4.0], "amount": [1.0, 4.0, 6.0, 8.0],
+        "winning": [True, True, True, False]}))
+    payments = conform("payments", pd.DataFrame({"payment_id": ["p1", "p2"], "order_id": ["o1", "o3"],
+                                                 "hospital_id": ["H1", "H3"], "product_id": ["P1", "P2"],
+                                                 "supplier": ["S1", "S2"], "amount": [1.0, 6.0],
+                                                 "date": pd.to_datetime(["2026-01-20", "2026-02-20"])}))
+    return Dataset(hospitals=hospitals, products=products, agreements=agreements, purchases=purchases,
+                   payments=payments)
+
+
+def test_filter_by_batch_keeps_non_winning_of_the_same_drug() -> None:
+    ds = filter_dataset(small_dataset(), Filters(batches=("一",)))
+    assert ds.products["product_id"].tolist() == ["P1"]
+    assert ds.agreements["agreed_volume"].sum() == 40.0
+    assert sorted(ds.purchases["order_id"]) == ["o1", "o4"]  # o4: non-winning 阿 1mg
+    assert ds.payments["payment_id"].tolist() == ["p1"]
+
+
+def test_filter_by_region_and_supplier() -> None:
+    ds = filter_dataset(small_dataset(), Filters(regions=("县",)))
+    assert ds.hospitals["hospital_id"].tolist() == ["H3"]
+    assert ds.purchases["order_id"].tolist() == ["o3"]
+    ds = filter_dataset(small_dataset(), Filters(suppliers=("S2",)))
+    assert ds.agreements["agreed_volume"].sum() == 60.0
+
+
+def test_no_filter_is_identity_and_options() -> None:
+    base = small_dataset()
+    assert filter_dataset(base, Filters()) is base
+    opts = options(base)
+    assert opts["batches"] == ["一", "二"] and opts["regions"] == ["县", "城区"]
+    assert opts["hospitals"]["H2"] == "乙"
+    assert str(opts["min_date"]) == "2026-01-05" and str(opts["max_date"]) == "2026-02-20"
+
+
+def test_with_names_adds_names() -> None:
+    base = small_dataset()
+    out = with_names(pd.DataFrame({"hospital_id": ["H2"], "product_id": ["P2"]}), base.hospitals, base.products)
+    assert out.loc[0, "hospital_name"] == "乙" and out.loc[0, "product_label"] == "布 2mg（S2）"
+
+
+@settings(max_examples=25, deadline=None)
+@given(hospitals=st.sets(st.sampled_from(["H1", "H2", "H3"])), batches=st.sets(st.sampled_from(["一", "二"])))
+def test_filters_never_leak_rows(hospitals: set[str], batches: set[str]) -> None:
+    ds = filter_dataset(small_dataset(), Filters(batches=tuple(sorted(batches)), hospitals=tuple(sorted(hospitals))))
+    allowed_h = hospitals or {"H1", "H2", "H3"}
+    allowed_p = {"一": "P1", "二": "P2"}
+    allowed_products = {allowed_p[b] for b in batches} if batches else {"P1", "P2"}
+    for kind in ("agreements", "purchases", "payments"):
+        assert set(ds.table(kind)["hospital_id"]) <= allowed_h
+    assert set(ds.agreements["product_id"]) <= allowed_products
+    assert set(ds.purchases["product_id"].dropna()) <= allowed_products
+    # what is kept is exactly the agreements in both sets
+    base = small_dataset().agreements
+    expected = base[base["hospital_id"].isin(allowed_h) & base["product_id"].isin(allowed_products)]
+    assert ds.agreements["agreed_volume"].sum() == expected["agreed_volume"].sum()
