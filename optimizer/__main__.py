@@ -1,0 +1,5 @@
+"""``python -m optimizer``: the command line of cli.md."""
+
+from optimizer.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,127 @@
+"""``python -m optimizer plan FILE...``: the allocation for coordinators who script (cli.md)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Sequence
+from typing import TextIO
+
+from optimizer.checks import check_settings
+from optimizer.inputs import PlanInput, PlanSettings
+from optimizer.plan import Plan
+from optimizer.solve import allocate
+from procurement.model import Dataset, conform
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m optimizer", description="带量采购分配优化 / VBP allocation")
+    sub = parser.add_subparsers(dest="command", required=True)
+    plan = sub.add_parser("plan", help="分配约定量 / allocate agreed volumes")
+    plan.add_argument("files", nargs="+", metavar="FILE", help=".xlsx/.xls/.csv: 报量、中选企业供应、医疗机构")
+    plan.add_argument("--ratio", type=float, default=None, help="约定比例，覆盖规则 / agreed ratio for every drug")
+    plan.add_argument("--max-suppliers", type=int, default=1, help="每家医疗机构每个药品的企业数上限 K")
+    plan.add_argument("--switch-penalty", type=float, default=0.0, help="更换企业的惩罚（元/单位）")
+    plan.add_argument("--shortage-penalty", type=float, default=1000.0, help="短缺惩罚（元/单位）")
+    plan.add_argument("--time-limit", type=float, default=60.0, help="每个药品的时间限制（秒）")
+    plan.add_argument("--gap", type=float, default=1e-4, help="相对间隙 / relative MIP gap")
+    plan.add_argument("--solver", choices=["highs", "cbc"], default="highs")
+    plan.add_argument("--workers", type=int, default=2, help="并行进程数 / worker processes")
+    plan.add_argument("--region-mode", action="store_true", help="每个地区一个企业 / one supplier per region")
+    plan.add_argument("--json", action="store_true", help="输出 JSON / print the plan as JSON")
+    plan.add_argument("--xlsx", metavar="OUT", default=None, help="写出分配方案工作簿 / write the plan workbook")
+    return parser
+
+
+def settings_from(args: argparse.Namespace) -> PlanSettings:
+    return PlanSettings(
+        ratio=args.ratio, max_suppliers=args.max_suppliers, switch_penalty=args.switch_penalty,
+        shortage_penalty=args.shortage_penalty, time_limit=args.time_limit, gap=args.gap,
+        solver=args.solver, workers=args.workers, region_mode=args.region_mode,
+    )
+
+
+def read_input(paths: Sequence[str]) -> tuple[PlanInput | None, list[str]]:
+    """The planning input from files, or every problem found (file › sheet › row › column: what)."""
+    from procurement.importer import parse_files
+
+    result = parse_files(list(paths))
+    if not result.ok:
+        return None, [str(p) for p in result.problems]
+    tables = result.tables
+    missing = [k for k in ("demand", "offers") if k not in tables or tables[k].empty]
+    if missing:
+        names = {"demand": "报量 / demand", "offers": "中选企业供应 / offers"}
+        return None, [f"{', '.join(paths)}: 缺少数据表 / missing table: {names[k]}" for k in missing]
+    ds = Dataset(**{k: conform(k, tables[k]) for k in ("demand", "offers", "hospitals", "products") if k in tables})
+    return PlanInput.from_dataset(ds), []
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    """Exit 0 with a plan, 2 on bad input (every problem on stderr), 1 on an internal error."""
+    out, err = out or sys.stdout, err or sys.stderr
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    try:
+        settings = settings_from(args)
+        bad = check_settings(settings)
+        if bad:
+            for issue in bad:
+                print(str(issue), file=err)
+            return 2
+        t0 = time.perf_counter()
+        inp, problems = read_input(args.files)
+        if inp is None:
+            for line in problems:
+                print(line, file=err)
+            return 2
+        read_time = time.perf_counter() - t0
+        plan = allocate(inp, settings)
+        plan.timings["read"] = read_time
+        if args.xlsx:
+            from optimizer.excel import write_plan_xlsx
+
+            write_plan_xlsx(plan, args.xlsx)
+        if args.json:
+            json.dump(plan.to_json(), out, ensure_ascii=False, allow_nan=False)
+            out.write("\n")
+        else:
+            out.write(summary(plan))
+        return 0
+    except Exception as exc:  # an internal error: say so, exit 1
+        print(f"内部错误 / internal error: {type(exc).__name__}: {exc}", file=err)
+        return 1
+
+
+STATUS_ZH = {"optimal": "最优", "feasible": "可行（未证明最优）", "infeasible": "不可行"}
+
+
+def summary(plan: Plan) -> str:
+    """A short Chinese summary for people at a terminal."""
+    alloc, short = plan.allocations, plan.shortages
+    lines = [
+        f"状态 / status: {STATUS_ZH[plan.status.value]} ({plan.status.value})",
+        f"目标值 / objective: {plan.objective:,.2f}  中选价总金额 / total cost: {plan.total_cost:,.2f} 元  "
+        f"间隙 / gap: {plan.gap:.2e}",
+        f"分配 / allocations: {len(alloc)} 行，总量 {alloc['volume'].sum():,.0f}；"
+        f"更换企业 / switched: {int(alloc['switched'].sum())} 行",
+        f"短缺 / shortages: {len(short)} 行，总量 {short['volume'].sum():,.0f}",
+    ]
+    if len(plan.savings):
+        base = plan.savings["baseline_cost"].sum()
+        saved = plan.savings["savings"].sum()
+        rate = f"{saved / base:.1%}" if base else "-"
+        lines.append(f"节约 / savings: {saved:,.2f} 元（{rate}）")
+    if plan.reason:
+        lines.append(f"原因 / reason: {plan.reason}")
+    for issue in plan.issues[:20]:
+        lines.append(f"{'错误' if issue.severity == 'error' else '提示'}: {issue}")
+    if len(plan.issues) > 20:
+        lines.append(f"... 另有 {len(plan.issues) - 20} 条 / {len(plan.issues) - 20} more")
+    t = plan.timings
+    lines.append(f"用时 / time: 读取 {t.get('read', 0):.2f}s，建模 {t.get('build', 0):.2f}s，求解 {t.get('solve', 0):.2f}s")
+    return "\n".join(lines) + "\n"
