@@ -1,0 +1,289 @@
+"""The ``procurement`` command line (shared/spec/cli.md): import, report, template, bootstrap.
+
+Coordinators script it and checks hold the numbers with it, so the contract is strict: exit 0 on
+success, 2 on bad input with every problem on stderr and nothing written, 1 on an internal error
+(a short message; the traceback only with ``VBP_DEBUG=1``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import sys
+import traceback
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any, TextIO
+
+from procurement import store
+from procurement.model import TABLE_KINDS, Dataset
+from procurement.problems import InputError, Problem
+
+SAMPLE_DIR = store.REPO_ROOT / "sample_data"
+DATA_SUFFIXES = (".xlsx", ".xls", ".csv")
+
+KIND_LABELS = {
+    "hospitals": "医疗机构",
+    "products": "中选产品",
+    "agreements": "约定采购量",
+    "purchases": "采购记录",
+    "payments": "回款记录",
+    "demand": "报量",
+    "offers": "中选企业供应",
+}
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports bad arguments in both languages (still exit 2)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: 参数错误 / bad arguments: {message}\n")
+
+
+def _iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"日期应为 YYYY-MM-DD / date must be YYYY-MM-DD: {text!r}") from exc
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m procurement", description="带量采购执行跟踪 / VBP tracking")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    imp = sub.add_parser("import", help="导入文件到数据库 / import files into the database")
+    imp.add_argument("files", nargs="+", metavar="FILE")
+    imp.add_argument("--db", metavar="URL", help="数据库 URL (默认 VBP_DB_URL 或内置 SQLite)")
+    imp.add_argument("--kind", choices=TABLE_KINDS, help="强制表类型 / force the table kind")
+    imp.add_argument("--json", action="store_true", help="以 JSON 输出 / print JSON")
+    imp.set_defaults(func=_cmd_import)
+
+    rep = sub.add_parser("report", help="执行情况报告 / execution report")
+    rep.add_argument("files", nargs="*", metavar="FILE", help="只用这些文件计算，不读写数据库")
+    rep.add_argument("--db", metavar="URL")
+    rep.add_argument("--as-of", type=_iso_date, metavar="DATE", help="截至日期 YYYY-MM-DD")
+    rep.add_argument("--json", action="store_true")
+    rep.add_argument("--xlsx", metavar="OUT", help="写出 Excel 报告 / write the Excel report")
+    rep.set_defaults(func=_cmd_report)
+
+    tpl = sub.add_parser("template", help="生成空白模板 / write a blank template")
+    tpl.add_argument("kind", choices=TABLE_KINDS, metavar="KIND", help=", ".join(TABLE_KINDS))
+    tpl.add_argument("--out", required=True, metavar="FILE.xlsx")
+    tpl.set_defaults(func=_cmd_template)
+
+    boot = sub.add_parser(
+        "bootstrap", help="空数据库时导入示例数据 / load the sample data into an empty database"
+    )
+    boot.add_argument("--db", metavar="URL")
+    boot.add_argument("--from", dest="folder", default=str(SAMPLE_DIR), metavar="DIR", help=argparse.SUPPRESS)
+    boot.set_defaults(func=_cmd_bootstrap)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; returns the exit code instead of exiting so tests can call it."""
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exc:  # argparse: --help (0) or bad arguments (2)
+        return exc.code if isinstance(exc.code, int) else 2
+    try:
+        return args.func(args)
+    except InputError as err:
+        _print_problems(err.problems)
+        return 2
+    except Exception as exc:  # noqa: BLE001 - the contract is a short message and exit 1
+        if os.environ.get("VBP_DEBUG") == "1":
+            traceback.print_exc()
+        print(f"内部错误 / internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+
+
+# ---------------------------------------------------------------------------------------------
+# Commands
+
+
+def _cmd_import(args: argparse.Namespace) -> int:
+    from procurement.importer import parse_files
+
+    files = [Path(f) for f in args.files]
+    engine = store.get_engine(args.db)
+    result = parse_files(files, reference=store.load_reference(engine), kind=args.kind)
+    if result.problems:
+        _print_problems(result.problems)
+        return 2
+    summary = store.import_tables(
+        engine,
+        result.tables,
+        source_name=", ".join(f.name for f in files),
+        file_hash=_combined_hash(files),
+    )
+    if args.json:
+        _print_json({**summary.to_json(), "files": [str(f) for f in files]})
+    else:
+        _print_summary(summary, sys.stdout)
+    return 0
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from procurement.report import build_report
+
+    if args.files:
+        from procurement.importer import parse_files
+
+        result = parse_files([Path(f) for f in args.files])
+        if result.problems:
+            _print_problems(result.problems)
+            return 2
+        dataset = Dataset(**result.tables)
+    else:
+        dataset = store.load_dataset(store.get_engine(args.db))
+    report = build_report(dataset, as_of=args.as_of)
+    if args.xlsx:
+        from procurement.excel import write_report_xlsx
+
+        write_report_xlsx(report, args.xlsx)
+    payload = report.to_json()
+    if args.json:
+        _print_json(payload)
+    else:
+        _print_report_summary(payload, sys.stdout)
+        if args.xlsx:
+            print(f"已写出 / written: {args.xlsx}")
+    return 0
+
+
+def _cmd_template(args: argparse.Namespace) -> int:
+    from procurement.excel import write_template
+
+    write_template(args.kind, args.out)
+    print(f"已写出 {KIND_LABELS[args.kind]} 模板 / {args.kind} template written: {args.out}")
+    return 0
+
+
+def _cmd_bootstrap(args: argparse.Namespace) -> int:
+    """First start: fill an empty database with the sample alliance; never touch a used one."""
+    engine = store.get_engine(args.db)
+    if not store.is_empty(engine):
+        print("数据库已有数据，未导入示例数据 / database already holds data; nothing imported")
+        return 0
+    folder = Path(args.folder)
+    files = sorted(
+        (p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in DATA_SUFFIXES),
+        key=lambda p: p.relative_to(folder).as_posix(),
+    )
+    if not files:
+        _print_problems(
+            [
+                Problem(
+                    str(folder),
+                    None,
+                    None,
+                    None,
+                    "示例数据目录中没有数据文件",
+                    "no data files in the sample folder",
+                )
+            ]
+        )
+        return 2
+    from procurement.importer import parse_files
+
+    result = parse_files(files, reference=store.load_reference(engine))
+    if result.problems:
+        _print_problems(result.problems)
+        return 2
+    summary = store.import_tables(
+        engine,
+        result.tables,
+        source_name=f"{folder.name} ({len(files)} files)",
+        file_hash=_combined_hash(files),
+        user="bootstrap",
+    )
+    print(f"已导入示例数据（{len(files)} 个文件）/ sample data imported ({len(files)} files)")
+    _print_summary(summary, sys.stdout)
+    return 0
+
+
+# ---------------------------------------------------------------------------------------------
+# Output
+
+
+def _combined_hash(files: Sequence[Path]) -> str:
+    """One file's SHA-256, or a hash over the sorted per-file hashes of several."""
+    from procurement.importer import file_sha256
+
+    hashes = [file_sha256(f) for f in files]
+    if len(hashes) == 1:
+        return hashes[0]
+    return hashlib.sha256("\n".join(sorted(hashes)).encode()).hexdigest()
+
+
+def _print_problems(problems: Sequence[Problem]) -> None:
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    print(
+        f"共 {len(problems)} 个问题，未写入任何数据 / {len(problems)} problem(s); nothing written",
+        file=sys.stderr,
+    )
+
+
+def _print_json(payload: dict[str, Any]) -> None:
+    json.dump(payload, sys.stdout, ensure_ascii=False, allow_nan=False)
+    sys.stdout.write("\n")
+
+
+def _print_summary(summary: store.ImportSummary, out: TextIO) -> None:
+    print(
+        f"导入 #{summary.import_id}：新增 {summary.total_added} 行，替换 {summary.total_replaced} 行，"
+        f"未变 {summary.total_unchanged} 行 / import #{summary.import_id}: {summary.total_added} added, "
+        f"{summary.total_replaced} replaced, {summary.total_unchanged} unchanged",
+        file=out,
+    )
+    for kind in TABLE_KINDS:
+        if kind in summary.added:
+            print(
+                f"  {KIND_LABELS[kind]} {kind}: +{summary.added[kind]} "
+                f"~{summary.replaced[kind]} ={summary.unchanged[kind]}",
+                file=out,
+            )
+
+
+def _number(value: Any, rate: bool = False) -> str:
+    if value is None:
+        return "—"
+    return f"{value:.2%}" if rate else f"{value:,.2f}".rstrip("0").rstrip(".")
+
+
+def _print_report_summary(payload: dict[str, Any], out: TextIO) -> None:
+    """A few lines a coordinator reads at a glance; the figures are those of ``--json``."""
+    total = payload["total"]
+    lines = [
+        f"带量采购执行情况 / VBP execution — 截至 as of {payload['as_of']}",
+        f"约定采购量 agreed volume     {_number(total.get('agreed_volume'))}",
+        f"实际采购量 purchased volume  {_number(total.get('purchased_volume'))}",
+        f"采购完成率 completion        {_number(total.get('completion_rate'), rate=True)}",
+        f"采购金额 purchase amount      {_number(total.get('purchase_amount'))} 元",
+        f"回款金额 paid amount          {_number(total.get('paid_amount'))} 元",
+        f"回款率 collection rate        {_number(total.get('collection_rate'), rate=True)}",
+        f"预计节约 savings (agreed)     {_number(total.get('savings_agreed'))} 元",
+        f"中选产品使用占比 winning share {_number(total.get('winning_share'), rate=True)}",
+    ]
+    for batch in payload.get("batches", []):
+        lines.append(
+            f"  {batch.get('batch')}: 完成率 {_number(batch.get('completion_rate'), rate=True)}，"
+            f"序时进度 {_number(batch.get('time_elapsed'), rate=True)}"
+        )
+    lagging = [
+        h
+        for h in payload.get("hospitals", [])
+        if h.get("completion_rate") is not None
+        and h.get("time_elapsed")
+        and h["completion_rate"] < h["time_elapsed"]
+    ]
+    lines.append(f"低于序时进度的医疗机构 hospitals behind time elapsed: {len(lagging)}")
+    for warning in payload.get("warnings", []):
+        lines.append(f"注意 / note: {warning}")
+    print("\n".join(lines), file=out)
