@@ -28,11 +28,6 @@ def _join_keys(*parts: pd.Series) -> pd.Series:
     return out
 
 
-def _agreed(values: pd.Series) -> object:
-    uniq = values.dropna().unique()
-    return uniq[0] if len(uniq) == 1 else None
-
-
 @dataclass
 class Catalogue:
     """Hospitals and winning products known to an import, indexed for vectorised look-ups."""
@@ -41,43 +36,48 @@ class Catalogue:
     products: pd.DataFrame
 
     def __post_init__(self) -> None:
-        h = self.hospitals.dropna(subset=["hospital_id"]).drop_duplicates("hospital_id", keep="last")
-        self.hospital_ids = pd.Index(h["hospital_id"].astype(str))
-        names = V.norm_key_column(h["hospital_name"].astype("string"))
-        self.name_map = dict(zip(names.dropna(), h["hospital_id"][names.notna().to_numpy()], strict=False))
-        p = self.products.dropna(subset=["product_id"]).drop_duplicates("product_id", keep="last")
-        p = p.reset_index(drop=True)
+        # Catalogues are small (hundreds of rows): plain Python keeps the fixed cost of a call low.
+        h = self.hospitals
+        ids = [None if pd.isna(x) else str(x) for x in h["hospital_id"]]
+        self.hospital_ids = pd.Index(sorted({x for x in ids if x is not None}), dtype=object)
+        self.name_map = {}
+        for hid, name in zip(ids, h["hospital_name"], strict=True):
+            key = V.norm_key(name) if hid is not None and not pd.isna(name) else None
+            if key:
+                self.name_map[key] = hid
+        p = self.products
+        latest: dict[str, int] = {}
+        for i, pid in enumerate(p["product_id"]):
+            if not pd.isna(pid):
+                latest[str(pid)] = i
+        p = p.iloc[sorted(latest.values())]
+        cols = {c: p[c].tolist() if c in p.columns else [None] * len(p) for c in _PRODUCT_INFO}
+        cols = {c: [None if (v is None or v is pd.NA or v is pd.NaT or v != v) else v for v in vs]
+                for c, vs in cols.items()}
         self.n_products = len(p)
-        self.product_index = pd.Index(p["product_id"].astype(str))
-        g = V.norm_key_column(p["generic_name"].astype("string"))
-        s = V.norm_key_column(p["specification"].astype("string"))
-        sup = V.norm_key_column(p["supplier"].astype("string"))
-        full = _join_keys(g, s, sup)
-        keyed = pd.Series(np.arange(len(p)), index=full.fillna("\x00").to_numpy(dtype=object))
-        self.key_pos = keyed[~keyed.index.duplicated(keep="last")]
-        drug = _join_keys(g, s)
-        info = p[_PRODUCT_INFO].copy()
-        info["_drug"] = drug.to_numpy(dtype=object)
-        drugs = info.dropna(subset=["_drug"]).groupby("_drug", sort=False).agg(
-            generic_name=("generic_name", "first"),
-            specification=("specification", "first"),
-            unit=("unit", _agreed),
-            pack_size=("pack_size", _agreed),
-        )
-        self.drug_index = pd.Index(drugs.index)
-        drug_rows = pd.DataFrame(
-            {
-                "product_id": pd.NA,
-                "generic_name": drugs["generic_name"].to_numpy(),
-                "specification": drugs["specification"].to_numpy(),
-                "supplier": pd.NA,
-                "unit": drugs["unit"].to_numpy(),
-                "pack_size": pd.to_numeric(drugs["pack_size"], errors="coerce").to_numpy(),
-                "unit_price": np.nan,
-            }
-        )
-        parts = [conform("products", f) for f in (p[_PRODUCT_INFO], drug_rows, pd.DataFrame(index=[0]))]
-        self.ext = pd.concat(parts, ignore_index=True)[_PRODUCT_INFO]
+        self.product_index = pd.Index([str(x) for x in cols["product_id"]], dtype=object)
+        self.key_pos: dict[str, int] = {}
+        drugs: dict[str, list[int]] = {}
+        for i in range(len(p)):
+            g, sp, sup = (V.norm_key(cols[c][i]) for c in ("generic_name", "specification", "supplier"))
+            if g and sp:
+                drugs.setdefault(f"{g}|{sp}", []).append(i)
+                if sup:
+                    self.key_pos[f"{g}|{sp}|{sup}"] = i
+        self.drug_index = pd.Index(list(drugs), dtype=object)
+        for members in drugs.values():
+            units = {cols["unit"][i] for i in members}
+            packs = {cols["pack_size"][i] for i in members}
+            for c in _PRODUCT_INFO:
+                cols[c].append(cols[c][members[0]] if c in ("generic_name", "specification") else None)
+            cols["unit"][-1] = units.pop() if len(units) == 1 else None
+            cols["pack_size"][-1] = packs.pop() if len(packs) == 1 else None
+        for c in _PRODUCT_INFO:
+            cols[c].append(None)  # the empty row unresolved rows point at
+        self.ext = pd.DataFrame({
+            c: pd.array(cols[c], dtype="float64" if c in ("pack_size", "unit_price") else "string")
+            for c in _PRODUCT_INFO
+        })
 
     @property
     def empty_row(self) -> int:
