@@ -1,0 +1,105 @@
+"""A marked-up copy of a bad file: each bad cell filled red with the problem as a comment.
+
+Users fix files in Excel, so the most useful error report is their own file with the cells to
+fix highlighted; everything else in the workbook is left as it was.
+"""
+
+from __future__ import annotations
+
+import io
+from collections import defaultdict
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.cell.cell import MergedCell
+from openpyxl.comments import Comment
+from openpyxl.styles import PatternFill
+from openpyxl.worksheet.worksheet import Worksheet
+
+from procurement.headers import normalize_header
+from procurement.problems import Problem
+from procurement.reader import RawSheet, Source, read_source, source_bytes, source_name
+
+RED = PatternFill(fill_type="solid", start_color="FFFFC7CE", end_color="FFFFC7CE")
+AUTHOR = "导入检查 / import check"
+HEADER_SCAN_ROWS = 30
+
+
+def _workbook(source: Source) -> Workbook:
+    """The file as an openpyxl workbook: .xlsx kept as is, .xls and .csv copied cell by cell."""
+    data = source_bytes(source)
+    if data[:4] == b"PK\x03\x04":
+        try:
+            return load_workbook(io.BytesIO(data))
+        except Exception:  # an .xlsb or .ods is a zip too: fall back to a copy of the values
+            pass
+    wb = Workbook()
+    wb.remove(wb.active)
+    sheets: list[RawSheet] = read_source((source_name(source), data))
+    for raw in sheets:
+        ws = wb.create_sheet(raw.name[:31] or "Sheet")
+        for r, row in enumerate(raw.rows):
+            for c, value in enumerate(row):
+                if value not in ("", None):
+                    ws.cell(raw.first_row + r, raw.first_col + c + 1, value)
+    return wb
+
+
+def _column_of(ws: Worksheet, header: str, below: int | None) -> int | None:
+    """Column number of the header cell reading ``header`` (nearest header row above ``below``)."""
+    want = normalize_header(header)
+    best: tuple[int, int] | None = None
+    last = min(ws.max_row, HEADER_SCAN_ROWS if below is None else min(below - 1, HEADER_SCAN_ROWS))
+    for row in ws.iter_rows(min_row=1, max_row=max(last, 1)):
+        for cell in row:
+            if cell.value is not None and (str(cell.value).strip() == header.strip()
+                                           or normalize_header(cell.value) == want):
+                best = (cell.row, cell.column)
+                break
+    return best[1] if best else None
+
+
+def _writable(ws: Worksheet, row: int, col: int):
+    cell = ws.cell(row, col)
+    if isinstance(cell, MergedCell):
+        for rng in ws.merged_cells.ranges:
+            if cell.coordinate in rng:
+                return ws.cell(rng.min_row, rng.min_col)
+    return cell
+
+
+def _target(ws: Worksheet, p: Problem) -> tuple[int, int]:
+    col = _column_of(ws, p.column, p.row) if p.column else None
+    if p.row is None:  # a sheet-level problem: the header cell when the column exists, else A1
+        if col is not None:
+            for row in ws.iter_rows(min_row=1, max_row=min(ws.max_row, HEADER_SCAN_ROWS), min_col=col, max_col=col):
+                cell = row[0]
+                if cell.value is not None and normalize_header(cell.value) == normalize_header(p.column):
+                    return cell.row, col
+        return 1, 1
+    if col is None:  # the column is unknown: the first filled cell of the row
+        col = next((c.column for c in ws[p.row] if c.value is not None), 1)
+    return p.row, col
+
+
+def mark_problems(source: Source, problems: list[Problem]) -> bytes:
+    """.xlsx bytes of ``source`` with each problem's cell filled red and commented (zh and en)."""
+    wb = _workbook(source)
+    name = source_name(source)
+    notes: dict[tuple[str, int, int], list[str]] = defaultdict(list)
+    for p in problems:
+        if p.file != name:
+            continue
+        title = p.sheet if p.sheet in wb.sheetnames else wb.sheetnames[0]
+        ws = wb[title]
+        row, col = _target(ws, p)
+        notes[(title, row, col)].append(f"{p.message_zh}\n{p.message_en}")
+    for (title, row, col), texts in notes.items():
+        cell = _writable(wb[title], row, col)
+        cell.fill = RED
+        text = "\n\n".join(dict.fromkeys(texts))
+        comment = Comment(text, AUTHOR)
+        comment.width, comment.height = 320, min(60 + 40 * len(texts), 400)
+        cell.comment = comment
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
