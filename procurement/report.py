@@ -275,7 +275,9 @@ def _cells(
     for col in ("batch", "generic_name", "specification", "supplier", "unit_price", "baseline_price",
                 "agreement_start", "agreement_end", "drop"):
         cells[col] = cells["product_id"].map(info[col])
-    cells["supplier"] = cells["supplier"].fillna(cells["pay_supplier"]).astype("string")
+    cells["supplier"] = cells["supplier"].astype("string").fillna(cells["pay_supplier"].astype("string"))
+    for col in ("batch", "generic_name", "specification"):
+        cells[col] = cells[col].astype("string")
     cells["agreed_amount"] = cells["agreed_volume"] * cells["unit_price"].fillna(0.0)
     cells["savings_agreed"] = m.savings(cells["agreed_volume"], cells["baseline_price"], cells["unit_price"])
     cells["savings_realized"] = m.savings(cells["purchased_volume"], cells["baseline_price"], cells["unit_price"])
@@ -315,8 +317,10 @@ def _sum(cells: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     """Sum additive pieces per group; savings stay NaN when no product of the group has a baseline."""
     g = cells.groupby(by, dropna=False, sort=True)
     out = g[list(_ADDITIVE)].sum()
-    out = out.join(g[list(_NAN_AWARE)].sum(min_count=1))
-    return out.reset_index()
+    out = out.join(g[list(_NAN_AWARE)].sum(min_count=1)).reset_index()
+    for c in by:  # an empty groupby loses the key dtype, and merges then refuse string vs float
+        out[c] = out[c].astype(cells[c].dtype)
+    return out
 
 
 def _finish(frame: pd.DataFrame, settings: Settings, elapsed: pd.Series | None = None) -> pd.DataFrame:
@@ -389,7 +393,9 @@ def _share_col(frame: pd.DataFrame, key: str, table: pd.DataFrame) -> np.ndarray
 
 def _batch_periods(catalogue: pd.DataFrame) -> pd.DataFrame:
     g = catalogue.groupby("batch", dropna=True)
-    return pd.DataFrame({"period_start": g["agreement_start"].min(), "period_end": g["agreement_end"].max()})
+    out = pd.DataFrame({"period_start": g["agreement_start"].min(), "period_end": g["agreement_end"].max()})
+    out.index = out.index.astype("string")
+    return out
 
 
 def _order(frame: pd.DataFrame, ids: list[str], extra: list[str]) -> pd.DataFrame:
@@ -472,7 +478,8 @@ def build_report(dataset: Dataset, as_of: date | None = None, settings: Settings
     suppliers = _order(suppliers, LEVEL_IDS["suppliers"], _EXTRA)
 
     # total
-    tot = _finish(_sum(cells.assign(_all=1), ["_all"]), settings)
+    one = pd.DataFrame({"_all": [1]})  # a row even when there is no data at all
+    tot = _finish(_fill_zero(one.merge(_sum(cells.assign(_all=1), ["_all"]), on="_all", how="left")), settings)
     tot["mean_price_drop"] = m.mean_price_drop(catalogue["drop"])
     tot["max_price_drop"] = m.max_price_drop(catalogue["drop"])
     tot["winning_share"] = m.winning_share(shares["total"]["num"], shares["total"]["den"])

@@ -1,0 +1,274 @@
+"""build_report on a small alliance whose every figure is worked out by hand below.
+
+Alliance as of 2020-06-30. Batch 1 (2020-01-01..2020-12-31, 366 days, elapsed 182/366):
+P1 阿莫西林 0.25g 甲 1.0 yuan (baseline 2.0), P2 二甲双胍 0.5g 乙 0.5 (baseline 1.0).
+Batch 2 (2020-04-01..2021-03-31, 365 days, elapsed 91/365): P3 氨氯地平 5mg 甲 2.0 (baseline 10.0).
+Agreements: H1 P1 1000, H1 P2 200, H1 P3 100, H2 P1 500, H2 P3 100.
+Purchases: H1 P1 300 (1 Mar, o1) + 300 (1 May, o2); H1 P3 150 (10 May); H2 P1 100 (1 Apr);
+H2 P3 20 (1 Jun); H2 non-winning 阿莫西林 0.25g by 丙 200 (1 May); H1 P1 500 on 5 Jul (after as-of).
+Payments: H1 300 for order o2 on 20 May (19 days); H1 200 to supplier 甲 on 20 Jun (FIFO: H1 P1's
+1 Mar delivery, 111 days); H2 P1 100 on 15 Apr (14 days); H2 P3 40 on 10 Jul (after as-of).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from procurement.model import Dataset, conform
+from procurement.report import EXECUTION_COLUMNS, METRIC_KEYS, METRIC_LABELS_ZH, build_report
+from procurement.settings import Settings
+
+T = pd.Timestamp
+AS_OF = date(2020, 6, 30)
+TE1 = 182 / 366
+TE2 = 91 / 365
+
+
+def alliance(purchase_rows=None, payment_rows=None) -> Dataset:
+    products = conform("products", pd.DataFrame([
+        dict(product_id="P1", batch="第一批", generic_name="阿莫西林", specification="0.25g", supplier="甲",
+             unit_price=1.0, baseline_price=2.0, agreement_start=T("2020-01-01"), agreement_end=T("2020-12-31")),
+        dict(product_id="P2", batch="第一批", generic_name="二甲双胍", specification="0.5g", supplier="乙",
+             unit_price=0.5, baseline_price=1.0, agreement_start=T("2020-01-01"), agreement_end=T("2020-12-31")),
+        dict(product_id="P3", batch="第二批", generic_name="氨氯地平", specification="5mg", supplier="甲",
+             unit_price=2.0, baseline_price=10.0, agreement_start=T("2020-04-01"), agreement_end=T("2021-03-31")),
+    ]))
+    hospitals = conform("hospitals", pd.DataFrame([
+        dict(hospital_id="H1", hospital_name="一院", region="A区", level="三级"),
+        dict(hospital_id="H2", hospital_name="二院", region="B区", level="二级"),
+    ]))
+    agreements = conform("agreements", pd.DataFrame(
+        [dict(hospital_id=h, product_id=p, agreed_volume=v)
+         for h, p, v in [("H1", "P1", 1000.0), ("H1", "P2", 200.0), ("H1", "P3", 100.0), ("H2", "P1", 500.0), ("H2", "P3", 100.0)]]
+    ))
+    if purchase_rows is None:
+        purchase_rows = [
+            dict(order_id="o1", date=T("2020-03-01"), hospital_id="H1", product_id="P1", quantity=300.0, winning=True),
+            dict(order_id="o2", date=T("2020-05-01"), hospital_id="H1", product_id="P1", quantity=300.0, winning=True),
+            dict(order_id="o3", date=T("2020-05-10"), hospital_id="H1", product_id="P3", quantity=150.0, winning=True),
+            dict(order_id="o4", date=T("2020-04-01"), hospital_id="H2", product_id="P1", quantity=100.0, winning=True),
+            dict(order_id="o5", date=T("2020-06-01"), hospital_id="H2", product_id="P3", quantity=20.0, winning=True),
+            dict(order_id="n1", date=T("2020-05-01"), hospital_id="H2", product_id=None, generic_name="阿莫西林",
+                 specification="0.25g", supplier="丙", quantity=200.0, amount=300.0, winning=False),
+            dict(order_id="o6", date=T("2020-07-05"), hospital_id="H1", product_id="P1", quantity=500.0, winning=True),
+        ]
+    if payment_rows is None:
+        payment_rows = [
+            dict(payment_id="p1", order_id="o2", hospital_id="H1", amount=300.0, date=T("2020-05-20")),
+            dict(payment_id="p2", hospital_id="H1", supplier="甲", amount=200.0, date=T("2020-06-20")),
+            dict(payment_id="p3", hospital_id="H2", product_id="P1", amount=100.0, date=T("2020-04-15")),
+            dict(payment_id="p4", hospital_id="H2", product_id="P3", amount=40.0, date=T("2020-07-10")),
+        ]
+    return Dataset(hospitals=hospitals, products=products, agreements=agreements,
+                   purchases=conform("purchases", pd.DataFrame(purchase_rows)),
+                   payments=conform("payments", pd.DataFrame(payment_rows)))
+
+
+@pytest.fixture(scope="module")
+def report():
+    return build_report(alliance(), AS_OF)
+
+
+def test_total(report):
+    t = report.total
+    assert t["agreed_volume"] == 1900 and t["purchased_volume"] == 870  # the 5 Jul order is after as-of
+    assert t["completion_rate"] == pytest.approx(870 / 1900)
+    assert t["time_elapsed"] == pytest.approx((1700 * TE1 + 200 * TE2) / 1900)
+    assert t["agreed_amount"] == pytest.approx(2000) and t["purchase_amount"] == pytest.approx(1040)
+    assert t["paid_amount"] == pytest.approx(600)  # the 10 Jul payment is after as-of
+    assert t["collection_rate"] == pytest.approx(600 / 1040)
+    assert t["paid_vs_agreed"] == pytest.approx(0.3)
+    assert t["on_time_rate"] == pytest.approx(400 / 1040)
+    assert t["overdue_amount"] == pytest.approx(400)
+    assert (t["overdue_31_60"], t["overdue_61_90"], t["overdue_over_90"]) == pytest.approx((300, 0, 100))
+    assert t["avg_days_to_pay"] == pytest.approx((300 * 19 + 200 * 111 + 100 * 14) / 600)
+    assert t["savings_agreed"] == pytest.approx(3200) and t["savings_realized"] == pytest.approx(2060)
+    assert t["savings_rate"] == pytest.approx(3200 / 5200)
+    assert t["mean_price_drop"] == pytest.approx(0.6) and t["max_price_drop"] == pytest.approx(0.8)
+    assert t["winning_share"] == pytest.approx(870 / 1070)
+    assert t["retained_savings"] == 0  # both hospitals grade D by default
+    assert set(METRIC_KEYS) <= set(t)
+
+
+def test_batches_use_their_own_period(report):
+    b = report.batches.set_index("batch")
+    assert b.loc["第一批", "agreed_volume"] == 1700 and b.loc["第一批", "purchased_volume"] == 700
+    assert b.loc["第一批", "time_elapsed"] == pytest.approx(TE1)
+    assert b.loc["第一批", "progress_status"] == "below_schedule"
+    assert not b.loc["第一批", "warning"]  # 0.412 is not below 0.8 x 0.497
+    assert b.loc["第二批", "completion_rate"] == pytest.approx(170 / 200)
+    assert b.loc["第二批", "time_elapsed"] == pytest.approx(TE2)
+    assert b.loc["第二批", "period_start"] == T("2020-04-01")
+    assert b.loc["第一批", "paid_amount"] == pytest.approx(600)  # the supplier payment landed on P1
+    assert b.loc["第一批", "mean_price_drop"] == pytest.approx(0.5)
+    assert b.loc["第一批", "winning_share"] == pytest.approx(700 / 900)
+
+
+def test_detail_statuses_and_warnings(report):
+    d = report.detail.set_index(["hospital_id", "product_id"])
+    assert len(d) == 5
+    assert d.loc[("H1", "P1"), "progress_status"] == "normal"
+    assert d.loc[("H1", "P2"), "progress_status"] == "zero_purchase"
+    assert d.loc[("H1", "P3"), "progress_status"] == "over_purchase"
+    assert d.loc[("H2", "P1"), "progress_status"] == "below_schedule"
+    assert d.loc[("H2", "P3"), "progress_status"] == "below_schedule"
+    warned = set(d.index[d["warning"].astype(bool)])
+    # H2 P3: 0.2 vs 0.8 x 91/365 = 0.19945 -> not warned
+    assert warned == {("H1", "P2"), ("H2", "P1")}
+    assert d.loc[("H2", "P1"), "winning_share"] == pytest.approx(100 / 300)
+    assert d.loc[("H1", "P1"), "paid_amount"] == pytest.approx(500)
+    assert d.loc[("H1", "P1"), "on_time_rate"] == pytest.approx(300 / 600)
+    assert d.loc[("H1", "P3"), "projected_completion"] == pytest.approx(1.5 / TE2)
+    assert d.loc[("H1", "P1"), "hospital_name"] == "一院"
+
+
+def test_hospitals_products_suppliers(report):
+    h = report.hospitals.set_index("hospital_id")
+    assert h.loc["H1", "completion_rate"] == pytest.approx(750 / 1300)
+    assert h.loc["H1", "time_elapsed"] == pytest.approx((1200 * TE1 + 100 * TE2) / 1300)
+    assert h.loc["H1", "overdue_amount"] == pytest.approx(400)
+    assert h.loc["H2", "winning_share"] == pytest.approx(120 / 320)
+    assert h.loc["H1", "mean_price_drop"] == pytest.approx(0.6)
+    assert h.loc["H2", "n_below_schedule"] == 2
+    p = report.products.set_index("product_id")
+    assert p.loc["P1", "purchased_volume"] == 700 and p.loc["P1", "paid_amount"] == pytest.approx(600)
+    assert p.loc["P2", "collection_rate"] is None or pd.isna(p.loc["P2", "collection_rate"])
+    assert p.loc["P3", "time_elapsed"] == pytest.approx(TE2)
+    s = report.suppliers.set_index("supplier")
+    assert s.loc["甲", "agreed_volume"] == 1700 and s.loc["甲", "purchased_volume"] == 870
+    assert s.loc["乙", "progress_status"] == "zero_purchase"
+
+
+def test_execution_report(report):
+    e = report.execution
+    assert list(e.columns) == list(EXECUTION_COLUMNS)
+    e = e.set_index(["医疗机构编码", "批次名称"])
+    row = e.loc[("H2", "第一批")]
+    assert row["医疗机构"] == "二院" and row["地区"] == "B区"
+    assert row["签约产品总数"] == 1 and row["低于序时进度产品数"] == 1 and row["低于序时进度产品数占比"] == 1.0
+    assert row["对应非中选产品总数"] == 1 and row["采购非中选产品数"] == 1
+    assert row["非中选超量产品数"] == 1  # 200 non-winning > 100 winning
+    assert row["低于序时进度且非中选超量的产品数"] == 1
+    row = e.loc[("H1", "第一批")]
+    assert (row["签约产品总数"], row["零采购产品数"], row["正常采购产品数"]) == (2, 1, 1)
+    assert row["零采购产品数占比"] == 0.5 and row["采购非中选产品数"] == 0 and row["非中选超量产品数"] == 0
+    assert e.loc[("H1", "第二批"), "超量采购产品数"] == 1
+    assert e.loc[("H1", "第二批"), "序时进度"] == pytest.approx(TE2)
+
+
+def test_nonwinning_over_share_setting():
+    # 200 of 300 is 66.7% non-winning: over a 70% share it no longer counts
+    r = build_report(alliance(), AS_OF, Settings(nonwinning_over_share=0.7))
+    row = r.execution.set_index(["医疗机构编码", "批次名称"]).loc[("H2", "第一批")]
+    assert row["非中选超量产品数"] == 0
+
+
+def test_overdue_monthly_and_warnings(report):
+    od = report.overdue.set_index(["hospital_id", "product_id"])
+    assert od.loc[("H1", "P1"), "bucket"] == ">90" and od.loc[("H1", "P1"), "amount"] == pytest.approx(100)
+    assert od.loc[("H1", "P3"), "bucket"] == "31-60" and od.loc[("H1", "P3"), "amount"] == pytest.approx(300)
+    mo = report.monthly.set_index(["month", "batch"])
+    assert mo.loc[(T("2020-05-01"), "第一批"), "purchased_volume"] == 300
+    assert mo.loc[(T("2020-06-01"), "第一批"), "paid_amount"] == pytest.approx(200)
+    assert mo.loc[(T("2020-03-01"), "第一批"), "savings_realized"] == pytest.approx(300)
+    assert mo["purchased_volume"].sum() == 870
+    assert any("零采购" in w for w in report.warnings)
+    assert any("逾期" in w and "overdue" in w for w in report.warnings)
+
+
+def test_retained_savings_by_grade():
+    # with grade C from 50%: H1 (57.7%) is C, H2 (20%) is D.
+    # H1 within agreed volume: P1 600 x 1.0 + P3 min(150, 100) x 8.0 = 1400; x 0.7 x 0.3 = 294
+    r = build_report(alliance(), AS_OF, Settings(grade_c_completion=0.5))
+    assert r.total["retained_savings"] == pytest.approx(294)
+    h = r.hospitals.set_index("hospital_id")
+    assert h.loc["H1", "grade"] == "C" and h.loc["H2", "retained_savings"] == 0
+    assert r.products.set_index("product_id").loc["P3", "retained_savings"] == pytest.approx(800 * 0.7 * 0.3)
+
+
+def test_default_as_of_is_latest_date_in_data():
+    r = build_report(alliance())
+    assert r.as_of == date(2020, 7, 10)
+    assert r.total["purchased_volume"] == 1370
+
+
+def test_warning_needs_the_third_month():
+    r = build_report(alliance(), date(2020, 2, 29))
+    assert not r.detail["warning"].any()
+    r = build_report(alliance(), date(2020, 3, 1))
+    assert r.detail.set_index(["hospital_id", "product_id"]).loc[("H2", "P1"), "warning"]
+
+
+def test_empty_dataset_gives_empty_levels():
+    r = build_report(Dataset(), date(2020, 1, 1))
+    assert r.total["agreed_volume"] == 0 and r.total["completion_rate"] is None
+    assert r.detail.empty and r.execution.empty
+    json.dumps(r.to_json(), allow_nan=False)
+
+
+def test_to_json_shape(report):
+    out = report.to_json()
+    assert list(out) == ["as_of", "total", "batches", "hospitals", "products", "suppliers", "execution", "warnings"]
+    assert out["as_of"] == "2020-06-30"
+    assert list(out["total"]) == list(METRIC_KEYS)
+    assert list(out["batches"][0]) == ["batch", *METRIC_KEYS]
+    assert list(out["hospitals"][0]) == ["hospital_id", "hospital_name", *METRIC_KEYS]
+    assert list(out["products"][0]) == ["product_id", "batch", "generic_name", "specification", "supplier", *METRIC_KEYS]
+    assert list(out["suppliers"][0]) == ["supplier", *METRIC_KEYS]
+    assert list(out["execution"][0]) == list(EXECUTION_COLUMNS)
+    assert out["execution"][0]["批次开始时间"] == "2020-01-01"
+    text = json.dumps(out, allow_nan=False, ensure_ascii=False)  # no NaN/inf anywhere
+    p2 = next(p for p in json.loads(text)["products"] if p["product_id"] == "P2")
+    assert p2["collection_rate"] is None and p2["purchased_volume"] == 0
+    assert all(isinstance(w, str) for w in out["warnings"])
+    assert set(METRIC_LABELS_ZH) == set(METRIC_KEYS)
+
+
+# --- granularity: order lines or daily totals give the same report -------------------------------
+
+day = st.integers(min_value=0, max_value=150).map(lambda n: T("2020-01-01") + pd.Timedelta(days=n))
+
+
+@pytest.mark.slow
+@settings(max_examples=8, deadline=None)
+@given(
+    lines=st.lists(st.tuples(st.sampled_from(["H1", "H2"]), st.sampled_from(["P1", "P2", "P3"]), day,
+                             st.integers(min_value=1, max_value=400)), min_size=1, max_size=12),
+    pays=st.lists(st.tuples(st.sampled_from(["H1", "H2"]), st.sampled_from(["P1", "P3", None]),
+                            st.integers(min_value=1, max_value=500), day, st.booleans()), max_size=6),
+)
+def test_aggregating_purchases_changes_no_figure(lines, pays):
+    rows = [dict(order_id=f"o{i}", date=t, hospital_id=h, product_id=p, quantity=float(q), winning=True)
+            for i, (h, p, t, q) in enumerate(lines)]
+    payments = []
+    for i, (h, p, a, t, targeted) in enumerate(pays):
+        row = dict(payment_id=f"p{i}", hospital_id=h, product_id=p, supplier=None if p else "甲", amount=float(a), date=t)
+        if targeted and p:  # name a real delivery of that hospital and product by its order
+            match = [r for r in rows if r["hospital_id"] == h and r["product_id"] == p]
+            if match:
+                row["order_id"], row["order_date"] = match[0]["order_id"], match[0]["date"]
+        payments.append(row)
+    raw = build_report(alliance(rows, payments), date(2020, 6, 30))
+    agg = pd.DataFrame(rows).groupby(["hospital_id", "product_id", "date"], as_index=False)["quantity"].sum()
+    agg["winning"] = True
+    agg_payments = [{k: v for k, v in r.items() if k != "order_id"} for r in payments]
+    summed = build_report(alliance(agg.to_dict("records"), agg_payments), date(2020, 6, 30))
+    a, b = raw.to_json(), summed.to_json()
+    assert json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True) or _close(a, b)
+
+
+def _close(a, b) -> bool:
+    """Equal up to float summation order."""
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(_close(a[k], b[k]) for k in a)
+    if isinstance(a, list):
+        return len(a) == len(b) and all(_close(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, float) and isinstance(b, float):
+        return a == pytest.approx(b, rel=1e-9, abs=1e-9)
+    return a == b
