@@ -410,6 +410,10 @@ def _lines(rng: np.random.Generator, pairs: pd.DataFrame, products: pd.DataFrame
     limit = np.maximum(1.0, np.floor(pairs["agreed_volume"].to_numpy() / pack_of_pair))
     packs = np.where(within_agreed & (packs > 0), np.minimum(packs, limit), packs).astype(np.int64)
     counts = (packs > 0).astype(np.int64)
+    if counts.sum() > n_lines:  # fewer lines than buying pairs: only some pairs buy at all
+        keep = rng.choice(np.flatnonzero(counts), size=n_lines, replace=False)
+        counts[:] = 0
+        counts[keep] = 1
     rest = n_lines - int(counts.sum())
     if rest > 0 and counts.any():
         counts += rng.multinomial(rest, packs / packs.sum())
