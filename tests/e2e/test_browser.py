@@ -1,0 +1,206 @@
+"""The real app in headless Chromium: sign in as a hospital, upload, see the figure move, see no other
+hospital; sign in as leadership and see the savings chart.
+
+Set VBP_SCREENSHOT_DIR to also save screenshots of the main pages (docs/screenshots/).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+REPO = Path(__file__).resolve().parents[2]
+PASSWORD = "browser-pass"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium at /usr/bin/chromium "
+                       "(apt-get install -y chromium)"),
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def alliance():
+    from procurement.synthetic import generate_alliance
+
+    big = bool(os.environ.get("VBP_SCREENSHOT_DIR"))
+    return generate_alliance(seed=11, n_hospitals=12 if big else 5, n_products=20 if big else 6,
+                             purchases_per_year=8000 if big else 800)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, alliance) -> Iterator[str]:
+    """The app on a free localhost port with its own temporary database; stopped after the module."""
+    from procurement import auth, store
+    from procurement.model import TABLE_KINDS
+
+    auth.BCRYPT_ROUNDS = 4
+    url = f"sqlite:///{tmp_path_factory.mktemp('e2e') / 'vbp.sqlite'}"
+    engine = store.get_engine(url)
+    store.import_tables(engine, {k: alliance.table(k) for k in TABLE_KINDS if not alliance.table(k).empty},
+                        source_name="seed", file_hash="seed", user="test")
+    auth.create_user(engine, "h1", PASSWORD, "hospital", alliance.hospitals["hospital_id"].iloc[0])
+    auth.create_user(engine, "lead", PASSWORD, "leadership")
+    auth.create_user(engine, "coord", PASSWORD, "coordinator")
+    engine.dispose()
+    port = _free_port()
+    env = {**os.environ, "VBP_DB_URL": url}
+    env.pop("VBP_ADMIN_PASSWORD", None)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(REPO / "app.py"), "--server.headless", "true",
+         "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
+         "--server.fileWatcherType", "none"],
+        cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                if time.time() > deadline or proc.poll() is not None:
+                    raise RuntimeError("the app did not start") from None
+                time.sleep(0.5)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--no-first-run"])
+        yield b
+        b.close()
+
+
+def _shot(page, name: str) -> None:
+    folder = os.environ.get("VBP_SCREENSHOT_DIR")
+    if folder:
+        page.wait_for_timeout(1500)  # let plotly finish drawing
+        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
+
+
+def _sign_in(page, base: str, username: str) -> None:
+    page.goto(base)
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+
+
+def _metric(page, label: str) -> float:
+    card = page.locator('[data-testid="stMetric"]').filter(has_text=label).first
+    text = card.locator('[data-testid="stMetricValue"]').inner_text(timeout=30_000)
+    return float(re.sub(r"[^0-9.\-]", "", text))
+
+
+def _wait_idle(page) -> None:
+    """Wait until Streamlit has finished the current run (no 'running' indicator)."""
+    page.wait_for_timeout(300)
+    page.locator('[data-testid="stStatusWidget"]').wait_for(state="hidden", timeout=60_000)
+
+
+def _purchases_xlsx(hospital: str, product: str, day: str, quantity: float) -> bytes:
+    buffer = io.BytesIO()
+    pd.DataFrame([{"订单编号": "E2E-1", "入库日期": day, "机构编码": hospital, "产品编码": product,
+                   "采购数量": quantity}]).to_excel(buffer, index=False, sheet_name="采购记录")
+    return buffer.getvalue()
+
+
+def test_hospital_uploads_and_sees_only_itself(server, browser, alliance, tmp_path) -> None:
+    own = alliance.hospitals["hospital_id"].iloc[0]
+    others = alliance.hospitals.iloc[1:]
+    product = alliance.agreements[alliance.agreements["hospital_id"] == own]["product_id"].iloc[0]
+    day = alliance.purchases["date"].max().strftime("%Y-%m-%d")
+    page = browser.new_page(viewport={"width": 1440, "height": 1000})
+    _sign_in(page, server, "h1")
+    page.get_by_role("heading", name="执行进度").wait_for(timeout=60_000)
+    _wait_idle(page)
+    before = _metric(page, "实际采购量")
+    html = page.content()
+    for _, other in others.iterrows():
+        assert other["hospital_name"] not in html and f">{other['hospital_id']}<" not in html
+
+    page.get_by_role("link", name="数据上传").click()
+    page.get_by_role("heading", name="数据上传").wait_for(timeout=30_000)
+    file = tmp_path / "own_purchases.xlsx"
+    file.write_bytes(_purchases_xlsx(own, product, day, 1000))
+    page.locator('input[type="file"]').first.set_input_files(str(file))
+    page.get_by_role("button", name="确认导入").click(timeout=60_000)
+    page.get_by_text("已导入").wait_for(timeout=60_000)
+
+    page.get_by_role("link", name="执行进度").click()
+    page.get_by_role("heading", name="执行进度").wait_for(timeout=30_000)
+    _wait_idle(page)
+    assert _metric(page, "实际采购量") == pytest.approx(before + 1000)
+    html = page.content()
+    for _, other in others.iterrows():
+        assert other["hospital_name"] not in html
+    page.close()
+
+
+def test_leadership_sees_the_savings_chart(server, browser) -> None:
+    page = browser.new_page(viewport={"width": 1440, "height": 1000})
+    _sign_in(page, server, "lead")
+    page.get_by_role("heading", name="节约成效").wait_for(timeout=60_000)
+    _wait_idle(page)
+    page.locator(".js-plotly-plot").first.wait_for(timeout=60_000)
+    assert page.get_by_text("分批次节约金额").count() >= 1
+    assert page.locator(".js-plotly-plot").count() >= 5
+    _shot(page, "savings")
+    for name, file in (("执行进度", "track"), ("回款监测", "payments")):
+        page.get_by_role("link", name=name).click()
+        page.get_by_role("heading", name=name).wait_for(timeout=30_000)
+        _wait_idle(page)
+        page.locator(".js-plotly-plot").first.wait_for(timeout=60_000)
+        _shot(page, file)
+    page.close()
+
+
+@pytest.mark.skipif(not os.environ.get("VBP_SCREENSHOT_DIR"), reason="screenshots only on request")
+def test_coordinator_screenshots(server, browser) -> None:
+    page = browser.new_page(viewport={"width": 1440, "height": 1000})
+    page.goto(server)
+    page.get_by_role("button", name="登录").wait_for(timeout=60_000)
+    _shot(page, "signin")
+    _sign_in(page, server, "coord")
+    page.get_by_role("heading", name="执行进度").wait_for(timeout=60_000)
+    for name, file in (("数据上传", "upload"), ("量分配方案", "plan"), ("账户管理", "accounts")):
+        page.get_by_role("link", name=name).click()
+        page.get_by_role("heading", name=name).wait_for(timeout=30_000)
+        _wait_idle(page)
+        if file == "plan":
+            page.get_by_role("button", name="计算分配方案").click()
+            page.get_by_text("求解状态").wait_for(timeout=120_000)
+            _wait_idle(page)
+        _shot(page, file)
+    page.close()
