@@ -1,0 +1,367 @@
+"""Excel output: the execution report workbook and the blank upload templates.
+
+Coordinators live in Excel, so the report must read well there without touching it: Chinese
+headers, frozen header row, filters, real number formats (not text), laggards filled red. The
+report is written in openpyxl's write-only mode so a large alliance's detail sheet stays fast.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from procurement.headers import FIELDS, REQUIRED, kind_label
+from procurement.metrics import PROGRESS_STATUS_ZH
+from procurement.report import COLUMN_LABELS_ZH, METRIC_KEYS, METRIC_LABELS_ZH, Report
+
+FMT_VOLUME = "#,##0"
+FMT_YUAN = "#,##0.00"
+FMT_RATE = "0.00%"
+FMT_DAYS = "0.0"
+FMT_COUNT = "0"
+FMT_DATE = "yyyy-mm-dd"
+
+LAGGARD_FILL = PatternFill("solid", start_color="FFFFC7CE", end_color="FFFFC7CE")  # light red
+OVERDUE_FILL = PatternFill("solid", start_color="FFFFEB9C", end_color="FFFFEB9C")  # amber
+OVERDUE_FONT = Font(color="FF9C0006", bold=True)
+HEADER_FILL = PatternFill("solid", start_color="FFDDEBF7", end_color="FFDDEBF7")
+HEADER_FONT = Font(bold=True)
+REQUIRED_FONT = Font(bold=True, color="FFC00000")
+
+_VOLUME = {"agreed_volume", "purchased_volume", "quantity", "declared_volume", "capacity"}
+_RATE = {
+    "completion_rate", "time_elapsed", "projected_completion", "collection_rate", "paid_vs_agreed",
+    "on_time_rate", "savings_rate", "mean_price_drop", "max_price_drop", "winning_share",
+    "序时进度", "零采购产品数占比", "低于序时进度产品数占比", "超量采购产品数占比", "正常采购产品数占比",
+}
+_YUAN = {
+    "agreed_amount", "purchase_amount", "paid_amount", "overdue_amount", "overdue_31_60", "overdue_61_90",
+    "overdue_over_90", "savings_agreed", "savings_realized", "retained_savings", "amount",
+    "unit_price", "baseline_price",
+}
+_OVERDUE = {"overdue_amount", "overdue_31_60", "overdue_61_90", "overdue_over_90"}
+_DAYS = {"avg_days_to_pay"}
+_DATES = {"period_start", "period_end", "month", "批次开始时间", "批次结束时间"}
+
+
+def number_format(column: str) -> str | None:
+    """The Excel number format a report column is shown with."""
+    if column in _RATE:
+        return FMT_RATE
+    if column in _YUAN:
+        return FMT_YUAN
+    if column in _VOLUME:
+        return FMT_VOLUME
+    if column in _DAYS:
+        return FMT_DAYS
+    if column in _DATES:
+        return FMT_DATE
+    if column.startswith("n_") or column.endswith("数"):
+        return FMT_COUNT
+    return None
+
+
+def _cell_value(value: Any) -> Any:
+    """A value openpyxl writes as a real number/date, blank for missing."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime()
+    if isinstance(value, (np.bool_, bool)):
+        return "是" if value else "否"
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return None if not math.isfinite(float(value)) else float(value)
+    return value
+
+
+def _display_width(value: Any) -> int:
+    text = f"{value:,.2f}" if isinstance(value, float) else str(value)
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+
+
+def _widths(frame: pd.DataFrame, headers: list[str]) -> list[float]:
+    """Column widths from the header and the first rows, within sensible bounds."""
+    sample = frame.head(200)
+    out = []
+    for col, header in zip(frame.columns, headers, strict=True):
+        widest = max([_display_width(header)] + [_display_width(v) for v in sample[col] if _cell_value(v) is not None])
+        out.append(float(min(max(widest + 2, 8), 40)))
+    return out
+
+
+def _translate(frame: pd.DataFrame) -> pd.DataFrame:
+    """Statuses in Chinese for people (JSON keeps the English codes)."""
+    out = frame.copy()
+    if "progress_status" in out.columns:
+        out["progress_status"] = out["progress_status"].map(lambda s: PROGRESS_STATUS_ZH.get(s, s) if isinstance(s, str) else s)
+    return out
+
+
+def _is_laggard(row: pd.Series) -> bool:
+    """Behind schedule, zero purchase or warned: the rows a coordinator has to chase."""
+    status = row.get("progress_status")
+    if isinstance(status, str) and status in ("below_schedule", "zero_purchase"):
+        return True
+    warn = row.get("warning")
+    if isinstance(warn, (bool, np.bool_)) and bool(warn):
+        return True
+    return bool(row.get("零采购产品数", 0) or row.get("低于序时进度产品数", 0))
+
+
+def _write_table(wb: Workbook, title: str, frame: pd.DataFrame, labels: dict[str, str] | None = None) -> None:
+    """One sheet: Chinese headers, formats, frozen header, filter, laggards red, overdue amber."""
+    ws = wb.create_sheet(title)
+    labels = labels if labels is not None else COLUMN_LABELS_ZH
+    columns = list(frame.columns)
+    headers = [labels.get(c, c) for c in columns]
+    shown = _translate(frame)
+    for i, width in enumerate(_widths(shown, headers), start=1):
+        ws.column_dimensions[get_column_letter(i)].width = width
+    ws.freeze_panes = "A2"
+    last = get_column_letter(max(len(columns), 1))
+    ws.auto_filter.ref = f"A1:{last}{len(frame) + 1}"
+    header_cells = []
+    for h in headers:
+        cell = WriteOnlyCell(ws, value=h)
+        cell.font, cell.fill = HEADER_FONT, HEADER_FILL
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        header_cells.append(cell)
+    ws.append(header_cells)
+    formats = [number_format(c) for c in columns]
+    overdue_cols = [c in _OVERDUE or (title == "逾期回款" and c == "amount") for c in columns]
+    laggard = [_is_laggard(r) for _, r in frame.iterrows()] if len(frame) and len(frame) <= 200_000 else [False] * len(frame)
+    for r, values in enumerate(shown.itertuples(index=False)):
+        row = []
+        for value, fmt, is_overdue in zip(values, formats, overdue_cols, strict=True):
+            cell = WriteOnlyCell(ws, value=_cell_value(value))
+            if fmt:
+                cell.number_format = fmt
+            if laggard[r]:
+                cell.fill = LAGGARD_FILL
+            if is_overdue and isinstance(cell.value, float) and cell.value > 0:
+                cell.fill, cell.font = OVERDUE_FILL, OVERDUE_FONT
+            row.append(cell)
+        ws.append(row)
+
+
+def _write_summary(wb: Workbook, report: Report) -> None:
+    """汇总: the key totals, one per line with its Chinese label, then the warnings."""
+    ws = wb.create_sheet("汇总")
+    ws.column_dimensions["A"].width = 28
+    ws.column_dimensions["B"].width = 22
+    ws.column_dimensions["C"].width = 24
+    title = WriteOnlyCell(ws, value=f"带量采购执行情况汇总（截至 {report.as_of.isoformat()}）")
+    title.font = Font(bold=True, size=14)
+    ws.append([title])
+    header = []
+    for h in ("指标", "数值", "key"):
+        c = WriteOnlyCell(ws, value=h)
+        c.font, c.fill = HEADER_FONT, HEADER_FILL
+        header.append(c)
+    ws.freeze_panes = "A3"
+    ws.append(header)
+    for key in METRIC_KEYS:
+        value = report.total.get(key)
+        if key == "progress_status" and isinstance(value, str):
+            value = PROGRESS_STATUS_ZH.get(value, value)
+        cell = WriteOnlyCell(ws, value=_cell_value(value))
+        fmt = number_format(key)
+        if fmt:
+            cell.number_format = fmt
+        if key in _OVERDUE and isinstance(value, (int, float)) and value > 0:
+            cell.fill, cell.font = OVERDUE_FILL, OVERDUE_FONT
+        if key == "warning" and value:
+            cell.fill = LAGGARD_FILL
+        ws.append([METRIC_LABELS_ZH[key], cell, key])
+    ws.append([])
+    if report.warnings:
+        head = WriteOnlyCell(ws, value="提示 / Warnings")
+        head.font = HEADER_FONT
+        ws.append([head])
+        for w in report.warnings:
+            ws.append([w])
+
+
+def write_report_xlsx(report: Report, path_or_buffer: Any) -> None:
+    """The execution report as a workbook: summary, every level, the platform's execution sheet."""
+    wb = Workbook(write_only=True)
+    _write_summary(wb, report)
+    _write_table(wb, "按批次", report.batches)
+    _write_table(wb, "按医疗机构", report.hospitals)
+    _write_table(wb, "按产品", report.products)
+    _write_table(wb, "按企业", report.suppliers)
+    _write_table(wb, "执行报表", report.execution, labels={})
+    _write_table(wb, "明细", report.detail)
+    _write_table(wb, "逾期回款", report.overdue)
+    _write_table(wb, "按月", report.monthly)
+    wb.save(path_or_buffer)
+
+
+# --- blank templates -----------------------------------------------------------------------------
+
+_FORMATS: dict[str, tuple[str, str | None]] = {
+    # field -> (what to type, Excel number format)
+    "agreement_start": ("日期 2020-03-05 / date", FMT_DATE),
+    "agreement_end": ("日期 2020-03-05 / date", FMT_DATE),
+    "date": ("日期 2020-03-05 / date", FMT_DATE),
+    "pack_size": ("数字: 每包装最小单位数 / number of minimum units per pack", "0"),
+    "unit_price": ("金额(元/最小单位) / yuan per minimum unit", "0.0000"),
+    "baseline_price": ("金额(元/最小单位) / yuan per minimum unit", "0.0000"),
+    "agreed_volume": ("数量(最小单位, 或填写单位列) / quantity", FMT_VOLUME),
+    "quantity": ("数量(最小单位, 或填写单位列) / quantity", FMT_VOLUME),
+    "declared_volume": ("数量(最小单位) / quantity in minimum units", FMT_VOLUME),
+    "amount": ("金额(元) / yuan", FMT_YUAN),
+    "capacity": ("数量(最小单位), 空为不限 / blank = unlimited", FMT_VOLUME),
+    "min_share": ("比例 0-1 / share", "0.00"),
+    "agreed_ratio": ("比例 0-1, 空为按中选企业数 / blank = by number of winners", "0.00"),
+    "regions": ("地区名称, 逗号分隔, 空为全部 / comma-separated regions", None),
+    "unit": ("片/粒/支/袋/ml 或 盒/瓶 (按包装转换比换算) / unit", None),
+}
+_UNITS = ["片", "粒", "支", "袋", "ml", "盒", "瓶"]
+_LEVELS = ["三级甲等", "三级", "二级", "一级", "基层医疗机构"]
+
+_EXAMPLES: dict[str, list[dict[str, Any]]] = {
+    "hospitals": [
+        dict(hospital_id="H001", hospital_name="市第一人民医院", region="市辖区", level="三级甲等"),
+        dict(hospital_id="H002", hospital_name="县人民医院", region="某某县", level="二级"),
+    ],
+    "products": [
+        dict(product_id="P001", batch="第一批", generic_name="阿托伐他汀钙片", dosage_form="片剂", specification="20mg",
+             pack_size=7, unit="片", supplier="某某药业", unit_price=0.5, baseline_price=3.2,
+             agreement_start=date(2020, 1, 1), agreement_end=date(2020, 12, 31)),
+        dict(product_id="P002", batch="第一批", generic_name="苯磺酸氨氯地平片", dosage_form="片剂", specification="5mg",
+             pack_size=28, unit="片", supplier="某某制药", unit_price=0.15, baseline_price=1.1,
+             agreement_start=date(2020, 1, 1), agreement_end=date(2020, 12, 31)),
+    ],
+    "agreements": [
+        dict(hospital_id="H001", hospital_name="市第一人民医院", product_id="P001", generic_name="阿托伐他汀钙片",
+             specification="20mg", supplier="某某药业", agreed_volume=120000, unit="片"),
+        dict(hospital_id="H002", hospital_name="县人民医院", product_id="P002", generic_name="苯磺酸氨氯地平片",
+             specification="5mg", supplier="某某制药", agreed_volume=3000, unit="盒"),
+    ],
+    "purchases": [
+        dict(order_id="DD20200305001", date=date(2020, 3, 5), hospital_id="H001", hospital_name="市第一人民医院",
+             product_id="P001", generic_name="阿托伐他汀钙片", specification="20mg", supplier="某某药业",
+             quantity=7000, unit="片", amount=3500.0),
+        dict(order_id="DD20200306002", date=date(2020, 3, 6), hospital_id="H002", hospital_name="县人民医院",
+             product_id="P002", generic_name="苯磺酸氨氯地平片", specification="5mg", supplier="某某制药",
+             quantity=100, unit="盒", amount=420.0),
+    ],
+    "payments": [
+        dict(payment_id="HK20200320001", order_id="DD20200305001", hospital_id="H001", hospital_name="市第一人民医院",
+             product_id="P001", supplier="某某药业", amount=3500.0, date=date(2020, 3, 20)),
+        dict(payment_id="HK20200401002", order_id=None, hospital_id="H002", hospital_name="县人民医院",
+             product_id=None, supplier="某某制药", amount=420.0, date=date(2020, 4, 1)),
+    ],
+    "demand": [
+        dict(hospital_id="H001", hospital_name="市第一人民医院", generic_name="阿托伐他汀钙片", specification="20mg",
+             declared_volume=200000, current_supplier="某某药业"),
+        dict(hospital_id="H002", hospital_name="县人民医院", generic_name="苯磺酸氨氯地平片", specification="5mg",
+             declared_volume=50000, current_supplier="原研药企"),
+    ],
+    "offers": [
+        dict(generic_name="阿托伐他汀钙片", specification="20mg", supplier="某某药业", unit_price=0.5, capacity=5_000_000,
+             regions="市辖区,某某县", min_share=0.0, agreed_ratio=None),
+        dict(generic_name="阿托伐他汀钙片", specification="20mg", supplier="另一药业", unit_price=0.62, capacity=None,
+             regions=None, min_share=0.1, agreed_ratio=None),
+    ],
+}
+
+
+def _required(kind: str) -> tuple[set[str], set[str]]:
+    """Fields that are required alone, and fields that are one of several alternatives."""
+    alone, either = set(), set()
+    for group in REQUIRED[kind]:
+        if len(group) == 1 and len(group[0]) == 1:
+            alone.add(group[0][0])
+        else:
+            either.update(name for alt in group for name in alt)
+    return alone, either
+
+
+def _field_format(name: str) -> tuple[str, str | None]:
+    return _FORMATS.get(name, ("文本 / text", "@"))
+
+
+def write_template(kind: str, path_or_buffer: Any) -> None:
+    """A blank upload sheet for ``kind`` with its canonical headers, examples and an instructions sheet."""
+    if kind not in FIELDS:
+        raise ValueError(f"未知的模板类型 {kind} / unknown template kind {kind}")
+    fields = FIELDS[kind]
+    alone, either = _required(kind)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = kind_label(kind)
+    for col, fld in enumerate(fields, start=1):
+        cell = ws.cell(row=1, column=col, value=fld.zh)
+        cell.fill = HEADER_FILL
+        cell.alignment = Alignment(horizontal="center")
+        if fld.name in alone:
+            cell.font = REQUIRED_FONT
+            cell.comment = Comment("必填 / required", "template")
+        elif fld.name in either:
+            cell.font = Font(bold=True, color="FF1F4E79")
+            cell.comment = Comment("二选一必填, 见说明 / one of these is required, see 说明", "template")
+        else:
+            cell.font = HEADER_FONT
+        letter = get_column_letter(col)
+        ws.column_dimensions[letter].width = max(12, _display_width(fld.zh) + 4)
+        fmt = _field_format(fld.name)[1]
+        for row in range(2, 1002):  # format the rows users will fill, not the whole column
+            if fmt:
+                ws.cell(row=row, column=col).number_format = fmt
+    for r, example in enumerate(_EXAMPLES[kind], start=2):
+        for col, fld in enumerate(fields, start=1):
+            value = example.get(fld.name)
+            if value is not None:
+                ws.cell(row=r, column=col, value=value)
+    ws.freeze_panes = "A2"
+    names = [f.name for f in fields]
+    if "unit" in names:
+        dv = DataValidation(type="list", formula1='"' + ",".join(_UNITS) + '"', allow_blank=True,
+                            errorStyle="warning", showErrorMessage=True,
+                            error="请使用最小单位或包装单位 / use a minimum or pack unit", errorTitle="单位")
+        letter = get_column_letter(names.index("unit") + 1)
+        dv.add(f"{letter}2:{letter}1001")
+        ws.add_data_validation(dv)
+    if kind == "hospitals":
+        dv = DataValidation(type="list", formula1='"' + ",".join(_LEVELS) + '"', allow_blank=True,
+                            errorStyle="warning", showErrorMessage=True)
+        letter = get_column_letter(names.index("level") + 1)
+        dv.add(f"{letter}2:{letter}1001")
+        ws.add_data_validation(dv)
+    _write_instructions(wb, kind, alone, either)
+    wb.save(path_or_buffer)
+
+
+def _write_instructions(wb: Workbook, kind: str, alone: set[str], either: set[str]) -> None:
+    """说明: every column with its English name, accepted aliases, whether required, and format."""
+    ws = wb.create_sheet("说明")
+    ws["A1"] = f"{kind_label(kind)}模板填写说明 / how to fill in the {kind} template"
+    ws["A1"].font = Font(bold=True, size=13)
+    ws["A2"] = ("红色表头为必填; 蓝色表头为二选一(编码或名称)必填; 其余选填。标题行、空行、合计行可保留, 导入时自动跳过。"
+                " / Red headers are required, blue ones are alternatives (code or name), others optional.")
+    head = ["列名", "English", "别名 / aliases", "必填 / required", "格式 / format"]
+    for col, h in enumerate(head, start=1):
+        c = ws.cell(row=4, column=col, value=h)
+        c.font, c.fill = HEADER_FONT, HEADER_FILL
+    for r, fld in enumerate(FIELDS[kind], start=5):
+        required = "是 / yes" if fld.name in alone else ("二选一 / one of" if fld.name in either else "否 / no")
+        values = [fld.zh, fld.name, "、".join(fld.aliases), required, _field_format(fld.name)[0]]
+        for col, v in enumerate(values, start=1):
+            ws.cell(row=r, column=col, value=v)
+    for col, width in zip("ABCDE", (16, 18, 60, 16, 46), strict=True):
+        ws.column_dimensions[col].width = width
+    ws.freeze_panes = "A5"
