@@ -130,8 +130,7 @@ def generate_alliance_with_traits(
     if n_lines < 0:
         raise ValueError("purchases_per_year must not be negative")
     purchases = _purchases(rng, hospitals, products, drugs, pairs, behaviour, n_lines, as_of)
-    late_ids = hospitals["hospital_id"].to_numpy()[behaviour["late_payers"]]
-    payments = _payments(rng, purchases, late_ids, as_of)
+    payments = _payments(rng, purchases, behaviour["late_payers"], as_of)
     agreements = pairs[["hospital_id", "product_id", "agreed_volume"]]
     data = Dataset(
         hospitals=conform("hospitals", hospitals),
@@ -386,20 +385,24 @@ def _purchases(rng: np.random.Generator, hospitals: pd.DataFrame, products: pd.D
     nonwin_target = np.where(nonwin, target * rng.uniform(0.05, 0.3, n_pairs), 0.0)
     nonwin_target[heavy] = target[heavy] * 1.5
     n_nonwin_lines = int(round(n_lines * 0.05)) if nonwin.any() else 0
-    frames = [_lines(rng, pairs, products, target, ~over, n_lines - n_nonwin_lines, begin, as_of_ts,
-                     winning=True)]
+    parts = [_lines(rng, pairs, products, target, ~over, n_lines - n_nonwin_lines, begin, as_of_ts,
+                    winning=True)]
     if n_nonwin_lines:
-        frames.append(_lines(rng, pairs, products, nonwin_target, np.zeros(n_pairs, bool), n_nonwin_lines,
-                             begin, as_of_ts, winning=False, drugs=drugs))
-    out = pd.concat(frames, ignore_index=True)
-    out = out.sort_values(["date", "hospital_id", "generic_name"], kind="stable").reset_index(drop=True)
-    out["order_id"] = _codes("DD", len(out))
+        parts.append(_lines(rng, pairs, products, nonwin_target, np.zeros(n_pairs, bool), n_nonwin_lines,
+                            begin, as_of_ts, winning=False, drugs=drugs))
+    cols = {k: np.concatenate([part[k] for part in parts]) for k in parts[0]}
+    # order by day, hospital and generic name (integer keys: sorting a million strings is slow)
+    name_rank = pd.Series(drugs["generic_name"]).rank(method="dense").to_numpy().astype(np.int64)
+    order = np.lexsort((name_rank[cols["_d"]], cols["_h"], cols["date"]))
+    out = pd.DataFrame({k: v[order] for k, v in cols.items()})
+    out["date"] = out["date"].astype("datetime64[ns]")
+    out.insert(0, "order_id", _codes("DD", len(out)))
     return out
 
 
 def _lines(rng: np.random.Generator, pairs: pd.DataFrame, products: pd.DataFrame, target: np.ndarray,
            within_agreed: np.ndarray, n_lines: int, begin: np.ndarray, as_of: np.datetime64, *,
-           winning: bool, drugs: pd.DataFrame | None = None) -> pd.DataFrame:
+           winning: bool, drugs: pd.DataFrame | None = None) -> dict[str, np.ndarray]:
     """Split each pair's target volume into order lines of whole packs on random days.
 
     Pairs order in proportion to their volume in packs, never more lines than packs, so the total of
@@ -456,11 +459,13 @@ def _lines(rng: np.random.Generator, pairs: pd.DataFrame, products: pd.DataFrame
         supplier = np.array(MAKERS, dtype=object)[pick]
         price = drugs["baseline_price"].to_numpy()[d] * rng.uniform(0.85, 1.05, len(pairs))[pair]
         product_id = np.full(n, pd.NA, dtype=object)
-    return pd.DataFrame({
-        "date": day.astype("datetime64[ns]"), "hospital_id": pairs["hospital_id"].to_numpy()[pair],
-        "product_id": product_id, "generic_name": products["generic_name"].to_numpy()[p],
+    h = pairs["h"].to_numpy()[pair]
+    return {
+        "date": day, "hospital_id": pairs["hospital_id"].to_numpy()[pair], "product_id": product_id,
+        "generic_name": products["generic_name"].to_numpy()[p],
         "specification": products["specification"].to_numpy()[p], "supplier": supplier,
-        "quantity": qty, "amount": np.round(qty * price, 2), "winning": winning})
+        "quantity": qty, "amount": np.round(qty * price, 2), "winning": np.full(n, winning),
+        "_h": h, "_d": products["drug"].to_numpy()[p]}
 
 
 def _codes(prefix: str, n: int) -> np.ndarray:
@@ -476,10 +481,10 @@ def _codes(prefix: str, n: int) -> np.ndarray:
 
 def _payments(rng: np.random.Generator, purchases: pd.DataFrame, late_payers: np.ndarray,
               as_of: date) -> pd.DataFrame:
-    """One payment per winning delivery, mostly within 30 days; late ones, and some not yet paid."""
+    """``late_payers`` is a mask over hospitals. One payment per winning delivery, mostly within 30 days; late ones, and some not yet paid."""
     win = purchases[purchases["winning"]].reset_index(drop=True)
     n = len(win)
-    late = win["hospital_id"].isin(late_payers).to_numpy()
+    late = late_payers[win["_h"].to_numpy()]
     # delay buckets: ≤30, 31-60, 61-90, 91-150 days, never
     normal_p = np.array([0.82, 0.08, 0.04, 0.02, 0.04])
     late_p = np.array([0.2, 0.35, 0.25, 0.1, 0.1])
@@ -489,16 +494,18 @@ def _payments(rng: np.random.Generator, purchases: pd.DataFrame, late_payers: np
     lo = np.array([3, 31, 61, 91, 0])[bucket]
     hi = np.array([30, 60, 90, 150, 1])[bucket]
     delay = lo + (rng.random(n) * (hi - lo + 1)).astype(int)
-    paid_on = win["date"].to_numpy().astype("datetime64[D]") + delay.astype("timedelta64[D]")
-    keep = (bucket < 4) & (paid_on <= np.datetime64(as_of, "D"))
-    out = pd.DataFrame({
-        "order_id": win["order_id"].to_numpy()[keep], "hospital_id": win["hospital_id"].to_numpy()[keep],
-        "product_id": win["product_id"].to_numpy()[keep], "supplier": win["supplier"].to_numpy()[keep],
-        "amount": win["amount"].to_numpy()[keep], "date": paid_on[keep].astype("datetime64[ns]"),
-        "order_date": win["date"].to_numpy()[keep]})
-    unlinked = rng.random(len(out)) < 0.1
-    out.loc[unlinked, "order_id"] = pd.NA
-    out.loc[unlinked, "order_date"] = pd.NaT
-    out = out.sort_values(["date", "hospital_id"], kind="stable").reset_index(drop=True)
-    out["payment_id"] = _codes("HK", len(out))
-    return out
+    delivered = win["date"].to_numpy().astype("datetime64[D]")
+    paid_on = delivered + delay.astype("timedelta64[D]")
+    keep = np.flatnonzero((bucket < 4) & (paid_on <= np.datetime64(as_of, "D")))
+    unlinked = rng.random(len(keep)) < 0.1
+    by_day = np.lexsort((win["_h"].to_numpy()[keep], paid_on[keep]))  # by day, then hospital
+    keep, unlinked = keep[by_day], unlinked[by_day]
+    order_id = win["order_id"].to_numpy()[keep].copy()
+    order_date = delivered[keep].astype("datetime64[ns]")
+    order_id[unlinked] = pd.NA
+    order_date[unlinked] = np.datetime64("NaT")
+    return pd.DataFrame({
+        "payment_id": _codes("HK", len(keep)), "order_id": order_id,
+        "hospital_id": win["hospital_id"].to_numpy()[keep], "product_id": win["product_id"].to_numpy()[keep],
+        "supplier": win["supplier"].to_numpy()[keep], "amount": win["amount"].to_numpy()[keep],
+        "date": paid_on[keep].astype("datetime64[ns]"), "order_date": order_date})
