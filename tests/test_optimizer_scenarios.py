@@ -34,7 +34,8 @@ def plan_of(rows: list[tuple], price: dict[str, float]) -> SimpleNamespace:
     """A plan stand-in: rows (hospital, supplier, volume); replan only reads allocations."""
     alloc = pd.DataFrame(
         [{"hospital_id": h, "generic_name": G, "specification": S, "supplier": sup, "volume": float(v),
-          "unit_price": price[sup], "switched": False} for h, sup, v in rows]
+          "unit_price": price[sup], "switched": False} for h, sup, v in rows],
+        columns=["hospital_id", "generic_name", "specification", "supplier", "volume", "unit_price", "switched"],
     )
     return SimpleNamespace(allocations=alloc)
 
@@ -278,3 +279,47 @@ def test_disruption_invariants(case):
     # at most K suppliers per hospital from the date on (the failed one's past deliveries aside)
     live = pa[pa["supplier"] != failed]
     assert (live.groupby("hospital_id")["supplier"].nunique() <= k).all()
+
+
+def test_region_mode_moves_a_region_together():
+    # H1, H2 in region N on A (fails, nothing bought). B (1.0) has 60 spare, C (1.5) unlimited.
+    # Per hospital: H1 (50) -> B, H2 (50) -> C (50·1 + 50·1.5 = 125; 60 spare fits only one).
+    # Region mode: one supplier for the region: both to C (150), none short.
+    plan = plan_of([("H1", "A", 50), ("H2", "A", 50), ("H9", "B", 40)], {"A": 1.0, "B": 1.0, "C": 1.5})
+    inp = inp_of([("A", 1.0, None, None), ("B", 1.0, 100, None), ("C", 1.5, None, None)],
+                 {"H1": "N", "H2": "N", "H9": "S"})
+    per_h = replan_disruption(inp, plan, "A", "2026-01-01", None, PlanSettings())
+    assert moved_to(per_h, "B") == 50 and moved_to(per_h, "C") == 50
+    regional = replan_disruption(inp, plan, "A", "2026-01-01", None, PlanSettings(region_mode=True))
+    assert moved_to(regional, "C") == 100 and moved_to(regional, "B") == 0
+    assert regional.extra_cost == pytest.approx(50.0) and per_h.extra_cost == pytest.approx(25.0)
+
+
+def test_result_is_json_ready():
+    import json
+
+    inp = inp_of([("A", 1.0, 1000, None), ("B", 2.0, None, None), ("C", 1.5, 500, None)],
+                 {"H1": None, "H2": None, "H3": None})
+    out = replan_disruption(inp, PLAN, "A", "2026-03-01", BOUGHT, PlanSettings()).to_json()
+    text = json.dumps(out, ensure_ascii=False, allow_nan=False)
+    back = json.loads(text)
+    assert back["from_date"] == "2026-03-01" and back["hospitals_switched"] == 2
+    assert {m["to_supplier"] for m in back["moves"]} == {"C"}
+    assert back["suppliers"][1]["capacity"] is None or back["suppliers"][1]["supplier"] != "B"
+
+
+def test_on_a_real_core_plan():
+    # The core plans 0.6 × 100 = 60 per hospital (2 winners); A (1.0, cap 100) can take one hospital
+    # whole and B (2.0) the other (K=1). A fails with nothing bought: its 60 must go to B.
+    from optimizer import allocate
+
+    inp = inp_of([("A", 1.0, 100, None), ("B", 2.0, None, None)], {"H1": "N", "H2": "S"})
+    inp.demand["declared_volume"] = 100.0
+    plan = allocate(inp, PlanSettings(workers=1))
+    on_a = plan.allocations.loc[plan.allocations["supplier"] == "A", "hospital_id"].tolist()
+    assert len(on_a) == 1
+    r = replan_disruption(inp, plan, "A", "2026-01-01", None, PlanSettings())
+    assert moved_to(r, "B") == pytest.approx(60) and r.shortages.empty
+    assert r.suppliers.set_index("supplier").loc["B", "load"] == pytest.approx(120)
+    assert r.cost_change == pytest.approx(60.0)
+    assert "region" in r.plan_allocations.columns
