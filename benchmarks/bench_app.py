@@ -26,9 +26,8 @@ def build_database(path: Path, purchases: int) -> str:
     from procurement.model import TABLE_KINDS
     from procurement.synthetic import generate_alliance
 
-    n_hospitals = 200 if purchases >= 500_000 else 40
-    n_products = 120 if purchases >= 500_000 else 60
-    ds = generate_alliance(seed=2026, n_hospitals=n_hospitals, n_products=n_products, purchases_per_year=purchases)
+    n_hospitals = 1000 if purchases >= 500_000 else 100  # a province-sized alliance, as bench_synthetic
+    ds = generate_alliance(n_hospitals=n_hospitals, purchases_per_year=purchases)
     tmp = path.with_suffix(".tmp")
     tmp.unlink(missing_ok=True)
     engine = store.get_engine(f"sqlite:///{tmp}")

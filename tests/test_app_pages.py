@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 from procurement import auth
 from procurement.synthetic import generate_alliance
 
-pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::DeprecationWarning")]
 
 
 @pytest.fixture(scope="module")

@@ -31,7 +31,9 @@ def _layout(fig: go.Figure, title: str, *, height: int | None = None) -> go.Figu
     fig.update_layout(
         title={"text": title, "font": {"size": 22}},
         font={"family": FONT, "size": 16},
-        template="plotly_white",
+        template="none",
+        plot_bgcolor="white",
+        paper_bgcolor="white",
         margin={"l": 10, "r": 10, "t": 70, "b": 10},
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "right", "x": 1.0},
         height=height,

@@ -53,6 +53,13 @@ def reference(url: str, data_version: int) -> Dataset:
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
+def names(url: str, data_version: int, scope: str | None) -> Dataset:
+    """Only the hospitals and products tables (small), to put names on ids without copying purchases."""
+    ds = dataset(url, data_version, scope)
+    return Dataset(hospitals=ds.hospitals, products=ds.products)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
 def filter_options(url: str, data_version: int, scope: str | None) -> dict[str, Any]:
     return options(dataset(url, data_version, scope))
 
@@ -99,6 +106,9 @@ class Context:
 
     def dataset(self) -> Dataset:
         return dataset(self.url, self.version, self.scope)
+
+    def names(self) -> Dataset:
+        return names(self.url, self.version, self.scope)
 
     def options(self) -> dict[str, Any]:
         return filter_options(self.url, self.version, self.scope)

@@ -19,7 +19,7 @@ def render() -> None:
         return
     filters = widgets.filter_sidebar(opts, allow_hospital=user.scope is None, key="payments")
     rep = ctx.report(filters)
-    ds = ctx.dataset()
+    ds = ctx.names()
     widgets.metric_cards(rep.total, ["purchase_amount", "paid_amount", "collection_rate", "on_time_rate",
                                      "overdue_amount", "avg_days_to_pay", "agreed_amount", "paid_vs_agreed"])
     names = ds.hospitals.dropna(subset=["hospital_id"]).set_index("hospital_id")["hospital_name"]

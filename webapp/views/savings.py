@@ -20,7 +20,7 @@ def render() -> None:
         return
     filters = widgets.filter_sidebar(opts, allow_hospital=user.scope is None, key="savings")
     rep = ctx.report(filters)
-    ds = ctx.dataset()
+    ds = ctx.names()
     widgets.metric_cards(rep.total, ["savings_agreed", "savings_realized", "savings_rate", "mean_price_drop",
                                      "max_price_drop", "completion_rate", "collection_rate", "retained_savings"])
     left, right = st.columns(2)

@@ -24,7 +24,7 @@ def render() -> None:
         return
     filters = widgets.filter_sidebar(opts, allow_hospital=user.scope is None, key="track")
     rep = ctx.report(filters)
-    ds = ctx.dataset()
+    ds = ctx.names()
     total = rep.total
     st.caption(tr("as_of_caption", date=str(rep.as_of), elapsed=fmt_pct(total.get("time_elapsed"))))
     widgets.metric_cards(total, ["agreed_volume", "purchased_volume", "completion_rate", "time_elapsed",
