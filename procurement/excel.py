@@ -319,14 +319,16 @@ def write_template(kind: str, path_or_buffer: Any) -> None:
         letter = get_column_letter(col)
         ws.column_dimensions[letter].width = max(12, _display_width(fld.zh) + 4)
         fmt = _field_format(fld.name)[1]
-        for row in range(2, 1002):  # format the rows users will fill, not the whole column
-            if fmt:
-                ws.cell(row=row, column=col).number_format = fmt
+        if fmt:  # a column style: Excel applies it to every cell typed into the column later
+            ws.column_dimensions[letter].number_format = fmt
     for r, example in enumerate(_EXAMPLES[kind], start=2):
         for col, fld in enumerate(fields, start=1):
             value = example.get(fld.name)
             if value is not None:
-                ws.cell(row=r, column=col, value=value)
+                cell = ws.cell(row=r, column=col, value=value)
+                fmt = _field_format(fld.name)[1]
+                if fmt:
+                    cell.number_format = fmt
     ws.freeze_panes = "A2"
     names = [f.name for f in fields]
     if "unit" in names:
