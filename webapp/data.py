@@ -129,16 +129,21 @@ def context(scope: str | None) -> Context:
 
 
 def ensure_sample_data(url: str) -> bool:
-    """Load the sample alliance into an empty database (what ``procurement bootstrap`` does)."""
-    eng = engine(url)
-    if not store.is_empty(eng):
+    """Load the sample alliance into an empty database, as ``procurement bootstrap`` does in ``make run``.
+
+    Checked once per database and server process; the command's own output goes to the server log.
+    """
+    if url in _BOOTSTRAPPED:
         return False
-    try:
-        from procurement.bootstrap import bootstrap  # type: ignore[attr-defined]
-    except ImportError:
+    _BOOTSTRAPPED.add(url)
+    if not store.is_empty(engine(url)):
         return False
-    bootstrap(eng)
-    return True
+    from procurement.cli import main as cli_main
+
+    return cli_main(["bootstrap", "--db", url]) == 0
+
+
+_BOOTSTRAPPED: set[str] = set()
 
 
 def sources_of(files: Sequence[Any]) -> list[Source]:
