@@ -315,6 +315,14 @@ def _disruption_sheet(wb: Workbook, d: DisruptionResult, names: dict[str, str]) 
         Col("from_supplier", "原供应企业"), Col("to_supplier", "新供应企业"), Col("volume", "调整量", VOLUME),
         Col("from_price", "原单价(元)", PRICE), Col("to_price", "新单价(元)", PRICE), Col("affected_zh", "原因"),
     ], start_row=last + 3)
+    new = d.allocations.copy()
+    new["hospital_name"] = new["hospital_id"].astype(str).map(names)
+    new["amount"] = new["volume"].astype(float) * new["unit_price"].astype(float)
+    ws.cell(row=last + 2, column=1, value="调整后供应(受影响机构) / new supply of the hospitals touched").font = HEADER_FONT
+    last = _write_table(ws, new, [
+        Col("hospital_id", "机构编码"), Col("hospital_name", "机构名称"), *DRUG_COLS, Col("supplier", "供应企业"),
+        Col("volume", "供应量", VOLUME), Col("unit_price", "中选单价(元)", PRICE), Col("amount", "金额(元)", MONEY),
+    ], start_row=last + 3)
     rem = d.remaining.copy()
     rem["hospital_name"] = rem["hospital_id"].astype(str).map(names)
     ws.cell(row=last + 2, column=1, value="剩余约定量 / remaining volume").font = HEADER_FONT

@@ -143,6 +143,10 @@ def test_comparison_and_disruption_sheets():
     assert kv["短缺总量"] == pytest.approx(46)
     move = next(r for r in d_rows if r[0] == "H2" and r[4] == "B")
     assert move[1] == "第二医院" and move[5] == "A" and move[6] == pytest.approx(4)
+    titles = [r[0] for r in d_rows if isinstance(r[0], str) and " / " in r[0]]
+    assert [t.split(" / ")[0] for t in titles] == ["调整明细", "调整后供应(受影响机构)", "剩余约定量", "仍短缺", "企业负荷"]
+    supply = d_rows[[r[0] for r in d_rows].index(titles[1]) + 2]
+    assert supply[:6] == ["H2", "第二医院", G, S, "A", 4]
 
 
 def test_empty_plan_still_writes_every_sheet(tmp_path):
