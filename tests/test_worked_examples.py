@@ -117,3 +117,101 @@ def test_savings_rate_is_on_the_same_volume_basis():
     r = build_report(city_dataset(), date(2020, 3, 31))
     assert r.total["savings_agreed"] == pytest.approx(2_657_999.77, abs=0.01)
     assert r.total["savings_agreed"] / r.total["savings_rate"] == pytest.approx(12_114_858, abs=0.01)
+
+
+# --- the same figures through messy spreadsheets and the importer --------------------------------
+
+PACKS = {"B1A": 10, "B1B": 20, "B2A": 1}
+
+
+def _messy_sheet(wb, title: str, headers: list[str], rows: list[list], total_row: list | None = None) -> None:
+    """A sheet as platforms export it: merged title, a blank row, headers, data, a 合计 row, a note."""
+    ws = wb.create_sheet(title)
+    ws.append([f"{title}（导出）"])
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(headers))
+    ws.append([])
+    ws.append(headers)
+    for row in rows:
+        ws.append(row)
+    if total_row is not None:
+        ws.append(total_row)
+    ws.append([])
+    ws.append(["注：数据来源于省级平台"])
+
+
+def _workbook_bytes(build) -> bytes:
+    import io
+
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    build(wb)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def county_files() -> list[tuple[str, bytes]]:
+    def catalogue(wb):
+        # Traditional-Chinese headers, dates as text in two styles
+        _messy_sheet(wb, "中選產品", ["產品編碼", "集採批次", "通用名", "規格", "包裝轉換比", "最小單位", "中選企業", "中選單價(元)", "協議期起", "協議期止"],
+                     [[p["product_id"], p["batch"], p["generic_name"], p["specification"], PACKS[p["product_id"]], "片",
+                       p["supplier"], p["unit_price"], "2020/1/1", "2020年12月31日"] for p in COUNTY_PRODUCTS])
+        _messy_sheet(wb, "醫療機構", ["醫療機構編碼", "醫療機構名稱"], [list(h) for h in COUNTY_HOSPITALS])
+        # agreements of batch 1 in boxes (盒), batch 2 in tablets
+        rows = [[h, p, v // PACKS[p] if PACKS[p] > 1 else v, "盒" if PACKS[p] > 1 else "片"] for h, p, v in COUNTY_AGREEMENTS]
+        _messy_sheet(wb, "約定採購量", ["機構編碼", "產品編碼", "約定採購量", "單位"], rows,
+                     total_row=["合計", None, sum(r[2] for r in rows), None])
+
+    def execution(wb):
+        rows = []
+        for i, (h, p, q) in enumerate(COUNTY_PURCHASES):
+            half = q // 2  # each delivery split in two order lines, the first in boxes where it divides
+            if PACKS[p] > 1 and half % PACKS[p] == 0:
+                rows.append([f"DD{i}a", "2020-06-15", h, p, f"{half // PACKS[p]:,}", "盒"])
+            else:
+                rows.append([f"DD{i}a", "2020-06-15", h, p, half, "片"])
+            rows.append([f"DD{i}b", "2020年6月15日", h, p, q - half, "片"])
+        _messy_sheet(wb, "入庫明細", ["訂單編號", "入庫日期", "醫療機構編碼", "產品編碼", "採購數量", "單位"], rows,
+                     total_row=["總計", None, None, None, sum(q for _, _, q in COUNTY_PURCHASES), None])
+        pays = [[f"HK{i}", h, p, f"{a:,.2f}", "2020/7/1"] for i, (h, p, a) in enumerate(COUNTY_PAYMENTS)]
+        _messy_sheet(wb, "回款", ["回款單號", "醫療機構編碼", "產品編碼", "回款金額", "回款日期"], pays,
+                     total_row=["合计", None, None, sum(a for *_, a in COUNTY_PAYMENTS), None])
+
+    return [("县级目录.xlsx", _workbook_bytes(catalogue)), ("县级执行.xlsx", _workbook_bytes(execution))]
+
+
+def city_files() -> list[tuple[str, bytes]]:
+    def build(wb):
+        _messy_sheet(wb, "聯盟中選產品", ["產品編碼", "集採批次", "通用名", "規格", "中選企業", "中選價格", "集採前價格", "協議期起", "協議期止"],
+                     [[pid, "联盟第一批", f"药品{pid}", "10mg", f"企业{pid}", u, b, "2020-01-01", "2020-12-31"]
+                      for pid, b, u, _ in CITY_PRODUCTS])
+        _messy_sheet(wb, "成員單位", ["機構編碼", "機構名稱"], [["M1", "市第一人民医院"], ["M2", "市妇幼保健院"]])
+        rows = []
+        for pid, _, _, v in CITY_PRODUCTS:
+            rows += [["M1", pid, f"{v - v // 3:,}"], ["M2", pid, v // 3]]
+        _messy_sheet(wb, "約定量", ["機構編碼", "產品編碼", "約定採購量"], rows, total_row=["小計", None, sum(v for *_, v in CITY_PRODUCTS)])
+
+    return [("联盟.xlsx", _workbook_bytes(build))]
+
+
+def _dataset_from(files) -> Dataset:
+    from procurement.importer import parse_files
+
+    result = parse_files(files)
+    assert result.ok, [str(p) for p in result.problems]
+    return Dataset(**result.tables)
+
+
+def test_county_batches_from_spreadsheets():
+    ds = _dataset_from(county_files())
+    assert len(ds.agreements) == len(COUNTY_AGREEMENTS)  # the 合计 row is not an agreement
+    assert ds.purchases["quantity"].sum() == sum(q for *_, q in COUNTY_PURCHASES)
+    check_county(build_report(ds, date(2020, 12, 31)))
+
+
+def test_city_alliance_from_spreadsheets():
+    ds = _dataset_from(city_files())
+    assert ds.agreements["agreed_volume"].sum() == sum(v for *_, v in CITY_PRODUCTS)
+    check_city(build_report(ds, date(2020, 3, 31)))
