@@ -370,7 +370,7 @@ def _purchases(rng: np.random.Generator, hospitals: pd.DataFrame, products: pd.D
     elapsed = active_days / period_days
     h = pairs["h"].to_numpy()
     factor = np.where(behaviour["laggards"][h], rng.uniform(0.2, 0.45, len(pairs)),
-                      rng.normal(1.0, 0.06, len(pairs)).clip(0.85, 1.15))
+                      rng.normal(1.03, 0.06, len(pairs)).clip(0.88, 1.18))
     factor *= rng.lognormal(0.0, 0.12, len(pairs))
     target = pairs["agreed_volume"].to_numpy() * elapsed * factor
     over = behaviour["over"]
