@@ -204,8 +204,10 @@ def replan_disruption(
     from_date: str | pd.Timestamp,
     purchases: pd.DataFrame | None = None,
     settings: PlanSettings | None = None,
+    *,
+    backups: pd.DataFrame | None = None,
 ) -> DisruptionResult:
-    """Move a failing supplier's remaining agreed volume to the drug's other winners.
+    """Move a failing supplier's remaining agreed volume to the drug's other winners and backups.
 
     Remaining volume of each hospital on the failed supplier = its planned volume from it minus what
     it bought from it before ``from_date`` (later purchases do not count: they cannot have happened).
@@ -223,6 +225,11 @@ def replan_disruption(
     fully re-supplied from spare capacity (capacity minus the load already carried in the plan), the
     others are never put in the model at all. ``max_suppliers`` (K) and regions (and the input's
     ``allowed`` pairs) still hold; in region mode the K limit applies per region, as in the plan.
+    ``switch_penalty`` does not apply either: who moves is counted per hospital in goal 2.
+
+    ``backups`` (offers-shaped rows) name backup supply (备供): a row for one of the drug's winners adds
+    its backup regions to the regions it serves; a row for another enterprise adds it as a supplier
+    with its own price, capacity and regions, for this re-plan only.
     """
     settings = settings or PlanSettings()
     from_ts = pd.Timestamp(from_date).normalize()
@@ -233,10 +240,12 @@ def replan_disruption(
     if supplier not in set(offers["supplier"].astype(str)) and supplier not in set(alloc["supplier"].astype(str)):
         raise InputError([Problem("offers", None, None, "supplier",
                                   f"未知的中选企业 {supplier}", f"unknown supplier {supplier}")])
+    backup = conform("offers", backups) if backups is not None else offers.iloc[0:0]
     purchased = _purchased_before(purchases, supplier, from_ts)
-    cases = _drug_cases(inp, offers, alloc, supplier, purchased, settings)
+    cases = _drug_cases(inp, offers, backup, alloc, supplier, purchased, settings)
     outcomes = {c.drug: _replan_drug(c, settings) for c in cases}
-    return _assemble(plan, offers, cases, outcomes, supplier, from_ts, purchased)
+    return _assemble(plan, pd.concat([offers, backup], ignore_index=True), cases, outcomes, supplier, from_ts,
+                     purchased)
 
 
 def _purchased_before(purchases: pd.DataFrame | None, supplier: str, from_ts: pd.Timestamp) -> dict:
@@ -253,7 +262,8 @@ def _purchased_before(purchases: pd.DataFrame | None, supplier: str, from_ts: pd
 
 
 def _drug_cases(
-    inp: PlanInput, offers: pd.DataFrame, alloc: pd.DataFrame, failed: str, purchased: dict, settings: PlanSettings
+    inp: PlanInput, offers: pd.DataFrame, backup: pd.DataFrame, alloc: pd.DataFrame, failed: str, purchased: dict,
+    settings: PlanSettings,
 ) -> list[_DrugCase]:
     """Cut the plan into the drugs the failed supplier carries, with eligibility worked out."""
     hospitals = conform("hospitals", inp.hospitals)
@@ -271,6 +281,17 @@ def _drug_cases(
         price = {str(r.supplier): float(r.unit_price) for r in o.itertuples() if str(r.supplier) != failed}
         capacity = {str(r.supplier): (math.inf if pd.isna(r.capacity) else float(r.capacity)) for r in o.itertuples()}
         served = {str(r.supplier): split_regions(r.regions) for r in o.itertuples()}
+        b = backup[(backup["generic_name"].astype(str) == g) & (backup["specification"].astype(str) == s)]
+        for r in b.itertuples():
+            sup, extra = str(r.supplier), split_regions(r.regions)
+            if sup == failed:
+                continue
+            if sup in price:  # a winner's backup regions widen where it may deliver
+                served[sup] = None if served[sup] is None or extra is None else served[sup] | extra
+            elif not pd.isna(r.unit_price):
+                price[sup] = float(r.unit_price)
+                capacity[sup] = math.inf if pd.isna(r.capacity) else float(r.capacity)
+                served[sup] = extra
         kept: dict[str, dict[str, float]] = {}
         remaining: dict[str, float] = {}
         for h, sup, vol, unit_price in a[["hospital_id", "supplier", "volume", "unit_price"]].itertuples(index=False, name=None):
@@ -411,8 +432,12 @@ def _assemble(
     purchased: dict,
 ) -> DisruptionResult:
     """Turn per-drug outcomes into the result frames and figures."""
-    price_of = {(str(g), str(s), str(sup)): float(p) for g, s, sup, p in
-                offers[["generic_name", "specification", "supplier", "unit_price"]].itertuples(index=False, name=None)}
+    price_of: dict[tuple[str, str, str], float] = {}
+    for g, s, sup, p in offers[["generic_name", "specification", "supplier", "unit_price"]].itertuples(
+        index=False, name=None
+    ):
+        if not pd.isna(p):  # first wins: a winner's own price over its backup row
+            price_of.setdefault((str(g), str(s), str(sup)), float(p))
     base = plan.allocations.copy()
     for g, s, sup, p in base[["generic_name", "specification", "supplier", "unit_price"]].itertuples(index=False, name=None):
         price_of.setdefault((str(g), str(s), str(sup)), float(p))

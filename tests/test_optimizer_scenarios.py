@@ -324,3 +324,21 @@ def test_on_a_real_core_plan():
     assert r.suppliers.set_index("supplier").loc["B", "load"] == pytest.approx(120)
     assert r.cost_change == pytest.approx(60.0)
     assert "region" in r.plan_allocations.columns
+
+
+def test_backup_supply_regions_and_enterprises():
+    # H1 (North) loses A's 60. C (1.5, all regions) has no spare; B (1.2) serves South only.
+    # Without backups: 60 short. B naming North as a backup region: 60 -> B (extra 60·0.2 = 12).
+    # A non-winner backup D (3.0, cap 100) instead: 60 -> D.
+    plan = plan_of([("H1", "A", 60), ("H3", "C", 100)], {"A": 1.0, "B": 1.2, "C": 1.5})
+    inp = inp_of([("A", 1.0, None, None), ("B", 1.2, None, "South"), ("C", 1.5, 100, None)],
+                 {"H1": "North", "H3": "North"})
+    plain = replan_disruption(inp, plan, "A", "2026-01-01")
+    assert plain.shortage_volume == pytest.approx(60)
+    b_backup = offers([("B", math.nan, None, "North")])
+    r = replan_disruption(inp, plan, "A", "2026-01-01", backups=b_backup)
+    assert moved_to(r, "B") == 60 and r.extra_cost == pytest.approx(12.0)
+    d_backup = offers([("D", 3.0, 100, None)])
+    r2 = replan_disruption(inp, plan, "A", "2026-01-01", backups=d_backup)
+    assert moved_to(r2, "D") == 60 and r2.extra_cost == pytest.approx(120.0)
+    assert r2.suppliers.set_index("supplier").loc["D", "spare"] == pytest.approx(40)
