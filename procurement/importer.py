@@ -75,43 +75,43 @@ def _key_series(kind: str, frame: pd.DataFrame) -> pd.Series:
     return frame[keys].astype("string").fillna("").agg("\x1f".join, axis=1)
 
 
-def _duplicates(kind: str, parts: list[tuple[SheetData, pd.DataFrame]]) -> list[Problem]:
-    """Same natural key with different values within one call: an error on each of those rows."""
-    if not parts:
-        return []
-    frames = []
-    for sd, frame in parts:
-        f = frame.copy()
-        f["_file"], f["_sheet"] = sd.file, sd.sheet
-        frames.append(f)
-    allf = pd.concat(frames, ignore_index=True)
+def _merge(kind: str, parts: list[tuple[SheetData, pd.DataFrame]]) -> tuple[pd.DataFrame, list[Problem]]:
+    """All sheets of a kind as one table, keyed by natural key.
+
+    Identical duplicates count once; the same key with different values is an error on each of
+    those rows (within a sheet or across files), since either could be the right one.
+    """
+    frames = [f.assign(_part=i) for i, (_, f) in enumerate(parts)]
+    allf = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     key = _key_series(kind, allf)
     dup = key.duplicated(keep=False).to_numpy()
-    if not dup.any():
-        return []
-    sub = allf[dup]
-    subkey = key[dup]
     cols = list(COLUMNS[kind])
-    distinct = sub[cols].astype("string").fillna("\x00").assign(_k=subkey).drop_duplicates()
+    if not dup.any():
+        return _as_table(kind, allf[cols]), []
+    sub, subkey = allf[dup], key[dup]
+    distinct = sub[cols].astype("string").fillna("\x00").assign(_k=subkey.to_numpy()).drop_duplicates()
     conflicted = set(distinct["_k"][distinct["_k"].duplicated(keep=False)])
     problems = []
     label = "、".join(field_of(kind, k).zh for k in NATURAL_KEYS[kind])
-    for k, grp in sub[subkey.isin(conflicted).to_numpy()].groupby(subkey[subkey.isin(conflicted)], sort=False):
+    hit = subkey.isin(conflicted).to_numpy()
+    for k, grp in sub[hit].groupby(subkey[hit].to_numpy(), sort=False):
         rows = [int(r) for r in grp["_row"]]
         shown = str(k).replace("\x1f", " / ")
-        for _, r in grp.iterrows():
-            others = [str(x) for x in rows if x != r["_row"]] or [str(r["_row"])]
+        for row, part in zip(grp["_row"], grp["_part"], strict=True):
+            sd = parts[int(part)][0]
+            others = [str(x) for x in rows if x != row] or [str(row)]
             problems.append(
-                Problem(r["_file"], r["_sheet"], int(r["_row"]), label,
+                Problem(sd.file, sd.sheet, int(row), label,
                         f"{label} {shown} 重复且内容不同（另见第 {'、'.join(others)} 行），请保留一行",
                         f"duplicate key {shown} with different values (see also row {', '.join(others)}); keep one")
             )
-    return problems
+    return _as_table(kind, allf[~key.duplicated(keep="first").to_numpy()][cols]), problems
 
 
-def _dedupe(kind: str, frame: pd.DataFrame) -> pd.DataFrame:
-    key = _key_series(kind, frame)
-    return frame[~key.duplicated(keep="first").to_numpy()]
+def _as_table(kind: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """``conform`` unless the frame already is (a million-row re-cast is not free)."""
+    ok = all(str(frame[c].dtype) == str(pd.Series(dtype=t).dtype) for c, t in COLUMNS[kind].items())
+    return frame.reset_index(drop=True) if ok else conform(kind, frame)
 
 
 def _scope_problems(sd: SheetData, frame: pd.DataFrame, scope: str) -> tuple[list[Problem], np.ndarray]:
@@ -191,9 +191,8 @@ def parse_files(
     tables: dict[str, pd.DataFrame] = {}
     dup_problems: list[Problem] = []
     for k, kparts in parts.items():
-        dup_problems += _duplicates(k, kparts)
-        merged = pd.concat([f for _, f in kparts], ignore_index=True)
-        tables[k] = conform(k, _dedupe(k, merged))
+        tables[k], found = _merge(k, kparts)
+        dup_problems += found
     if "payments" in tables and "purchases" in tables:
         tables["payments"] = _fill_order_dates(tables["payments"], tables["purchases"])
         for i, r in enumerate(results):

@@ -39,7 +39,7 @@ class Catalogue:
         # Catalogues are small (hundreds of rows): plain Python keeps the fixed cost of a call low.
         h = self.hospitals
         ids = [None if pd.isna(x) else str(x) for x in h["hospital_id"]]
-        self.hospital_ids = pd.Index(sorted({x for x in ids if x is not None}), dtype=object)
+        self.hospital_id_set = {x for x in ids if x is not None}
         self.name_map = {}
         for hid, name in zip(ids, h["hospital_name"], strict=True):
             key = V.norm_key(name) if hid is not None and not pd.isna(name) else None
@@ -128,60 +128,81 @@ def _cells(r: Rows, name: str) -> np.ndarray:
     return r.sd.raw[name]
 
 
+def _hospital_of(cat: Catalogue, value: str | None, by_code: bool) -> str | None:
+    """The code a cell names: a known code, or an exact hospital name (also in a code column)."""
+    if value is None:
+        return None
+    if by_code and value in cat.hospital_id_set:
+        return value
+    return cat.name_map.get(V.norm_key(value) or "")
+
+
 def resolve_hospitals(r: Rows, cat: Catalogue) -> pd.Series:
-    """Hospital codes of the rows, from a code or an exact name; unknown ones are row errors."""
-    hid, hname = r.col("hospital_id"), r.col("hospital_name")
-    out = pd.Series(pd.NA, index=range(r.n), dtype="string")
-    have_catalogue = len(cat.hospital_ids) > 0
-    if hid is not None:
+    """Hospital codes of the rows, from a code or an exact name; unknown ones are row errors.
+
+    Resolved per distinct cell value and broadcast, so a million rows cost a few hundred look-ups.
+    """
+    tid, tname = r.t.text.get("hospital_id"), r.t.text.get("hospital_name")
+    have_catalogue = len(cat.hospital_id_set) > 0
+    out: np.ndarray | None = None  # resolved code per row (object), None when unresolved
+    out_u = codes = None
+    if tid is not None:
+        out_u = tid.map(lambda v: _hospital_of(cat, v, True)) if have_catalogue else tid.values
+        codes = tid.codes
         if have_catalogue:
-            known = hid.isin(cat.hospital_ids).to_numpy()
-            out = hid.where(known)
-            unknown = hid.notna().to_numpy() & ~known
-            if unknown.any():  # a name typed in the code column still resolves
-                out[unknown] = V.norm_key_column(hid[unknown]).map(cat.name_map).astype("string")
-                still = unknown & out.isna().to_numpy()
-                raw = _cells(r, "hospital_id")
-                r.flag(still, "hospital_id", lambda p: (
-                    f"未知的医疗机构 {show(raw[p])}，请核对编码或先导入医疗机构表",
-                    f"unknown hospital {show(raw[p])}; check the code or import the hospitals sheet first"))
-        else:
-            out = hid.copy()
-    if hname is not None:
-        need = out.isna().to_numpy() & hname.notna().to_numpy()
-        if hid is not None:
-            need &= hid.isna().to_numpy()
+            unknown_u = np.array([v is not None and o is None for v, o in zip(tid.values, out_u, strict=True)])
+            raw = _cells(r, "hospital_id")
+            r.flag(unknown_u[codes], "hospital_id", lambda p: (
+                f"未知的医疗机构 {show(raw[p])}，请核对编码或先导入医疗机构表",
+                f"unknown hospital {show(raw[p])}; check the code or import the hospitals sheet first"))
+    if tname is not None:
+        name_u = tname.map(lambda v: _hospital_of(cat, v, False)) if have_catalogue else tname.values
+        need = tid.blank() if tid is not None else np.ones(r.n, bool)
+        need &= ~tname.blank()
         if need.any():
+            if out_u is None:
+                out_u, codes = name_u, tname.codes
+            else:
+                out = out_u[codes]
+                out[need] = name_u[tname.codes[need]]
             if have_catalogue:
-                out[need] = V.norm_key_column(hname[need]).map(cat.name_map).astype("string")
+                unknown_u = np.array([v is not None and o is None for v, o in zip(tname.values, name_u, strict=True)])
                 raw = _cells(r, "hospital_name")
-                r.flag(need & out.isna().to_numpy(), "hospital_name", lambda p: (
+                r.flag(need & unknown_u[tname.codes], "hospital_name", lambda p: (
                     f"未知的医疗机构 {show(raw[p])}，请核对名称或先导入医疗机构表",
                     f"unknown hospital {show(raw[p])}; check the name or import the hospitals sheet first"))
-            else:
-                out[need] = hname[need]
-    name = "hospital_id" if hid is not None else "hospital_name"
-    missing = out.isna().to_numpy() & ~r.invalid
+    if out is not None:
+        series = pd.Series(pd.array(out, dtype="string"))
+        missing = np.fromiter((v is None for v in out), bool, len(out))
+    elif out_u is not None:
+        series = pd.Series(pd.array(out_u, dtype="string").take(codes))
+        missing = np.fromiter((v is None for v in out_u), bool, len(out_u))[codes]
+    else:
+        series = pd.Series(pd.NA, index=range(r.n), dtype="string")
+        missing = np.ones(r.n, bool)
+    name = "hospital_id" if tid is not None else "hospital_name"
     r.flag(missing, name, lambda p: ("缺少机构编码或机构名称，请填写", "hospital code or name is missing; fill it in"))
-    return out
+    return series
 
 
 def resolve_products(r: Rows, cat: Catalogue, allow_nonwinning: bool) -> np.ndarray:
     """Position of each row's product in ``cat.ext`` (the empty row when unresolved)."""
     pos = np.full(r.n, cat.empty_row, dtype=np.int64)
     pid = r.col("product_id")
-    if pid is not None:
-        found = cat.product_index.get_indexer(pid.to_numpy(dtype=object, na_value=None))
-        pos = np.where(found >= 0, found, pos)
+    tpid = r.t.text.get("product_id")
+    if tpid is not None:
+        found_u = cat.product_index.get_indexer(tpid.values)
+        unknown_u = (found_u < 0) & np.fromiter((v is not None for v in tpid.values), bool, len(tpid.values))
+        pos = np.where(found_u >= 0, found_u, cat.empty_row)[tpid.codes]
         raw = _cells(r, "product_id")
-        r.flag(pid.notna().to_numpy() & (found < 0), "product_id", lambda p: (
+        r.flag(unknown_u[tpid.codes], "product_id", lambda p: (
             f"未知的产品编码 {show(raw[p])}，中选产品目录中没有该编码",
             f"unknown product code {show(raw[p])}: not in the winning products catalogue"))
     g, s, sup = r.col("generic_name"), r.col("specification"), r.col("supplier")
     if g is not None and s is not None:
         need = (pos == cat.empty_row) & ~r.invalid & g.notna().to_numpy() & s.notna().to_numpy()
-        if pid is not None:
-            need &= pid.isna().to_numpy()
+        if tpid is not None:
+            need &= tpid.blank()
         if need.any():
             idx = np.flatnonzero(need)
             gk = V.norm_key_column(g.iloc[idx]).reset_index(drop=True)
@@ -223,38 +244,45 @@ def resolve_products(r: Rows, cat: Catalogue, allow_nonwinning: bool) -> np.ndar
     return pos
 
 
-def unit_factors(r: Rows, qty: str, pos: np.ndarray, cat: Catalogue) -> np.ndarray:
-    """Minimum units per unit written, per row (NaN where the unit cannot be converted)."""
-    unit = r.col("unit")
+def _unit_codes(r: Rows, qty: str) -> tuple[np.ndarray, np.ndarray]:
+    """(codes, distinct unit texts) of the unit each row's quantity is written in."""
+    tunit = r.t.text.get("unit")
     cell_units = r.t.units_in_cells.get(qty)
     header_unit = r.sd.header_units.get(qty)
-    if unit is None:
-        unit = pd.Series(pd.NA, index=range(r.n), dtype="string")
-    if cell_units is not None and cell_units.notna().any():
+    if cell_units is not None and cell_units.notna().any():  # '12盒' typed in the quantity cell
+        unit = tunit.series() if tunit is not None else pd.Series(pd.NA, index=range(r.n), dtype="string")
         unit = unit.fillna(cell_units.reset_index(drop=True))
-    if header_unit:
-        unit = unit.fillna(header_unit)
-    codes, uniques = pd.factorize(unit.to_numpy(dtype=object, na_value=None), use_na_sentinel=True)
-    width = len(cat.ext) + 1
-    combo, combos = pd.factorize((codes.astype(np.int64) + 1) * width + pos)
+        if header_unit:
+            unit = unit.fillna(header_unit)
+        codes, uniques = pd.factorize(unit.to_numpy(dtype=object, na_value=None), use_na_sentinel=True)
+        return codes, np.append(np.asarray(uniques, dtype=object), header_unit)
+    if tunit is None:
+        return np.zeros(r.n, np.int64), np.array([header_unit], dtype=object)
+    values = np.array([header_unit if v is None else v for v in tunit.values], dtype=object)
+    return tunit.codes, values
+
+
+def unit_factors(r: Rows, qty: str, pos: np.ndarray, cat: Catalogue) -> np.ndarray:
+    """Minimum units per unit written, per row (NaN where the unit cannot be converted)."""
+    codes, units = _unit_codes(r, qty)
+    codes = np.where(codes < 0, len(units) - 1, codes).astype(np.int64)
+    width = len(cat.ext)
+    combo, combos = pd.factorize(codes * width + pos)
     units_ext = cat.ext["unit"].to_numpy(dtype=object, na_value=None)
     packs_ext = cat.ext["pack_size"].to_numpy(dtype=float)
     table = np.empty(len(combos))
     for i, c in enumerate(combos):
         u_code, p = divmod(int(c), width)
-        u = uniques[u_code - 1] if u_code else None
-        f = V.unit_factor(u, units_ext[p], packs_ext[p])
+        f = V.unit_factor(units[u_code], units_ext[p], packs_ext[p])
         table[i] = np.nan if f is None else f
     factors = table[combo]
-    resolved = pos != cat.empty_row
-    bad = np.isnan(factors) & resolved
+    bad = np.isnan(factors) & (pos != cat.empty_row)
     if bad.any():
-        unit_raw = unit.to_numpy(dtype=object, na_value=None)
         name = "unit" if "unit" in r.sd.raw else qty
         r.flag(bad, name, lambda p: (
-            f"无法换算的单位 '{unit_raw[p]}'（该产品最小单位为 {units_ext[pos[p]] or '未知'}，"
+            f"无法换算的单位 '{units[codes[p]]}'（该产品最小单位为 {units_ext[pos[p]] or '未知'}，"
             f"包装转换比 {packs_ext[pos[p]]:g}），请改用最小单位或包装单位",
-            f"unit '{unit_raw[p]}' cannot be converted (the product's minimum unit is "
+            f"unit '{units[codes[p]]}' cannot be converted (the product's minimum unit is "
             f"{units_ext[pos[p]] or 'unknown'}, pack size {packs_ext[pos[p]]:g}); use the minimum unit or the pack"))
     return factors
 

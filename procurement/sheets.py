@@ -167,6 +167,7 @@ class Typed:
     cols: dict[str, pd.Series]
     units_in_cells: dict[str, pd.Series]
     bad: dict[str, np.ndarray]  # cells that were present but unreadable (already reported)
+    text: dict[str, V.TextCol] = field(default_factory=dict)  # text columns by distinct value
 
 
 def convert(sd: SheetData) -> Typed:
@@ -174,10 +175,12 @@ def convert(sd: SheetData) -> Typed:
     cols: dict[str, pd.Series] = {}
     units: dict[str, pd.Series] = {}
     bads: dict[str, np.ndarray] = {}
+    texts: dict[str, V.TextCol] = {}
     for name, cells in sd.raw.items():
         head = sd.header(name)
         if name in TEXT_FIELDS:
-            cols[name] = V.text_column(cells)
+            texts[name] = V.text_col(cells)
+            cols[name] = texts[name].series()
             bad = np.zeros(len(cells), bool)
         elif name in NUMBER_FIELDS:
             nums, _blank_m, bad, cell_units = V.number_column(cells)
@@ -205,4 +208,4 @@ def convert(sd: SheetData) -> Typed:
         else:
             continue
         bads[name] = bad
-    return Typed(cols, units, bads)
+    return Typed(cols, units, bads, texts)

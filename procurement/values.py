@@ -61,6 +61,10 @@ class Factorized:
     def of(cls, values: np.ndarray | Factorized) -> Factorized:
         if isinstance(values, Factorized):
             return values
+        values = np.asarray(values, dtype=object)
+        if len(values) > 5000 and len(pd.unique(values[:2000])) > 1000:
+            # Mostly distinct (order ids, amounts): hashing buys nothing, keep the cells as they are.
+            return cls(np.arange(len(values)), values)
         codes, uniques = pd.factorize(values, use_na_sentinel=True)
         return cls(codes, np.asarray(uniques, dtype=object))
 
@@ -91,7 +95,7 @@ class Factorized:
     def blank(self) -> np.ndarray:
         """Rows whose cell is empty."""
         if self.mostly_distinct:
-            blank_u = self.uniques == ""
+            blank_u = (self.uniques == "") | pd.isna(self.uniques)
         else:
             blank_u = np.fromiter((is_blank(u) for u in self.uniques), dtype=bool, count=len(self.uniques))
         return np.append(blank_u, True)[self.codes]
@@ -123,8 +127,27 @@ def clean_text(value: Any) -> str | None:
     return unicodedata.normalize("NFKC", str(value)).strip()
 
 
-def text_column(values: np.ndarray | Factorized) -> pd.Series:
-    """A column as a pandas string Series (NA for blanks), built from its distinct values."""
+@dataclass
+class TextCol:
+    """A text column as codes into its cleaned distinct values (None = blank, last slot for -1)."""
+
+    codes: np.ndarray
+    values: np.ndarray
+
+    def blank(self) -> np.ndarray:
+        """Rows with no text."""
+        return np.fromiter((v is None for v in self.values), bool, len(self.values))[self.codes]
+
+    def map(self, convert: Callable[[Any], Any], dtype: Any = object) -> np.ndarray:
+        """``convert`` of each distinct value (None slot included), to broadcast with ``codes``."""
+        return np.array([convert(v) for v in self.values], dtype=dtype)
+
+    def series(self) -> pd.Series:
+        return pd.Series(pd.array(self.values, dtype="string").take(self.codes))
+
+
+def text_col(values: np.ndarray | Factorized) -> TextCol:
+    """Clean a column's distinct values as text (codes typed as numbers lose their '.0')."""
     f = Factorized.of(values)
     if f.mostly_distinct and pd.api.types.infer_dtype(f.uniques, skipna=False) == "string":
         # Order ids: cleaning a million distinct values costs as much as the rows themselves,
@@ -133,7 +156,12 @@ def text_column(values: np.ndarray | Factorized) -> pd.Series:
         out[out == ""] = None
     else:
         out = f.map(clean_text)
-    return pd.Series(pd.array(out, dtype="string").take(f.codes))
+    return TextCol(f.codes, out)
+
+
+def text_column(values: np.ndarray | Factorized) -> pd.Series:
+    """A column as a pandas string Series (NA for blanks), built from its distinct values."""
+    return text_col(values).series()
 
 
 def norm_key(value: Any) -> str | None:
@@ -256,20 +284,29 @@ def convert_column(
 
 
 def number_column(values: np.ndarray | Factorized) -> tuple[np.ndarray, np.ndarray, np.ndarray, pd.Series]:
-    """(floats with NaN, blank mask, bad mask, unit written in the cell or NA) for a numeric column."""
-    codes, out = map_unique(values, parse_number_unit)
-    n = len(out)
-    nums = np.full(n, np.nan)
+    """(floats with NaN, blank mask, bad mask, unit written in the cell or NA) for a numeric column.
+
+    Plain numbers are converted in one vectorised pass; only the distinct values that are not
+    (``1,234``, ``¥5``, ``12盒``) go through the forgiving parser.
+    """
+    f = Factorized.of(values)
+    n = len(f.uniques) + 1
+    uniq = np.append(f.uniques, None)
+    nums = pd.to_numeric(pd.Series(uniq, dtype=object), errors="coerce").to_numpy(dtype=float)
+    nums[np.isinf(nums)] = np.nan  # 'inf' typed as text is not a quantity: let the parser refuse it
     units = np.empty(n, dtype=object)
     bad_u = np.zeros(n, bool)
     blank_u = np.zeros(n, bool)
-    for i, o in enumerate(out):
+    blank_u[-1] = True
+    for i in np.flatnonzero(np.isnan(nums[:-1])):
+        o = parse_number_unit(uniq[i])
         if o is None:
             blank_u[i] = True
         elif o is BAD:
             bad_u[i] = True
         else:
             nums[i], units[i] = o
+    codes = f.codes
     return nums[codes], blank_u[codes], bad_u[codes], pd.Series(pd.array(units, dtype="string").take(codes))
 
 
@@ -282,7 +319,13 @@ def ratio_column(values: np.ndarray | Factorized) -> tuple[np.ndarray, np.ndarra
 
 def date_column(values: np.ndarray | Factorized) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(datetime64[ns] with NaT, blank mask, bad mask) for a date column."""
-    codes, out = map_unique(values, parse_date)
+    f = Factorized.of(values)
+    if len(f.uniques) > 5000 and pd.api.types.infer_dtype(f.uniques, skipna=True) in ("date", "datetime"):
+        days = pd.to_datetime(pd.Series(f.uniques), errors="coerce").dt.normalize().to_numpy()
+        days = np.append(days, np.datetime64("NaT"))
+        blank = np.append(pd.isna(f.uniques), True)
+        return days[f.codes], blank[f.codes], np.zeros(len(f.codes), bool)
+    codes, out = map_unique(f, parse_date)
     n = len(out)
     days = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
     bad_u = np.zeros(n, bool)
