@@ -254,7 +254,7 @@ def _purchased_before(purchases: pd.DataFrame | None, supplier: str, from_ts: pd
         return {}
     p = purchases
     dates = pd.to_datetime(p["date"], errors="coerce")
-    p = p[(p["supplier"].astype("string") == supplier) & (dates < from_ts)]
+    p = p[((p["supplier"].astype("string") == supplier) & (dates < from_ts)).fillna(False).astype(bool)]
     if len(p) == 0:
         return {}
     grouped = p.assign(quantity=p["quantity"].astype(float)).groupby(PAIR)["quantity"].sum()

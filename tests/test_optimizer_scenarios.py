@@ -184,7 +184,8 @@ def test_nothing_left_to_move_when_everything_was_bought():
 def test_purchases_on_or_after_the_date_do_not_count():
     plan = plan_of([("H1", "A", 50)], PRICES)
     inp = inp_of([("A", 1.0, None, None), ("C", 1.5, None, None)], {"H1": None})
-    bought = purchases([("H1", "A", 10, "2026-02-01"), ("H1", "A", 5, "2026-01-31")])
+    bought = purchases([("H1", "A", 10, "2026-02-01"), ("H1", "A", 5, "2026-01-31"), ("H1", pd.NA, 7, "2026-01-02"),
+                        ("H1", "A", 9, None)])  # no supplier, no date: neither can count
     r = replan_disruption(inp, plan, "A", "2026-02-01", bought, PlanSettings())
     assert r.remaining["remaining_volume"].tolist() == [45.0]
     assert moved_to(r, "C") == 45
