@@ -196,7 +196,7 @@ def _products(rng: np.random.Generator, n_products: int, start: date) -> tuple[p
     winners_per_drug: list[int] = []
     while sum(winners_per_drug) < n_products:
         if len(winners_per_drug) == len(catalogue):
-            raise ValueError(f"at most {4 * len(catalogue)} products: the drug catalogue is that small")
+            raise ValueError(f"too many products: the drug catalogue has {len(catalogue)} drugs (1-4 winners each)")
         winners_per_drug.append(int(rng.choice([1, 2, 3, 4], p=[0.2, 0.3, 0.3, 0.2])))
     winners_per_drug[-1] -= sum(winners_per_drug) - n_products
     n_drugs = len(winners_per_drug)
