@@ -237,6 +237,16 @@ def winning_share(winning_volume: ArrayLike, all_volume: ArrayLike) -> ArrayLike
     return ratio(winning_volume, all_volume)
 
 
+def nonwinning_over(nonwinning_volume: ArrayLike, winning_volume: ArrayLike, share: float | None = None) -> ArrayLike:
+    """非中选超量: non-winning use above the winning use (or above ``share`` of all use of the drug)."""
+    n = np.asarray(nonwinning_volume, dtype="float64")
+    w = np.asarray(winning_volume, dtype="float64")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        over = n > w if share is None else n / (n + w) > share
+    out = (n > 0) & over
+    return bool(out) if out.ndim == 0 else _like(nonwinning_volume, out)
+
+
 def retention_grade(completion: ArrayLike, on_time: ArrayLike, settings: Settings = DEFAULT_SETTINGS) -> ArrayLike:
     """结余留用 grade of a hospital: A (complete and paid on time), B, C by completion, else D."""
     if _is_scalar(completion, on_time):

@@ -354,7 +354,11 @@ def _drops(pairs: pd.DataFrame, by: list[str], catalogue: pd.DataFrame) -> pd.Da
 
 
 def _drug_key(frame: pd.DataFrame) -> pd.Series:
-    return frame["generic_name"].astype("string").str.strip() + "\x1f" + frame["specification"].astype("string").str.strip()
+    """One key per drug (generic name + specification); NA when either is missing."""
+    g = frame["generic_name"].to_numpy(dtype=object, na_value=None)
+    sp = frame["specification"].to_numpy(dtype=object, na_value=None)
+    keys = [None if x is None or y is None else f"{x}\x1f{y}" for x, y in zip(g, sp, strict=True)]
+    return pd.Series(keys, index=frame.index, dtype=object)
 
 
 def _shares(purchases: pd.DataFrame, catalogue: pd.DataFrame) -> dict[str, Any]:
@@ -434,9 +438,7 @@ def build_report(dataset: Dataset, as_of: date | None = None, settings: Settings
     hinfo = dataset.hospitals.drop_duplicates("hospital_id", keep="last").set_index("hospital_id")
     for col in ("hospital_name", "region", "level"):
         detail[col] = detail["hospital_id"].map(hinfo[col])
-    w_share = _shares_cells(purchases, catalogue)
-    detail["winning_share"] = [w_share.get((h, p)) for h, p in zip(detail["hospital_id"], detail["product_id"], strict=True)]
-    detail["winning_share"] = detail["winning_share"].astype("float64")
+    detail["winning_share"] = _shares_cells(purchases, catalogue, detail)
     detail = _order(detail, ["hospital_id", "hospital_name", "region", "level", "product_id", "batch",
                              "generic_name", "specification", "supplier", "unit_price", "baseline_price"], ["grade"])
 
@@ -508,28 +510,18 @@ def _fill_zero(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def _shares_cells(purchases: pd.DataFrame, catalogue: pd.DataFrame) -> dict[tuple[str, str], float | None]:
-    """Winning share of a hospital x product: its volume / the hospital's use of the same drug."""
+def _shares_cells(purchases: pd.DataFrame, catalogue: pd.DataFrame, detail: pd.DataFrame) -> np.ndarray:
+    """Winning share of each hospital x product row: its volume / the hospital's use of the same drug."""
     pu = purchases.assign(drug=_drug_key(purchases))
-    cat = catalogue.assign(drug=_drug_key(catalogue)).set_index("product_id")["drug"]
-    den = pu.groupby(["hospital_id", "drug"])["quantity"].sum()
-    num = pu[pu["winning"]].groupby(["hospital_id", "product_id"])["quantity"].sum()
-    out: dict[tuple[str, str], float | None] = {}
-    for (h, p), v in num.items():
-        out[(h, p)] = m.winning_share(v, den.get((h, cat.get(p)), 0.0))
-    return out
+    den = pu.groupby(["hospital_id", "drug"])["quantity"].sum().rename("den").reset_index()
+    num = pu[pu["winning"]].groupby(["hospital_id", "product_id"])["quantity"].sum().rename("num").reset_index()
+    drug = catalogue.assign(drug=_drug_key(catalogue))[["product_id", "drug"]]
+    rows = detail[["hospital_id", "product_id"]].merge(drug, on="product_id", how="left")
+    rows = rows.merge(num, on=["hospital_id", "product_id"], how="left").merge(den, on=["hospital_id", "drug"], how="left")
+    return np.asarray(m.winning_share(rows["num"].fillna(0.0), rows["den"].fillna(0.0)), dtype="float64")
 
 
 # --- execution report, aging, monthly, warnings --------------------------------------------------
-
-
-def _nonwinning_over(nonwinning: float, winning: float, settings: Settings) -> bool:
-    """非中选超量: non-winning volume above the winning volume (or above a set share of all use)."""
-    if nonwinning <= 0:
-        return False
-    if settings.nonwinning_over_share is None:
-        return nonwinning > winning
-    return nonwinning / (nonwinning + winning) > settings.nonwinning_over_share
 
 
 def _execution(
@@ -539,38 +531,50 @@ def _execution(
     """国采医疗机构带量执行报表: one row per institution and batch, the platform's columns."""
     if detail.empty:
         return pd.DataFrame(columns=list(EXECUTION_COLUMNS))
+    keys = ["hospital_id", "batch"]
     d = detail.assign(drug=_drug_key(detail))
-    all_pu = dataset.purchases.assign(drug=_drug_key(dataset.purchases))
+    # non-winning products known to the tool: distinct (drug, maker) of every non-winning purchase
     catalogue_ids = set(dataset.products["product_id"].dropna())
-    nonwin_known = all_pu[~all_pu["product_id"].isin(catalogue_ids) & all_pu["drug"].notna()]
-    nonwin_products = nonwin_known.drop_duplicates(["drug", "supplier"])[["drug", "supplier"]]
+    all_pu = dataset.purchases[~dataset.purchases["product_id"].isin(catalogue_ids)]
+    all_pu = all_pu.assign(drug=_drug_key(all_pu)).dropna(subset=["drug"])
+    known = all_pu.drop_duplicates(["drug", "supplier"]).groupby("drug").size()
     pu = purchases.assign(drug=_drug_key(purchases))
-    vol = pu.groupby(["hospital_id", "drug", "winning"])["quantity"].sum()
-    bought_nonwin = pu[~pu["winning"]].drop_duplicates(["hospital_id", "drug", "supplier"])
-    rows = []
-    for (hid, batch), g in d.groupby(["hospital_id", "batch"], sort=True):
-        drugs = set(g["drug"].dropna())
-        n = len(g)
-        counts = {s: int((g["progress_status"] == s).sum()) for s in m.PROGRESS_STATUSES}
-        over = {dr: _nonwinning_over(float(vol.get((hid, dr, False), 0.0)), float(vol.get((hid, dr, True), 0.0)), settings)
-                for dr in drugs}
-        flagged = g["drug"].map(over).fillna(False).astype(bool)
-        start, end = periods.loc[batch, "period_start"], periods.loc[batch, "period_end"]
-        row = {
-            "医疗机构": g["hospital_name"].iloc[0], "医疗机构编码": hid, "地区": g["region"].iloc[0],
-            "批次名称": batch, "批次开始时间": start, "批次结束时间": end,
-            "序时进度": m.time_elapsed(as_of, start, end), "签约产品总数": n,
-        }
-        for s, (cnt, share) in zip(m.PROGRESS_STATUSES, (("零采购产品数", "零采购产品数占比"), ("低于序时进度产品数", "低于序时进度产品数占比"),
-                                                            ("超量采购产品数", "超量采购产品数占比"), ("正常采购产品数", "正常采购产品数占比")), strict=True):
-            row[cnt] = counts[s]
-            row[share] = m.ratio(counts[s], n)
-        row["对应非中选产品总数"] = int(nonwin_products["drug"].isin(drugs).sum())
-        row["采购非中选产品数"] = int(((bought_nonwin["hospital_id"] == hid) & bought_nonwin["drug"].isin(drugs)).sum())
-        row["非中选超量产品数"] = int(flagged.sum())
-        row["低于序时进度且非中选超量的产品数"] = int((flagged & (g["progress_status"] == "below_schedule")).to_numpy().sum())
-        rows.append(row)
-    return pd.DataFrame(rows, columns=list(EXECUTION_COLUMNS))
+    bought = pu[~pu["winning"]].drop_duplicates(["hospital_id", "drug", "supplier"]).groupby(["hospital_id", "drug"]).size()
+    vol = pu.pivot_table(index=["hospital_id", "drug"], columns="winning", values="quantity", aggfunc="sum", fill_value=0.0)
+    nonwin = vol[False] if False in vol.columns else pd.Series(0.0, index=vol.index)
+    win = vol[True] if True in vol.columns else pd.Series(0.0, index=vol.index)
+    over = pd.Series(np.asarray(m.nonwinning_over(nonwin, win, settings.nonwinning_over_share), dtype=bool), index=vol.index)
+    pair = pd.MultiIndex.from_frame(d[["hospital_id", "drug"]])
+    d["_over"] = over.reindex(pair, fill_value=False).to_numpy(dtype=bool)
+    d["_over_below"] = d["_over"] & (d["progress_status"] == "below_schedule")
+    for s in m.PROGRESS_STATUSES:
+        d[f"_{s}"] = d["progress_status"] == s
+    g = d.groupby(keys, sort=True)
+    out = g.agg(
+        医疗机构=("hospital_name", "first"), 地区=("region", "first"), 签约产品总数=("product_id", "size"),
+        零采购产品数=("_zero_purchase", "sum"), 低于序时进度产品数=("_below_schedule", "sum"),
+        超量采购产品数=("_over_purchase", "sum"), 正常采购产品数=("_normal", "sum"),
+        非中选超量产品数=("_over", "sum"), 低于序时进度且非中选超量的产品数=("_over_below", "sum"),
+    ).reset_index()
+    drugs = d[["hospital_id", "batch", "drug"]].dropna().drop_duplicates()
+    drugs["_known"] = drugs["drug"].map(known).fillna(0)
+    drugs["_bought"] = pd.Series(bought.reindex(pd.MultiIndex.from_frame(drugs[["hospital_id", "drug"]])).to_numpy(),
+                                 index=drugs.index).fillna(0)
+    per = drugs.groupby(keys)[["_known", "_bought"]].sum()
+    out = out.merge(per.reset_index(), on=keys, how="left")
+    out["对应非中选产品总数"] = out["_known"].fillna(0).astype(int)
+    out["采购非中选产品数"] = out["_bought"].fillna(0).astype(int)
+    out["医疗机构编码"], out["批次名称"] = out["hospital_id"], out["batch"]
+    out["批次开始时间"] = out["batch"].map(periods["period_start"])
+    out["批次结束时间"] = out["batch"].map(periods["period_end"])
+    out["序时进度"] = np.asarray(m.time_elapsed(as_of, out["批次开始时间"], out["批次结束时间"]), dtype="float64")
+    for count, share in (("零采购产品数", "零采购产品数占比"), ("低于序时进度产品数", "低于序时进度产品数占比"),
+                         ("超量采购产品数", "超量采购产品数占比"), ("正常采购产品数", "正常采购产品数占比")):
+        out[count] = out[count].astype(int)
+        out[share] = m.ratio(out[count], out["签约产品总数"])
+    for col in ("签约产品总数", "非中选超量产品数", "低于序时进度且非中选超量的产品数"):
+        out[col] = out[col].astype(int)
+    return out[list(EXECUTION_COLUMNS)]
 
 
 def _overdue(ledger: pd.DataFrame, as_of: pd.Timestamp, settings: Settings) -> pd.DataFrame:

@@ -263,3 +263,12 @@ def test_ledger_same_for_order_lines_and_daily_totals(rows, pay):
     a = m.payment_figures(m.match_payments(lines, payments), as_of).sum()
     b = m.payment_figures(m.match_payments(daily, payments), as_of).sum()
     pd.testing.assert_series_equal(a.round(6), b.round(6))
+
+
+def test_nonwinning_over():
+    assert m.nonwinning_over(200, 100) is True
+    assert m.nonwinning_over(100, 100) is False  # equal is not more
+    assert m.nonwinning_over(0, 0) is False
+    assert m.nonwinning_over(200, 100, share=0.7) is False  # 66.7% of use
+    assert m.nonwinning_over(300, 100, share=0.7) is True  # 75%
+    assert list(m.nonwinning_over(np.array([5.0, 1.0]), np.array([0.0, 2.0]))) == [True, False]
