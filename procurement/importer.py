@@ -84,10 +84,10 @@ def _merge(kind: str, parts: list[tuple[SheetData, pd.DataFrame]]) -> tuple[pd.D
     frames = [f.assign(_part=i) for i, (_, f) in enumerate(parts)]
     allf = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     key = _key_series(kind, allf)
-    dup = key.duplicated(keep=False).to_numpy()
     cols = list(COLUMNS[kind])
-    if not dup.any():
-        return _as_table(kind, allf[cols]), []
+    if pd.Index(key.array).is_unique:  # the usual case, and a cheaper hash pass than duplicated()
+        return as_table(kind, allf[cols]), []
+    dup = key.duplicated(keep=False).to_numpy()
     sub, subkey = allf[dup], key[dup]
     distinct = sub[cols].astype("string").fillna("\x00").assign(_k=subkey.to_numpy()).drop_duplicates()
     conflicted = set(distinct["_k"][distinct["_k"].duplicated(keep=False)])
@@ -105,10 +105,10 @@ def _merge(kind: str, parts: list[tuple[SheetData, pd.DataFrame]]) -> tuple[pd.D
                         f"{label} {shown} 重复且内容不同（另见第 {'、'.join(others)} 行），请保留一行",
                         f"duplicate key {shown} with different values (see also row {', '.join(others)}); keep one")
             )
-    return _as_table(kind, allf[~key.duplicated(keep="first").to_numpy()][cols]), problems
+    return as_table(kind, allf[~key.duplicated(keep="first").to_numpy()][cols]), problems
 
 
-def _as_table(kind: str, frame: pd.DataFrame) -> pd.DataFrame:
+def as_table(kind: str, frame: pd.DataFrame) -> pd.DataFrame:
     """``conform`` unless the frame already is (a million-row re-cast is not free)."""
     ok = all(str(frame[c].dtype) == str(pd.Series(dtype=t).dtype) for c, t in COLUMNS[kind].items())
     return frame.reset_index(drop=True) if ok else conform(kind, frame)

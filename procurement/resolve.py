@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from procurement import values as V
-from procurement.model import Dataset, conform
+from procurement.model import COLUMNS, Dataset, conform
 from procurement.sheets import SheetData, Typed, show
 
 _PRODUCT_INFO = ["product_id", "generic_name", "specification", "supplier", "unit", "pack_size", "unit_price"]
@@ -428,10 +428,16 @@ _BUILDERS = {
 }
 
 
+def _typed(kind: str, frame: pd.DataFrame) -> bool:
+    """Whether ``frame`` already has the canonical columns and dtypes (so conform can be skipped)."""
+    return all(c in frame.columns and str(frame[c].dtype) == str(pd.Series(dtype=t).dtype)
+               for c, t in COLUMNS[kind].items())
+
+
 def apply_kind(sd: SheetData, t: Typed, cat: Catalogue) -> tuple[pd.DataFrame, np.ndarray]:
     """The canonical frame of a sheet (plus ``_row``) and the mask of rows with problems."""
     r = Rows(sd, t)
     frame = _BUILDERS[sd.kind](r, cat)
-    frame = conform(sd.kind, frame)
+    frame = conform(sd.kind, frame) if not _typed(sd.kind, frame) else frame[list(COLUMNS[sd.kind])]
     frame["_row"] = sd.rows
     return frame, r.invalid
