@@ -1,0 +1,112 @@
+"""Smaller rules of the import: totals, caps, names for codes, payments, products, hashing."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pandas as pd
+from import_fixtures import by_row, reference, xlsx
+
+from procurement.importer import file_sha256, parse_files
+from procurement.sheets import MAX_PROBLEMS_PER_CHECK
+
+HEAD = ["订单编号", "入库日期", "机构编码", "产品编码", "采购数量"]
+
+
+def test_traditional_and_english_totals_anywhere_in_the_row_are_left_out():
+    rows = [
+        HEAD,
+        ["D1", "2020-03-01", "H001", "P001", 1],
+        [None, "小計", None, None, 1],
+        ["D2", "2020-03-02", "H001", "P001", 2],
+        ["Total", None, None, None, 3],
+        [None, None, "總計", None, 3],
+    ]
+    result = parse_files([("t.xlsx", xlsx({"S": rows}))], reference=reference())
+    assert result.ok, [str(p) for p in result.problems]
+    assert result.tables["purchases"]["quantity"].sum() == 3.0
+
+
+def test_a_name_in_the_code_column_still_resolves_and_blank_code_uses_the_name():
+    rows = [
+        ["入库日期", "机构编码", "机构名称", "产品编码", "采购数量"],
+        ["2020-03-01", "第二人民医院", None, "P001", 1],
+        ["2020-03-01", None, "第一人民医院", "P001", 1],
+        ["2020-03-01", None, None, "P001", 1],
+    ]
+    result = parse_files([("n.xlsx", xlsx({"S": rows}))], reference=reference())
+    assert [p.row for p in result.problems] == [4]
+    assert "缺少机构编码或机构名称" in result.problems[0].message_zh
+    assert result.tables["purchases"]["hospital_id"].tolist() == ["H002", "H001"]
+
+
+def test_many_bad_rows_are_capped_with_a_summary():
+    n = MAX_PROBLEMS_PER_CHECK + 30
+    rows = [HEAD] + [[f"D{i}", "2020-13-01", "H001", "P001", 1] for i in range(n)]
+    result = parse_files([("many.xlsx", xlsx({"S": rows}))], reference=reference())
+    assert len(result.problems) == MAX_PROBLEMS_PER_CHECK + 1
+    summary = [p for p in result.problems if p.row is None]
+    assert len(summary) == 1 and "另有 30 行" in summary[0].message_zh
+
+
+def test_payments_resolve_products_and_need_amount_and_date():
+    rows = [
+        ["回款单号", "订单编号", "机构编码", "产品编码", "回款金额", "回款日期"],
+        ["R1", "O9", "H001", "P002", "1,000.50", "2020/4/1"],
+        ["R2", None, "H001", "P404", 5, "2020/4/1"],
+        ["R3", None, "H001", "P001", None, "2020/4/1"],
+        [None, None, "H002", "P001", 7, "2020/4/2"],
+    ]
+    result = parse_files([("pay.xlsx", xlsx({"回款": rows}))], reference=reference())
+    problems = by_row(result.problems)
+    assert sorted(problems) == [3, 4]
+    assert "P404" in problems[3][0].message_zh and "回款金额" in problems[4][0].message_zh
+    pay = result.tables["payments"]
+    assert pay["payment_id"].iloc[0] == "R1" and pay["payment_id"].iloc[1].startswith("h:")
+    assert pay["supplier"].tolist() == ["企业B", "企业A"]
+    assert pay["amount"].tolist() == [1000.5, 7.0]
+    assert pay["order_date"].isna().all()  # O9 is not in this call: the store resolves it
+
+
+def test_products_sheet_defaults_and_errors():
+    rows = [
+        ["产品编码", "集采批次", "药品通用名", "规格型号", "包装转换比", "生产企业", "中选价格(元)"],
+        ["X1", "第三批", "二甲双胍片", "0.5g", None, "企业M", "0.08"],
+        ["X2", "第三批", "二甲双胍片", "0.5g", 0, "企业N", "0.09"],
+        ["X3", "第三批", "二甲双胍片", "0.5g", 30, "企业O", None],
+    ]
+    result = parse_files([("p.xlsx", xlsx({"产品": rows}))])
+    problems = by_row(result.problems)
+    assert sorted(problems) == [3, 4]
+    assert "包装转换比" in problems[3][0].message_zh and problems[4][0].column == "中选价格(元)"
+    products = result.tables["products"]
+    assert products["product_id"].tolist() == ["X1"] and products["pack_size"].tolist() == [1.0]
+
+
+def test_row_hash_key_is_stable_and_identical_rows_count_once():
+    rows = [["入库日期", "机构编码", "产品编码", "采购数量"], ["2020-03-01", "H001", "P001", 1], ["2020-03-01", "H001", "P001", 1]]
+    a = parse_files([("a.xlsx", xlsx({"S": rows}))], reference=reference())
+    b = parse_files([("b.xlsx", xlsx({"S": rows[:2]}))], reference=reference())
+    assert a.ok and len(a.tables["purchases"]) == 1
+    assert a.tables["purchases"]["order_id"].tolist() == b.tables["purchases"]["order_id"].tolist()
+    assert a.tables["purchases"]["order_id"].iloc[0].startswith("h:")
+
+
+def test_file_sha256(tmp_path):
+    content = b"abc"
+    path = tmp_path / "x.csv"
+    path.write_bytes(content)
+    expected = hashlib.sha256(content).hexdigest()
+    assert file_sha256(path) == file_sha256(("x.csv", content)) == expected
+
+
+def test_hospitals_from_the_same_call_resolve_purchases_without_reference():
+    content = xlsx({
+        "采购": [HEAD, ["D1", "2020-03-01", "新医院", "P001", 1]],
+        "机构": [["机构编码", "机构名称"], ["H777", "新医院"]],
+    })
+    ref = reference()
+    result = parse_files([("x.xlsx", content)], reference=ref.with_table("hospitals", ref.hospitals.iloc[:0]))
+    assert result.ok, [str(p) for p in result.problems]
+    assert result.tables["purchases"]["hospital_id"].tolist() == ["H777"]
+    assert isinstance(result.tables["hospitals"], pd.DataFrame)
