@@ -58,7 +58,9 @@ def time_pages(url: str, warm_runs: int) -> list[tuple[str, str, float, float]]:
     for role, names in pages.items():
         at = AppTest.from_file(str(REPO / "app.py"), default_timeout=600)
         at.session_state["vbp_user"] = users[role]
+        t0 = time.perf_counter()
         at.run()
+        rows.append((role, "(sign-in)", time.perf_counter() - t0, float("nan")))
         for name in names:
             at.switch_page(f"webapp/pages/{name}.py")
             t0 = time.perf_counter()
@@ -88,7 +90,7 @@ def main(argv: list[str] | None = None) -> None:
     rows = time_pages(url, args.warm_runs)
     print(f"{'role':<12} {'page':<10} {'first load (s)':>15} {'cached render (s)':>18}")
     for role, name, cold, warm in rows:
-        flag = "" if warm < 2.0 else "  <-- over the 2 s target"
+        flag = "  <-- over the 2 s target" if warm >= 2.0 else ""
         print(f"{role:<12} {name:<10} {cold:>15.2f} {warm:>18.2f}{flag}")
 
 

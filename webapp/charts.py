@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 
 from webapp.i18n import label, t
 
-FONT = "Noto Sans CJK SC, Microsoft YaHei, PingFang SC, sans-serif"
+FONT = "Noto Sans CJK SC, Microsoft YaHei, PingFang SC, WenQuanYi Micro Hei, sans-serif"
 COLOURS = {
     "zero_purchase": "#c0392b",
     "below_schedule": "#e67e22",
@@ -38,6 +38,8 @@ def _layout(fig: go.Figure, title: str, *, height: int | None = None) -> go.Figu
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "right", "x": 1.0},
         height=height,
     )
+    fig.update_xaxes(gridcolor="#e6e6e6", zeroline=False, automargin=True)
+    fig.update_yaxes(gridcolor="#e6e6e6", zeroline=False, automargin=True)
     return fig
 
 

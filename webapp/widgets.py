@@ -59,7 +59,7 @@ def table(frame: pd.DataFrame, columns: Sequence[str], *, height: int | str = "a
 
 
 def chart(fig: go.Figure, key: str) -> None:
-    st.plotly_chart(fig, key=f"chart_{key}", config={"displaylogo": False})
+    st.plotly_chart(fig, key=f"chart_{key}", theme=None, config={"displaylogo": False})
 
 
 def download(label_text: str, data: bytes | Callable[[], bytes], file_name: str, key: str,
