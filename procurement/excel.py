@@ -8,6 +8,7 @@ report is written in openpyxl's write-only mode so a large alliance's detail she
 from __future__ import annotations
 
 import math
+from copy import copy
 from datetime import date
 from typing import Any
 
@@ -109,17 +110,6 @@ def _translate(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _is_laggard(row: pd.Series) -> bool:
-    """Behind schedule, zero purchase or warned: the rows a coordinator has to chase."""
-    status = row.get("progress_status")
-    if isinstance(status, str) and status in ("below_schedule", "zero_purchase"):
-        return True
-    warn = row.get("warning")
-    if isinstance(warn, (bool, np.bool_)) and bool(warn):
-        return True
-    return bool(row.get("零采购产品数", 0) or row.get("低于序时进度产品数", 0))
-
-
 def _write_table(wb: Workbook, title: str, frame: pd.DataFrame, labels: dict[str, str] | None = None) -> None:
     """One sheet: Chinese headers, formats, frozen header, filter, laggards red, overdue amber."""
     ws = wb.create_sheet(title)
@@ -141,19 +131,52 @@ def _write_table(wb: Workbook, title: str, frame: pd.DataFrame, labels: dict[str
     ws.append(header_cells)
     formats = [number_format(c) for c in columns]
     overdue_cols = [c in _OVERDUE or (title == "逾期回款" and c == "amount") for c in columns]
-    laggard = [_is_laggard(r) for _, r in frame.iterrows()] if len(frame) and len(frame) <= 200_000 else [False] * len(frame)
+    laggard = _laggard_rows(frame)
+    styles = _StyleCache(ws)
     for r, values in enumerate(shown.itertuples(index=False)):
         row = []
         for value, fmt, is_overdue in zip(values, formats, overdue_cols, strict=True):
-            cell = WriteOnlyCell(ws, value=_cell_value(value))
-            if fmt:
-                cell.number_format = fmt
-            if laggard[r]:
-                cell.fill = LAGGARD_FILL
-            if is_overdue and isinstance(cell.value, float) and cell.value > 0:
-                cell.fill, cell.font = OVERDUE_FILL, OVERDUE_FONT
+            v = _cell_value(value)
+            hot = is_overdue and isinstance(v, float) and v > 0
+            cell = WriteOnlyCell(ws, value=v)
+            if fmt or laggard[r] or hot:
+                cell._style = styles.get(fmt, bool(laggard[r]), hot)
             row.append(cell)
         ws.append(row)
+
+
+class _StyleCache:
+    """Style arrays built once per (format, laggard, overdue): restyling each cell is slow in openpyxl."""
+
+    def __init__(self, ws: Any):
+        self.ws = ws
+        self.cache: dict[tuple[str | None, bool, bool], Any] = {}
+
+    def get(self, fmt: str | None, laggard: bool, overdue: bool) -> Any:
+        key = (fmt, laggard, overdue)
+        if key not in self.cache:
+            proto = WriteOnlyCell(self.ws)
+            if fmt:
+                proto.number_format = fmt
+            if laggard:
+                proto.fill = LAGGARD_FILL
+            if overdue:
+                proto.fill, proto.font = OVERDUE_FILL, OVERDUE_FONT
+            self.cache[key] = proto._style
+        return copy(self.cache[key])
+
+
+def _laggard_rows(frame: pd.DataFrame) -> np.ndarray:
+    """Behind schedule, zero purchase or warned: the rows a coordinator has to chase."""
+    out = np.zeros(len(frame), dtype=bool)
+    if "progress_status" in frame.columns:
+        out |= frame["progress_status"].isin(["below_schedule", "zero_purchase"]).to_numpy(dtype=bool)
+    if "warning" in frame.columns:
+        out |= frame["warning"].fillna(False).astype(bool).to_numpy()
+    for col in ("零采购产品数", "低于序时进度产品数"):
+        if col in frame.columns:
+            out |= frame[col].fillna(0).to_numpy() > 0
+    return out
 
 
 def _write_summary(wb: Workbook, report: Report) -> None:
