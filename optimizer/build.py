@@ -37,6 +37,7 @@ class DrugModel:
     a_index: np.ndarray  # int32
     a_value: np.ndarray
     y_of_arc: np.ndarray  # y column offset (within y) limiting each arc, -1 when none
+    y_owner: np.ndarray  # the hospital (region mode: region group) each y belongs to
     build_time: float = 0.0
 
     @property
@@ -78,12 +79,18 @@ def choice_groups(drug: DrugData, settings: PlanSettings) -> tuple[np.ndarray, n
     return y_id[pair_idx], uniq_owner[needs], limit
 
 
-def build_drug_model(drug: DrugData, settings: PlanSettings) -> DrugModel:
-    """The drug's MILP as arrays: one numpy pass per constraint family."""
+def build_drug_model(drug: DrugData, settings: PlanSettings, *, with_choices: bool = True) -> DrugModel:
+    """The drug's MILP as arrays: one numpy pass per constraint family.
+
+    ``with_choices=False`` leaves out y and its rows: the transportation LP, a valid relaxation.
+    """
     t0 = time.perf_counter()
     n_h, n_s, n_arc = len(drug.hospital_ids), len(drug.suppliers), len(drug.arc_h)
     agreed = drug.agreed
-    y_of_arc, y_owner, limit = choice_groups(drug, settings)
+    if with_choices:
+        y_of_arc, y_owner, limit = choice_groups(drug, settings)
+    else:
+        y_of_arc, y_owner, limit = np.full(n_arc, -1, dtype=np.int64), np.zeros(0, dtype=np.int64), 1
     n_y = len(y_owner)
     x0, y0, u0 = 0, n_arc, n_arc + n_y
     rows: list[np.ndarray] = []
@@ -142,7 +149,7 @@ def build_drug_model(drug: DrugData, settings: PlanSettings) -> DrugModel:
         integrality=integrality,
         row_lower=np.concatenate(lo) if lo else np.zeros(0), row_upper=np.concatenate(hi) if hi else np.zeros(0),
         a_start=start, a_index=c[order].astype(np.int32), a_value=v[order].astype(float),
-        y_of_arc=y_of_arc, build_time=time.perf_counter() - t0,
+        y_of_arc=y_of_arc, y_owner=y_owner, build_time=time.perf_counter() - t0,
     )
 
 

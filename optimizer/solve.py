@@ -17,7 +17,8 @@ import highspy
 import numpy as np
 import pulp
 
-from optimizer.build import build_drug_model, build_pulp_model
+from optimizer import heuristic
+from optimizer.build import DrugModel, build_drug_model, build_pulp_model
 from optimizer.checks import CheckIssue, blocking, check_drug, check_hospitals, check_settings
 from optimizer.inputs import DrugData, PlanInput, PlanSettings, split_by_drug
 from optimizer.plan import Plan, PlanStatus, worst_status
@@ -25,6 +26,8 @@ from optimizer.result import assemble_plan
 
 # Below this many arcs in all, process start-up costs more than it saves.
 PARALLEL_MIN_ARCS = 40_000
+# Single-sourcing parts with more arcs than this start from optimizer.heuristic (see _solve_highs).
+HEURISTIC_MIN_ARCS = 200
 
 INFEASIBLE_ZH = "最低份额等约束无法同时满足"
 INFEASIBLE_EN = "the minimum shares cannot all be met together"
@@ -54,46 +57,125 @@ def solve_drug(drug: DrugData, settings: PlanSettings) -> DrugResult:
     return _solve_highs(drug, settings)
 
 
-def _solve_highs(drug: DrugData, settings: PlanSettings) -> DrugResult:
-    """HiGHS on the array model; status and gap from HiGHS itself."""
-    model = build_drug_model(drug, settings)
-    t0 = time.perf_counter()
+@dataclass
+class _Run:
+    """One HiGHS run: its model status, objective, MIP gap and column values (and LP reduced costs)."""
+
+    status: highspy.HighsModelStatus
+    status_text: str
+    has_solution: bool
+    objective: float
+    gap: float
+    col: np.ndarray
+    reduced_cost: np.ndarray | None
+
+
+def _run_highs(
+    model: DrugModel,
+    *,
+    integral: bool,
+    time_limit: float,
+    gap: float,
+    col_lower: np.ndarray | None = None,
+    col_upper: np.ndarray | None = None,
+    start: np.ndarray | None = None,
+) -> _Run:
+    """Pass the arrays to HiGHS and run it; time limit and gap always set."""
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
-    h.setOptionValue("time_limit", float(settings.time_limit))
-    h.setOptionValue("mip_rel_gap", float(settings.gap))
+    h.setOptionValue("time_limit", max(float(time_limit), 1e-3))
+    h.setOptionValue("mip_rel_gap", float(gap))
+    integrality = model.integrality if integral else np.zeros_like(model.integrality)
     h.passModel(
         model.n_col, model.n_row, len(model.a_index), 2, 1, 0.0,
-        model.cost, model.col_lower, model.col_upper, model.row_lower, model.row_upper,
-        model.a_start, model.a_index, model.a_value, model.integrality,
+        model.cost, model.col_lower if col_lower is None else col_lower,
+        model.col_upper if col_upper is None else col_upper, model.row_lower, model.row_upper,
+        model.a_start, model.a_index, model.a_value, integrality,
     )
-    if not (drug.min_share > 0).any():
-        # everything short is always feasible: a stop at the time limit still has an answer
-        start = highspy.HighsSolution()
-        start.col_value = np.concatenate([np.zeros(model.n_x + model.n_y), drug.agreed]).tolist()
-        h.setSolution(start)
+    if start is not None:
+        sol = highspy.HighsSolution()
+        sol.col_value = start.tolist()
+        h.setSolution(sol)
     h.run()
-    solve_time = time.perf_counter() - t0
     status = h.getModelStatus()
     info = h.getInfo()
+    solution = h.getSolution()
     has_solution = info.primal_solution_status == 2
-    is_mip = model.n_y > 0
-    gap = float(info.mip_gap) if is_mip else 0.0
-    if status == highspy.HighsModelStatus.kInfeasible:
-        return _infeasible(drug, model.build_time, solve_time, f"{INFEASIBLE_ZH} / {INFEASIBLE_EN}")
-    if not has_solution:
-        return _infeasible(drug, model.build_time, solve_time,
+    mip = integral and model.n_y > 0
+    return _Run(
+        status=status,
+        status_text=h.modelStatusToString(status),
+        has_solution=has_solution,
+        objective=float(info.objective_function_value) if has_solution else float("nan"),
+        gap=float(info.mip_gap) if mip else 0.0,
+        col=np.asarray(solution.col_value, dtype=float) if has_solution else np.zeros(model.n_col),
+        reduced_cost=None if integral else np.asarray(solution.col_dual, dtype=float),
+    )
+
+
+def _relative_gap(objective: float, bound: float) -> float:
+    """HiGHS's definition: |primal - dual| / |primal|."""
+    return abs(objective - bound) / max(abs(objective), 1e-9)
+
+
+def _solve_highs(drug: DrugData, settings: PlanSettings) -> DrugResult:
+    """HiGHS on the array model; status and gap read from HiGHS (or proven by the LP bound).
+
+    Big single-sourcing parts go through optimizer.heuristic first: a repaired plan within the
+    requested gap of the LP bound is optimal in the sense of the gap; otherwise it is the MIP's
+    starting incumbent and the MIP runs for the rest of the time limit.
+    """
+    t0 = time.perf_counter()
+    deadline = t0 + settings.time_limit
+    bound, found, start = None, None, None
+    if len(drug.arc_h) > HEURISTIC_MIN_ARCS and heuristic.applies(drug, settings):
+        bound = heuristic.lp_bound(drug, settings, settings.time_limit)
+        if bound is not None:
+            x, u, objective = heuristic.single_source_plan(drug, settings, bound)
+            gap = _relative_gap(objective, bound.objective)
+            found = (x, u, objective)
+            if gap <= settings.gap and objective >= bound.objective - 1e-7 * max(abs(objective), 1.0):
+                return DrugResult(drug.key, PlanStatus.OPTIMAL, None, objective, gap, 0.0,
+                                  time.perf_counter() - t0, _clean(x), _clean(u))
+    t_build = time.perf_counter()
+    model = build_drug_model(drug, settings)
+    build_time = time.perf_counter() - t_build
+    if found is not None:
+        start = heuristic.start_vector(model, drug, found[0], found[1])
+    elif not (drug.min_share > 0).any():
+        start = _all_short(model, drug)
+    run = _run_highs(model, integral=True, time_limit=deadline - time.perf_counter(), gap=settings.gap,
+                     start=start)
+    solve_time = time.perf_counter() - t0 - build_time
+    if run.status == highspy.HighsModelStatus.kInfeasible:
+        return _infeasible(drug, build_time, solve_time, f"{INFEASIBLE_ZH} / {INFEASIBLE_EN}")
+    if not run.has_solution and found is None:
+        return _infeasible(drug, build_time, solve_time,
                            f"时间限制（{settings.time_limit:g} 秒）内未找到可行解 / no feasible solution within the "
-                           f"time limit ({settings.time_limit:g} s): {h.modelStatusToString(status)}")
-    if status == highspy.HighsModelStatus.kOptimal and gap <= settings.gap + 1e-12:
-        plan_status, reason = PlanStatus.OPTIMAL, None
-    else:
-        plan_status = PlanStatus.FEASIBLE
-        reason = (f"求解在达到要求的间隙前停止（{h.modelStatusToString(status)}，间隙 {gap:.2e}）/ solve stopped "
-                  f"before the requested gap ({h.modelStatusToString(status)}, gap {gap:.2e})")
-    col = np.asarray(h.getSolution().col_value, dtype=float)
-    return DrugResult(drug.key, plan_status, reason, float(info.objective_function_value), gap,
-                      model.build_time, solve_time, _clean(col[: model.n_x]), _clean(col[model.n_x + model.n_y:]))
+                           f"time limit ({settings.time_limit:g} s): {run.status_text}")
+    gap = run.gap if run.has_solution else float("inf")
+    if run.has_solution and bound is not None:
+        gap = min(gap, _relative_gap(run.objective, bound.objective))
+    if run.has_solution and run.status == highspy.HighsModelStatus.kOptimal and gap <= settings.gap + 1e-12:
+        return _result(drug, model, run, PlanStatus.OPTIMAL, None, gap, build_time, solve_time)
+    if not run.has_solution or (found is not None and found[2] < run.objective):
+        x, u, objective = found
+        gap = _relative_gap(objective, bound.objective)
+        run = _Run(run.status, run.status_text, True, objective, gap, heuristic.start_vector(model, drug, x, u), None)
+    reason = (f"求解在达到要求的间隙前停止（{run.status_text}，间隙 {gap:.2e}）/ solve stopped "
+              f"before the requested gap ({run.status_text}, gap {gap:.2e})")
+    return _result(drug, model, run, PlanStatus.FEASIBLE, reason, gap, build_time, solve_time)
+
+
+def _all_short(model: DrugModel, drug: DrugData) -> np.ndarray:
+    """Everything short: always feasible without minimum shares, so a time-limited stop has an answer."""
+    return np.concatenate([np.zeros(model.n_x + model.n_y), drug.agreed])
+
+
+def _result(drug: DrugData, model: DrugModel, run: _Run, status: PlanStatus, reason: str | None, gap: float,
+            build_time: float, solve_time: float) -> DrugResult:
+    return DrugResult(drug.key, status, reason, run.objective, gap, build_time, solve_time,
+                      _clean(run.col[: model.n_x]), _clean(run.col[model.n_x + model.n_y:]))
 
 
 def _solve_cbc(drug: DrugData, settings: PlanSettings) -> DrugResult:

@@ -101,7 +101,7 @@ def reference(inp: PlanInput, settings: PlanSettings) -> dict[tuple[str, str], d
             ub[k] = agreed[h]
         rows, lo, hi = [], [], []
 
-        def row(coefs: dict[int, float], lower: float, upper: float) -> None:
+        def row(coefs: dict[int, float], lower: float, upper: float, rows=rows, lo=lo, hi=hi) -> None:
             rows.append(coefs)
             lo.append(lower)
             hi.append(upper)
@@ -143,7 +143,7 @@ def check_plan(inp: PlanInput, settings: PlanSettings, ref: dict) -> None:
     region = dict(zip(inp.hospitals["hospital_id"], inp.hospitals["region"], strict=True))
     by_drug = {d.generic_name: d for d in plan.drugs}
     objective = 0.0
-    for (g, spec), r in ref.items():
+    for (g, _spec), r in ref.items():
         dp = by_drug[g]
         if r["objective"] is None:
             assert dp.status == PlanStatus.INFEASIBLE, (g, dp)
@@ -203,4 +203,14 @@ def test_random_instances_match_scipy_with_cbc(seed: int) -> None:
     """The readable PuLP/CBC path reaches the same optimum as scipy (and so as HiGHS)."""
     inp, settings = random_instance(random.Random(1000 + seed))
     settings = PlanSettings(**{**settings.__dict__, "solver": "cbc"})
+    check_plan(inp, settings, reference(inp, settings))
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_random_instances_match_scipy_via_the_heuristic_path(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every part starts from the LP-bound heuristic (as big parts do); the answer must not change."""
+    import optimizer.solve as solve
+
+    monkeypatch.setattr(solve, "HEURISTIC_MIN_ARCS", 0)
+    inp, settings = random_instance(random.Random(2000 + seed))
     check_plan(inp, settings, reference(inp, settings))

@@ -1,0 +1,85 @@
+"""The single-sourcing heuristic and its LP bound, checked constraint by constraint on random parts."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from optimizer import PlanInput, PlanSettings, PlanStatus, allocate
+from optimizer.heuristic import lp_bound, single_source_plan
+from optimizer.inputs import CURRENT_NOT_WINNER, NO_CURRENT, split_by_drug
+
+
+def random_part(seed: int, n_h: int, region_mode: bool) -> tuple:
+    rng = np.random.default_rng(seed)
+    n_s = int(rng.integers(2, 6))
+    regions = ["东", "西", "南", "北"]
+    hosp = pd.DataFrame({"hospital_id": [f"H{i}" for i in range(n_h)], "hospital_name": "x",
+                         "region": rng.choice(regions, n_h)})
+    q = rng.integers(1, 400, n_h).astype(float)
+    sup = [f"S{j}" for j in range(n_s)]
+    dem = pd.DataFrame({"hospital_id": hosp["hospital_id"], "generic_name": "药", "specification": "1",
+                        "declared_volume": q, "current_supplier": rng.choice([*sup, "X", None], n_h)})
+    total = np.ceil(0.8 * q).sum()
+    caps = np.ceil(rng.dirichlet(np.ones(n_s)) * total * rng.uniform(0.9, 1.15))
+    off = pd.DataFrame({"generic_name": "药", "specification": "1", "supplier": sup,
+                        "unit_price": rng.uniform(1, 3, n_s).round(2), "capacity": caps,
+                        "regions": [None] + [",".join(rng.choice(regions, 3, replace=False)) for _ in sup[1:]],
+                        "agreed_ratio": 0.8})
+    s = PlanSettings(switch_penalty=float(rng.choice([0.0, 0.1])), region_mode=region_mode,
+                     shortage_penalty=float(rng.choice([1000.0, 2.0])))
+    inp = PlanInput(dem, off, hosp).normalised()
+    [drug] = split_by_drug(inp, s)
+    return drug, s
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 10**6), n_h=st.integers(2, 60), region_mode=st.booleans())
+def test_heuristic_plan_is_feasible_and_its_objective_exact(seed: int, n_h: int, region_mode: bool) -> None:
+    drug, s = random_part(seed, n_h, region_mode)
+    bound = lp_bound(drug, s, 10.0)
+    assert bound is not None
+    x, u, objective = single_source_plan(drug, s, bound)
+    assert (x >= 0).all() and (u >= 0).all()
+    supplied = np.bincount(drug.arc_h, weights=x, minlength=len(drug.agreed))
+    np.testing.assert_allclose(supplied + u, drug.agreed, atol=1e-6)
+    load = np.bincount(drug.arc_s, weights=x, minlength=len(drug.suppliers))
+    assert (load <= drug.capacity + 1e-6).all()
+    # one supplier per hospital, or per region group in region mode
+    used = x > 0
+    owner = drug.group[drug.arc_h] if region_mode else drug.arc_h
+    pairs = set(zip(owner[used].tolist(), drug.arc_s[used].tolist(), strict=True))
+    assert len(pairs) == len({o for o, _ in pairs})
+    # the objective recomputed from scratch, and never below the LP bound
+    cur = drug.current[drug.arc_h]
+    switch = (cur != NO_CURRENT) & ((cur == CURRENT_NOT_WINNER) | (cur != drug.arc_s))
+    cost = float(((drug.price[drug.arc_s] + s.switch_penalty * switch) * x).sum() + s.shortage_penalty * u.sum())
+    assert objective == pytest.approx(cost, rel=1e-9, abs=1e-6)
+    assert objective >= bound.objective - 1e-6 * max(1.0, abs(objective))
+
+
+def test_big_tight_part_is_proven_within_gap_by_the_lp_bound() -> None:
+    drug, s = random_part(7, 1500, False)
+    inp_settings = PlanSettings(switch_penalty=s.switch_penalty, shortage_penalty=s.shortage_penalty)
+    bound = lp_bound(drug, inp_settings, 10.0)
+    x, u, objective = single_source_plan(drug, inp_settings, bound)
+    assert (objective - bound.objective) / objective <= 1e-4
+
+
+def test_allocate_uses_it_and_reports_the_proven_gap() -> None:
+    rng = np.random.default_rng(3)
+    n_h = 800
+    dem = pd.DataFrame({"hospital_id": [f"H{i}" for i in range(n_h)], "generic_name": "药", "specification": "1",
+                        "declared_volume": rng.integers(10, 2000, n_h).astype(float)})
+    total = np.ceil(0.7 * dem["declared_volume"]).sum()
+    off = pd.DataFrame({"generic_name": "药", "specification": "1", "supplier": ["A", "B", "C"],
+                        "unit_price": [1.0, 1.2, 1.5], "capacity": [0.4 * total, 0.4 * total, 0.25 * total]})
+    plan = allocate(PlanInput(dem, off, pd.DataFrame({"hospital_id": []})))
+    assert plan.status == PlanStatus.OPTIMAL and 0 <= plan.gap <= 1e-4
+    assert (plan.allocations.groupby("hospital_id")["supplier"].nunique() == 1).all()
+    loads = dict(zip(plan.suppliers["supplier"], plan.suppliers["load"], strict=True))
+    caps = dict(zip(off["supplier"], off["capacity"], strict=True))
+    assert all(loads[k] <= caps[k] + 1e-6 for k in caps)
