@@ -72,7 +72,10 @@ def _key_series(kind: str, frame: pd.DataFrame) -> pd.Series:
     keys = list(NATURAL_KEYS[kind])
     if len(keys) == 1:
         return frame[keys[0]].astype("string")
-    return frame[keys].astype("string").fillna("").agg("\x1f".join, axis=1)
+    out = frame[keys[0]].astype("string").fillna("")
+    for k in keys[1:]:
+        out = out + "\x1f" + frame[k].astype("string").fillna("")
+    return out
 
 
 def _merge(kind: str, parts: list[tuple[SheetData, pd.DataFrame]]) -> tuple[pd.DataFrame, list[Problem]]:

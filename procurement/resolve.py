@@ -20,14 +20,6 @@ from procurement.sheets import SheetData, Typed, show
 _PRODUCT_INFO = ["product_id", "generic_name", "specification", "supplier", "unit", "pack_size", "unit_price"]
 
 
-def _join_keys(*parts: pd.Series) -> pd.Series:
-    """Row-wise 'a|b|c' of normalised columns; NA when any part is NA."""
-    out = parts[0]
-    for p in parts[1:]:
-        out = out + "|" + p
-    return out
-
-
 @dataclass
 class Catalogue:
     """Hospitals and winning products known to an import, indexed for vectorised look-ups."""
@@ -185,6 +177,62 @@ def resolve_hospitals(r: Rows, cat: Catalogue) -> pd.Series:
     return series
 
 
+def _resolve_by_names(
+    r: Rows, cat: Catalogue, allow_nonwinning: bool, pos: np.ndarray, idx: np.ndarray,
+    tg: V.TextCol, ts: V.TextCol, tsup: V.TextCol | None,
+) -> None:
+    """Resolve rows ``idx`` by generic name + specification + supplier, per distinct combination.
+
+    A combination naming a winner is that product; one whose drug was tendered but whose maker
+    did not win is a non-winning purchase (its own entry per drug in ``cat.ext``) when allowed.
+    """
+    sup_codes = tsup.codes[idx] if tsup is not None else np.full(len(idx), -1)
+    pair, _ = pd.factorize(tg.codes[idx].astype(np.int64) * (len(ts.values) + 1) + ts.codes[idx])
+    n_sup = len(tsup.values) + 1 if tsup is not None else 1
+    combo, combos = pd.factorize(pair.astype(np.int64) * n_sup + (sup_codes + 1))
+    first = np.zeros(len(combos), np.int64)
+    first[combo[::-1]] = np.arange(len(combo))[::-1]  # a representative row of each combination
+    rows = idx[first]
+    gk = [V.norm_key(tg.values[tg.codes[i]]) for i in rows]
+    sk = [V.norm_key(ts.values[ts.codes[i]]) for i in rows]
+    supk = [V.norm_key(tsup.values[tsup.codes[i]]) if tsup is not None else None for i in rows]
+    status = np.zeros(len(combos), np.int64)  # 0 unknown drug, 1 winner, 2 non-winning, 3 no maker
+    target = np.full(len(combos), cat.empty_row, np.int64)
+    for j in range(len(combos)):
+        drug = f"{gk[j]}|{sk[j]}"
+        hit = cat.key_pos.get(f"{drug}|{supk[j]}") if supk[j] else None
+        d = cat.drug_index.get_indexer([drug])[0]
+        if hit is not None:
+            status[j], target[j] = 1, hit
+        elif d >= 0 and not supk[j]:
+            status[j] = 3
+        elif d >= 0 and allow_nonwinning:
+            status[j], target[j] = 2, cat.n_products + d
+        elif d >= 0:
+            status[j] = 4
+    row_status = status[combo]
+    pos[idx] = target[combo]
+    no_sup = np.zeros(r.n, bool)
+    no_sup[idx[row_status == 3]] = True
+    r.flag(no_sup, "supplier" if tsup is not None else "generic_name", lambda p: (
+        "缺少中选企业/生产企业，无法确定产品，请填写产品编码或企业",
+        "supplier (maker) is missing, so the product cannot be identified; fill in the product code or maker"))
+    unresolved = np.zeros(r.n, bool)
+    unresolved[idx[row_status == 0]] = True
+    gr, sr = _cells(r, "generic_name"), _cells(r, "specification")
+    supr = _cells(r, "supplier") if tsup is not None else None
+    loser = np.zeros(r.n, bool)
+    loser[idx[row_status == 4]] = True
+    r.flag(loser, "supplier", lambda p: (
+        f"{show(supr[p])} 不是 {show(gr[p])} {show(sr[p])} 的中选企业，请核对企业名称",
+        f"{show(supr[p])} is not a winner of {show(gr[p])} {show(sr[p])}; check the supplier"))
+    r.flag(unresolved, "generic_name", lambda p: (
+        f"未知的药品 {show(gr[p])} {show(sr[p])}"
+        f"{'（' + show(supr[p]) + '）' if supr is not None else ''}：中选产品目录中没有该药品",
+        f"unknown drug {show(gr[p])} {show(sr[p])}"
+        f"{' (' + show(supr[p]) + ')' if supr is not None else ''}: not in the winning products catalogue"))
+
+
 def resolve_products(r: Rows, cat: Catalogue, allow_nonwinning: bool) -> np.ndarray:
     """Position of each row's product in ``cat.ext`` (the empty row when unresolved)."""
     pos = np.full(r.n, cat.empty_row, dtype=np.int64)
@@ -198,46 +246,15 @@ def resolve_products(r: Rows, cat: Catalogue, allow_nonwinning: bool) -> np.ndar
         r.flag(unknown_u[tpid.codes], "product_id", lambda p: (
             f"未知的产品编码 {show(raw[p])}，中选产品目录中没有该编码",
             f"unknown product code {show(raw[p])}: not in the winning products catalogue"))
-    g, s, sup = r.col("generic_name"), r.col("specification"), r.col("supplier")
-    if g is not None and s is not None:
-        need = (pos == cat.empty_row) & ~r.invalid & g.notna().to_numpy() & s.notna().to_numpy()
+    tg, ts, tsup = (r.t.text.get(n) for n in ("generic_name", "specification", "supplier"))
+    if tg is not None and ts is not None:
+        need = (pos == cat.empty_row) & ~r.invalid & ~tg.blank() & ~ts.blank()
         if tpid is not None:
             need &= tpid.blank()
         if need.any():
-            idx = np.flatnonzero(need)
-            gk = V.norm_key_column(g.iloc[idx]).reset_index(drop=True)
-            sk = V.norm_key_column(s.iloc[idx]).reset_index(drop=True)
-            drug = _join_keys(gk, sk)
-            if sup is not None:
-                supk = V.norm_key_column(sup.iloc[idx]).reset_index(drop=True)
-                full = _join_keys(drug, supk).fillna("\x00")
-                hit = full.map(cat.key_pos).to_numpy(dtype=float)
-                ok = ~np.isnan(hit)
-                pos[idx[ok]] = hit[ok].astype(np.int64)
-                has_sup = supk.notna().to_numpy()
-            else:
-                ok = np.zeros(len(idx), bool)
-                has_sup = np.zeros(len(idx), bool)
-            d = cat.drug_index.get_indexer(drug.fillna("\x00").to_numpy(dtype=object))
-            if allow_nonwinning:
-                nonwin = ~ok & (d >= 0) & has_sup
-                pos[idx[nonwin]] = cat.n_products + d[nonwin]
-            unresolved = np.zeros(r.n, bool)
-            unresolved[idx[~ok & ~(allow_nonwinning & (d >= 0) & has_sup)]] = True
-            no_sup = np.zeros(r.n, bool)
-            no_sup[idx[~ok & (d >= 0) & ~has_sup]] = True
-            r.flag(no_sup, "supplier" if sup is not None else "generic_name", lambda p: (
-                "缺少中选企业/生产企业，无法确定产品，请填写产品编码或企业",
-                "supplier (maker) is missing, so the product cannot be identified; fill in the product code or maker"))
-            gr, sr = _cells(r, "generic_name"), _cells(r, "specification")
-            supr = _cells(r, "supplier") if sup is not None else None
-            r.flag(unresolved, "generic_name", lambda p: (
-                f"未知的药品 {show(gr[p])} {show(sr[p])}"
-                f"{'（' + show(supr[p]) + '）' if supr is not None else ''}：中选产品目录中没有该药品",
-                f"unknown drug {show(gr[p])} {show(sr[p])}"
-                f"{' (' + show(supr[p]) + ')' if supr is not None else ''}: not in the winning products catalogue"))
+            _resolve_by_names(r, cat, allow_nonwinning, pos, np.flatnonzero(need), tg, ts, tsup)
     missing = (pos == cat.empty_row) & ~r.invalid
-    if pid is not None or g is not None:
+    if pid is not None or tg is not None:
         r.flag(missing, "product_id" if pid is not None else "generic_name", lambda p: (
             "缺少产品编码（或通用名+规格+中选企业），请填写",
             "product code (or generic name + specification + supplier) is missing; fill it in"))
@@ -289,8 +306,9 @@ def unit_factors(r: Rows, qty: str, pos: np.ndarray, cat: Catalogue) -> np.ndarr
 
 def row_hash(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
     """'h:' + a short sha1 of the canonical values: a stable key for rows that carry none."""
-    parts = frame[columns].astype("string").fillna("").astype(str)
-    joined = parts.agg("\x1f".join, axis=1) if len(parts) else pd.Series([], dtype=str)
+    joined = pd.Series("", index=frame.index, dtype="string")
+    for c in columns:
+        joined = joined + "\x1f" + frame[c].astype("string").fillna("")
     return pd.Series(["h:" + hashlib.sha1(s.encode()).hexdigest()[:16] for s in joined],
                      index=frame.index, dtype="string")
 

@@ -110,3 +110,11 @@ def test_hospitals_from_the_same_call_resolve_purchases_without_reference():
     assert result.ok, [str(p) for p in result.problems]
     assert result.tables["purchases"]["hospital_id"].tolist() == ["H777"]
     assert isinstance(result.tables["hospitals"], pd.DataFrame)
+
+
+def test_agreement_with_a_losing_maker_is_an_error_naming_it():
+    rows = [["机构编码", "通用名", "规格", "中选企业", "约定采购量"], ["H001", "氨氯地平片", "5mg", "企业Z", 100]]
+    result = parse_files([("a.xlsx", xlsx({"约定": rows}))], reference=reference())
+    assert len(result.problems) == 1
+    p = result.problems[0]
+    assert p.row == 2 and p.column == "中选企业" and "企业Z 不是 氨氯地平片 5mg 的中选企业" in p.message_zh
