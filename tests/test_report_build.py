@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 from datetime import date
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
@@ -272,3 +273,30 @@ def _close(a, b) -> bool:
     if isinstance(a, float) and isinstance(b, float):
         return a == pytest.approx(b, rel=1e-9, abs=1e-9)
     return a == b
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_levels_add_up_on_a_synthetic_alliance(seed):
+    from procurement.synthetic import alliance_as_of, generate_alliance
+
+    ds = generate_alliance(seed=seed, n_hospitals=6, n_products=12, purchases_per_year=2_000)
+    r = build_report(ds, alliance_as_of())
+    t = r.total
+    for key in ("agreed_volume", "purchased_volume", "agreed_amount", "purchase_amount", "paid_amount", "overdue_amount"):
+        assert r.hospitals[key].sum() == pytest.approx(t[key], rel=1e-9, abs=1e-6), key
+        assert r.products[key].sum() <= t[key] + 1e-6  # unmatched supplier payments have no product
+    for key in ("agreed_volume", "purchased_volume", "agreed_amount", "purchase_amount"):
+        assert r.batches[key].sum() == pytest.approx(t[key]), key
+        assert r.suppliers[key].sum() == pytest.approx(t[key]), key
+    assert t["overdue_amount"] == pytest.approx(t["overdue_31_60"] + t["overdue_61_90"] + t["overdue_over_90"])
+    assert r.overdue["amount"].sum() == pytest.approx(t["overdue_amount"])
+    # the four statuses partition the signed products of each institution and batch
+    e = r.execution
+    assert (e[["零采购产品数", "低于序时进度产品数", "超量采购产品数", "正常采购产品数"]].sum(axis=1) == e["签约产品总数"]).all()
+    assert e["签约产品总数"].sum() == len(r.detail) == int((ds.agreements["agreed_volume"] > 0).sum())
+    assert r.detail["completion_rate"].between(0, np.inf).all()
+    for rate in ("completion_rate", "collection_rate", "on_time_rate", "winning_share", "time_elapsed"):
+        assert t[rate] is None or 0 <= t[rate] <= 10
+    assert 0 <= t["on_time_rate"] <= 1 and 0 <= t["winning_share"] <= 1
+    assert r.monthly["purchased_volume"].sum() == pytest.approx(t["purchased_volume"])
+    json.dumps(r.to_json(), allow_nan=False)
