@@ -91,22 +91,32 @@ def test_top_products_keeps_the_largest() -> None:
                              "savings_agreed": [50_000.0, 10_000.0, 30_000.0]})
     fig = charts.top_products_chart(products, n=2)
     assert list(fig.data[0].x) == pytest.approx([3.0, 5.0])  # largest at the top (drawn last)
-    assert list(fig.data[0].y) == ["丙 1mg（X）", "甲 1mg（X）"]
+    assert list(fig.data[0].y) == ["丙 1mg", "甲 1mg"]
+    assert list(fig.data[0].customdata) == ["丙 1mg（X）", "甲 1mg（X）"]  # the maker on hover
 
 
 def test_heatmap_cells_are_completion_percentages() -> None:
     detail = pd.DataFrame({
         "hospital_name": ["甲院", "甲院", "乙院"],
-        "product_label": ["P1", "P2", "P1"],
+        "generic_name": ["阿", "布", "阿"],
+        "specification": ["1mg", "2mg", "1mg"],
         "agreed_volume": [100.0, 200.0, 50.0],
         "purchased_volume": [50.0, 300.0, 0.0],
     })
     fig = charts.completion_heatmap(detail)
     z = pd.DataFrame(fig.data[0].z, index=fig.data[0].y, columns=fig.data[0].x)
-    assert z.loc["甲院", "P1"] == pytest.approx(50.0)
-    assert z.loc["甲院", "P2"] == pytest.approx(150.0)
-    assert z.loc["乙院", "P1"] == pytest.approx(0.0)
-    assert pd.isna(z.loc["乙院", "P2"])
+    assert z.loc["甲院", "阿 1mg"] == pytest.approx(50.0)
+    assert z.loc["甲院", "布 2mg"] == pytest.approx(150.0)
+    assert z.loc["乙院", "阿 1mg"] == pytest.approx(0.0)
+    assert pd.isna(z.loc["乙院", "布 2mg"])
+
+
+def test_heatmap_sums_the_winners_of_a_drug() -> None:
+    detail = pd.DataFrame({"hospital_name": ["甲院", "甲院"], "generic_name": ["阿", "阿"],
+                           "specification": ["1mg", "1mg"], "agreed_volume": [100.0, 300.0],
+                           "purchased_volume": [100.0, 100.0]})
+    fig = charts.completion_heatmap(detail)
+    assert fig.data[0].z[0][0] == pytest.approx(50.0)
 
 
 def test_overdue_aging_stacks_buckets() -> None:

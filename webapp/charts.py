@@ -29,18 +29,25 @@ WAN = 10_000.0
 def _layout(fig: go.Figure, title: str, *, height: int | None = None) -> go.Figure:
     """One look for every chart: white, big type, legend on top."""
     fig.update_layout(
-        title={"text": title, "font": {"size": 22}},
+        title={"text": title, "font": {"size": 22}, "x": 0.0, "xanchor": "left", "y": 0.985, "yanchor": "top"},
         font={"family": FONT, "size": 16},
         template="none",
         plot_bgcolor="white",
         paper_bgcolor="white",
-        margin={"l": 10, "r": 10, "t": 70, "b": 10},
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "right", "x": 1.0},
+        margin={"l": 10, "r": 10, "t": 110, "b": 10},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.01, "xanchor": "left", "x": 0.0},
         height=height,
     )
     fig.update_xaxes(gridcolor="#e6e6e6", zeroline=False, automargin=True)
     fig.update_yaxes(gridcolor="#e6e6e6", zeroline=False, automargin=True)
     return fig
+
+
+def _room_for_labels(fig: go.Figure, largest: float) -> None:
+    """Horizontal bars print their value outside the bar: keep 20% of room so it is never cut."""
+    if largest == largest and largest > 0:
+        fig.update_xaxes(range=[0, largest * 1.2])
+    fig.update_traces(cliponaxis=False, selector={"type": "bar"})
 
 
 def _empty(title: str, lang: str) -> go.Figure:
@@ -108,6 +115,7 @@ def completion_bars(
                       annotation_text=f"{label('time_elapsed', lang)} {time_elapsed * 100:.1f}%",
                       annotation_position="top")
     fig.update_xaxes(title=f"{label('completion_rate', lang)} (%)", ticksuffix="%", rangemode="tozero")
+    _room_for_labels(fig, max(float(rates.max()) * 100, float(elapsed.max() or 0) * 100, 100.0))
     fig.update_yaxes(type="category")
     return _layout(fig, title, height=max(320, 60 + 34 * len(data)))
 
@@ -240,6 +248,14 @@ def product_label(frame: pd.DataFrame) -> pd.Series:
     return text.str.strip().where(text.str.strip() != "", frame.get("product_id", text)).astype(str)
 
 
+def drug_label(frame: pd.DataFrame) -> pd.Series:
+    """The drug (通用名 规格) without the maker: short enough for an axis."""
+    if "generic_name" not in frame:
+        return frame["product_id"].astype(str)
+    return (frame["generic_name"].astype("string").fillna("") + " "
+            + frame["specification"].astype("string").fillna("")).str.strip().astype(str)
+
+
 def top_products_chart(products: pd.DataFrame, lang: str = "zh", n: int = 10,
                        value: str = "savings_agreed") -> go.Figure:
     """The products that save the most: where leadership's money came from."""
@@ -249,27 +265,32 @@ def top_products_chart(products: pd.DataFrame, lang: str = "zh", n: int = 10,
     data = products.dropna(subset=[value]).nlargest(n, value).iloc[::-1]
     if data.empty:
         return _empty(title, lang)
-    fig = go.Figure(go.Bar(x=data[value] / WAN, y=product_label(data), orientation="h",
-                           marker_color=COLOURS["primary"],
+    names = drug_label(data)
+    if names.duplicated().any():  # two winners of one drug: tell them apart
+        names = product_label(data)
+    fig = go.Figure(go.Bar(x=data[value] / WAN, y=names, orientation="h",
+                           marker_color=COLOURS["primary"], customdata=product_label(data),
+                           hovertemplate="%{customdata}: %{x:,.2f}<extra></extra>",
                            text=[f"{v / WAN:,.1f}" for v in data[value]], textposition="outside"))
     fig.update_xaxes(title=f"{label(value, lang)} ({t('wan_yuan', lang)})")
+    _room_for_labels(fig, float(data[value].max()) / WAN)
     fig.update_yaxes(type="category")
     return _layout(fig, title, height=max(360, 80 + 38 * len(data)))
 
 
 def completion_heatmap(detail: pd.DataFrame, lang: str = "zh", *, row: str = "hospital_name",
-                       column: str = "product_label", max_rows: int = 40, max_columns: int = 30) -> go.Figure:
-    """Completion of every hospital (rows) for every product (columns); red is behind, purple over.
+                       column: str = "drug_label", max_rows: int = 40, max_columns: int = 20) -> go.Figure:
+    """Completion of every hospital (rows) for every drug (columns); red is behind, purple over.
 
-    Large alliances are cut to the products and hospitals with the largest agreed volumes, so the
-    map stays legible.
+    A drug's winners are summed (the hospital's task is the drug's volume); large alliances are cut
+    to the drugs and hospitals with the largest agreed volumes, so the map stays legible.
     """
     title = t("heatmap", lang)
     if detail.empty:
         return _empty(title, lang)
     data = detail.copy()
-    if column == "product_label" and column not in data:
-        data[column] = product_label(data) if "generic_name" in data else data["product_id"].astype(str)
+    if column == "drug_label" and column not in data:
+        data[column] = drug_label(data)
     if row not in data:
         row = "hospital_id"
     top_cols = data.groupby(column)["agreed_volume"].sum().nlargest(max_columns).index
@@ -290,13 +311,13 @@ def completion_heatmap(detail: pd.DataFrame, lang: str = "zh", *, row: str = "ho
                         [1, "#8e44ad"]],
             colorbar={"title": "%", "ticksuffix": "%"},
             text=[[("" if v != v else f"{v:.0f}%") for v in r] for r in rate.values],
-            texttemplate="%{text}",
+            texttemplate="%{text}" if rate.shape[1] <= 12 and rate.shape[0] <= 25 else None,
             hovertemplate="%{y} · %{x}: %{z:.1f}%<extra></extra>",
         )
     )
     fig.update_xaxes(tickangle=-40, type="category")
     fig.update_yaxes(type="category", autorange="reversed")
-    return _layout(fig, title, height=max(420, 140 + 28 * len(rate.index)))
+    return _layout(fig, title, height=max(460, 260 + 30 * len(rate.index)))
 
 
 def overdue_aging_chart(overdue: pd.DataFrame, by: str, lang: str = "zh", *, names: pd.Series | None = None,
@@ -344,7 +365,9 @@ def retained_chart(hospitals: pd.DataFrame, lang: str = "zh", max_bars: int = 30
     title = t("retained", lang)
     if hospitals.empty or "retained_savings" not in hospitals:
         return _empty(title, lang)
-    data = hospitals.dropna(subset=["retained_savings"]).nlargest(max_bars, "retained_savings").iloc[::-1]
+    data = hospitals[hospitals["retained_savings"].fillna(0) > 0].nlargest(max_bars, "retained_savings").iloc[::-1]
+    if data.empty:
+        return _empty(title, lang)
     grade_colour = {"A": "#27ae60", "B": "#1f5aa6", "C": "#e67e22", "D": "#c0392b"}
     name_col = "hospital_name" if "hospital_name" in data else "hospital_id"
     grades = data["grade"].astype(str) if "grade" in data else pd.Series("", index=data.index)
@@ -354,6 +377,7 @@ def retained_chart(hospitals: pd.DataFrame, lang: str = "zh", max_bars: int = 30
         text=[f"{g} · {v / WAN:,.2f}" for g, v in zip(grades, data["retained_savings"], strict=True)],
         textposition="outside"))
     fig.update_xaxes(title=f"{label('retained_savings', lang)} ({t('wan_yuan', lang)})")
+    _room_for_labels(fig, float(data["retained_savings"].max()) / WAN)
     fig.update_yaxes(type="category")
     return _layout(fig, title, height=max(360, 80 + 32 * len(data)))
 

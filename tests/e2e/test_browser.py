@@ -103,6 +103,12 @@ def browser():
         b.close()
 
 
+def _new_page(browser):
+    """A desktop-sized page; taller when taking screenshots (Streamlit scrolls inside its own pane)."""
+    tall = bool(os.environ.get("VBP_SCREENSHOT_DIR"))
+    return browser.new_page(viewport={"width": 1440, "height": 2200 if tall else 1000})
+
+
 def _shot(page, name: str) -> None:
     folder = os.environ.get("VBP_SCREENSHOT_DIR")
     if folder:
@@ -141,7 +147,7 @@ def test_hospital_uploads_and_sees_only_itself(server, browser, alliance, tmp_pa
     others = alliance.hospitals.iloc[1:]
     product = alliance.agreements[alliance.agreements["hospital_id"] == own]["product_id"].iloc[0]
     day = alliance.purchases["date"].max().strftime("%Y-%m-%d")
-    page = browser.new_page(viewport={"width": 1440, "height": 1000})
+    page = _new_page(browser)
     _sign_in(page, server, "h1")
     page.get_by_role("heading", name="执行进度").wait_for(timeout=60_000)
     _wait_idle(page)
@@ -169,11 +175,11 @@ def test_hospital_uploads_and_sees_only_itself(server, browser, alliance, tmp_pa
 
 
 def test_leadership_sees_the_savings_chart(server, browser) -> None:
-    page = browser.new_page(viewport={"width": 1440, "height": 1000})
+    page = _new_page(browser)
     _sign_in(page, server, "lead")
     page.get_by_role("heading", name="节约成效").wait_for(timeout=60_000)
     _wait_idle(page)
-    page.locator(".js-plotly-plot").first.wait_for(timeout=60_000)
+    page.locator(".js-plotly-plot:visible").first.wait_for(timeout=60_000)
     assert page.get_by_text("分批次节约金额").count() >= 1
     assert page.locator(".js-plotly-plot").count() >= 5
     _shot(page, "savings")
@@ -181,21 +187,26 @@ def test_leadership_sees_the_savings_chart(server, browser) -> None:
         page.get_by_role("link", name=name).click()
         page.get_by_role("heading", name=name).wait_for(timeout=30_000)
         _wait_idle(page)
-        page.locator(".js-plotly-plot").first.wait_for(timeout=60_000)
+        page.locator(".js-plotly-plot:visible").first.wait_for(timeout=60_000)
         _shot(page, file)
     page.close()
 
 
 @pytest.mark.skipif(not os.environ.get("VBP_SCREENSHOT_DIR"), reason="screenshots only on request")
 def test_coordinator_screenshots(server, browser) -> None:
-    page = browser.new_page(viewport={"width": 1440, "height": 1000})
+    page = _new_page(browser)
     page.goto(server)
     page.get_by_role("button", name="登录").wait_for(timeout=60_000)
     _shot(page, "signin")
     _sign_in(page, server, "coord")
     page.get_by_role("heading", name="执行进度").wait_for(timeout=60_000)
+    _wait_idle(page)
     for name, file in (("数据上传", "upload"), ("量分配方案", "plan"), ("账户管理", "accounts")):
-        page.get_by_role("link", name=name).click()
+        try:
+            page.get_by_role("link", name=name).click(timeout=30_000)
+        except Exception:
+            page.screenshot(path=str(Path(os.environ["VBP_SCREENSHOT_DIR"]) / "debug.png"))
+            raise
         page.get_by_role("heading", name=name).wait_for(timeout=30_000)
         _wait_idle(page)
         if file == "plan":
