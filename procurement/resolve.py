@@ -233,8 +233,13 @@ def _resolve_by_names(
         f"{' (' + show(supr[p]) + ')' if supr is not None else ''}: not in the winning products catalogue"))
 
 
-def resolve_products(r: Rows, cat: Catalogue, allow_nonwinning: bool) -> np.ndarray:
-    """Position of each row's product in ``cat.ext`` (the empty row when unresolved)."""
+def resolve_products(
+    r: Rows, cat: Catalogue, allow_nonwinning: bool, optional: np.ndarray | None = None
+) -> np.ndarray:
+    """Position of each row's product in ``cat.ext`` (the empty row when unresolved).
+
+    ``optional`` marks rows that may name no product (a payment naming its supplier instead).
+    """
     pos = np.full(r.n, cat.empty_row, dtype=np.int64)
     pid = r.col("product_id")
     tpid = r.t.text.get("product_id")
@@ -254,6 +259,8 @@ def resolve_products(r: Rows, cat: Catalogue, allow_nonwinning: bool) -> np.ndar
         if need.any():
             _resolve_by_names(r, cat, allow_nonwinning, pos, np.flatnonzero(need), tg, ts, tsup)
     missing = (pos == cat.empty_row) & ~r.invalid
+    if optional is not None:
+        missing &= ~optional
     if pid is not None or tg is not None:
         r.flag(missing, "product_id" if pid is not None else "generic_name", lambda p: (
             "缺少产品编码（或通用名+规格+中选企业），请填写",
@@ -401,7 +408,7 @@ def _payments(r: Rows, cat: Catalogue) -> pd.DataFrame:
     amount, date = r.require("amount"), r.require("date")
     supplier = _text(r, "supplier")
     if "product_id" in r.t.cols:
-        pos = resolve_products(r, cat, allow_nonwinning=False)
+        pos = resolve_products(r, cat, allow_nonwinning=False, optional=supplier.notna().to_numpy())
         supplier = supplier.fillna(_take(cat, pos, "supplier"))
     else:
         pos = np.full(r.n, cat.empty_row)

@@ -118,3 +118,15 @@ def test_agreement_with_a_losing_maker_is_an_error_naming_it():
     assert len(result.problems) == 1
     p = result.problems[0]
     assert p.row == 2 and p.column == "中选企业" and "企业Z 不是 氨氯地平片 5mg 的中选企业" in p.message_zh
+
+
+def test_payment_with_blank_product_code_but_a_supplier_is_fine():
+    rows = [
+        ["回款单号", "机构编码", "产品编码", "中选企业", "回款金额", "回款日期"],
+        ["R1", "H001", None, "企业C", 10, "2020-04-01"],
+        ["R2", "H001", None, None, 10, "2020-04-01"],
+    ]
+    result = parse_files([("pay.xlsx", xlsx({"回款": rows}))], reference=reference())
+    assert [p.row for p in result.problems] == [3]
+    pay = result.tables["payments"]
+    assert pay["supplier"].tolist() == ["企业C"] and pay["product_id"].isna().all()
