@@ -45,7 +45,7 @@ def ratio(num: ArrayLike, den: ArrayLike) -> ArrayLike:
     out = np.full(np.broadcast(n, d).shape, np.nan)
     ok = np.broadcast_to((d != 0) & ~np.isnan(d), out.shape) & ~np.isnan(np.broadcast_to(n, out.shape))
     np.divide(np.broadcast_to(n, out.shape), np.broadcast_to(d, out.shape), out=out, where=ok)
-    return _like(num if not np.ndim(den) or not isinstance(den, pd.Series) else den, out)
+    return _like(num if isinstance(num, pd.Series) else den, out)
 
 
 def _like(template: ArrayLike, values: np.ndarray) -> ArrayLike:

@@ -15,6 +15,14 @@ Level conventions (decided here, documented once):
   in purchased volume and amounts (not in completion of the detail rows, which need an agreement).
 - Payments the ledger cannot tie to a product (supplier-only payments beyond its deliveries) count in
   hospital, supplier and total paid amounts but in no product or batch.
+- mean/max price drop: over the catalogue's products of the batch, supplier or whole catalogue; for a
+  hospital, over the products it has an agreement or a purchase for. Products without a baseline
+  price are left out (and savings are NaN/null when no product of a level has one).
+- winning_share: the level's winning volume / all purchases (winning or not) of the drugs (generic name
+  + specification) it covers; a hospital's only over its own purchases.
+- retained_savings: graded per hospital on its overall completion and on-time rate, then spread over
+  its products, so every level is a plain sum.
+- Rates with a zero or unknown denominator are NaN in the frames and null in JSON.
 """
 
 from __future__ import annotations
@@ -448,7 +456,6 @@ def build_report(dataset: Dataset, as_of: date | None = None, settings: Settings
         _sum(prod_cells, ["product_id"]), on="product_id", how="left")
     products = _fill_zero(products)
     products = _finish(products, settings, m.time_elapsed(ts, catalogue["agreement_start"], catalogue["agreement_end"]))
-    products["window_open"] = 0.0
     products["mean_price_drop"] = catalogue["drop"].to_numpy()
     products["max_price_drop"] = catalogue["drop"].to_numpy()
     products["winning_share"] = _share_col(products, "product_id", shares["products"])
