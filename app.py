@@ -12,7 +12,8 @@ PAGES_BY_ROLE: dict[str, tuple[str, ...]] = {
     "hospital": ("track", "payments", "savings", "upload"),
     "leadership": ("savings", "track", "payments"),
 }
-ICONS = {"track": "📈", "payments": "💴", "savings": "💰", "upload": "📤", "plan": "🧮", "accounts": "👥"}
+ICONS = {"track": ":material/trending_up:", "payments": ":material/payments:", "savings": ":material/savings:",
+         "upload": ":material/upload_file:", "plan": ":material/account_tree:", "accounts": ":material/group:"}
 
 
 def pages_for(role: str) -> list[st.Page]:
@@ -38,7 +39,7 @@ def sidebar_account() -> None:
 
 
 def run() -> None:
-    st.set_page_config(page_title="带量采购管理平台", page_icon="💊", layout="wide")
+    st.set_page_config(page_title="带量采购管理平台", page_icon=":material/medication:", layout="wide")
     signin.language_switch()
     user = state.current_user()
     if user is None:

@@ -124,9 +124,10 @@ def test_overdue_aging_stacks_buckets() -> None:
                             "bucket": ["31-60", ">90", "61-90"], "amount": [10_000.0, 20_000.0, 5_000.0]})
     fig = charts.overdue_aging_chart(overdue, "hospital_id", names=pd.Series({"H1": "甲院"}))
     by_bucket = {tr.name: dict(zip(tr.y, tr.x, strict=True)) for tr in fig.data}
-    assert by_bucket["31-60"]["甲院"] == pytest.approx(1.0)
-    assert by_bucket[">90"]["甲院"] == pytest.approx(2.0)
-    assert by_bucket["61-90"]["H2"] == pytest.approx(0.5)
+    assert list(by_bucket) == ["31-60 天", "61-90 天", ">90 天"]
+    assert by_bucket["31-60 天"]["甲院"] == pytest.approx(1.0)
+    assert by_bucket[">90 天"]["甲院"] == pytest.approx(2.0)
+    assert by_bucket["61-90 天"]["H2"] == pytest.approx(0.5)
     assert list(fig.data[0].y) == ["H2", "甲院"]  # the biggest debtor is drawn last, at the top
 
 

@@ -35,7 +35,8 @@ def _layout(fig: go.Figure, title: str, *, height: int | None = None) -> go.Figu
         plot_bgcolor="white",
         paper_bgcolor="white",
         margin={"l": 10, "r": 10, "t": 110, "b": 10},
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.01, "xanchor": "left", "x": 0.0},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.01, "xanchor": "left", "x": 0.0,
+                "traceorder": "normal"},
         height=height,
     )
     fig.update_xaxes(gridcolor="#e6e6e6", zeroline=False, automargin=True)
@@ -158,7 +159,7 @@ def monthly_chart(monthly: pd.DataFrame, lang: str = "zh", value: str = "purchas
         fig.add_trace(go.Bar(x=grouped.index, y=grouped.values / (WAN if money else 1.0), name=str(batch)))
     unit = f" ({t('wan_yuan', lang)})" if money else ""
     fig.update_layout(barmode="stack")
-    fig.update_xaxes(title=t("month", lang), type="category")
+    fig.update_xaxes(title=t("month", lang), type="category", categoryorder="category ascending")
     fig.update_yaxes(title=label(value, lang) + unit)
     return _layout(fig, title, height=420)
 
@@ -333,7 +334,8 @@ def overdue_aging_chart(overdue: pd.DataFrame, by: str, lang: str = "zh", *, nam
     for bucket in [b for b in BUCKET_COLOURS if b in wide.columns] + [
         b for b in wide.columns if b not in BUCKET_COLOURS
     ]:
-        fig.add_trace(go.Bar(x=wide[bucket] / WAN, y=ylabels, orientation="h", name=f"{bucket}",
+        fig.add_trace(go.Bar(x=wide[bucket] / WAN, y=ylabels, orientation="h",
+                             name=f"{bucket} {t('days', lang)}",
                              marker_color=BUCKET_COLOURS.get(str(bucket), COLOURS["grey"])))
     fig.update_layout(barmode="stack")
     fig.update_xaxes(title=f"{label('overdue_amount', lang)} ({t('wan_yuan', lang)})")

@@ -137,6 +137,9 @@ TEXT: dict[str, dict[str, str]] = {
     "plan_from_date": {"zh": "断供起始日期", "en": "From date"},
     "plan_replan": {"zh": "重新分配", "en": "Re-plan"},
     "plan_download": {"zh": "下载方案 Excel", "en": "Download the plan workbook"},
+    "plan_status_optimal": {"zh": "最优", "en": "optimal"},
+    "plan_status_feasible": {"zh": "可行（未证最优）", "en": "feasible (not proven optimal)"},
+    "plan_status_infeasible": {"zh": "无可行解", "en": "infeasible"},
     "plan_current": {"zh": "当前设置", "en": "Current settings"},
     "plan_ratio_short": {"zh": "比例", "en": "Ratio"},
     "plan_cost_change": {"zh": "成本变化 {change}，缺口 {shortage} 单位", "en": "Cost change {change}; shortage {shortage} units"},
@@ -171,6 +174,7 @@ TEXT: dict[str, dict[str, str]] = {
     # units
     "wan_yuan": {"zh": "万元", "en": "10k yuan"},
     "month": {"zh": "月份", "en": "Month"},
+    "days": {"zh": "天", "en": "days"},
 }
 
 # Metric names (metrics.md), used by cards, tables and chart axes.
@@ -216,6 +220,13 @@ METRIC_TEXT: dict[str, dict[str, str]] = {
     "username": {"zh": "用户名", "en": "Username"},
     "role": {"zh": "角色", "en": "Role"},
     "created_at": {"zh": "创建时间", "en": "Created"},
+    "import_id": {"zh": "导入编号", "en": "Import"},
+    "user": {"zh": "用户", "en": "User"},
+    "imported_at": {"zh": "导入时间", "en": "Imported at"},
+    "source_name": {"zh": "文件", "en": "Files"},
+    "rows_added": {"zh": "新增行数", "en": "Rows added"},
+    "rows_replaced": {"zh": "替换行数", "en": "Rows replaced"},
+    "rows_unchanged": {"zh": "未变行数", "en": "Rows unchanged"},
 }
 
 # Metrics that are money (shown in 万元) and rates (shown as percentages).

@@ -209,6 +209,20 @@ def test_coordinator_screenshots(server, browser) -> None:
             raise
         page.get_by_role("heading", name=name).wait_for(timeout=30_000)
         _wait_idle(page)
+        if file == "upload":
+            _shot(page, "upload")
+            bad = Path(os.environ["VBP_SCREENSHOT_DIR"]).parent / "_bad_upload.xlsx"
+            buffer = io.BytesIO()
+            pd.DataFrame([
+                {"订单编号": "X-1", "入库日期": "2026-03-05", "机构编码": "H001", "产品编码": "NO-SUCH", "采购数量": 10},
+                {"订单编号": "X-2", "入库日期": "2026年3月6日", "机构编码": "H001", "产品编码": "NO-SUCH", "采购数量": "很多"},
+            ]).to_excel(buffer, index=False, sheet_name="采购记录")
+            bad.write_bytes(buffer.getvalue())
+            page.locator('input[type="file"]').first.set_input_files(str(bad))
+            page.get_by_text("问题清单").wait_for(timeout=60_000)
+            _wait_idle(page)
+            bad.unlink()
+            file = "upload_problems"
         if file == "plan":
             page.get_by_role("button", name="计算分配方案").click()
             page.get_by_text("求解状态").wait_for(timeout=120_000)

@@ -8,7 +8,7 @@ import streamlit as st
 
 from webapp import charts, data, planning, state, widgets
 from webapp.i18n import fmt_wan
-from webapp.tables import for_display, problems_frame
+from webapp.tables import for_display, problems_frame, with_names
 
 ALLOC_COLUMNS = ["hospital_id", "generic_name", "specification", "supplier", "volume", "unit_price", "switched"]
 
@@ -49,15 +49,16 @@ def _settings_form():
 
 def _show_plan(plan) -> None:
     tr, lang = state.tr, state.language()
-    status = getattr(plan.status, "value", plan.status)
-    st.info(tr("plan_status", status=status, cost=fmt_wan(plan.total_cost, lang)))
+    status = str(getattr(plan.status, "value", plan.status))
+    st.info(tr("plan_status", status=tr(f"plan_status_{status}"), cost=fmt_wan(plan.total_cost, lang)))
     issues = planning.issues_frame(plan, lang)
     if len(issues):
         with st.expander(f"{tr('plan_issues')} ({len(issues)})"):
             st.dataframe(issues, hide_index=True)
     tabs = st.tabs([tr("plan_allocations"), tr("plan_loads"), tr("plan_shortages")])
     with tabs[0]:
-        widgets.table(plan.allocations, ALLOC_COLUMNS, key="plan_alloc")
+        named = with_names(plan.allocations, data.context(None).names().hospitals, plan.allocations.iloc[0:0])
+        widgets.table(named, ["hospital_name", *ALLOC_COLUMNS], key="plan_alloc")
     with tabs[1]:
         widgets.chart(charts.supplier_load_chart(plan.suppliers, lang), "plan_loads")
         widgets.table(plan.suppliers, ["generic_name", "specification", "supplier", "load", "capacity"],

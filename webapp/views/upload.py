@@ -7,7 +7,7 @@ import streamlit as st
 from procurement.model import TABLE_KINDS
 from procurement.problems import InputError
 from webapp import data, state, widgets
-from webapp.tables import problems_frame
+from webapp.tables import for_display, problems_frame
 from webapp.upload import marked_copy, save_upload, sheets_frame, summary_counts
 
 
@@ -67,5 +67,6 @@ def render() -> None:
     history = data.imports(ctx.url, ctx.version, ctx.scope)
     if len(history):
         st.subheader(tr("import_history"))
-        st.dataframe(history[["import_id", "user", "imported_at", "source_name", "rows_added", "rows_replaced",
-                              "rows_unchanged"]], hide_index=True, key="upload_history")
+        st.dataframe(for_display(history, ["import_id", "user", "imported_at", "source_name", "rows_added",
+                                           "rows_replaced", "rows_unchanged"], lang),
+                     hide_index=True, key="upload_history")
