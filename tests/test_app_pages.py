@@ -234,3 +234,29 @@ def test_accounts_page_creates_a_user(db) -> None:
     [b for b in at.button if b.label == "创建"][0].click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert "lead2" in set(at.dataframe[0].value["用户名"])
+
+
+def test_hospital_download_holds_only_its_own_rows(db, alliance) -> None:
+    import openpyxl
+
+    from webapp import data
+    from webapp.filters import Filters
+
+    own, other = alliance.hospitals["hospital_id"].iloc[0], alliance.hospitals["hospital_id"].iloc[1]
+    other_name = alliance.hospitals["hospital_name"].iloc[1]
+    version = data.version(db)
+    content = data.report_xlsx(db, version, own, Filters())
+    book = openpyxl.load_workbook(io.BytesIO(content), read_only=True)
+    text = "\n".join(str(v) for ws in book.worksheets for r in ws.iter_rows(values_only=True) for v in r if v)
+    assert own in text
+    assert other not in text and other_name not in text
+
+
+def test_as_of_filter_moves_time_elapsed(db, alliance) -> None:
+    at = sign_in("coord")
+    elapsed_latest = number(metric(at, "序时进度"))
+    earlier = (alliance.purchases["date"].max() - pd.Timedelta(days=60)).date()
+    at.date_input(key="track_as_of").set_value(earlier).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert str(earlier) in at.caption[0].value
+    assert number(metric(at, "序时进度")) < elapsed_latest
