@@ -182,8 +182,10 @@ def norm_key_column(series: pd.Series) -> pd.Series:
 
 def is_total_label(value: Any) -> bool:
     """True for the text of a total row (合计, 總計, 小计, Total...)."""
+    if not isinstance(value, str):
+        return False
     key = norm_key(value)
-    return bool(key) and isinstance(value, str) and bool(_TOTAL.match(key))
+    return bool(key) and bool(_TOTAL.match(key))
 
 
 def parse_number(value: Any) -> float | None | object:

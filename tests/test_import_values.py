@@ -5,13 +5,14 @@ from __future__ import annotations
 import datetime as dt
 
 import numpy as np
+import opencc
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from import_fixtures import reference
 
 from procurement import values as V
-from procurement.headers import detect_kind, split_header
+from procurement.headers import FIELDS, detect_kind, match_headers, split_header
 from procurement.importer import parse_files
 
 FULL = str.maketrans("0123456789,.", "０１２３４５６７８９，．")
@@ -144,3 +145,18 @@ def test_detect_kind(headers, kind):
 def test_a_sheet_missing_one_column_is_still_recognised():
     # no date: still purchases, so the importer can say which column is missing
     assert detect_kind(["订单编号", "机构编码", "机构名称", "产品编码", "采购数量"]) == "purchases"
+
+
+_S2T = opencc.OpenCC("s2t")
+_ALIASES = [(kind, f.name, a) for kind, flds in FIELDS.items() for f in flds for a in (f.zh, *f.aliases)]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.sampled_from(_ALIASES), st.booleans(), st.booleans(), st.sampled_from(["", "(盒)", "（元/片）", "[单位]"]))
+def test_every_alias_survives_traditional_spaces_and_units(alias, traditional, spaced, unit):
+    kind, field, text = alias
+    if traditional:
+        text = _S2T.convert(text)
+    if spaced:
+        text = " ".join(text)
+    assert match_headers(kind, [text + unit]) == {0: field}
