@@ -215,14 +215,20 @@ def test_upload_problems_listed_with_rows(db, alliance) -> None:
 def test_plan_page_runs_the_allocation(db) -> None:
     at = sign_in("coord")
     page(at, "plan")
-    at.button[0].click() if not at.get("form") else None
     submit = [b for b in at.button if "计算分配方案" in (b.label or "")]
     assert submit
     submit[0].click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert any("求解状态" in i.value for i in at.info)
     allocations = frame_with(at, "分配量")
-    assert len(allocations) > 0
+    assert len(allocations) > 0 and "机构名称" in allocations.columns
+    [b for b in at.button if b.key == "plan_compare"][0].click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    comparison = frame_with(at, "情景")
+    assert comparison["情景"].tolist()[0] == "当前设置" and len(comparison) == 4  # current, 60%, 80%, K=2
+    [b for b in at.button if b.key == "plan_replan"][0].click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("成本变化" in i.value for i in at.info)
 
 
 def test_accounts_page_creates_a_user(db) -> None:

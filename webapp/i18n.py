@@ -220,6 +220,21 @@ METRIC_TEXT: dict[str, dict[str, str]] = {
     "username": {"zh": "用户名", "en": "Username"},
     "role": {"zh": "角色", "en": "Role"},
     "created_at": {"zh": "创建时间", "en": "Created"},
+    "scenario": {"zh": "情景", "en": "Scenario"},
+    "status": {"zh": "求解状态", "en": "Status"},
+    "total_cost": {"zh": "总金额", "en": "Total cost"},
+    "objective": {"zh": "目标值(含惩罚)", "en": "Objective (with penalties)"},
+    "shortage_volume": {"zh": "缺口量", "en": "Shortage"},
+    "switches": {"zh": "切换企业的机构×品种", "en": "Switched pairs"},
+    "suppliers_used": {"zh": "使用的企业×品种", "en": "Supplier-drugs used"},
+    "savings": {"zh": "节约金额", "en": "Savings"},
+    "gap": {"zh": "相对间隙", "en": "Gap"},
+    "cost_change": {"zh": "成本变化", "en": "Cost change"},
+    "from_supplier": {"zh": "原企业", "en": "From"},
+    "to_supplier": {"zh": "新企业", "en": "To"},
+    "from_price": {"zh": "原单价", "en": "Old price"},
+    "to_price": {"zh": "新单价", "en": "New price"},
+    "affected": {"zh": "原由断供企业供应", "en": "Was on the failed supplier"},
     "import_id": {"zh": "导入编号", "en": "Import"},
     "user": {"zh": "用户", "en": "User"},
     "imported_at": {"zh": "导入时间", "en": "Imported at"},
@@ -232,7 +247,7 @@ METRIC_TEXT: dict[str, dict[str, str]] = {
 # Metrics that are money (shown in 万元) and rates (shown as percentages).
 MONEY_KEYS = frozenset(
     {"agreed_amount", "purchase_amount", "paid_amount", "overdue_amount", "savings_agreed",
-     "savings_realized", "retained_savings", "amount", "total_cost"}
+     "savings_realized", "retained_savings", "amount", "total_cost", "objective", "savings", "cost_change"}
 )
 RATE_KEYS = frozenset(
     {"completion_rate", "time_elapsed", "projected_completion", "collection_rate", "paid_vs_agreed",

@@ -78,9 +78,10 @@ def issues_frame(plan: Plan, lang: str = "zh") -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["drug", "supplier", "region", "message", "severity"])
 
 
-def plan_xlsx(plan: Plan, comparison: Any = None, disruption_result: Any = None) -> bytes:
+def plan_xlsx(plan: Plan, inp: PlanInput | None = None, comparison: Any = None, disruption_result: Any = None) -> bytes:
+    """The plan workbook, with hospital names and current suppliers when the input is given."""
     from optimizer.excel import write_plan_xlsx
 
     buffer = io.BytesIO()
-    write_plan_xlsx(plan, buffer, comparison=comparison, disruption=disruption_result)
+    write_plan_xlsx(plan, buffer, inp=inp, comparison=comparison, disruption=disruption_result)
     return buffer.getvalue()

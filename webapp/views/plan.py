@@ -79,7 +79,8 @@ def _scenarios(inp, plan_settings) -> None:
             state.put("comparison", planning.compare(inp, planning.scenario_settings(plan_settings, ratios, ks, lang)))
     comparison = state.get("comparison")
     if comparison is not None:
-        st.dataframe(comparison.table, hide_index=True, key="plan_cmp_table")
+        st.dataframe(for_display(comparison.table, list(comparison.table.columns), lang), hide_index=True,
+                     key="plan_cmp_table")
         with st.expander(tr("by_product")):
             st.dataframe(comparison.drug_cost_table(), hide_index=True)
 
@@ -102,7 +103,7 @@ def _disruption(inp, plan, ds, plan_settings) -> None:
         st.info(tr("plan_cost_change", change=fmt_wan(result.cost_change, lang),
                    shortage=f"{result.shortage_volume:,.0f}"))
         st.caption(tr("plan_moves"))
-        st.dataframe(result.moves, hide_index=True, key="plan_moves")
+        st.dataframe(for_display(result.moves, list(result.moves.columns), lang), hide_index=True, key="plan_moves")
         if len(result.shortages):
             st.dataframe(for_display(result.shortages, list(result.shortages.columns), lang), hide_index=True)
 
@@ -139,5 +140,5 @@ def render() -> None:
     _scenarios(inp, used)
     _disruption(inp, plan, ds, used)
     comparison, disrupted = state.get("comparison"), state.get("disruption")
-    widgets.download(tr("plan_download"), lambda: planning.plan_xlsx(plan, comparison, disrupted),
+    widgets.download(tr("plan_download"), lambda: planning.plan_xlsx(plan, inp, comparison, disrupted),
                      "量分配方案.xlsx", key="plan_download")
