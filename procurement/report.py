@@ -220,6 +220,7 @@ def _catalogue(dataset: Dataset) -> pd.DataFrame:
     """One row per product with its price drop (a re-imported product keeps its last row)."""
     p = dataset.products.drop_duplicates("product_id", keep="last").copy()
     p["drop"] = np.asarray(m.price_drop(p["unit_price"], p["baseline_price"]), dtype="float64")
+    p["drug"] = _drug_key(p)
     return p.reset_index(drop=True)
 
 
@@ -236,15 +237,23 @@ def _purchases(dataset: Dataset, catalogue: pd.DataFrame, as_of: pd.Timestamp) -
     price = pu["product_id"].map(info["unit_price"]).astype("float64")
     pu["amount"] = pu["amount"].fillna(pu["quantity"] * price)
     pu["quantity"] = pu["quantity"].fillna(0.0)
-    return pu[known | pu["product_id"].isna()].reset_index(drop=True), unknown
+    pu = pu[known | pu["product_id"].isna()].reset_index(drop=True)
+    pu["drug"] = _drug_key(pu)
+    return pu, unknown
 
 
 def _payments(dataset: Dataset, catalogue: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
     """Payments up to as_of, with product, hospital and delivery day taken from a named order."""
     pay = dataset.payments
     pay = pay[pay["date"].notna() & (pay["date"] <= as_of)].copy()
-    orders = dataset.purchases.dropna(subset=["order_id"]).drop_duplicates("order_id").set_index("order_id")
-    linked = pay["order_id"].notna() & pay["order_id"].isin(orders.index)
+    needs = pay["order_id"].notna() & (pay["order_date"].isna() | pay["product_id"].isna() | pay["hospital_id"].isna())
+    if needs.any():
+        purchases = dataset.purchases
+        wanted = purchases["order_id"].isin(pd.unique(pay.loc[needs, "order_id"].to_numpy(dtype=object)))
+        orders = purchases[wanted].drop_duplicates("order_id").set_index("order_id")
+        linked = needs & pay["order_id"].isin(orders.index)
+    else:
+        linked = needs
     if linked.any():
         oid = pay.loc[linked, "order_id"]
         pay.loc[linked, "order_date"] = pay.loc[linked, "order_date"].fillna(oid.map(orders["date"]))
@@ -365,14 +374,15 @@ def _drug_key(frame: pd.DataFrame) -> pd.Series:
     """One key per drug (generic name + specification); NA when either is missing."""
     g = frame["generic_name"].to_numpy(dtype=object, na_value=None)
     sp = frame["specification"].to_numpy(dtype=object, na_value=None)
-    keys = [None if x is None or y is None else f"{x}\x1f{y}" for x, y in zip(g, sp, strict=True)]
+    missing = pd.isna(g) | pd.isna(sp)
+    keys = np.where(missing, "", g) + "\x1f" + np.where(missing, "", sp)  # object arrays add elementwise
+    keys[missing] = None
     return pd.Series(keys, index=frame.index, dtype=object)
 
 
 def _shares(purchases: pd.DataFrame, catalogue: pd.DataFrame) -> dict[str, Any]:
     """Winning-share numerators and denominators per level (drugs = generic name + specification)."""
-    pu = purchases.assign(drug=_drug_key(purchases))
-    cat = catalogue.assign(drug=_drug_key(catalogue))
+    pu, cat = purchases, catalogue
     drugs = set(cat["drug"].dropna())
     pu = pu[pu["drug"].isin(drugs)]
     all_by_drug = pu.groupby("drug")["quantity"].sum()
@@ -496,7 +506,7 @@ def build_report(dataset: Dataset, as_of: date | None = None, settings: Settings
     for k in ("n_agreements", *STATUS_COUNT_COLUMNS.values(), "n_warning"):
         total[k] = int(total[k] or 0)
 
-    execution = _execution(detail, dataset, purchases, periods, ts, settings)
+    execution = _execution(detail, dataset, purchases, catalogue, periods, ts, settings)
     overdue = _overdue(ledger, ts, settings)
     monthly = _monthly(purchases, ledger, catalogue)
     warnings = _warnings(batches, detail, total, ledger, unknown, catalogue, cells)
@@ -519,10 +529,10 @@ def _fill_zero(frame: pd.DataFrame) -> pd.DataFrame:
 
 def _shares_cells(purchases: pd.DataFrame, catalogue: pd.DataFrame, detail: pd.DataFrame) -> np.ndarray:
     """Winning share of each hospital x product row: its volume / the hospital's use of the same drug."""
-    pu = purchases.assign(drug=_drug_key(purchases))
+    pu = purchases
     den = pu.groupby(["hospital_id", "drug"])["quantity"].sum().rename("den").reset_index()
     num = pu[pu["winning"]].groupby(["hospital_id", "product_id"])["quantity"].sum().rename("num").reset_index()
-    drug = catalogue.assign(drug=_drug_key(catalogue))[["product_id", "drug"]]
+    drug = catalogue[["product_id", "drug"]]
     rows = detail[["hospital_id", "product_id"]].merge(drug, on="product_id", how="left")
     rows = rows.merge(num, on=["hospital_id", "product_id"], how="left").merge(den, on=["hospital_id", "drug"], how="left")
     return np.asarray(m.winning_share(rows["num"].fillna(0.0), rows["den"].fillna(0.0)), dtype="float64")
@@ -532,20 +542,20 @@ def _shares_cells(purchases: pd.DataFrame, catalogue: pd.DataFrame, detail: pd.D
 
 
 def _execution(
-    detail: pd.DataFrame, dataset: Dataset, purchases: pd.DataFrame, periods: pd.DataFrame,
+    detail: pd.DataFrame, dataset: Dataset, purchases: pd.DataFrame, catalogue: pd.DataFrame, periods: pd.DataFrame,
     as_of: pd.Timestamp, settings: Settings,
 ) -> pd.DataFrame:
     """国采医疗机构带量执行报表: one row per institution and batch, the platform's columns."""
     if detail.empty:
         return pd.DataFrame(columns=list(EXECUTION_COLUMNS))
     keys = ["hospital_id", "batch"]
-    d = detail.assign(drug=_drug_key(detail))
+    d = detail.assign(drug=detail["product_id"].map(catalogue.set_index("product_id")["drug"]))
     # non-winning products known to the tool: distinct (drug, maker) of every non-winning purchase
     catalogue_ids = set(dataset.products["product_id"].dropna())
     all_pu = dataset.purchases[~dataset.purchases["product_id"].isin(catalogue_ids)]
     all_pu = all_pu.assign(drug=_drug_key(all_pu)).dropna(subset=["drug"])
     known = all_pu.drop_duplicates(["drug", "supplier"]).groupby("drug").size()
-    pu = purchases.assign(drug=_drug_key(purchases))
+    pu = purchases
     bought = pu[~pu["winning"]].drop_duplicates(["hospital_id", "drug", "supplier"]).groupby(["hospital_id", "drug"]).size()
     vol = pu.pivot_table(index=["hospital_id", "drug"], columns="winning", values="quantity", aggfunc="sum", fill_value=0.0)
     nonwin = vol[False] if False in vol.columns else pd.Series(0.0, index=vol.index)
