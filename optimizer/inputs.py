@@ -118,8 +118,14 @@ def agreed_volumes(inp: PlanInput, settings: PlanSettings) -> pd.DataFrame:
     q["declared_volume"] = q["declared_volume"].fillna(0.0)
     ratios = drug_ratios(offers, settings)
     default = settings.ratio if settings.ratio is not None else 1.0
-    alpha = [ratios.get((g, s), default) for g, s in zip(q["generic_name"], q["specification"], strict=True)]
-    q["agreed_volume"] = ceil_units(np.asarray(alpha) * q["declared_volume"].to_numpy(dtype=float))
+    ratio_frame = pd.DataFrame(
+        [(g, s, r) for (g, s), r in ratios.items()], columns=["generic_name", "specification", "alpha"]
+    ).astype({"generic_name": "string", "specification": "string", "alpha": float})
+    q = q.astype({"generic_name": "string", "specification": "string"}).merge(
+        ratio_frame, on=["generic_name", "specification"], how="left"
+    )
+    alpha = q["alpha"].fillna(default).to_numpy(dtype=float)
+    q["agreed_volume"] = ceil_units(alpha * q["declared_volume"].to_numpy(dtype=float))
     return q[cols].astype({"agreed_volume": float})
 
 
@@ -175,30 +181,18 @@ def split_regions(value: object) -> frozenset[str] | None:
     return frozenset(parts) or None
 
 
-def _text(value: object) -> str | None:
-    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
-        return None
-    text = str(value).strip()
-    return text or None
-
-
 def split_by_drug(inp: PlanInput, settings: PlanSettings) -> list[DrugData]:
     """Cut the normalised input into independent per-drug parts (drugs share nothing)."""
+    keys3 = ["hospital_id", "generic_name", "specification"]
     agreed = agreed_volumes(inp, settings)
-    demand, offers, hospitals = inp.demand, inp.offers.drop_duplicates(
-        ["generic_name", "specification", "supplier"]
-    ), inp.hospitals
-    region_of = {
-        str(h): _text(r) for h, r in zip(hospitals["hospital_id"], hospitals["region"], strict=True)
-    }
-    current_of = {}
-    for h, g, s, c in zip(
-        demand["hospital_id"], demand["generic_name"], demand["specification"], demand["current_supplier"],
-        strict=True,
-    ):
-        c = _text(c)
-        if c is not None:
-            current_of.setdefault((str(h), str(g), str(s)), c)
+    agreed = agreed[agreed["agreed_volume"] > 0].astype({c: "string" for c in keys3})
+    offers = inp.offers.drop_duplicates(["generic_name", "specification", "supplier"])
+    regions = inp.hospitals[["hospital_id", "region"]].astype("string").drop_duplicates("hospital_id")
+    regions["region"] = regions["region"].str.strip().replace("", pd.NA)
+    current = inp.demand[[*keys3, "current_supplier"]].astype("string")
+    current["current_supplier"] = current["current_supplier"].str.strip().replace("", pd.NA)
+    current = current.dropna(subset=["current_supplier"]).drop_duplicates(keys3)
+    agreed = agreed.merge(regions, on="hospital_id", how="left").merge(current, on=keys3, how="left")
     allowed_of: dict[DrugKey, set[tuple[str, str]]] | None = None
     if inp.allowed is not None:
         allowed_of = {}
@@ -207,55 +201,43 @@ def split_by_drug(inp: PlanInput, settings: PlanSettings) -> list[DrugData]:
         ):
             allowed_of.setdefault((str(g), str(s)), set()).add((str(h), str(sup)))
 
-    agreed = agreed[agreed["agreed_volume"] > 0]
-    offer_groups = {key: grp for key, grp in offers.groupby(["generic_name", "specification"], sort=False)}
-    demand_groups = {key: grp for key, grp in agreed.groupby(["generic_name", "specification"], sort=False)}
-    keys = list(dict.fromkeys([*demand_groups, *offer_groups]))
+    offer_groups = dict(iter(offers.groupby(["generic_name", "specification"], sort=False)))
+    demand_groups = dict(iter(agreed.groupby(["generic_name", "specification"], sort=False)))
     parts = []
-    for key in keys:
+    for key in dict.fromkeys([*demand_groups, *offer_groups]):
         g, s = str(key[0]), str(key[1])
         dem = demand_groups.get(key, agreed.iloc[0:0])
         off = offer_groups.get(key, offers.iloc[0:0])
-        parts.append(_drug_part(g, s, dem, off, region_of, current_of, None if allowed_of is None
-                                else allowed_of.get((g, s), set())))
+        parts.append(_drug_part(g, s, dem, off, None if allowed_of is None else allowed_of.get((g, s), set())))
     return parts
 
 
-def _drug_part(
-    g: str,
-    s: str,
-    dem: pd.DataFrame,
-    off: pd.DataFrame,
-    region_of: dict[str, str | None],
-    current_of: dict[tuple[str, str, str], str],
-    allowed: set[tuple[str, str]] | None,
-) -> DrugData:
+def _drug_part(g: str, s: str, dem: pd.DataFrame, off: pd.DataFrame, allowed: set[tuple[str, str]] | None) -> DrugData:
     """Arrays of one drug: eligible arcs from regions (and the allowed pairs), region groups."""
-    hospital_ids = np.array([str(h) for h in dem["hospital_id"]], dtype=object)
-    regions = np.array([region_of.get(h) for h in hospital_ids], dtype=object)
+    hospital_ids = dem["hospital_id"].to_numpy(dtype=object)
+    region_series = dem["region"].reset_index(drop=True)
+    regions = region_series.to_numpy(dtype=object, na_value=None)
     suppliers = np.array([str(x) for x in off["supplier"]], dtype=object)
     sup_index = {name: i for i, name in enumerate(suppliers)}
-    current = np.array(
-        [
-            NO_CURRENT if (c := current_of.get((h, g, s))) is None else sup_index.get(c, CURRENT_NOT_WINNER)
-            for h in hospital_ids
-        ],
-        dtype=np.int64,
-    )
+    cur_names = dem["current_supplier"].reset_index(drop=True)
+    cur_index = cur_names.map(sup_index).to_numpy(dtype=float, na_value=np.nan)
+    current = np.where(cur_names.isna().to_numpy(), NO_CURRENT,
+                       np.where(np.isnan(cur_index), CURRENT_NOT_WINNER, np.nan_to_num(cur_index))).astype(np.int64)
     served = [split_regions(v) for v in off["regions"]]
-    arc_h, arc_s = [], []
+    arc_h_parts, arc_s_parts = [], []
     for j, reg in enumerate(served):
-        for i, r in enumerate(regions):
-            if (reg is None or (r is not None and r in reg)) and (
-                allowed is None or (hospital_ids[i], suppliers[j]) in allowed
-            ):
-                arc_h.append(i)
-                arc_s.append(j)
-    order = np.lexsort((np.asarray(arc_s, dtype=np.int64), np.asarray(arc_h, dtype=np.int64)))
-    group_key = [r if r is not None else "@" + h for r, h in zip(regions, hospital_ids, strict=True)]
-    group_names, group = np.unique(np.array(group_key, dtype=object), return_inverse=True) if len(
-        group_key
-    ) else (np.array([], dtype=object), np.array([], dtype=np.int64))
+        mask = np.ones(len(hospital_ids), dtype=bool) if reg is None else region_series.isin(reg).to_numpy()
+        if allowed is not None:
+            mask &= np.array([(h, suppliers[j]) in allowed for h in hospital_ids], dtype=bool)
+        on = np.flatnonzero(mask)
+        arc_h_parts.append(on)
+        arc_s_parts.append(np.full(len(on), j, dtype=np.int64))
+    arc_h = np.concatenate(arc_h_parts) if arc_h_parts else np.zeros(0, dtype=np.int64)
+    arc_s = np.concatenate(arc_s_parts) if arc_s_parts else np.zeros(0, dtype=np.int64)
+    order = np.lexsort((arc_s, arc_h))
+    group_key = np.where(region_series.isna().to_numpy(), "@" + pd.Series(hospital_ids, dtype=object),
+                         region_series.fillna("").to_numpy(dtype=object))
+    group, group_names = pd.factorize(pd.Series(group_key, dtype=object), sort=True)
     capacity = off["capacity"].to_numpy(dtype=float, na_value=np.nan)
     return DrugData(
         generic_name=g,
@@ -269,8 +251,8 @@ def _drug_part(
         capacity=np.where(np.isnan(capacity), np.inf, capacity),
         min_share=np.nan_to_num(off["min_share"].to_numpy(dtype=float, na_value=np.nan), nan=0.0),
         served_regions=served,
-        arc_h=np.asarray(arc_h, dtype=np.int64)[order],
-        arc_s=np.asarray(arc_s, dtype=np.int64)[order],
+        arc_h=arc_h[order].astype(np.int64),
+        arc_s=arc_s[order].astype(np.int64),
         group=np.asarray(group, dtype=np.int64),
-        group_names=group_names,
+        group_names=np.asarray(group_names, dtype=object),
     )
