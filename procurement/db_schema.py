@@ -103,7 +103,7 @@ def touched_table() -> sa.Table:
     return sa.Table(
         "stage_touched",
         md,
-        sa.Column("hospital_id", sa.Text),
-        sa.Column("date", sa.Date),
+        sa.Column("hospital_id", sa.Text, primary_key=True),
+        sa.Column("date", sa.Date, primary_key=True),
         prefixes=["TEMPORARY"],
     )
