@@ -19,7 +19,7 @@ from procurement.model import COLUMNS, NATURAL_KEYS, Dataset, conform
 from procurement.problems import Problem
 from procurement.reader import ReadError, Source, read_source, source_bytes, source_name
 from procurement.resolve import Catalogue, apply_kind
-from procurement.sheets import SheetData, convert, extract
+from procurement.sheets import MAX_PROBLEMS_PER_CHECK, SheetData, convert, extract
 
 __all__ = ["ParseResult", "SheetResult", "Source", "detect_kind", "file_sha256", "parse_files"]
 
@@ -98,6 +98,12 @@ def _merge(kind: str, parts: list[tuple[SheetData, pd.DataFrame]]) -> tuple[pd.D
     label = "、".join(field_of(kind, k).zh for k in NATURAL_KEYS[kind])
     hit = subkey.isin(conflicted).to_numpy()
     for k, grp in sub[hit].groupby(subkey[hit].to_numpy(), sort=False):
+        if len(problems) >= MAX_PROBLEMS_PER_CHECK:
+            rest = int(hit.sum()) - len(problems)
+            problems.append(Problem(parts[0][0].file, None, None, label,
+                                    f"另有 {rest} 行{label}重复且内容不同",
+                                    f"{rest} more rows with a duplicate key and different values"))
+            break
         rows = [int(r) for r in grp["_row"]]
         shown = str(k).replace("\x1f", " / ")
         for row, part in zip(grp["_row"], grp["_part"], strict=True):

@@ -273,6 +273,8 @@ def _unit_codes(r: Rows, qty: str) -> tuple[np.ndarray, np.ndarray]:
     tunit = r.t.text.get("unit")
     cell_units = r.t.units_in_cells.get(qty)
     header_unit = r.sd.header_units.get(qty)
+    if header_unit and header_unit.startswith("万"):  # 数量(万片): the 万 was applied on reading
+        header_unit = header_unit[1:] or None
     if cell_units is not None and cell_units.notna().any():  # '12盒' typed in the quantity cell
         unit = tunit.series() if tunit is not None else pd.Series(pd.NA, index=range(r.n), dtype="string")
         unit = unit.fillna(cell_units.reset_index(drop=True))

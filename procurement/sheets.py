@@ -190,6 +190,8 @@ def convert(sd: SheetData) -> Typed:
             sd.report(negative, name, lambda p, c=cells, h=head: (
                 f"{h} '{show(c[p])}' 不能为负数", f"'{show(c[p])}' must not be negative"))
             nums = np.where(negative, np.nan, nums)
+            if (sd.header_units.get(name) or "").startswith("万"):  # 金额(万元), 数量(万片)
+                nums = nums * 10000
             bad = bad | negative
             cols[name] = pd.Series(nums, dtype="float64")
             units[name] = cell_units

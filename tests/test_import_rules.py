@@ -130,3 +130,15 @@ def test_payment_with_blank_product_code_but_a_supplier_is_fine():
     assert [p.row for p in result.problems] == [3]
     pay = result.tables["payments"]
     assert pay["supplier"].tolist() == ["企业C"] and pay["product_id"].isna().all()
+
+
+def test_amount_in_ten_thousands_of_yuan():
+    rows = [["订单编号", "入库日期", "机构编码", "产品编码", "采购数量", "采购金额(万元)"], ["D1", "2020-03-01", "H001", "P001", 1, "1.5"]]
+    result = parse_files([("w.xlsx", xlsx({"S": rows}))], reference=reference())
+    assert result.tables["purchases"]["amount"].tolist() == [15000.0]
+
+
+def test_quantity_in_ten_thousands_of_tablets():
+    rows = [["订单编号", "入库日期", "机构编码", "产品编码", "采购数量(万片)"], ["D1", "2020-03-01", "H001", "P001", "0.5"]]
+    result = parse_files([("w.xlsx", xlsx({"S": rows}))], reference=reference())
+    assert result.ok and result.tables["purchases"]["quantity"].tolist() == [5000.0]
