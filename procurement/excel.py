@@ -185,6 +185,7 @@ def _write_summary(wb: Workbook, report: Report) -> None:
     ws.column_dimensions["A"].width = 28
     ws.column_dimensions["B"].width = 22
     ws.column_dimensions["C"].width = 24
+    ws.freeze_panes = "A3"  # write-only sheets take their view before the first row
     title = WriteOnlyCell(ws, value=f"带量采购执行情况汇总（截至 {report.as_of.isoformat()}）")
     title.font = Font(bold=True, size=14)
     ws.append([title])
@@ -193,7 +194,6 @@ def _write_summary(wb: Workbook, report: Report) -> None:
         c = WriteOnlyCell(ws, value=h)
         c.font, c.fill = HEADER_FONT, HEADER_FILL
         header.append(c)
-    ws.freeze_panes = "A3"
     ws.append(header)
     for key in METRIC_KEYS:
         value = report.total.get(key)

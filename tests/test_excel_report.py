@@ -76,6 +76,7 @@ def test_summary_and_overdue_sheets(workbook):
     assert cells["agreed_volume"].value == 1900
     assert cells["paid_vs_agreed"].value == pytest.approx(0.3) and cells["paid_vs_agreed"].number_format == FMT_RATE
     assert ws["A1"].value.endswith("2020-06-30）")
+    assert ws.freeze_panes == "A3"
     header, rows = _rows(workbook["逾期回款"])
     assert header == ["机构编码", "中选企业", "产品编码", "账龄", "金额"]
     assert sorted((r["账龄"].value, r["金额"].value) for r in rows) == [("31-60", 300), (">90", 100)]
