@@ -8,13 +8,13 @@ are parsed first and join the reference, so one workbook can carry a whole allia
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from procurement.headers import REQUIRED, describe_group, detect_kind, field_of, kind_label, missing_required
+from procurement.headers import describe_group, detect_kind, field_of, kind_label, missing_required
 from procurement.model import COLUMNS, NATURAL_KEYS, Dataset, conform
 from procurement.problems import Problem
 from procurement.reader import ReadError, Source, read_source, source_bytes, source_name
@@ -210,7 +210,19 @@ def parse_files(
     for r in results:
         problems.extend(r.problems)
     problems.extend(dup_problems)
-    return ParseResult(tables, results, problems)
+    return ParseResult(tables, results, _in_file_order(problems, results))
+
+
+def _in_file_order(problems: list[Problem], results: list[SheetResult]) -> list[Problem]:
+    """Problems by file, then sheet, then row, as a user walks through the files."""
+    files: dict[str, int] = {}
+    sheets: dict[tuple[str, str], int] = {}
+    for i, r in enumerate(results):
+        files.setdefault(r.file, i)
+        sheets.setdefault((r.file, r.sheet), i)
+    for p in problems:
+        files.setdefault(p.file, len(results) + len(files))
+    return sorted(problems, key=lambda p: (files[p.file], sheets.get((p.file, p.sheet or ""), -1), p.row or 0))
 
 
 def _fill_order_dates(payments: pd.DataFrame, purchases: pd.DataFrame) -> pd.DataFrame:
@@ -221,9 +233,4 @@ def _fill_order_dates(payments: pd.DataFrame, purchases: pd.DataFrame) -> pd.Dat
     out["order_date"] = out["order_date"].fillna(found) if "order_date" in out else found
     out["order_date"] = out["order_date"].astype("datetime64[ns]")
     return out
-
-
-def required_fields(kind: str) -> Sequence[tuple[tuple[str, ...], ...]]:
-    """Required column groups of ``kind`` (re-exported for the template writer and the app)."""
-    return REQUIRED[kind]
 
