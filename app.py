@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from procurement import auth
 from webapp import data, state
 from webapp.views import signin
 
@@ -46,6 +47,10 @@ def run() -> None:
         st.navigation([st.Page(signin.render, title=state.tr("sign_in"), url_path="signin")],
                       position="hidden").run()
         return
+    current = auth.get_user(data.engine(data.db_url()), user.username)
+    if current != user:  # deleted, or role/hospital changed by a coordinator: sign in again
+        state.sign_out()
+        st.rerun()
     data.ensure_sample_data(data.db_url())
     sidebar_account()
     st.navigation(pages_for(user.role)).run()

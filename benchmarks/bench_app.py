@@ -42,16 +42,17 @@ def build_database(path: Path, purchases: int) -> str:
 def time_pages(url: str, warm_runs: int) -> list[tuple[str, str, float, float]]:
     from streamlit.testing.v1 import AppTest
 
-    from procurement import store
-    from procurement.auth import User
+    from procurement import auth, store
 
     os.environ["VBP_DB_URL"] = url
-    first_hospital = store.load_reference(store.get_engine(url)).hospitals["hospital_id"].iloc[0]
-    users = {
-        "coordinator": User("coord", "coordinator"),
-        "hospital": User("h", "hospital", str(first_hospital)),
-        "leadership": User("lead", "leadership"),
-    }
+    engine = store.get_engine(url)
+    first_hospital = str(store.load_reference(engine).hospitals["hospital_id"].iloc[0])
+    auth.BCRYPT_ROUNDS = 4
+    for name, role, hospital in (("h", "hospital", first_hospital), ("lead", "leadership", None)):
+        if auth.get_user(engine, name) is None:
+            auth.create_user(engine, name, "bench-password", role, hospital)
+    users = {role: auth.get_user(engine, name) for role, name in
+             (("coordinator", "coord"), ("hospital", "h"), ("leadership", "lead"))}
     pages = {"coordinator": ["track", "payments", "savings", "upload"], "hospital": ["track", "payments", "savings"],
              "leadership": ["savings"]}
     rows = []

@@ -266,3 +266,16 @@ def test_as_of_filter_moves_time_elapsed(db, alliance) -> None:
     assert not at.exception, [e.value for e in at.exception]
     assert str(earlier) in at.caption[0].value
     assert number(metric(at, "序时进度")) < elapsed_latest
+
+
+def test_deleted_account_is_signed_out(db) -> None:
+    from procurement import store
+
+    engine = store.get_engine(db)
+    auth.create_user(engine, "temp", PASSWORD, "leadership")
+    at = sign_in("temp")
+    assert at.title[0].value == "节约成效"
+    auth.delete_user(engine, "temp")
+    at.run()
+    assert "vbp_user" not in at.session_state
+    assert at.text_input(key="signin_user") is not None

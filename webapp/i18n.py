@@ -28,6 +28,8 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "Or set VBP_ADMIN_PASSWORD (and optionally VBP_ADMIN_USER, default admin) before starting the app:",
     },
     "no_data": {"zh": "暂无数据，请先上传。", "en": "No data yet: upload some first."},
+    "first_rows": {"zh": "共 {n} 行，仅显示前 5,000 行（完整数据见 Excel 报表）",
+                   "en": "{n} rows; the first 5,000 shown (all of them in the Excel report)"},
     "no_rows": {"zh": "无符合条件的记录", "en": "No matching rows"},
     # roles
     "role_coordinator": {"zh": "联盟办公室", "en": "Coordinator"},

@@ -55,7 +55,7 @@ def table(frame: pd.DataFrame, columns: Sequence[str], *, height: int | str = "a
     shown = for_display(frame.head(5_000), columns, state.language())
     st.dataframe(shown, hide_index=True, height=height, key=None if key is None else f"table_{key}")
     if len(frame) > 5_000:
-        st.caption(f"{len(frame):,} rows; first 5,000 shown")
+        st.caption(state.tr("first_rows", n=f"{len(frame):,}"))
 
 
 def chart(fig: go.Figure, key: str) -> None:
