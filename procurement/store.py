@@ -500,12 +500,17 @@ def _load_table(
 
 
 def _load_payments(conn: Connection, hospital_id: str | None) -> pd.DataFrame:
-    """Payments with the delivery date of the order they name (SQL join), for on-time matching."""
+    """Payments with the delivery date of the order they name (SQL join), for on-time matching.
+
+    A payment naming an order also takes that order's product and supplier when it gives none:
+    daily totals carry no order ids, so this is the last place the link can be followed.
+    """
     pay = schema.KIND_TABLES["payments"]
     lines = schema.KIND_TABLES["purchases"]
     cols = schema.stored_columns("payments")
+    filled = {c: sa.func.coalesce(pay.c[c], lines.c[c]).label(c) for c in ("product_id", "supplier")}
     stmt = (
-        sa.select(*(pay.c[c] for c in cols), lines.c.date.label("order_date"))
+        sa.select(*(filled.get(c, pay.c[c]) for c in cols), lines.c.date.label("order_date"))
         .select_from(pay.outerjoin(lines, pay.c.order_id == lines.c.order_id))
         .order_by(pay.c.payment_id)
     )

@@ -244,6 +244,8 @@ def test_payments_carry_the_order_date(engine):
     for aggregated in (True, False):
         pay = store.load_dataset(engine, aggregated=aggregated).payments.set_index("payment_id")
         assert pay.loc["PAY1", "order_date"] == pd.Timestamp("2020-01-05")
+        assert (pay.loc["PAY1", "product_id"], pay.loc["PAY1", "supplier"]) == ("P1", "甲药业")  # from O1
+        assert pd.isna(pay.loc["PAY2", "product_id"])
         assert pd.isna(pay.loc["PAY2", "order_date"])
 
 
