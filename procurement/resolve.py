@@ -110,10 +110,11 @@ class Rows:
         self.invalid |= missing
         return series
 
-    def flag(self, mask: np.ndarray, name: str | None, message) -> None:
-        mask = mask & ~self.invalid
+    def flag(self, mask: np.ndarray, name: str | None, message) -> np.ndarray:
+        """Report each row of ``mask`` (a row may have several bad cells); return the mask."""
         self.sd.report(mask, name, message)
         self.invalid |= mask
+        return mask
 
 
 def _cells(r: Rows, name: str) -> np.ndarray:
@@ -138,13 +139,14 @@ def resolve_hospitals(r: Rows, cat: Catalogue) -> pd.Series:
     have_catalogue = len(cat.hospital_id_set) > 0
     out: np.ndarray | None = None  # resolved code per row (object), None when unresolved
     out_u = codes = None
+    reported = np.zeros(r.n, bool)
     if tid is not None:
         out_u = tid.map(lambda v: _hospital_of(cat, v, True)) if have_catalogue else tid.values
         codes = tid.codes
         if have_catalogue:
             unknown_u = np.array([v is not None and o is None for v, o in zip(tid.values, out_u, strict=True)])
             raw = _cells(r, "hospital_id")
-            r.flag(unknown_u[codes], "hospital_id", lambda p: (
+            reported |= r.flag(unknown_u[codes], "hospital_id", lambda p: (
                 f"未知的医疗机构 {show(raw[p])}，请核对编码或先导入医疗机构表",
                 f"unknown hospital {show(raw[p])}; check the code or import the hospitals sheet first"))
     if tname is not None:
@@ -160,7 +162,7 @@ def resolve_hospitals(r: Rows, cat: Catalogue) -> pd.Series:
             if have_catalogue:
                 unknown_u = np.array([v is not None and o is None for v, o in zip(tname.values, name_u, strict=True)])
                 raw = _cells(r, "hospital_name")
-                r.flag(need & unknown_u[tname.codes], "hospital_name", lambda p: (
+                reported |= r.flag(need & unknown_u[tname.codes], "hospital_name", lambda p: (
                     f"未知的医疗机构 {show(raw[p])}，请核对名称或先导入医疗机构表",
                     f"unknown hospital {show(raw[p])}; check the name or import the hospitals sheet first"))
     if out is not None:
@@ -173,14 +175,15 @@ def resolve_hospitals(r: Rows, cat: Catalogue) -> pd.Series:
         series = pd.Series(pd.NA, index=range(r.n), dtype="string")
         missing = np.ones(r.n, bool)
     name = "hospital_id" if tid is not None else "hospital_name"
-    r.flag(missing, name, lambda p: ("缺少机构编码或机构名称，请填写", "hospital code or name is missing; fill it in"))
+    r.flag(missing & ~reported, name, lambda p: (
+        "缺少机构编码或机构名称，请填写", "hospital code or name is missing; fill it in"))
     return series
 
 
 def _resolve_by_names(
     r: Rows, cat: Catalogue, allow_nonwinning: bool, pos: np.ndarray, idx: np.ndarray,
     tg: V.TextCol, ts: V.TextCol, tsup: V.TextCol | None,
-) -> None:
+) -> np.ndarray:
     """Resolve rows ``idx`` by generic name + specification + supplier, per distinct combination.
 
     A combination naming a winner is that product; one whose drug was tendered but whose maker
@@ -214,7 +217,7 @@ def _resolve_by_names(
     pos[idx] = target[combo]
     no_sup = np.zeros(r.n, bool)
     no_sup[idx[row_status == 3]] = True
-    r.flag(no_sup, "supplier" if tsup is not None else "generic_name", lambda p: (
+    reported = r.flag(no_sup, "supplier" if tsup is not None else "generic_name", lambda p: (
         "缺少中选企业/生产企业，无法确定产品，请填写产品编码或企业",
         "supplier (maker) is missing, so the product cannot be identified; fill in the product code or maker"))
     unresolved = np.zeros(r.n, bool)
@@ -223,14 +226,15 @@ def _resolve_by_names(
     supr = _cells(r, "supplier") if tsup is not None else None
     loser = np.zeros(r.n, bool)
     loser[idx[row_status == 4]] = True
-    r.flag(loser, "supplier", lambda p: (
+    reported |= r.flag(loser, "supplier", lambda p: (
         f"{show(supr[p])} 不是 {show(gr[p])} {show(sr[p])} 的中选企业，请核对企业名称",
         f"{show(supr[p])} is not a winner of {show(gr[p])} {show(sr[p])}; check the supplier"))
-    r.flag(unresolved, "generic_name", lambda p: (
+    reported |= r.flag(unresolved, "generic_name", lambda p: (
         f"未知的药品 {show(gr[p])} {show(sr[p])}"
         f"{'（' + show(supr[p]) + '）' if supr is not None else ''}：中选产品目录中没有该药品",
         f"unknown drug {show(gr[p])} {show(sr[p])}"
         f"{' (' + show(supr[p]) + ')' if supr is not None else ''}: not in the winning products catalogue"))
+    return reported
 
 
 def resolve_products(
@@ -243,22 +247,23 @@ def resolve_products(
     pos = np.full(r.n, cat.empty_row, dtype=np.int64)
     pid = r.col("product_id")
     tpid = r.t.text.get("product_id")
+    reported = np.zeros(r.n, bool)
     if tpid is not None:
         found_u = cat.product_index.get_indexer(tpid.values)
         unknown_u = (found_u < 0) & np.fromiter((v is not None for v in tpid.values), bool, len(tpid.values))
         pos = np.where(found_u >= 0, found_u, cat.empty_row)[tpid.codes]
         raw = _cells(r, "product_id")
-        r.flag(unknown_u[tpid.codes], "product_id", lambda p: (
+        reported |= r.flag(unknown_u[tpid.codes], "product_id", lambda p: (
             f"未知的产品编码 {show(raw[p])}，中选产品目录中没有该编码",
             f"unknown product code {show(raw[p])}: not in the winning products catalogue"))
     tg, ts, tsup = (r.t.text.get(n) for n in ("generic_name", "specification", "supplier"))
     if tg is not None and ts is not None:
-        need = (pos == cat.empty_row) & ~r.invalid & ~tg.blank() & ~ts.blank()
+        need = (pos == cat.empty_row) & ~tg.blank() & ~ts.blank()
         if tpid is not None:
             need &= tpid.blank()
         if need.any():
-            _resolve_by_names(r, cat, allow_nonwinning, pos, np.flatnonzero(need), tg, ts, tsup)
-    missing = (pos == cat.empty_row) & ~r.invalid
+            reported |= _resolve_by_names(r, cat, allow_nonwinning, pos, np.flatnonzero(need), tg, ts, tsup)
+    missing = (pos == cat.empty_row) & ~reported
     if optional is not None:
         missing &= ~optional
     if pid is not None or tg is not None:

@@ -142,3 +142,9 @@ def test_quantity_in_ten_thousands_of_tablets():
     rows = [["订单编号", "入库日期", "机构编码", "产品编码", "采购数量(万片)"], ["D1", "2020-03-01", "H001", "P001", "0.5"]]
     result = parse_files([("w.xlsx", xlsx({"S": rows}))], reference=reference())
     assert result.ok and result.tables["purchases"]["quantity"].tolist() == [5000.0]
+
+
+def test_a_row_with_two_bad_cells_gets_two_problems():
+    rows = [HEAD, ["D1", "2020-02-30", "H999", "P999", -1]]
+    result = parse_files([("two.xlsx", xlsx({"S": rows}))], reference=reference())
+    assert sorted(p.column for p in result.problems) == ["产品编码", "入库日期", "机构编码", "采购数量"]
