@@ -272,3 +272,19 @@ def test_nonwinning_over():
     assert m.nonwinning_over(200, 100, share=0.7) is False  # 66.7% of use
     assert m.nonwinning_over(300, 100, share=0.7) is True  # 75%
     assert list(m.nonwinning_over(np.array([5.0, 1.0]), np.array([0.0, 2.0]))) == [True, False]
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    deliveries=st.lists(st.tuples(st.sampled_from(["H1", "H2"]), st.sampled_from(["P1", "P2"]), day, cents), max_size=12),
+    payments=st.lists(st.tuples(st.sampled_from(["H1", "H2"]), st.sampled_from(["P1", "P2"]), cents, day), max_size=8),
+)
+def test_fifo_never_leaves_an_older_delivery_unpaid_while_paying_a_newer_one(deliveries, payments):
+    d = _deliveries([(h, p, "S1", t, a) for h, p, t, a in deliveries])
+    pay = _payments([(h, p, None, None, a, t) for h, p, a, t in payments])
+    led = m.match_payments(d, pay)
+    for (_h, _p), g in led[led["delivery_date"].notna()].groupby(["hospital_id", "product_id"]):
+        unpaid = g.loc[g["pay_date"].isna(), "delivery_date"]
+        paid = g.loc[g["pay_date"].notna(), "delivery_date"]
+        if len(unpaid) and len(paid):
+            assert paid.max() <= unpaid.min()
