@@ -38,6 +38,9 @@ def split_header(text: object) -> tuple[str, str | None]:
     if match and match.start() > 0:
         unit = match.group(0)[1:-1].strip() or None
         raw = raw[: match.start()]
+    elif "/" in raw and raw.index("/") > 0:  # 数量/盒, 金额/元
+        raw, unit = raw.split("/", 1)
+        unit = unit.strip() or None
     return _SPACES.sub("", raw), unit
 
 

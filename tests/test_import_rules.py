@@ -148,3 +148,10 @@ def test_a_row_with_two_bad_cells_gets_two_problems():
     rows = [HEAD, ["D1", "2020-02-30", "H999", "P999", -1]]
     result = parse_files([("two.xlsx", xlsx({"S": rows}))], reference=reference())
     assert sorted(p.column for p in result.problems) == ["产品编码", "入库日期", "机构编码", "采购数量"]
+
+
+def test_tab_separated_text_with_unit_after_a_slash():
+    text = "入库日期\t机构编码\t产品编码\t数量/盒\n2020-03-01\tH001\tP003\t2\n"
+    result = parse_files([("t.csv", text.encode("utf-8"))], reference=reference())
+    assert result.ok, [str(p) for p in result.problems]
+    assert result.tables["purchases"]["quantity"].tolist() == [56.0]
