@@ -431,88 +431,114 @@ def _order(frame: pd.DataFrame, ids: list[str], extra: list[str]) -> pd.DataFram
 _EXTRA = ["n_agreements", *STATUS_COUNT_COLUMNS.values(), "n_warning"]
 
 
+@dataclass
+class _Context:
+    """What every level is computed from: the hospital x product pieces and the lookups."""
+
+    as_of: pd.Timestamp
+    settings: Settings
+    catalogue: pd.DataFrame
+    purchases: pd.DataFrame
+    cells: pd.DataFrame
+    shares: dict[str, Any]
+    grades: pd.Series
+    hospital_info: pd.DataFrame
+
+
 def build_report(dataset: Dataset, as_of: date | None = None, settings: Settings | None = None) -> Report:
     """Compute the whole execution report as of a date (default: the latest date in the data)."""
     settings = settings or Settings()
-    as_of_d = as_of or _default_as_of(dataset)
-    ts = pd.Timestamp(as_of_d).normalize()
+    ts = pd.Timestamp(as_of or _default_as_of(dataset)).normalize()
     catalogue = _catalogue(dataset)
     purchases, unknown = _purchases(dataset, catalogue, ts)
-    payments = _payments(dataset, catalogue, ts)
-    deliveries = purchases[purchases["winning"]]
-    ledger = m.match_payments(deliveries, payments)
+    ledger = m.match_payments(purchases[purchases["winning"]], _payments(dataset, catalogue, ts))
     cells = _cells(dataset, catalogue, purchases, ledger, ts, settings)
     grades = _grades(cells, settings)
     cells["grade"] = cells["hospital_id"].map(grades)
     cells["retained_savings"] = m.retained_savings(cells["capped_savings"], cells["grade"], settings)
-    shares = _shares(purchases, catalogue)
+    ctx = _Context(ts, settings, catalogue, purchases, cells, _shares(purchases, catalogue), grades,
+                   dataset.hospitals.drop_duplicates("hospital_id", keep="last").set_index("hospital_id"))
+    periods = _batch_periods(catalogue)
+    detail = _detail_level(ctx)
+    batches = _batch_level(ctx, periods)
+    total = _total(ctx)
+    return Report(
+        as_of=ts.date(), total=total, batches=batches, hospitals=_hospital_level(ctx),
+        products=_product_level(ctx), suppliers=_supplier_level(ctx), detail=detail,
+        execution=_execution(detail, dataset, purchases, catalogue, periods, ts, settings),
+        overdue=_overdue(ledger, ts, settings), monthly=_monthly(purchases, ledger, catalogue),
+        warnings=_warnings(batches, detail, total, ledger, unknown, catalogue, cells),
+    )
 
-    # hospital x product detail (with an agreement)
-    detail = _finish(cells[cells["agreed_volume"] > 0].copy(), settings,
-                     m.time_elapsed(ts, cells.loc[cells["agreed_volume"] > 0, "agreement_start"],
-                                    cells.loc[cells["agreed_volume"] > 0, "agreement_end"]))
+
+def _detail_level(ctx: _Context) -> pd.DataFrame:
+    """Hospital x product rows with an agreement, each on its product's own period."""
+    signed = ctx.cells[ctx.cells["agreed_volume"] > 0]
+    detail = _finish(signed.copy(), ctx.settings,
+                     m.time_elapsed(ctx.as_of, signed["agreement_start"], signed["agreement_end"]))
     detail["mean_price_drop"] = detail["drop"]
     detail["max_price_drop"] = detail["drop"]
-    hinfo = dataset.hospitals.drop_duplicates("hospital_id", keep="last").set_index("hospital_id")
     for col in ("hospital_name", "region", "level"):
-        detail[col] = detail["hospital_id"].map(hinfo[col])
-    detail["winning_share"] = _shares_cells(purchases, catalogue, detail)
-    detail = _order(detail, ["hospital_id", "hospital_name", "region", "level", "product_id", "batch",
-                             "generic_name", "specification", "supplier", "unit_price", "baseline_price"], ["grade"])
+        detail[col] = detail["hospital_id"].map(ctx.hospital_info[col])
+    detail["winning_share"] = _shares_cells(ctx.purchases, ctx.catalogue, detail)
+    ids = ["hospital_id", "hospital_name", "region", "level", "product_id", "batch", "generic_name",
+           "specification", "supplier", "unit_price", "baseline_price"]
+    return _order(detail, ids, ["grade"])
 
-    # products
-    prod_cells = cells[cells["product_id"].notna()]
-    products = catalogue[["product_id", "batch", "generic_name", "specification", "supplier"]].merge(
-        _sum(prod_cells, ["product_id"]), on="product_id", how="left")
-    products = _fill_zero(products)
-    products = _finish(products, settings, m.time_elapsed(ts, catalogue["agreement_start"], catalogue["agreement_end"]))
-    products["mean_price_drop"] = catalogue["drop"].to_numpy()
-    products["max_price_drop"] = catalogue["drop"].to_numpy()
-    products["winning_share"] = _share_col(products, "product_id", shares["products"])
-    products = _order(products, LEVEL_IDS["products"], _EXTRA)
 
-    # batches: their own period
-    periods = _batch_periods(catalogue)
-    batches = periods.reset_index().merge(_sum(prod_cells.dropna(subset=["batch"]), ["batch"]), on="batch", how="left")
-    batches = _fill_zero(batches)
-    batches["window_open"] = np.asarray(m.warning_window_open(ts, batches["period_start"], settings.warning_from_month), dtype=float)
-    batches = _finish(batches, settings, m.time_elapsed(ts, batches["period_start"], batches["period_end"]))
-    batches = batches.merge(_drops(catalogue, ["batch"], catalogue), on="batch", how="left")
-    batches["winning_share"] = _share_col(batches, "batch", shares["batches"])
-    batches = _order(batches, LEVEL_IDS["batches"], _EXTRA)
+def _product_level(ctx: _Context) -> pd.DataFrame:
+    """Every catalogue product, bought or not, on its own period."""
+    cat = ctx.catalogue
+    pieces = _sum(ctx.cells[ctx.cells["product_id"].notna()], ["product_id"])
+    products = _fill_zero(cat[LEVEL_IDS["products"]].merge(pieces, on="product_id", how="left"))
+    products = _finish(products, ctx.settings, m.time_elapsed(ctx.as_of, cat["agreement_start"], cat["agreement_end"]))
+    products["mean_price_drop"] = cat["drop"].to_numpy()
+    products["max_price_drop"] = cat["drop"].to_numpy()
+    products["winning_share"] = _share_col(products, "product_id", ctx.shares["products"])
+    return _order(products, LEVEL_IDS["products"], _EXTRA)
 
-    # hospitals
-    hospitals = _finish(_sum(cells, ["hospital_id"]), settings)
-    hospitals = hospitals.merge(_drops(cells, ["hospital_id"], catalogue), on="hospital_id", how="left")
+
+def _batch_level(ctx: _Context, periods: pd.DataFrame) -> pd.DataFrame:
+    """Batches on their own period (earliest start to latest end of their products)."""
+    pieces = _sum(ctx.cells.dropna(subset=["product_id", "batch"]), ["batch"])
+    batches = _fill_zero(periods.reset_index().merge(pieces, on="batch", how="left"))
+    window = m.warning_window_open(ctx.as_of, batches["period_start"], ctx.settings.warning_from_month)
+    batches["window_open"] = np.asarray(window, dtype=float)
+    batches = _finish(batches, ctx.settings, m.time_elapsed(ctx.as_of, batches["period_start"], batches["period_end"]))
+    batches = batches.merge(_drops(ctx.catalogue, ["batch"], ctx.catalogue), on="batch", how="left")
+    batches["winning_share"] = _share_col(batches, "batch", ctx.shares["batches"])
+    return _order(batches, LEVEL_IDS["batches"], _EXTRA)
+
+
+def _hospital_level(ctx: _Context) -> pd.DataFrame:
+    hospitals = _finish(_sum(ctx.cells, ["hospital_id"]), ctx.settings)
+    hospitals = hospitals.merge(_drops(ctx.cells, ["hospital_id"], ctx.catalogue), on="hospital_id", how="left")
     for col in ("hospital_name", "region", "level"):
-        hospitals[col] = hospitals["hospital_id"].map(hinfo[col])
-    hospitals["winning_share"] = _share_col(hospitals, "hospital_id", shares["hospitals"])
-    hospitals["grade"] = hospitals["hospital_id"].map(grades)
-    hospitals = _order(hospitals, LEVEL_IDS["hospitals"], [*_EXTRA, "grade"])
+        hospitals[col] = hospitals["hospital_id"].map(ctx.hospital_info[col])
+    hospitals["winning_share"] = _share_col(hospitals, "hospital_id", ctx.shares["hospitals"])
+    hospitals["grade"] = hospitals["hospital_id"].map(ctx.grades)
+    return _order(hospitals, LEVEL_IDS["hospitals"], [*_EXTRA, "grade"])
 
-    # suppliers
-    suppliers = _finish(_sum(cells.dropna(subset=["supplier"]), ["supplier"]), settings)
-    suppliers = suppliers.merge(_drops(catalogue, ["supplier"], catalogue), on="supplier", how="left")
-    suppliers["winning_share"] = _share_col(suppliers, "supplier", shares["suppliers"])
-    suppliers = _order(suppliers, LEVEL_IDS["suppliers"], _EXTRA)
 
-    # total
-    one = pd.DataFrame({"_all": [1]})  # a row even when there is no data at all
-    tot = _finish(_fill_zero(one.merge(_sum(cells.assign(_all=1), ["_all"]), on="_all", how="left")), settings)
-    tot["mean_price_drop"] = m.mean_price_drop(catalogue["drop"])
-    tot["max_price_drop"] = m.max_price_drop(catalogue["drop"])
-    tot["winning_share"] = m.winning_share(shares["total"]["num"], shares["total"]["den"])
+def _supplier_level(ctx: _Context) -> pd.DataFrame:
+    suppliers = _finish(_sum(ctx.cells.dropna(subset=["supplier"]), ["supplier"]), ctx.settings)
+    suppliers = suppliers.merge(_drops(ctx.catalogue, ["supplier"], ctx.catalogue), on="supplier", how="left")
+    suppliers["winning_share"] = _share_col(suppliers, "supplier", ctx.shares["suppliers"])
+    return _order(suppliers, LEVEL_IDS["suppliers"], _EXTRA)
+
+
+def _total(ctx: _Context) -> dict[str, Any]:
+    """The whole alliance as one dict of plain values (a row even when there is no data at all)."""
+    one = pd.DataFrame({"_all": [1]})
+    tot = _fill_zero(one.merge(_sum(ctx.cells.assign(_all=1), ["_all"]), on="_all", how="left"))
+    tot = _finish(tot, ctx.settings)
+    tot["mean_price_drop"] = m.mean_price_drop(ctx.catalogue["drop"])
+    tot["max_price_drop"] = m.max_price_drop(ctx.catalogue["drop"])
+    tot["winning_share"] = m.winning_share(ctx.shares["total"]["num"], ctx.shares["total"]["den"])
     total = {k: _plain(tot[k].iloc[0]) for k in [*METRIC_KEYS, *_EXTRA]}
-    for k in ("n_agreements", *STATUS_COUNT_COLUMNS.values(), "n_warning"):
+    for k in _EXTRA:
         total[k] = int(total[k] or 0)
-
-    execution = _execution(detail, dataset, purchases, catalogue, periods, ts, settings)
-    overdue = _overdue(ledger, ts, settings)
-    monthly = _monthly(purchases, ledger, catalogue)
-    warnings = _warnings(batches, detail, total, ledger, unknown, catalogue, cells)
-    return Report(as_of=ts.date(), total=total, batches=batches, hospitals=hospitals, products=products,
-                  suppliers=suppliers, detail=detail, execution=execution, overdue=overdue, monthly=monthly,
-                  warnings=warnings)
+    return total
 
 
 def _fill_zero(frame: pd.DataFrame) -> pd.DataFrame:
