@@ -13,7 +13,7 @@ from procurement.model import Dataset, conform
 from procurement.problems import Problem
 from webapp import charts, i18n
 from webapp.filters import Filters, filter_dataset, options
-from webapp.tables import for_display, lagging_batches, problems_frame, with_names
+from webapp.tables import for_display, lagging_batches, price_drop_rows, problems_frame, with_names
 
 
 def test_completion_bars_order_colours_and_schedule() -> None:
@@ -251,3 +251,9 @@ def test_filters_never_leak_rows(hospitals: set[str], batches: set[str]) -> None
     base = small_dataset().agreements
     expected = base[base["hospital_id"].isin(allowed_h) & base["product_id"].isin(allowed_products)]
     assert ds.agreements["agreed_volume"].sum() == expected["agreed_volume"].sum()
+
+
+def test_price_drop_rows_add_the_overall_figures() -> None:
+    batches = pd.DataFrame({"batch": ["一"], "mean_price_drop": [0.5], "savings_rate": [0.4], "other": [1]})
+    rows = price_drop_rows(batches, {"mean_price_drop": 0.351, "savings_rate": 0.2194}, "全部")
+    assert rows.values.tolist() == [["一", 0.5, 0.4], ["全部", 0.351, 0.2194]]

@@ -72,3 +72,11 @@ def lagging_batches(batches: pd.DataFrame) -> pd.DataFrame:
         return batches.iloc[0:0]
     rate = batches["completion_rate"].astype("float64").fillna(0.0)
     return batches[rate < batches["time_elapsed"].astype("float64")]
+
+
+def price_drop_rows(batches: pd.DataFrame, total: dict, all_label: str) -> pd.DataFrame:
+    """Per batch and overall: the mean price drop beside the savings rate, for the comparison chart."""
+    cols = ["batch", "mean_price_drop", "savings_rate"]
+    overall = pd.DataFrame([{"batch": all_label, "mean_price_drop": total.get("mean_price_drop"),
+                             "savings_rate": total.get("savings_rate")}])
+    return pd.concat([batches[cols], overall], ignore_index=True)

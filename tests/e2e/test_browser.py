@@ -109,11 +109,13 @@ def _new_page(browser):
     return browser.new_page(viewport={"width": 1440, "height": 2200 if tall else 1000})
 
 
-def _shot(page, name: str) -> None:
+def _shot(page, name: str, height: int | None = None) -> None:
+    """Save a screenshot when asked to; ``height`` crops a short page instead of a tall blank one."""
     folder = os.environ.get("VBP_SCREENSHOT_DIR")
     if folder:
         page.wait_for_timeout(1500)  # let plotly finish drawing
-        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
+        clip = {"x": 0, "y": 0, "width": 1440, "height": height} if height else None
+        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=clip is None, clip=clip)
 
 
 def _sign_in(page, base: str, username: str) -> None:
@@ -197,7 +199,7 @@ def test_coordinator_screenshots(server, browser) -> None:
     page = _new_page(browser)
     page.goto(server)
     page.get_by_role("button", name="登录").wait_for(timeout=60_000)
-    _shot(page, "signin")
+    _shot(page, "signin", height=700)
     _sign_in(page, server, "coord")
     page.get_by_role("heading", name="执行进度").wait_for(timeout=60_000)
     _wait_idle(page)
@@ -210,7 +212,7 @@ def test_coordinator_screenshots(server, browser) -> None:
         page.get_by_role("heading", name=name).wait_for(timeout=30_000)
         _wait_idle(page)
         if file == "upload":
-            _shot(page, "upload")
+            _shot(page, "upload", height=900)
             bad = Path(os.environ["VBP_SCREENSHOT_DIR"]).parent / "_bad_upload.xlsx"
             buffer = io.BytesIO()
             pd.DataFrame([
@@ -219,10 +221,12 @@ def test_coordinator_screenshots(server, browser) -> None:
             ]).to_excel(buffer, index=False, sheet_name="采购记录")
             bad.write_bytes(buffer.getvalue())
             page.locator('input[type="file"]').first.set_input_files(str(bad))
-            page.get_by_text("问题清单").wait_for(timeout=60_000)
+            page.get_by_text("问题清单").first.wait_for(timeout=60_000)
             _wait_idle(page)
             bad.unlink()
             file = "upload_problems"
+            _shot(page, file, height=1300)
+            continue
         if file == "plan":
             page.get_by_role("button", name="计算分配方案").click()
             page.get_by_text("求解状态").wait_for(timeout=120_000)

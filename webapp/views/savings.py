@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 from webapp import charts, data, state, widgets
-from webapp.tables import with_names
+from webapp.tables import price_drop_rows, with_names
 
 
 def render() -> None:
@@ -30,18 +29,15 @@ def render() -> None:
         widgets.chart(charts.savings_over_time_chart(rep.monthly, lang), "savings_time")
     left, right = st.columns(2)
     with left:
-        rows = rep.batches
-        total_row = pd.DataFrame([{"batch": tr("all"), **{k: rep.total.get(k) for k in
-                                                          ("mean_price_drop", "savings_rate")}}])
-        rows = pd.concat([rows[["batch", "mean_price_drop", "savings_rate"]], total_row], ignore_index=True)
+        rows = price_drop_rows(rep.batches, rep.total, tr("all"))
         widgets.chart(charts.price_drop_chart(rows, lang), "savings_drop")
         st.caption(tr("price_drop_note"))
+    hospitals = with_names(rep.hospitals, ds.hospitals, ds.products)
     with right:
-        products = with_names(rep.products, ds.hospitals, ds.products)
-        widgets.chart(charts.top_products_chart(products, lang, n=10), "savings_top")
+        widgets.chart(charts.retained_chart(hospitals, lang), "savings_retained")
+    products = with_names(rep.products, ds.hospitals, ds.products)
+    widgets.chart(charts.top_products_chart(products, lang, n=10), "savings_top")
     detail = with_names(rep.detail, ds.hospitals, ds.products)
     widgets.chart(charts.completion_heatmap(detail, lang), "savings_heatmap")
-    hospitals = with_names(rep.hospitals, ds.hospitals, ds.products)
-    widgets.chart(charts.retained_chart(hospitals, lang), "savings_retained")
     widgets.table(hospitals, ["hospital_name", "region", "completion_rate", "on_time_rate", "grade",
                               "savings_realized", "retained_savings"], key="savings_hosp_table")
