@@ -350,6 +350,8 @@ def unit_factor(unit: str | None, min_unit: str | None, pack_size: float) -> flo
     silently multiply volumes.
     """
     u = norm_key(unit) if unit is not None else None
+    if u:
+        u = re.sub(r"[(\[].*$", "", u) or u  # 盒(14片): the pack word is what counts
     mu = norm_key(min_unit) if min_unit is not None else None
     if not u or u == mu:
         return 1.0

@@ -155,3 +155,17 @@ def test_tab_separated_text_with_unit_after_a_slash():
     result = parse_files([("t.csv", text.encode("utf-8"))], reference=reference())
     assert result.ok, [str(p) for p in result.problems]
     assert result.tables["purchases"]["quantity"].tolist() == [56.0]
+
+
+def test_demand_without_any_catalogue_keeps_codes_as_written():
+    rows = [["机构编码", "通用名", "规格", "报量"], ["H100", "氨氯地平片", "5mg", 300], ["H101", "氨氯地平片", "5mg", "1,000"]]
+    result = parse_files([("d.csv", "\n".join(",".join(f'"{c}"' for c in map(str, r)) for r in rows).encode())])
+    assert result.ok, [str(p) for p in result.problems]
+    assert result.tables["demand"]["hospital_id"].tolist() == ["H100", "H101"]
+    assert result.tables["demand"]["declared_volume"].tolist() == [300.0, 1000.0]
+
+
+def test_pack_with_its_content_in_brackets():
+    rows = [HEAD + ["单位"], ["D1", "2020-03-01", "H001", "P001", 2, "盒(14片)"]]
+    result = parse_files([("b.xlsx", xlsx({"S": rows}))], reference=reference())
+    assert result.ok and result.tables["purchases"]["quantity"].tolist() == [28.0]
