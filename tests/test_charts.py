@@ -257,3 +257,29 @@ def test_price_drop_rows_add_the_overall_figures() -> None:
     batches = pd.DataFrame({"batch": ["一"], "mean_price_drop": [0.5], "savings_rate": [0.4], "other": [1]})
     rows = price_drop_rows(batches, {"mean_price_drop": 0.351, "savings_rate": 0.2194}, "全部")
     assert rows.values.tolist() == [["一", 0.5, 0.4], ["全部", 0.351, 0.2194]]
+
+
+def test_every_text_key_used_by_the_app_exists() -> None:
+    """A key typed wrong would show itself on screen: find every literal key the app asks for."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    sources = [root / "app.py", *sorted((root / "webapp").rglob("*.py"))]
+    pattern = re.compile(r"""\b(?:tr|t)\(\s*["']([a-z_]+)["']""")
+    used = {key for path in sources for key in pattern.findall(path.read_text(encoding="utf-8"))}
+    assert len(used) > 40
+    missing = sorted(k for k in used if k not in i18n.TEXT and k not in i18n.METRIC_TEXT)
+    assert missing == []
+
+
+def test_composed_keys_exist() -> None:
+    from procurement.auth import ROLES
+    from procurement.metrics import PROGRESS_STATUSES
+    from procurement.model import TABLE_KINDS
+
+    keys = [f"kind_{k}" for k in TABLE_KINDS] + [f"status_{s}" for s in PROGRESS_STATUSES]
+    keys += [f"role_{r}" for r in ROLES]
+    keys += [f"page_{p}" for p in ("track", "payments", "savings", "upload", "plan", "accounts")]
+    keys += [f"plan_status_{s}" for s in ("optimal", "feasible", "infeasible")]
+    assert [k for k in keys if k not in i18n.TEXT] == []
