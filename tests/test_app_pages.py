@@ -88,6 +88,8 @@ def test_no_account_explains_first_run(tmp_path, monkeypatch) -> None:
     assert not at.exception
     codes = " ".join(c.value for c in at.code)
     assert "python -m procurement users add" in codes and "VBP_ADMIN_PASSWORD" in codes
+    shown = at.warning[0].value + " ".join(m.value for m in at.markdown)
+    assert "尚无账户" in shown and "No account yet" in shown  # both languages at once
     assert not at.text_input  # no sign-in form without accounts
 
 

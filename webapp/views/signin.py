@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from procurement import auth
-from webapp import data, state
+from webapp import data, i18n, state
 
 
 def language_switch() -> None:
@@ -19,6 +19,11 @@ def language_switch() -> None:
         st.rerun()
 
 
+def _both_languages(key: str) -> str:
+    """Set-up instructions in both languages: whoever installs the tool may not read the default one."""
+    return f"{i18n.t(key, 'zh')}  \n{i18n.t(key, 'en')}"
+
+
 def render() -> None:
     """Ask for a name and password; explain how to create the first coordinator when there is none."""
     tr = state.tr
@@ -26,10 +31,11 @@ def render() -> None:
     auth.ensure_coordinator_from_env(engine)
     st.title(tr("app_title"))
     if not auth.has_users(engine):
-        st.warning(tr("no_accounts_title"))
-        st.markdown(tr("no_accounts_body"))
+        both = _both_languages
+        st.warning(both("no_accounts_title"))
+        st.markdown(both("no_accounts_body"))
         st.code("python -m procurement users add admin --role coordinator", language="bash")
-        st.markdown(tr("no_accounts_env"))
+        st.markdown(both("no_accounts_env"))
         st.code("VBP_ADMIN_PASSWORD='…' make run", language="bash")
         return
     with st.form("sign_in"):
