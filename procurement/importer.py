@@ -162,6 +162,10 @@ def parse_files(
             continue
         found_any = False
         for raw in raws:
+            if raw.hidden:
+                results.append(SheetResult(name, raw.name, None, None, None, [],
+                                           "隐藏的工作表，已跳过 / hidden sheet; skipped"))
+                continue
             sd = extract(raw, name, kind)
             if sd is None:
                 results.append(SheetResult(name, raw.name, None, None, None, [],

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from python_calamine import CalamineWorkbook
+from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
 Source = str | os.PathLike | tuple[str, bytes]
 
@@ -28,6 +28,7 @@ class RawSheet:
     rows: list[list[Any]]
     first_row: int = 1
     first_col: int = 0  # 0-based column of rows[i][0] in the sheet
+    hidden: bool = False  # hidden sheets (lookup lists, old copies) are not the user's data
 
 
 class ReadError(Exception):
@@ -95,11 +96,16 @@ def _read_workbook(source: Source) -> list[RawSheet]:
         raise ReadError(str(exc)) from exc
     sheets = []
     try:
-        for i, name in enumerate(wb.sheet_names):
+        for i, meta in enumerate(wb.sheets_metadata):
+            if meta.typ != SheetTypeEnum.WorkSheet:
+                continue  # chart sheets hold no cells
+            if meta.visible != SheetVisibleEnum.Visible:
+                sheets.append(RawSheet(meta.name, [], hidden=True))
+                continue
             sheet = wb.get_sheet_by_index(i)
             rows = sheet.to_python(skip_empty_area=True)
             start = sheet.start or (0, 0)
-            sheets.append(RawSheet(name, rows, first_row=start[0] + 1, first_col=start[1]))
+            sheets.append(RawSheet(meta.name, rows, first_row=start[0] + 1, first_col=start[1]))
     except Exception as exc:
         raise ReadError(str(exc)) from exc
     finally:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import io
 
 import pandas as pd
 from import_fixtures import by_row, reference, xlsx
+from openpyxl import load_workbook
 
 from procurement.importer import file_sha256, parse_files
 from procurement.sheets import MAX_PROBLEMS_PER_CHECK
@@ -169,3 +171,15 @@ def test_pack_with_its_content_in_brackets():
     rows = [HEAD + ["单位"], ["D1", "2020-03-01", "H001", "P001", 2, "盒(14片)"]]
     result = parse_files([("b.xlsx", xlsx({"S": rows}))], reference=reference())
     assert result.ok and result.tables["purchases"]["quantity"].tolist() == [28.0]
+
+
+def test_hidden_sheets_are_skipped_with_a_note():
+    content = xlsx({"采购": [HEAD, ["D1", "2020-03-01", "H001", "P001", 1]],
+                    "旧数据": [HEAD, ["D1", "2019-03-01", "H404", "P001", 1]]})
+    wb = load_workbook(io.BytesIO(content))
+    wb["旧数据"].sheet_state = "hidden"
+    buf = io.BytesIO()
+    wb.save(buf)
+    result = parse_files([("h.xlsx", buf.getvalue())], reference=reference())
+    assert result.ok and len(result.tables["purchases"]) == 1
+    assert "hidden" in next(s.note for s in result.sheets if s.sheet == "旧数据")
