@@ -138,9 +138,11 @@ def _write_table(wb: Workbook, title: str, frame: pd.DataFrame, labels: dict[str
         for value, fmt, is_overdue in zip(values, formats, overdue_cols, strict=True):
             v = _cell_value(value)
             hot = is_overdue and isinstance(v, float) and v > 0
+            if not (fmt or laggard[r] or hot):
+                row.append(v)  # plain values share one cell object inside openpyxl: much cheaper
+                continue
             cell = WriteOnlyCell(ws, value=v)
-            if fmt or laggard[r] or hot:
-                cell._style = styles.get(fmt, bool(laggard[r]), hot)
+            cell._style = styles.get(fmt, bool(laggard[r]), hot)
             row.append(cell)
         ws.append(row)
 
