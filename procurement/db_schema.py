@@ -59,7 +59,9 @@ def _kind_table(kind: str) -> sa.Table:
         sa.Column(c, _SQL_TYPES[COLUMNS[kind][c]](), primary_key=c in keys, nullable=c not in keys)
         for c in stored_columns(kind)
     ]
-    cols.append(sa.Column("import_id", sa.Integer, sa.ForeignKey("imports.id"), nullable=False))
+    # which import wrote the row; no foreign key: PostgreSQL checks those row by row, and the import row
+    # is written in the same transaction anyway
+    cols.append(sa.Column("import_id", sa.Integer, nullable=False))
     table = sa.Table(kind, metadata, *cols)
     for idx_cols in _INDEXES.get(kind, ()):
         sa.Index(f"ix_{kind}_{'_'.join(idx_cols)}", *(table.c[c] for c in idx_cols))
