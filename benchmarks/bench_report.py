@@ -8,6 +8,7 @@ and ``build_report``. Also times importing 1,000,000 lines into an empty store.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 import time
@@ -16,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import sqlalchemy as sa
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -133,23 +135,45 @@ def fill(path: Path, n_rows: int, n_hospitals: int, chunks: int = 10) -> Clock:
     return clock
 
 
-def time_import(n_rows: int, n_hospitals: int) -> tuple[Clock, Clock, Clock]:
-    """Import ``n_rows`` lines into an empty store, re-import them unchanged, change a tenth of them."""
+def time_import(n_rows: int, n_hospitals: int, url: str | None = None) -> tuple[Clock, Clock, Clock]:
+    """Import ``n_rows`` lines into an empty store, re-import them unchanged, change a tenth of them.
+
+    ``url``: a PostgreSQL database to time instead of a scratch SQLite file (a scratch schema is
+    created in it and dropped afterwards).
+    """
     lines = make_purchases(n_rows, n_hospitals, seed=99)
     changed = lines.iloc[: n_rows // 10].copy()
     changed["quantity"] += 10
     with tempfile.TemporaryDirectory(dir=OUT) as folder:
-        engine = store.get_engine(f"sqlite:///{folder}/import.sqlite")
-        store.import_tables(engine, make_reference(n_hospitals), source_name="reference", file_hash="r")
-        with Clock() as first:
-            store.import_tables(engine, {"purchases": lines}, source_name="bench", file_hash="b")
-        with Clock() as again:
-            summary = store.import_tables(engine, {"purchases": lines}, source_name="bench", file_hash="b")
-        assert summary.unchanged["purchases"] == n_rows
-        with Clock() as tenth:
-            summary = store.import_tables(engine, {"purchases": changed}, source_name="bench", file_hash="c")
-        assert summary.replaced["purchases"] == len(changed)
-        engine.dispose()
+        if url:
+            schema = f"bench_{os.getpid()}"
+            admin = sa.create_engine(url)
+            with admin.begin() as conn:
+                conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
+            sep = "&" if "?" in url else "?"
+            engine = store.get_engine(f"{url}{sep}options=-csearch_path%3D{schema}")
+        else:
+            engine = store.get_engine(f"sqlite:///{folder}/import.sqlite")
+        try:
+            store.import_tables(engine, make_reference(n_hospitals), source_name="reference", file_hash="r")
+            with Clock() as first:
+                store.import_tables(engine, {"purchases": lines}, source_name="bench", file_hash="b")
+            with Clock() as again:
+                summary = store.import_tables(
+                    engine, {"purchases": lines}, source_name="bench", file_hash="b"
+                )
+            assert summary.unchanged["purchases"] == n_rows
+            with Clock() as tenth:
+                summary = store.import_tables(
+                    engine, {"purchases": changed}, source_name="bench", file_hash="c"
+                )
+            assert summary.replaced["purchases"] == len(changed)
+        finally:
+            engine.dispose()
+            if url:
+                with admin.begin() as conn:
+                    conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
+                admin.dispose()
     return first, again, tenth
 
 
@@ -169,6 +193,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="1,000,000 rows instead of 10,000,000")
     parser.add_argument("--hospitals", type=int, default=None, help="default 50 (--quick) or 200")
+    parser.add_argument("--pg", metavar="URL", help="also time imports into this PostgreSQL database")
     args = parser.parse_args(argv)
     n_rows = 1_000_000 if args.quick else 10_000_000
     n_hospitals = args.hospitals or (50 if args.quick else 200)
@@ -180,6 +205,11 @@ def main(argv: list[str] | None = None) -> None:
     print(f"import {import_rows:,} purchase lines into an empty store: {first}")
     print(f"re-import the same {import_rows:,} lines (all unchanged): {again}")
     print(f"re-import {import_rows // 10:,} of them with a changed quantity: {tenth}")
+    if args.pg:
+        first, again, tenth = time_import(import_rows, n_hospitals, args.pg)
+        print(f"PostgreSQL: import {import_rows:,} lines: {first} (CPU: this process only, not the server)")
+        print(f"PostgreSQL: re-import unchanged: {again}")
+        print(f"PostgreSQL: re-import {import_rows // 10:,} changed: {tenth}")
 
     if not path.exists():
         print(
