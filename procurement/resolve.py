@@ -20,6 +20,18 @@ from procurement.sheets import SheetData, Typed, show
 _PRODUCT_INFO = ["product_id", "generic_name", "specification", "supplier", "unit", "pack_size", "unit_price"]
 
 
+_COMPANY_SUFFIXES = ("股份有限公司", "有限责任公司", "有限公司", "集团", "公司", "厂")
+
+
+def supplier_core(name: str) -> str:
+    """A normalised company name without its legal-form suffix (齐鲁制药有限公司 -> 齐鲁制药)."""
+    core = name
+    for suffix in _COMPANY_SUFFIXES:
+        if core.endswith(suffix) and len(core) > len(suffix) + 1:
+            core = core[: -len(suffix)]
+    return core
+
+
 @dataclass
 class Catalogue:
     """Hospitals and winning products known to an import, indexed for vectorised look-ups."""
@@ -49,6 +61,7 @@ class Catalogue:
         self.n_products = len(p)
         self.product_index = pd.Index([str(x) for x in cols["product_id"]], dtype=object)
         self.key_pos: dict[str, int] = {}
+        self.winners: dict[str, list[tuple[str, int]]] = {}  # drug -> (supplier core name, position)
         drugs: dict[str, list[int]] = {}
         for i in range(len(p)):
             g, sp, sup = (V.norm_key(cols[c][i]) for c in ("generic_name", "specification", "supplier"))
@@ -56,6 +69,7 @@ class Catalogue:
                 drugs.setdefault(f"{g}|{sp}", []).append(i)
                 if sup:
                     self.key_pos[f"{g}|{sp}|{sup}"] = i
+                    self.winners.setdefault(f"{g}|{sp}", []).append((supplier_core(sup), i))
         self.drug_index = pd.Index(list(drugs), dtype=object)
         for members in drugs.values():
             units = {cols["unit"][i] for i in members}
@@ -70,6 +84,17 @@ class Catalogue:
             c: pd.array(cols[c], dtype="float64" if c in ("pack_size", "unit_price") else "string")
             for c in _PRODUCT_INFO
         })
+
+    def winner_by_name(self, drug: str, supplier: str) -> int | None:
+        """The one winner of ``drug`` whose name is the supplier's, give or take 有限公司 and the like.
+
+        Platforms write 齐鲁制药有限公司 where the tender result says 齐鲁制药; counting such a
+        purchase as non-winning would silently lower the hospital's completion.
+        """
+        core = supplier_core(supplier)
+        found = {pos for name, pos in self.winners.get(drug, []) if len(name) >= 2 and len(core) >= 2
+                 and (name == core or name in core or core in name)}
+        return found.pop() if len(found) == 1 else None
 
     @property
     def empty_row(self) -> int:
@@ -204,6 +229,8 @@ def _resolve_by_names(
     for j in range(len(combos)):
         drug = f"{gk[j]}|{sk[j]}"
         hit = cat.key_pos.get(f"{drug}|{supk[j]}") if supk[j] else None
+        if hit is None and supk[j]:
+            hit = cat.winner_by_name(drug, supk[j])
         d = cat.drug_index.get_indexer([drug])[0]
         if hit is not None:
             status[j], target[j] = 1, hit

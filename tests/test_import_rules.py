@@ -183,3 +183,15 @@ def test_hidden_sheets_are_skipped_with_a_note():
     result = parse_files([("h.xlsx", buf.getvalue())], reference=reference())
     assert result.ok and len(result.tables["purchases"]) == 1
     assert "hidden" in next(s.note for s in result.sheets if s.sheet == "旧数据")
+
+
+def test_a_winner_written_with_its_legal_form_is_still_the_winner():
+    rows = [
+        ["入库日期", "机构编码", "通用名", "规格", "生产企业", "采购数量"],
+        ["2020-03-01", "H001", "氨氯地平片", "5mg", "企业C有限公司", 5],  # the winner 企业C
+        ["2020-03-01", "H001", "阿托伐他汀钙片", "10mg", "企业有限公司", 5],  # matches neither A nor B alone
+    ]
+    result = parse_files([("c.xlsx", xlsx({"S": rows}))], reference=reference())
+    assert result.ok, [str(p) for p in result.problems]
+    t = result.tables["purchases"]
+    assert t["product_id"].iloc[0] == "P003" and t["winning"].tolist() == [True, False]
