@@ -95,6 +95,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except InputError as err:
         _print_problems(err.problems)
         return 2
+    except BrokenPipeError:  # output piped into head & co: stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except Exception as exc:  # noqa: BLE001 - the contract is a short message and exit 1
         if os.environ.get("VBP_DEBUG") == "1":
             traceback.print_exc()
@@ -140,7 +143,10 @@ def _cmd_report(args: argparse.Namespace) -> int:
             return 2
         dataset = Dataset(**result.tables)
     else:
-        dataset = store.load_dataset(store.get_engine(args.db))
+        engine = store.get_engine(args.db)
+        if store.is_empty(engine):
+            print("数据库为空，请先导入数据 / the database is empty: import files first", file=sys.stderr)
+        dataset = store.load_dataset(engine)
     report = build_report(dataset, as_of=args.as_of)
     if args.xlsx:
         from procurement.excel import write_report_xlsx
