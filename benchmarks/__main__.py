@@ -8,7 +8,15 @@ import platform
 import sys
 import time
 
-BENCHES = ("bench_import", "bench_report", "bench_optimizer", "bench_app")
+BENCHES = (
+    "bench_synthetic",
+    "bench_import",
+    "bench_report",
+    "bench_metrics",
+    "bench_optimizer",
+    "bench_scenarios",
+    "bench_app",
+)
 
 
 def main(argv: list[str]) -> int:
