@@ -30,6 +30,7 @@ class Bound:
     objective: float
     x: np.ndarray
     u: np.ndarray
+    reduced_cost: np.ndarray  # of x, per arc: what moving a unit onto an unused arc costs at least
 
 
 def lp_bound(drug: DrugData, settings: PlanSettings, time_limit: float) -> Bound | None:
@@ -44,8 +45,10 @@ def lp_bound(drug: DrugData, settings: PlanSettings, time_limit: float) -> Bound
     h.run()
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         return None
-    col = np.asarray(h.getSolution().col_value, dtype=float)
-    return Bound(float(h.getInfo().objective_function_value), col[: model.n_x], col[model.n_x:])
+    solution = h.getSolution()
+    col = np.asarray(solution.col_value, dtype=float)
+    dual = np.asarray(solution.col_dual, dtype=float)
+    return Bound(float(h.getInfo().objective_function_value), col[: model.n_x], col[model.n_x:], dual[: model.n_x])
 
 
 def applies(drug: DrugData, settings: PlanSettings) -> bool:
@@ -182,3 +185,39 @@ def start_vector(model: DrugModel, drug: DrugData, x: np.ndarray, u: np.ndarray)
     used = (x > 0) & (model.y_of_arc >= 0)
     y[model.y_of_arc[used]] = 1.0
     return np.concatenate([x, y, u])
+
+
+def neighbourhood_bounds(
+    model: DrugModel, drug: DrugData, bound: Bound, start: np.ndarray, n_free: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Column bounds fixing the choices (y) of owners the plan and the LP agree on.
+
+    Left free: owners whose plan differs from their LP flow, and the ``n_free`` owners cheapest to
+    move by LP reduced cost. The plan stays feasible, so a short MIP over the rest can only improve it.
+    """
+    lower, upper = model.col_lower.copy(), model.col_upper.copy()
+    if model.n_y == 0:
+        return lower, upper
+    y = start[model.n_x: model.n_x + model.n_y]
+    n_owner = int(model.y_owner.max()) + 1
+    linked = np.flatnonzero(model.y_of_arc >= 0)
+    flow_y = np.bincount(model.y_of_arc[linked], weights=bound.x[linked], minlength=model.n_y)
+    volume = np.bincount(drug.arc_h[linked], weights=drug.agreed[drug.arc_h[linked]], minlength=len(drug.agreed))
+    owner_volume = np.zeros(n_owner)
+    hospital_owner = np.full(len(drug.agreed), -1)
+    hospital_owner[drug.arc_h[linked]] = model.y_owner[model.y_of_arc[linked]]
+    has_owner = hospital_owner >= 0
+    np.add.at(owner_volume, hospital_owner[has_owner], drug.agreed[has_owner] * (volume[has_owner] > 0))
+    agree = np.bincount(model.y_owner, weights=flow_y * (y > 0.5), minlength=n_owner)
+    free = agree < owner_volume * (1 - 1e-6)
+    rc = bound.reduced_cost[linked] * drug.agreed[drug.arc_h[linked]]
+    unused = y[model.y_of_arc[linked]] < 0.5
+    move = np.full(model.n_y, np.inf)
+    np.minimum.at(move, model.y_of_arc[linked][unused], np.maximum(rc[unused], 0.0))
+    score = np.full(n_owner, np.inf)
+    np.minimum.at(score, model.y_owner, move)
+    free[np.argsort(score, kind="stable")[:n_free]] = True
+    fix = ~free[model.y_owner]
+    cols = model.n_x + np.flatnonzero(fix)
+    lower[cols] = upper[cols] = np.round(y[fix])
+    return lower, upper

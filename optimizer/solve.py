@@ -28,6 +28,7 @@ from optimizer.result import assemble_plan
 PARALLEL_MIN_ARCS = 40_000
 # Single-sourcing parts with more arcs than this start from optimizer.heuristic (see _solve_highs).
 HEURISTIC_MIN_ARCS = 200
+NEIGHBOURHOOD_FREE = 30  # owners freed beyond those the LP disagrees with, in the short MIP
 
 INFEASIBLE_ZH = "最低份额等约束无法同时满足"
 INFEASIBLE_EN = "the minimum shares cannot all be met together"
@@ -142,6 +143,17 @@ def _solve_highs(drug: DrugData, settings: PlanSettings) -> DrugResult:
     build_time = time.perf_counter() - t_build
     if found is not None:
         start = heuristic.start_vector(model, drug, found[0], found[1])
+        # a short MIP around the plan (owners the LP disagrees with, and the cheapest to move)
+        lower, upper = heuristic.neighbourhood_bounds(model, drug, bound, start, NEIGHBOURHOOD_FREE)
+        near = _run_highs(model, integral=True, gap=settings.gap, col_lower=lower, col_upper=upper, start=start,
+                          time_limit=min(deadline - time.perf_counter(), max(1.0, 0.05 * settings.time_limit)))
+        if near.has_solution and near.objective < found[2]:
+            gap = _relative_gap(near.objective, bound.objective)
+            start = near.col
+            found = (near.col[: model.n_x], near.col[model.n_x + model.n_y:], near.objective)
+            if gap <= settings.gap:
+                return _result(drug, model, near, PlanStatus.OPTIMAL, None, gap, build_time,
+                               time.perf_counter() - t0 - build_time)
     elif not (drug.min_share > 0).any():
         start = _all_short(model, drug)
     run = _run_highs(model, integral=True, time_limit=deadline - time.perf_counter(), gap=settings.gap,
