@@ -354,11 +354,24 @@ def _collect_touched(
     return touched
 
 
-def _delete_buckets(conn: Connection, touched: sa.Table) -> None:
-    """Delete the daily rows of the touched buckets, walking the (hospital_id, date) index per bucket.
+def _execute_bucket_driven(conn: Connection, stmt: sa.Executable, touched: sa.Table) -> None:
+    """Run ``stmt`` with the few touched buckets as the outer loop of its join.
 
-    A correlated ``WHERE EXISTS`` would scan every daily row of the database instead.
+    Without statistics on the temporary table SQLite prefers scanning the big table and probing
+    the buckets, which reads every row of the database on each import; ``CROSS JOIN`` is SQLite's
+    documented way to fix the loop order. PostgreSQL plans this well by itself.
     """
+    if not _is_sqlite(conn):
+        conn.execute(stmt)
+        return
+    sql = str(stmt.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
+    plain = f"FROM {touched.name} JOIN "
+    assert sql.count(plain) == 1, sql
+    conn.exec_driver_sql(sql.replace(plain, f"FROM {touched.name} CROSS JOIN "))
+
+
+def _delete_buckets(conn: Connection, touched: sa.Table) -> None:
+    """Delete the daily rows of the touched buckets through the (hospital_id, date) index."""
     daily = schema.purchase_daily
     if _is_sqlite(conn):  # no DELETE ... USING in SQLite: select the doomed rowids through the join
         doomed = (
@@ -366,7 +379,7 @@ def _delete_buckets(conn: Connection, touched: sa.Table) -> None:
             .select_from(touched.join(daily, _same_bucket(daily, touched)))
             .scalar_subquery()
         )
-        conn.execute(sa.delete(daily).where(sa.literal_column("rowid").in_(doomed)))
+        _execute_bucket_driven(conn, sa.delete(daily).where(sa.literal_column("rowid").in_(doomed)), touched)
     else:
         conn.execute(sa.delete(daily).where(_same_bucket(daily, touched)))
 
@@ -380,7 +393,7 @@ def _refresh_purchase_daily(conn: Connection, touched: sa.Table, fresh: sa.Table
     daily = schema.purchase_daily
     if fresh is None:
         lines: sa.FromClause = schema.KIND_TABLES["purchases"]
-        source = lines.join(touched, _same_bucket(lines, touched))
+        source = touched.join(lines, _same_bucket(lines, touched))
         _delete_buckets(conn, touched)
     else:
         lines = source = fresh
@@ -401,7 +414,11 @@ def _refresh_purchase_daily(conn: Connection, touched: sa.Table, fresh: sa.Table
         .group_by(*group)
     )
     names = ["hospital_id", "date", "product_id", "supplier", "generic_name", "specification", "winning"]
-    conn.execute(sa.insert(daily).from_select([*names, "quantity", "amount"], totals))
+    insert = sa.insert(daily).from_select([*names, "quantity", "amount"], totals)
+    if fresh is None:
+        _execute_bucket_driven(conn, insert, touched)
+    else:
+        conn.execute(insert)
 
 
 def _python_columns(kind: str, frame: pd.DataFrame, cols: list[str]) -> list[np.ndarray]:
