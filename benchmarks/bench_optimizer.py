@@ -2,7 +2,8 @@
 
 City alliance: 250 hospitals x 12 drugs x up to 5 winners, tight capacities (1.02-1.1 x agreed),
 single sourcing, regions, current suppliers. Provincial: 3,000 hospitals x 100 drugs, gap 1e-4,
-with build/solve/total time and peak memory. ``--quick`` uses smaller sizes. Inputs are cached
+with build/solve/total time and peak memory. ``--quick`` uses smaller sizes; ``--city-only`` and
+``--province-only`` run one half. Inputs are cached
 under benchmarks/out/.
 """
 
@@ -170,8 +171,10 @@ def province(quick: bool) -> None:
 def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
     quick = "--quick" in argv
-    city(quick)
-    province(quick)
+    if "--province-only" not in argv:
+        city(quick)
+    if "--city-only" not in argv:
+        province(quick)
 
 
 if __name__ == "__main__":
