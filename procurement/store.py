@@ -292,12 +292,7 @@ def _upsert(conn: Connection, kind: str, frame: pd.DataFrame, import_id: int) ->
     if kind == "purchases":
         touched = _collect_touched(conn, stage, target, on, differs, all_new=added == n)
         # buckets nobody bought in before hold exactly the staged lines: total them from the stage
-        from_stage = added == n and not _has_rows(
-            conn,
-            sa.select(schema.purchase_daily.c.date)
-            .join(touched, _same_bucket(schema.purchase_daily, touched))
-            .subquery(),
-        )
+        from_stage = added == n and not _buckets_in_use(conn, touched)
     rows = sa.select(*(stage.c[c] for c in cols), sa.literal(import_id, sa.Integer)).where(sa.true())
     if added == n:
         conn.execute(sa.insert(target).from_select([*cols, "import_id"], rows))
@@ -319,6 +314,13 @@ def _upsert(conn: Connection, kind: str, frame: pd.DataFrame, import_id: int) ->
 
 def _has_rows(conn: Connection, table: sa.FromClause) -> bool:
     return bool(conn.execute(sa.select(sa.exists(sa.select(sa.literal(1)).select_from(table)))).scalar_one())
+
+
+def _buckets_in_use(conn: Connection, touched: sa.Table) -> bool:
+    """Whether any touched bucket already holds daily totals (then they must be recomputed)."""
+    daily = schema.purchase_daily
+    inner = sa.select(sa.literal(1)).select_from(touched.join(daily, _same_bucket(daily, touched)))
+    return bool(_execute_bucket_driven(conn, sa.select(sa.exists(inner)), touched).scalar_one())
 
 
 def _same_bucket(a: sa.FromClause, b: sa.FromClause) -> sa.ColumnElement:
@@ -354,7 +356,7 @@ def _collect_touched(
     return touched
 
 
-def _execute_bucket_driven(conn: Connection, stmt: sa.Executable, touched: sa.Table) -> None:
+def _execute_bucket_driven(conn: Connection, stmt: sa.Executable, touched: sa.Table) -> sa.CursorResult:
     """Run ``stmt`` with the few touched buckets as the outer loop of its join.
 
     Without statistics on the temporary table SQLite prefers scanning the big table and probing
@@ -362,12 +364,11 @@ def _execute_bucket_driven(conn: Connection, stmt: sa.Executable, touched: sa.Ta
     documented way to fix the loop order. PostgreSQL plans this well by itself.
     """
     if not _is_sqlite(conn):
-        conn.execute(stmt)
-        return
+        return conn.execute(stmt)
     sql = str(stmt.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
     plain = f"FROM {touched.name} JOIN "
     assert sql.count(plain) == 1, sql
-    conn.exec_driver_sql(sql.replace(plain, f"FROM {touched.name} CROSS JOIN "))
+    return conn.exec_driver_sql(sql.replace(plain, f"FROM {touched.name} CROSS JOIN "))
 
 
 def _delete_buckets(conn: Connection, touched: sa.Table) -> None:
