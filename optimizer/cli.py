@@ -85,7 +85,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
         if args.xlsx:
             from optimizer.excel import write_plan_xlsx
 
-            write_plan_xlsx(plan, args.xlsx)
+            write_plan_xlsx(plan, args.xlsx, inp=inp)
         if args.json:
             json.dump(plan.to_json(), out, ensure_ascii=False, allow_nan=False)
             out.write("\n")

@@ -78,3 +78,11 @@ def test_module_entry_point(files: list[str]) -> None:
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["status"] == "optimal"
+
+
+def test_xlsx_workbook_is_written(files: list[str], tmp_path: Path) -> None:
+    pytest.importorskip("optimizer.excel")
+    out_path = tmp_path / "plan.xlsx"
+    code, _, err = run(["plan", *files, "--xlsx", str(out_path)])
+    assert code == 0, err
+    assert out_path.exists() and out_path.stat().st_size > 0
