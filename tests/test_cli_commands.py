@@ -14,6 +14,9 @@ import pytest
 from procurement import store
 from procurement.cli import main
 
+sys.path.insert(0, str(Path(__file__).parent))
+from store_fixtures import BACKENDS, make_engine  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -211,3 +214,22 @@ def test_module_entry_point_exit_codes(tmp_path):
         text=True,
     )
     assert bad.returncode == 2 and "missing.csv" in bad.stderr
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_import_and_report_through_either_database(backend, tmp_path, capsys):
+    engines = make_engine(backend, tmp_path)
+    engine = next(engines)
+    url = engine.url.render_as_string(hide_password=False)
+    try:
+        files = [str(p) for p in write_alliance(tmp_path / "in")]
+        code, _, err = run(["import", *files, "--db", url], capsys)
+        assert code == 0, err
+        code, out, _ = run(["report", "--json", "--db", url, "--as-of", "2020-03-31"], capsys)
+        assert code == 0
+        from_db = json.loads(out)
+        code, out, _ = run(["report", *files, "--json", "--as-of", "2020-03-31"], capsys)
+        assert json.loads(out) == from_db
+        assert from_db["total"]["purchased_volume"] == 140
+    finally:
+        next(engines, None)  # runs the fixture teardown (drops the PostgreSQL schema)
