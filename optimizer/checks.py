@@ -95,6 +95,9 @@ def check_drug(drug: DrugData, settings: PlanSettings) -> list[CheckIssue]:
         return [CheckIssue(drug.key, None, None, f"药品 {name} 有约定量 {total:g} 但没有中选企业",
                            f"drug {name} has agreed volume {total:g} but no winning supplier")]
     issues = _check_offer_values(drug, name)
+    if not np.isnan(drug.ratio) and not 0 < drug.ratio <= 1:
+        issues.append(CheckIssue(drug.key, None, None, f"药品 {name} 的约定比例 {drug.ratio:g} 不在 0 到 1 之间",
+                                 f"drug {name}: agreed ratio {drug.ratio:g} is outside (0, 1]"))
     if issues:
         return issues
     issues += _check_min_shares(drug, name, total)

@@ -129,9 +129,6 @@ def agreed_volumes(inp: PlanInput, settings: PlanSettings) -> pd.DataFrame:
     return q[cols].astype({"agreed_volume": float})
 
 
-def ratio_is_valid(value: float) -> bool:
-    """A ratio outside (0, 1] is a typo, not a policy."""
-    return not math.isnan(value) and 0 < value <= 1
 
 
 NO_CURRENT = -1  # no current supplier given: no unit counts as a switch
@@ -162,6 +159,7 @@ class DrugData:
     arc_s: np.ndarray  # (n_arc,) int
     group: np.ndarray  # (n_h,) int
     group_names: np.ndarray  # (n_g,) str
+    ratio: float = float("nan")  # α used for A (NaN when A was given directly or there is no winner)
 
     @property
     def key(self) -> DrugKey:
@@ -203,12 +201,15 @@ def split_by_drug(inp: PlanInput, settings: PlanSettings) -> list[DrugData]:
 
     offer_groups = dict(iter(offers.groupby(["generic_name", "specification"], sort=False)))
     demand_groups = dict(iter(agreed.groupby(["generic_name", "specification"], sort=False)))
+    ratios = drug_ratios(offers, settings) if inp.agreed is None else {}
     parts = []
     for key in dict.fromkeys([*demand_groups, *offer_groups]):
         g, s = str(key[0]), str(key[1])
         dem = demand_groups.get(key, agreed.iloc[0:0])
         off = offer_groups.get(key, offers.iloc[0:0])
-        parts.append(_drug_part(g, s, dem, off, None if allowed_of is None else allowed_of.get((g, s), set())))
+        part = _drug_part(g, s, dem, off, None if allowed_of is None else allowed_of.get((g, s), set()))
+        part.ratio = ratios.get(key, float("nan"))
+        parts.append(part)
     return parts
 
 

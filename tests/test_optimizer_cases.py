@@ -226,6 +226,14 @@ def test_min_share_out_of_reach_of_the_suppliers_regions() -> None:
     assert_blocked(bad, "东区")
 
 
+def test_agreed_ratio_outside_zero_one() -> None:
+    bad = make([("H1", 100, None)], [{"supplier": "S1", "unit_price": 1.0, "agreed_ratio": 1.5}], {"H1": "东区"})
+    [issue] = [i for i in check_inputs(bad, PlanSettings()) if i.drug == (G, SPEC)]
+    assert "1.5" in issue.message_zh and "outside (0, 1]" in issue.message_en
+    plan = allocate(merge(bad, GOOD), PlanSettings())
+    assert {d.generic_name: d.status for d in plan.drugs} == {G: PlanStatus.INFEASIBLE, "好药": PlanStatus.OPTIMAL}
+
+
 def test_region_nobody_serves_is_a_warning_and_the_rest_is_planned() -> None:
     inp = make([("H1", 100, None), ("H2", 100, None)], [{"supplier": "S1", "unit_price": 1.0, "regions": "东区"}],
                {"H1": "东区", "H2": "西区"})
