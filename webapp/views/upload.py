@@ -10,12 +10,15 @@ from webapp import data, state, widgets
 from webapp.tables import for_display, problems_frame
 from webapp.upload import marked_copy, save_upload, sheets_frame, summary_counts
 
+HOSPITAL_KINDS = ("purchases", "payments", "agreements", "demand")  # the catalogue is the alliance's
 
-def _templates() -> None:
+
+def _templates(hospital_user: bool) -> None:
     tr = state.tr
+    kinds = HOSPITAL_KINDS if hospital_user else TABLE_KINDS
     with st.expander(tr("templates")):
         cols = st.columns(4)
-        for i, kind in enumerate(TABLE_KINDS):
+        for i, kind in enumerate(kinds):
             with cols[i % 4]:
                 widgets.download(tr(f"kind_{kind}"), lambda k=kind: data.template_xlsx(k),
                                  f"模板_{tr(f'kind_{kind}')}.xlsx", key=f"template_{kind}")
@@ -27,7 +30,7 @@ def render() -> None:
     st.title(tr("page_upload"))
     if user.scope:
         st.caption(tr("hospital_scope", hospital=user.scope))
-    _templates()
+    _templates(user.scope is not None)
     generation = state.get("uploader_generation", 0)
     files = st.file_uploader(tr("upload_files"), type=["xlsx", "xls", "csv"], accept_multiple_files=True,
                              key=f"uploader_{generation}")
