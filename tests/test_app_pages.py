@@ -281,3 +281,14 @@ def test_deleted_account_is_signed_out(db) -> None:
     at.run()
     assert "vbp_user" not in at.session_state
     assert at.text_input(key="signin_user") is not None
+
+
+def test_every_page_renders_in_english(db) -> None:
+    at = sign_in("coord")
+    at.radio(key="lang_radio").set_value("en").run()
+    for name, title in [("track", "Progress"), ("payments", "Payments"), ("savings", "Savings"),
+                        ("upload", "Upload"), ("plan", "Allocation plan"), ("accounts", "Accounts")]:
+        page(at, name)
+        assert at.title[0].value == title
+        shown = everything_shown(at)
+        assert "万元" not in shown, name  # money reads "10k yuan" in English

@@ -29,7 +29,8 @@ def render() -> None:
     with st.form("acc_new_form", clear_on_submit=True):
         name = st.text_input(tr("username"), key="acc_new_name")
         password = st.text_input(tr("password"), type="password", key="acc_new_password")
-        role = st.selectbox(tr("acc_role"), auth.ROLES, format_func=lambda r: tr(f"role_{r}"), key="acc_new_role")
+        role_names = {r: tr(f"role_{r}") for r in auth.ROLES}  # resolved now, not when the widget is drawn
+        role = st.selectbox(tr("acc_role"), auth.ROLES, format_func=role_names.__getitem__, key="acc_new_role")
         hospital = st.selectbox(tr("acc_hospital"), [""] + list(hospitals), key="acc_new_hospital",
                                 format_func=lambda h: f"{hospitals.get(h, h)} ({h})" if h else "—")
         if st.form_submit_button(tr("acc_create"), type="primary"):

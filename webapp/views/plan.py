@@ -17,8 +17,9 @@ def _input_dataset():
     """The planning tables from the database or from uploaded files (None while files have problems)."""
     tr, lang = state.tr, state.language()
     ctx = data.context(None)
-    source = st.radio(tr("plan_source"), ["db", "files"], horizontal=True, key="plan_source",
-                      format_func=lambda s: tr("plan_from_db" if s == "db" else "plan_from_files"))
+    sources = {"db": tr("plan_from_db"), "files": tr("plan_from_files")}
+    source = st.radio(tr("plan_source"), list(sources), horizontal=True, key="plan_source",
+                      format_func=sources.__getitem__)
     if source == "db":
         return ctx.dataset()
     files = st.file_uploader(tr("upload_files"), type=["xlsx", "xls", "csv"], accept_multiple_files=True,
