@@ -292,3 +292,20 @@ def test_every_page_renders_in_english(db) -> None:
         assert at.title[0].value == title
         shown = everything_shown(at)
         assert "万元" not in shown, name  # money reads "10k yuan" in English
+
+
+def test_plan_from_uploaded_files(db) -> None:
+    from app_helpers import REPO
+
+    folder = REPO / "sample_data"
+    paths = [folder / "01_医疗机构.xlsx", *sorted((folder / "planning").glob("*.xlsx"))]
+    files = [(p.name, p.read_bytes(), "application/octet-stream") for p in paths]
+    assert len(files) == 3  # the sample alliance's hospitals are not those of the test database
+    at = sign_in("coord")
+    page(at, "plan")
+    at.radio(key="plan_source").set_value("files").run()
+    at.file_uploader(key="plan_files").set_value(files).run()
+    assert not at.exception, [e.value for e in at.exception]
+    [b for b in at.button if "计算分配方案" in (b.label or "")][0].click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert len(frame_with(at, "分配量")) > 0

@@ -49,3 +49,11 @@ def test_plan_workbook_and_disruption(inp) -> None:
     assert result.supplier == supplier
     book = openpyxl.load_workbook(io.BytesIO(planning.plan_xlsx(plan, plan_input, None, result)))
     assert len(book.sheetnames) >= 3
+
+
+def test_uploaded_tables_fall_back_on_stored_hospitals(inp) -> None:
+    _, ds = inp
+    uploaded = planning.dataset_from_tables({"demand": ds.demand, "offers": ds.offers}, ds.hospitals)
+    assert len(uploaded.hospitals) == len(ds.hospitals) and len(uploaded.demand) == len(ds.demand)
+    own = planning.dataset_from_tables({"hospitals": ds.hospitals.head(2), "demand": ds.demand}, ds.hospitals)
+    assert len(own.hospitals) == 2  # an uploaded hospitals sheet wins

@@ -15,9 +15,10 @@ from webapp.i18n import t
 ProgressFn = Callable[[int, int], None]
 
 
-def dataset_from_tables(tables: dict[str, pd.DataFrame]) -> Dataset:
-    """The uploaded planning tables as a Dataset (missing kinds stay empty)."""
-    ds = Dataset()
+def dataset_from_tables(tables: dict[str, pd.DataFrame], hospitals: pd.DataFrame | None = None) -> Dataset:
+    """The uploaded planning tables as a Dataset; without an uploaded hospitals sheet the stored
+    hospitals give the regions (supply regions are matched against them)."""
+    ds = Dataset() if hospitals is None else Dataset(hospitals=hospitals)
     for kind, frame in tables.items():
         ds = ds.with_table(kind, conform(kind, frame))
     return ds

@@ -31,7 +31,7 @@ def _input_dataset():
         st.error(tr("problems", n=len(check.result.problems)))
         st.dataframe(problems_frame(check.result.problems, lang), hide_index=True, key="plan_problems")
         return None
-    return planning.dataset_from_tables(check.result.tables)
+    return planning.dataset_from_tables(check.result.tables, ctx.names().hospitals)
 
 
 def _settings_form():
