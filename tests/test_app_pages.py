@@ -309,3 +309,13 @@ def test_plan_from_uploaded_files(db) -> None:
     [b for b in at.button if "计算分配方案" in (b.label or "")][0].click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert len(frame_with(at, "分配量")) > 0
+
+
+def test_payment_term_setting_changes_overdue(db) -> None:
+    at = sign_in("coord")
+    page(at, "payments")
+    assert number(metric(at, "逾期未回款金额")) > 0
+    # a one-year term: nothing in a year of data is older than that
+    at.number_input(key="rule_payment_days").set_value(365).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert number(metric(at, "逾期未回款金额")) == 0.0

@@ -79,12 +79,13 @@ def report(url: str, data_version: int, scope: str | None, filters: Filters, set
     return build_report(ds, as_of=filters.as_of, settings=settings or Settings())
 
 
-def report_xlsx(url: str, data_version: int, scope: str | None, filters: Filters) -> bytes:
+def report_xlsx(url: str, data_version: int, scope: str | None, filters: Filters,
+                settings: Settings | None = None) -> bytes:
     """The Excel report for exactly what the page shows (built on click, from the cached report)."""
     from procurement.excel import write_report_xlsx
 
     buffer = io.BytesIO()
-    write_report_xlsx(report(url, data_version, scope, filters), buffer)
+    write_report_xlsx(report(url, data_version, scope, filters, settings), buffer)
     return buffer.getvalue()
 
 
@@ -109,6 +110,7 @@ class Context:
     url: str
     version: int
     scope: str | None
+    settings: Settings = Settings()  # frozen and hashable: keys the report cache
 
     def dataset(self) -> Dataset:
         return dataset(self.url, self.version, self.scope)
@@ -120,18 +122,18 @@ class Context:
         return filter_options(self.url, self.version, self.scope)
 
     def report(self, filters: Filters):
-        return report(self.url, self.version, self.scope, filters)
+        return report(self.url, self.version, self.scope, filters, self.settings)
 
     def report_xlsx(self, filters: Filters) -> bytes:
-        return report_xlsx(self.url, self.version, self.scope, filters)
+        return report_xlsx(self.url, self.version, self.scope, filters, self.settings)
 
     def engine(self) -> Engine:
         return engine(self.url)
 
 
-def context(scope: str | None) -> Context:
+def context(scope: str | None, settings: Settings | None = None) -> Context:
     url = db_url()
-    return Context(url, version(url), scope)
+    return Context(url, version(url), scope, settings or Settings())
 
 
 def ensure_sample_data(url: str) -> bool:

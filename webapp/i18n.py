@@ -50,6 +50,10 @@ TEXT: dict[str, dict[str, str]] = {
     "f_supplier": {"zh": "中选企业", "en": "Supplier"},
     "f_as_of": {"zh": "统计截至日期", "en": "As of"},
     "all": {"zh": "全部", "en": "All"},
+    "rules": {"zh": "规则参数", "en": "Rules"},
+    "rule_payment_days": {"zh": "回款时限（天）", "en": "Payment term (days)"},
+    "rule_warning_factor": {"zh": "预警阈值（× 序时进度）", "en": "Warning threshold (× time elapsed)"},
+    "rule_fund_share": {"zh": "医保基金支付比例", "en": "Insurance fund share"},
     # track
     "as_of_caption": {"zh": "统计截至 {date}，序时进度 {elapsed}", "en": "As of {date}; time elapsed {elapsed}"},
     "by_batch": {"zh": "分批次完成情况", "en": "Completion by batch"},

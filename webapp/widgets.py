@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -10,6 +11,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from procurement.settings import Settings
 from webapp import state
 from webapp.filters import Filters
 from webapp.i18n import fmt_metric, label
@@ -39,6 +41,18 @@ def filter_sidebar(opts: Mapping[str, Any], *, allow_hospital: bool, key: str) -
                                    max_value=opts["max_date"], key=f"{key}_as_of")
             as_of = None if picked == opts["max_date"] else picked
     return Filters(tuple(batches), tuple(regions), tuple(hospitals), tuple(suppliers), as_of)
+
+
+def policy_settings() -> Settings:
+    """The local rules behind the figures (payment term, warning threshold, fund share), per session."""
+    tr = state.tr
+    default = Settings()
+    with st.sidebar.expander(tr("rules")):
+        days = st.number_input(tr("rule_payment_days"), 1, 365, default.payment_days, 1, key="rule_payment_days")
+        factor = st.number_input(tr("rule_warning_factor"), 0.1, 1.0, default.warning_factor, 0.05,
+                                 key="rule_warning_factor")
+        share = st.number_input(tr("rule_fund_share"), 0.0, 1.0, default.fund_share, 0.05, key="rule_fund_share")
+    return replace(default, payment_days=int(days), warning_factor=float(factor), fund_share=float(share))
 
 
 def metric_cards(total: Mapping[str, Any], keys: Sequence[str], per_row: int = 4) -> None:

@@ -17,7 +17,7 @@ def render() -> None:
     user = state.current_user()
     tr, lang = state.tr, state.language()
     st.title(tr("page_track"))
-    ctx = data.context(user.scope)
+    ctx = data.context(user.scope, widgets.policy_settings())
     opts = ctx.options()
     if not opts["batches"]:
         st.info(tr("no_data"))
