@@ -194,7 +194,9 @@ def has_users(engine: Engine) -> bool:
         return conn.execute(select(users_table.c.username).limit(1)).first() is not None
 
 
-def _has_coordinator(engine: Engine) -> bool:
+def has_coordinator(engine: Engine) -> bool:
+    """Whether anyone can manage accounts yet."""
+    _ensure_table(engine)
     with engine.connect() as conn:
         q = select(users_table.c.username).where(users_table.c.role == "coordinator").limit(1)
         return conn.execute(q).first() is not None
@@ -208,14 +210,14 @@ def ensure_coordinator_from_env(engine: Engine) -> str | None:
     """
     _ensure_table(engine)
     password = os.environ.get("VBP_ADMIN_PASSWORD")
-    if not password or _has_coordinator(engine):
+    if not password or has_coordinator(engine):
         return None
     username = os.environ.get("VBP_ADMIN_USER") or "admin"
     create_user(engine, username, password, "coordinator")
     return username
 
 
-def _read_new_password() -> str:
+def read_new_password() -> str:
     env = os.environ.get("VBP_NEW_PASSWORD")
     if env:
         return env
@@ -255,10 +257,10 @@ def users_main(argv: Sequence[str] | None = None) -> int:
     engine = store.get_engine(args.db)
     try:
         if args.action == "add":
-            user = create_user(engine, args.name, _read_new_password(), args.role, args.hospital)
+            user = create_user(engine, args.name, read_new_password(), args.role, args.hospital)
             sys.stdout.write(f"已创建账户 / created account: {user.username} ({user.role})\n")
         elif args.action == "passwd":
-            set_password(engine, args.name, _read_new_password())
+            set_password(engine, args.name, read_new_password())
             sys.stdout.write(f"已修改密码 / password changed: {args.name}\n")
         elif args.action == "delete":
             delete_user(engine, args.name)

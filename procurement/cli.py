@@ -1,4 +1,4 @@
-"""The ``procurement`` command line (shared/spec/cli.md): import, report, template, bootstrap.
+"""The ``procurement`` command line (shared/spec/cli.md): import, report, template, bootstrap, users.
 
 Coordinators script it and checks hold the numbers with it, so the contract is strict: exit 0 on
 success, 2 on bad input with every problem on stderr and nothing written, 1 on an internal error
@@ -81,11 +81,25 @@ def build_parser() -> argparse.ArgumentParser:
     boot.add_argument("--db", metavar="URL")
     boot.add_argument("--from", dest="folder", default=str(SAMPLE_DIR), metavar="DIR", help=argparse.SUPPRESS)
     boot.set_defaults(func=_cmd_bootstrap)
+
+    sub.add_parser(
+        "users",
+        help="账户管理 / accounts: users add NAME --role coordinator|hospital|leadership [--hospital H]",
+        add_help=False,
+    )
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; returns the exit code instead of exiting so tests can call it."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["users"]:  # accounts have their own parser (procurement/auth.py)
+        from procurement.auth import users_main
+
+        try:
+            return users_main(argv[1:])
+        except SystemExit as exc:  # argparse: --help (0) or bad arguments (2)
+            return exc.code if isinstance(exc.code, int) else 2
     try:
         args = build_parser().parse_args(argv)
     except SystemExit as exc:  # argparse: --help (0) or bad arguments (2)
@@ -173,6 +187,7 @@ def _cmd_template(args: argparse.Namespace) -> int:
 def _cmd_bootstrap(args: argparse.Namespace) -> int:
     """First start: fill an empty database with the sample alliance; never touch a used one."""
     engine = store.get_engine(args.db)
+    _first_coordinator(engine)
     if not store.is_empty(engine):
         print("数据库已有数据，未导入示例数据 / database already holds data; nothing imported")
         return 0
@@ -211,6 +226,38 @@ def _cmd_bootstrap(args: argparse.Namespace) -> int:
     print(f"已导入示例数据（{len(files)} 个文件）/ sample data imported ({len(files)} files)")
     _print_summary(summary, sys.stdout)
     return 0
+
+
+def _first_coordinator(engine: Any) -> None:
+    """Make sure someone can sign in: env VBP_ADMIN_PASSWORD, else a prompt at a terminal.
+
+    There is never a default password; without a terminal or the variable we say how to add one.
+    """
+    from procurement import auth
+
+    created = auth.ensure_coordinator_from_env(engine)
+    if created:
+        print(f"已创建协调员账户 / coordinator account created: {created}")
+        return
+    if auth.has_coordinator(engine):
+        return
+    if sys.stdin.isatty():
+        print("尚无协调员账户，请创建 / no coordinator account yet: create one now")
+        name = input("用户名 / username [admin]: ").strip() or "admin"
+        for _ in range(3):
+            try:
+                auth.create_user(engine, name, auth.read_new_password(), "coordinator")
+            except auth.AccountError as exc:
+                print(exc, file=sys.stderr)
+                continue
+            print(f"已创建协调员账户 / coordinator account created: {name}")
+            return
+    print(
+        "提示：尚无协调员账户。请运行 `python -m procurement users add admin --role coordinator`，"
+        "或设置环境变量 VBP_ADMIN_PASSWORD 后重新启动。\n"
+        "Note: no coordinator account yet. Run `python -m procurement users add admin --role coordinator`, "
+        "or set VBP_ADMIN_PASSWORD and start again."
+    )
 
 
 # ---------------------------------------------------------------------------------------------
