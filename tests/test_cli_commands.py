@@ -165,7 +165,6 @@ def test_report_from_files_matches_the_database_and_touches_no_database(tmp_path
 
 
 def test_report_xlsx_and_template(tmp_path, db, capsys):
-    pytest.importorskip("procurement.excel")
     files = [str(p) for p in write_alliance(tmp_path / "in")]
     out_book = tmp_path / "report.xlsx"
     code, _, err = run(["report", *files, "--xlsx", str(out_book)], capsys)

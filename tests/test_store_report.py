@@ -21,9 +21,8 @@ from store_fixtures import (  # noqa: E402
     purchases,
 )
 
+from procurement import report as report_mod  # noqa: E402
 from procurement import store  # noqa: E402
-
-report_mod = pytest.importorskip("procurement.report")
 
 LINES = [
     ("O1", "2020-01-05", "H1", "P1", 100.0, 50.0),
