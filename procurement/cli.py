@@ -19,21 +19,13 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from procurement import store
-from procurement.model import TABLE_KINDS, Dataset
+from procurement.model import KIND_LABELS_ZH, TABLE_KINDS, Dataset
 from procurement.problems import InputError, Problem
 
 SAMPLE_DIR = store.REPO_ROOT / "sample_data"
 DATA_SUFFIXES = (".xlsx", ".xls", ".csv")
 
-KIND_LABELS = {
-    "hospitals": "医疗机构",
-    "products": "中选产品",
-    "agreements": "约定采购量",
-    "purchases": "采购记录",
-    "payments": "回款记录",
-    "demand": "报量",
-    "offers": "中选企业供应",
-}
+KIND_LABELS = KIND_LABELS_ZH
 
 
 class _Parser(argparse.ArgumentParser):

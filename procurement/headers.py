@@ -15,6 +15,8 @@ from functools import lru_cache
 
 import opencc
 
+from procurement.model import KIND_LABELS_ZH
+
 _T2S = opencc.OpenCC("t2s")
 _TRAILING_UNIT = re.compile(r"[(\[【][^()\[\]【】]*[)\]】]$")
 _SPACES = re.compile(r"[\s_\-·:：]+")
@@ -239,12 +241,4 @@ def describe_group(kind: str, group: tuple[tuple[str, ...], ...]) -> tuple[str, 
 @lru_cache(maxsize=256)
 def kind_label(kind: str) -> str:
     """Chinese name of a table kind, for messages."""
-    return {
-        "hospitals": "医疗机构",
-        "products": "中选产品",
-        "agreements": "约定采购量",
-        "purchases": "采购记录",
-        "payments": "回款记录",
-        "demand": "报量",
-        "offers": "中选企业供应",
-    }[kind]
+    return KIND_LABELS_ZH[kind]

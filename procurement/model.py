@@ -25,6 +25,17 @@ TABLE_KINDS: tuple[TableKind, ...] = (
     "offers",
 )
 
+# The Chinese name of each table kind, as users call the sheet (messages, templates, summaries).
+KIND_LABELS_ZH: dict[str, str] = {
+    "hospitals": "医疗机构",
+    "products": "中选产品",
+    "agreements": "约定采购量",
+    "purchases": "采购记录",
+    "payments": "回款记录",
+    "demand": "报量",
+    "offers": "中选企业供应",
+}
+
 # Canonical stored columns and their pandas dtypes, per table kind.
 # "string" columns hold pd.NA when blank; dates are datetime64[ns] (day precision).
 COLUMNS: dict[str, dict[str, str]] = {
