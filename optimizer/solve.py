@@ -55,7 +55,13 @@ def solve_drug(drug: DrugData, settings: PlanSettings) -> DrugResult:
         return DrugResult(drug.key, PlanStatus.OPTIMAL, None, 0.0, 0.0, 0.0, 0.0, np.zeros(0), np.zeros(0))
     if settings.solver == "cbc":
         return _solve_cbc(drug, settings)
-    return _solve_highs(drug, settings)
+    try:
+        return _solve_highs(drug, settings)
+    except Exception as exc:  # noqa: BLE001 - HiGHS failing on one part must not lose the plan
+        result = _solve_cbc(drug, settings)
+        note = f"HiGHS 出错，已改用 CBC / HiGHS failed ({type(exc).__name__}: {exc}); solved with CBC"
+        result.reason = f"{result.reason}; {note}" if result.reason else note
+        return result
 
 
 @dataclass

@@ -326,3 +326,32 @@ def test_parallel_parts_give_the_same_plan(monkeypatch: pytest.MonkeyPatch) -> N
     assert seen == [(1, 2), (2, 2)]
     assert parallel.objective == pytest.approx(serial.objective)
     pd.testing.assert_frame_equal(parallel.allocations, serial.allocations)
+
+
+def test_cbc_is_the_fallback_when_highs_fails(monkeypatch):
+    """A HiGHS failure on a part is solved again with CBC: same optimum, and the plan says so."""
+    from optimizer import solve
+
+    inp = _fallback_instance()
+    expected = allocate(inp, PlanSettings())
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("simulated HiGHS failure")
+
+    monkeypatch.setattr(solve, "_solve_highs", broken)
+    plan = allocate(inp, PlanSettings())
+    assert plan.status.value == "optimal"
+    # 2 winners: ratio 60%, A = 60 each; 甲 (2.0) takes one hospital's 60, 乙 (3.0) the other's
+    assert expected.total_cost == pytest.approx(60 * 2.0 + 60 * 3.0)
+    assert plan.total_cost == pytest.approx(expected.total_cost, rel=1e-6)
+    assert all("CBC" in (d.reason or "") for d in plan.drugs)
+
+
+def _fallback_instance() -> PlanInput:
+    # two hospitals, one drug, two winners: the cheap one (2.0/unit) can take only 50 units
+    hospitals = pd.DataFrame({"hospital_id": ["H1", "H2"], "region": ["东区", "西区"]})
+    demand = pd.DataFrame({"hospital_id": ["H1", "H2"], "generic_name": ["阿莫西林", "阿莫西林"],
+                           "specification": ["0.25g", "0.25g"], "declared_volume": [100.0, 100.0]})
+    offers = pd.DataFrame({"generic_name": ["阿莫西林", "阿莫西林"], "specification": ["0.25g", "0.25g"],
+                           "supplier": ["甲", "乙"], "unit_price": [2.0, 3.0], "capacity": [60.0, None]})
+    return PlanInput(demand=demand, offers=offers, hospitals=hospitals)
