@@ -225,10 +225,40 @@ def _catalogue(dataset: Dataset) -> pd.DataFrame:
 
 
 def _purchases(dataset: Dataset, catalogue: pd.DataFrame, as_of: pd.Timestamp) -> tuple[pd.DataFrame, int]:
-    """Purchases up to as_of, winning flag from the catalogue, drug names and amounts filled."""
+    """Purchases up to as_of, winning flag from the catalogue, drug names and amounts filled.
+
+    No ``drug`` column: :func:`_collapse` adds it to the far fewer summed rows.
+    """
     pu = dataset.purchases
-    pu = pu[pu["date"].notna() & (pu["date"] <= as_of)].copy()
+    keep = (pu["date"].notna() & (pu["date"] <= as_of)).to_numpy()
+    pu = pu[keep] if not keep.all() else pu
     info = catalogue.set_index("product_id")
+    if info.index.hasnans:  # a catalogue row without a code: keep the general (slow) lookups
+        return _purchases_general(pu.copy(), info)
+    # every lookup on the few distinct product codes, then spread to the rows by code
+    codes, uniques = pd.factorize(pu["product_id"])
+    known_u = np.asarray(uniques.isin(info.index), dtype=bool)
+    known = np.where(codes >= 0, known_u[codes], False)
+    unknown = int(((codes >= 0) & ~known).sum())
+    rows = np.flatnonzero(known | (codes < 0))
+    out = pd.DataFrame({c: pu[c].array.take(rows) for c in pu.columns})
+    codes, known = codes[rows], known[rows]
+    picked = info.reindex(uniques.astype(object))
+    filled = codes[known]
+    for col in ("generic_name", "specification", "supplier"):
+        values = out[col].array.copy()
+        values[known] = picked[col].astype("string").array.take(filled)
+        out[col] = values
+    out["winning"] = known
+    price = np.full(len(out), np.nan)
+    price[known] = picked["unit_price"].to_numpy(dtype="float64")[filled]
+    out["amount"] = out["amount"].fillna(out["quantity"] * price)
+    out["quantity"] = out["quantity"].fillna(0.0)
+    return out, unknown
+
+
+def _purchases_general(pu: pd.DataFrame, info: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """:func:`_purchases` by plain pandas lookups (any catalogue, however odd)."""
     known = pu["product_id"].isin(info.index)
     unknown = int((pu["product_id"].notna() & ~known).sum())
     pu["winning"] = known.to_numpy()
@@ -238,8 +268,51 @@ def _purchases(dataset: Dataset, catalogue: pd.DataFrame, as_of: pd.Timestamp) -
     pu["amount"] = pu["amount"].fillna(pu["quantity"] * price)
     pu["quantity"] = pu["quantity"].fillna(0.0)
     pu = pu[known | pu["product_id"].isna()].reset_index(drop=True)
-    pu["drug"] = _drug_key(pu)
     return pu, unknown
+
+
+_EXACT_INT = 2.0**53  # float64 adds whole numbers below this exactly, in any order
+
+
+def _collapse(purchases: pd.DataFrame) -> pd.DataFrame:
+    """Purchases summed over days per hospital and drug row (winning: per product), with ``drug``.
+
+    Volume-share and cell figures only need these sums. Exact: a winning product's rows all fall in
+    one group, summed in row order as a direct groupby would, and the volumes regrouped later are
+    whole numbers (else the rows are returned unsummed, as before).
+    """
+    q = purchases["quantity"].to_numpy(dtype="float64")
+    if len(q) == 0 or not (np.all(np.floor(q) == q) and np.abs(q).sum() < _EXACT_INT):
+        return purchases.assign(drug=_drug_key(purchases))
+    win = purchases["winning"].to_numpy(dtype=bool)
+    hosp = pd.factorize(purchases["hospital_id"])[0].astype(np.int64) + 1
+    prod = pd.factorize(purchases["product_id"])[0].astype(np.int64) + 1
+    key = np.where(win, hosp * (int(prod.max()) + 1) + prod, -1)
+    other = np.flatnonzero(~win)
+    if other.size:
+        sub = purchases.iloc[other]
+        parts = [pd.factorize(sub[c])[0].astype(np.int64) + 1 for c in ("generic_name", "specification", "supplier")]
+        drug_row = _dense(hosp[other], *parts)
+        key[other] = -2 - drug_row
+    group = pd.factorize(key)[0]
+    first = pd.Series(group).drop_duplicates().index.to_numpy()
+    sums = pd.DataFrame({"g": group, "quantity": q, "amount": purchases["amount"].to_numpy(dtype="float64")})
+    sums = sums.groupby("g", sort=True).sum()
+    cols = ["hospital_id", "product_id", "generic_name", "specification", "supplier"]
+    out = pd.DataFrame({c: purchases[c].array.take(first) for c in cols})
+    out["quantity"] = sums["quantity"].to_numpy()
+    out["amount"] = sums["amount"].to_numpy()
+    out["winning"] = win[first]
+    out["drug"] = _drug_key(out)
+    return out
+
+
+def _dense(*codes: np.ndarray) -> np.ndarray:
+    """One dense code per distinct tuple of non-negative codes."""
+    out = codes[0]
+    for c in codes[1:]:
+        out = pd.factorize(out * (int(c.max(initial=0)) + 1) + c)[0].astype(np.int64)
+    return out
 
 
 def _payments(dataset: Dataset, catalogue: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
@@ -452,11 +525,12 @@ def build_report(dataset: Dataset, as_of: date | None = None, settings: Settings
     catalogue = _catalogue(dataset)
     purchases, unknown = _purchases(dataset, catalogue, ts)
     ledger = m.match_payments(purchases[purchases["winning"]], _payments(dataset, catalogue, ts))
-    cells = _cells(dataset, catalogue, purchases, ledger, ts, settings)
+    summed = _collapse(purchases)
+    cells = _cells(dataset, catalogue, summed, ledger, ts, settings)
     grades = _grades(cells, settings)
     cells["grade"] = cells["hospital_id"].map(grades)
     cells["retained_savings"] = m.retained_savings(cells["capped_savings"], cells["grade"], settings)
-    ctx = _Context(ts, settings, catalogue, purchases, cells, _shares(purchases, catalogue), grades,
+    ctx = _Context(ts, settings, catalogue, summed, cells, _shares(summed, catalogue), grades,
                    dataset.hospitals.drop_duplicates("hospital_id", keep="last").set_index("hospital_id"))
     periods = _batch_periods(catalogue)
     detail = _detail_level(ctx)
@@ -465,7 +539,7 @@ def build_report(dataset: Dataset, as_of: date | None = None, settings: Settings
     return Report(
         as_of=ts.date(), total=total, batches=batches, hospitals=_hospital_level(ctx),
         products=_product_level(ctx), suppliers=_supplier_level(ctx), detail=detail,
-        execution=_execution(detail, dataset, purchases, catalogue, periods, ts, settings),
+        execution=_execution(detail, dataset, summed, catalogue, periods, ts, settings),
         overdue=_overdue(ledger, ts, settings), monthly=_monthly(purchases, ledger, catalogue),
         warnings=_warnings(batches, detail, total, ledger, unknown, catalogue, cells),
     )

@@ -1,0 +1,55 @@
+"""The report's summed-over-days fast path and its unsummed fallback give the hand-worked figures."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from procurement import report as rep
+from procurement.model import Dataset, conform
+
+
+def _dataset(first_volume: float) -> Dataset:
+    products = conform("products", pd.DataFrame({
+        "product_id": ["P1"], "batch": ["第一批"], "generic_name": ["阿莫西林"], "specification": ["0.25g"],
+        "supplier": ["甲"], "unit_price": [1.0], "baseline_price": [2.0],
+        "agreement_start": [pd.Timestamp("2024-01-01")], "agreement_end": [pd.Timestamp("2024-12-31")],
+    }))
+    agreements = conform("agreements", pd.DataFrame({"hospital_id": ["H1"], "product_id": ["P1"], "agreed_volume": [100.0]}))
+    purchases = conform("purchases", pd.DataFrame({
+        "date": pd.to_datetime(["2024-01-02", "2024-01-03", "2024-01-03", "2024-01-04", "2024-02-01"]),
+        "hospital_id": ["H1", "H1", "H1", "H2", "H1"],
+        "product_id": ["P1", "P1", None, "P1", "P1"],
+        "generic_name": ["阿莫西林", "阿莫西林", "阿莫西林", "阿莫西林", "阿莫西林"],
+        "specification": ["0.25g", "0.25g", "0.25g", "0.25g", "0.25g"],
+        "supplier": ["甲", "甲", "乙", "甲", "甲"],
+        "quantity": [first_volume, 20.0, 50.0, 10.0, 1000.0],
+        "amount": [None, 20.0, 100.0, 10.0, 1000.0],  # the blank amount is volume x unit price
+    }))
+    return Dataset(products=products, agreements=agreements, purchases=purchases)
+
+
+@pytest.mark.parametrize("first_volume", [30.0, 30.5])  # whole volumes: summed path; a fraction: fallback
+def test_hand_worked_figures_on_both_paths(first_volume):
+    report = rep.build_report(_dataset(first_volume), as_of=date(2024, 1, 31))  # the February row is later
+    h1 = first_volume + 20.0
+    detail = report.detail.set_index("hospital_id")
+    assert detail.loc["H1", "purchased_volume"] == h1
+    assert detail.loc["H1", "purchase_amount"] == first_volume + 20.0
+    assert detail.loc["H1", "winning_share"] == pytest.approx(h1 / (h1 + 50.0))
+    product = report.products.iloc[0]
+    assert product["purchased_volume"] == h1 + 10.0
+    assert product["winning_share"] == pytest.approx((h1 + 10.0) / (h1 + 60.0))
+    assert report.total["winning_share"] == pytest.approx((h1 + 10.0) / (h1 + 60.0))
+    assert report.execution.set_index("医疗机构编码").loc["H1", "采购非中选产品数"] == 1
+
+
+def test_summed_rows_are_one_per_winning_product_and_drug_row():
+    pu, unknown = rep._purchases(_dataset(30.0), rep._catalogue(_dataset(30.0)), pd.Timestamp("2024-01-31"))
+    assert unknown == 0 and len(pu) == 4
+    summed = rep._collapse(pu)
+    got = {(h, p if not pd.isna(p) else None, s): v for h, p, s, v in
+           summed[["hospital_id", "product_id", "supplier", "quantity"]].itertuples(index=False)}
+    assert got == {("H1", "P1", "甲"): 50.0, ("H1", None, "乙"): 50.0, ("H2", "P1", "甲"): 10.0}
