@@ -192,6 +192,17 @@ def overdue_bucket(age_days: ArrayLike, payment_days: int = 30) -> ArrayLike:
     return _like(age_days, out.astype(object))
 
 
+def overdue_bucket_index(age_days: np.ndarray, payment_days: int = 30) -> np.ndarray:
+    """:func:`overdue_bucket` as positions in ``OVERDUE_BUCKETS`` (-1: not due), for millions of rows."""
+    a = np.asarray(age_days, dtype="float64")
+    with np.errstate(invalid="ignore"):
+        return np.select(
+            [a <= payment_days, a <= payment_days + 30, a <= payment_days + 60, a > payment_days + 60],
+            [-1, 0, 1, 2],
+            default=-1,
+        ).astype(np.int64)
+
+
 # --- savings -------------------------------------------------------------------------------------
 
 
@@ -332,10 +343,23 @@ def _objects(values: pd.Series) -> np.ndarray:
 
 def _joint_codes(*columns: np.ndarray) -> list[np.ndarray]:
     """Integer codes of values shared across several arrays (NA gets a code of its own)."""
+    return _joint_codes_and_uniques(*columns)[0]
+
+
+def _joint_codes_and_uniques(*columns: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
+    """:func:`_joint_codes` and the distinct values (NA's code is ``len(uniques)``)."""
     sizes = [len(c) for c in columns]
     codes, uniques = pd.factorize(np.concatenate(columns), use_na_sentinel=True)
     codes = np.where(codes < 0, len(uniques), codes).astype(np.int64)
-    return list(np.split(codes, np.cumsum(sizes)[:-1]))
+    return list(np.split(codes, np.cumsum(sizes)[:-1])), uniques
+
+
+def _sorted_codes(codes: np.ndarray, uniques: np.ndarray) -> np.ndarray:
+    """Renumber codes so they follow the sorted distinct values (NA, code ``len(uniques)``, last)."""
+    rank = np.empty(len(uniques) + 1, dtype=np.int64)
+    rank[np.argsort(uniques, kind="stable")] = np.arange(len(uniques))
+    rank[len(uniques)] = len(uniques)
+    return rank[codes]
 
 
 def _day_numbers(dates: pd.Series) -> np.ndarray:
@@ -354,6 +378,13 @@ def _combine(*codes: np.ndarray) -> np.ndarray:
 
 
 def match_payments(deliveries: pd.DataFrame, payments: pd.DataFrame) -> pd.DataFrame:
+    """The payment ledger: see :func:`match_payments_coded`."""
+    return match_payments_coded(deliveries, payments)[0]
+
+
+def match_payments_coded(
+    deliveries: pd.DataFrame, payments: pd.DataFrame
+) -> tuple[pd.DataFrame, dict[str, tuple[np.ndarray, int]]]:
     """The payment ledger: which payment paid which delivery, and what is left unpaid or unmatched.
 
     ``deliveries``: hospital_id, product_id, supplier, date, amount (any granularity: they are
@@ -366,16 +397,17 @@ def match_payments(deliveries: pd.DataFrame, payments: pd.DataFrame) -> pd.DataF
     matched in integer cents, so the ledger sums back exactly.
 
     Returns rows of hospital_id, product_id, supplier, delivery_date (NaT: a payment with nothing
-    left to pay), pay_date (NaT: unpaid), amount (yuan).
+    left to pay), pay_date (NaT: unpaid), amount (yuan); and per key column the ledger rows' codes
+    in sorted order of the values with the number of distinct values (blank: that number), so
+    callers can group millions of ledger rows without hashing their strings again.
     """
     key = ["hospital_id", "product_id", "supplier"]
     nd = len(deliveries)
     # integer codes shared by deliveries and payments, and for the targeted delivery day
     obj_d = {k: _objects(deliveries[k]) for k in key}
     obj_p = {k: _objects(payments[k]) for k in key}
-    h_d, h_p = _joint_codes(obj_d["hospital_id"], obj_p["hospital_id"])
-    p_d, p_p = _joint_codes(obj_d["product_id"], obj_p["product_id"])
-    s_d, s_p = _joint_codes(obj_d["supplier"], obj_p["supplier"])
+    joint = {k: _joint_codes_and_uniques(obj_d[k], obj_p[k]) for k in key}
+    (h_d, h_p), (p_d, p_p), (s_d, s_p) = (joint[k][0] for k in key)
     day_d, day_p = (_day_numbers(deliveries["date"]), _day_numbers(payments["order_date"]))
     p_na = payments["product_id"].isna().to_numpy()
     s_na = payments["supplier"].isna().to_numpy()
@@ -429,13 +461,18 @@ def match_payments(deliveries: pd.DataFrame, payments: pd.DataFrame) -> pd.DataF
     excess = np.flatnonzero(left > 0)
     nat = np.full(1, np.datetime64("NaT"), dtype="datetime64[ns]")
     d_rows, p_rows = first[np.concatenate([di, unpaid])], p_order[excess]
-    ledger = pd.DataFrame(
-        {k: pd.array(np.concatenate([obj_d[k][d_rows], obj_p[k][p_rows]]), dtype="string") for k in key}
-    )
+    ledger = pd.DataFrame(index=pd.RangeIndex(d_rows.size + p_rows.size))
+    coded: dict[str, tuple[np.ndarray, int]] = {}
+    for k in key:
+        (c_d, c_p), uniques = joint[k]
+        codes = np.concatenate([c_d[d_rows], c_p[p_rows]])
+        # each distinct value converted once, then spread by code (NA is the extra last value)
+        ledger[k] = pd.array([*uniques, None], dtype="string").take(codes)
+        coded[k] = (_sorted_codes(codes, uniques), len(uniques))
     ledger["delivery_date"] = np.concatenate([d_date[di], d_date[unpaid], np.repeat(nat, excess.size)])
     ledger["pay_date"] = np.concatenate([p_date[pi], np.repeat(nat, unpaid.size), p_date[excess]])
     ledger["amount"] = np.concatenate([cents, remaining[unpaid], left[excess]]).astype("float64") / 100.0
-    return ledger
+    return ledger, coded
 
 
 def payment_figures(ledger: pd.DataFrame, as_of: date | pd.Timestamp, payment_days: int = 30) -> pd.DataFrame:
@@ -453,17 +490,17 @@ def payment_figures(ledger: pd.DataFrame, as_of: date | pd.Timestamp, payment_da
     days = np.clip(np.nan_to_num(days, nan=0.0), 0, None)
     matched = delivered & paid
     age = (as_of - ledger["delivery_date"]).dt.days.to_numpy(dtype="float64")
-    bucket = np.asarray(overdue_bucket(np.where(delivered & ~paid, age, np.nan), payment_days), dtype=object)
+    bucket = overdue_bucket_index(np.where(delivered & ~paid, age, np.nan), payment_days)
     out = pd.DataFrame(
         {
             "paid_amount": np.where(paid, amount, 0.0),
             "matched_paid": np.where(matched, amount, 0.0),
             "amount_days": np.where(matched, amount * days, 0.0),
             "paid_on_time": np.where(matched & (days <= payment_days), amount, 0.0),
-            "overdue_amount": np.where(bucket != None, amount, 0.0),  # noqa: E711
+            "overdue_amount": np.where(bucket >= 0, amount, 0.0),
         },
         index=ledger.index,
     )
-    for name, label in zip(("overdue_31_60", "overdue_61_90", "overdue_over_90"), OVERDUE_BUCKETS, strict=True):
-        out[name] = np.where(bucket == label, amount, 0.0)
+    for position, name in enumerate(("overdue_31_60", "overdue_61_90", "overdue_over_90")):
+        out[name] = np.where(bucket == position, amount, 0.0)
     return out

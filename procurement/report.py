@@ -307,6 +307,42 @@ def _collapse(purchases: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _group_sum(
+    frame: pd.DataFrame, keys: list[str], coded: dict[str, tuple[np.ndarray, int]] | None = None
+) -> pd.DataFrame:
+    """``frame.groupby(keys, dropna=False, as_index=False).sum()`` on one integer group code.
+
+    Same groups in the same order (keys sorted, blanks last) and the same sums (each group's rows
+    added in row order, as pandas does), without pandas hashing millions of strings per key.
+    ``coded``: per key, codes of the rows that follow the sorted values already, with the number of
+    values (blanks: that number).
+    """
+    if frame.empty:
+        return frame.groupby(keys, dropna=False, as_index=False).sum()
+    code = np.zeros(len(frame), dtype=np.int64)
+    span = 1
+    for key in keys:
+        if coded and key in coded:
+            codes, n = coded[key]
+        else:
+            codes, uniques = pd.factorize(frame[key], sort=True)
+            n = len(uniques)
+            codes = np.where(codes < 0, n, codes)  # blanks sort last
+        span *= n + 1
+        if span >= 2**62:
+            return frame.groupby(keys, dropna=False, as_index=False).sum()
+        code = code * (n + 1) + codes
+    group, _ = pd.factorize(code, sort=True)
+    first = pd.Series(group).drop_duplicates()
+    first = first.index.to_numpy()[np.argsort(first.to_numpy())]
+    values = [c for c in frame.columns if c not in keys]
+    sums = frame[values].groupby(group, sort=True).sum()
+    out = pd.DataFrame({k: frame[k].array.take(first) for k in keys})
+    for col in values:
+        out[col] = sums[col].to_numpy()
+    return out
+
+
 def _dense(*codes: np.ndarray) -> np.ndarray:
     """One dense code per distinct tuple of non-negative codes."""
     out = codes[0]
@@ -342,9 +378,12 @@ def _payments(dataset: Dataset, catalogue: pd.DataFrame, as_of: pd.Timestamp) ->
 
 def _cells(
     dataset: Dataset, catalogue: pd.DataFrame, purchases: pd.DataFrame, ledger: pd.DataFrame,
-    as_of: pd.Timestamp, settings: Settings,
+    as_of: pd.Timestamp, settings: Settings, coded: dict[str, tuple[np.ndarray, int]] | None = None,
 ) -> pd.DataFrame:
-    """Additive pieces per hospital x product (product NA: payments tied to a supplier only)."""
+    """Additive pieces per hospital x product (product NA: payments tied to a supplier only).
+
+    ``coded``: the ledger's sorted key codes from :func:`metrics.match_payments_coded`.
+    """
     keys = ["hospital_id", "product_id", "pay_supplier"]
     ag = dataset.agreements.groupby(["hospital_id", "product_id"], dropna=False, as_index=False)["agreed_volume"].sum()
     ag["pay_supplier"] = pd.Series(pd.NA, index=ag.index, dtype="string")
@@ -355,7 +394,12 @@ def _cells(
     pu["pay_supplier"] = pd.Series(pd.NA, index=pu.index, dtype="string")
     led = pd.concat([ledger[["hospital_id", "product_id", "supplier"]], m.payment_figures(ledger, as_of, settings.payment_days)], axis=1)
     led["pay_supplier"] = led["supplier"].where(led["product_id"].isna())
-    led = led.drop(columns="supplier").groupby(keys, dropna=False, as_index=False).sum()
+    led_codes = None
+    if coded is not None:
+        (p_codes, n_p), (s_codes, n_s) = coded["product_id"], coded["supplier"]
+        led_codes = {"hospital_id": coded["hospital_id"], "product_id": coded["product_id"],
+                     "pay_supplier": (np.where(p_codes == n_p, s_codes, n_s), n_s)}
+    led = _group_sum(led.drop(columns="supplier"), keys, led_codes)
     cells = pd.concat([ag, pu, led], ignore_index=True)
     for col in cells.columns.difference(keys):
         cells[col] = cells[col].astype("float64").fillna(0.0)
@@ -524,9 +568,9 @@ def build_report(dataset: Dataset, as_of: date | None = None, settings: Settings
     ts = pd.Timestamp(as_of or _default_as_of(dataset)).normalize()
     catalogue = _catalogue(dataset)
     purchases, unknown = _purchases(dataset, catalogue, ts)
-    ledger = m.match_payments(purchases[purchases["winning"]], _payments(dataset, catalogue, ts))
+    ledger, coded = m.match_payments_coded(purchases[purchases["winning"]], _payments(dataset, catalogue, ts))
     summed = _collapse(purchases)
-    cells = _cells(dataset, catalogue, summed, ledger, ts, settings)
+    cells = _cells(dataset, catalogue, summed, ledger, ts, settings, coded)
     grades = _grades(cells, settings)
     cells["grade"] = cells["hospital_id"].map(grades)
     cells["retained_savings"] = m.retained_savings(cells["capped_savings"], cells["grade"], settings)
@@ -540,7 +584,7 @@ def build_report(dataset: Dataset, as_of: date | None = None, settings: Settings
         as_of=ts.date(), total=total, batches=batches, hospitals=_hospital_level(ctx),
         products=_product_level(ctx), suppliers=_supplier_level(ctx), detail=detail,
         execution=_execution(detail, dataset, summed, catalogue, periods, ts, settings),
-        overdue=_overdue(ledger, ts, settings), monthly=_monthly(purchases, ledger, catalogue),
+        overdue=_overdue(ledger, ts, settings, coded), monthly=_monthly(purchases, ledger, catalogue),
         warnings=_warnings(batches, detail, total, ledger, unknown, catalogue, cells),
     )
 
@@ -694,16 +738,28 @@ def _execution(
     return out[list(EXECUTION_COLUMNS)]
 
 
-def _overdue(ledger: pd.DataFrame, as_of: pd.Timestamp, settings: Settings) -> pd.DataFrame:
+def _overdue(
+    ledger: pd.DataFrame, as_of: pd.Timestamp, settings: Settings,
+    coded: dict[str, tuple[np.ndarray, int]] | None = None,
+) -> pd.DataFrame:
     """Unpaid amounts past the payment term, per hospital, supplier, product and aging bucket."""
-    unpaid = ledger[ledger["delivery_date"].notna() & ledger["pay_date"].isna()]
-    age = (as_of - unpaid["delivery_date"]).dt.days
-    bucket = pd.Series(np.asarray(m.overdue_bucket(age.to_numpy(dtype="float64"), settings.payment_days), dtype=object), index=unpaid.index)
-    od = unpaid.assign(bucket=bucket).dropna(subset=["bucket"])
+    delivered = ledger["delivery_date"].to_numpy(dtype="datetime64[ns]")
+    unpaid = ~np.isnat(delivered) & ledger["pay_date"].isna().to_numpy()
+    day = np.timedelta64(1, "D").astype("timedelta64[ns]").astype(np.int64)
+    age = (np.datetime64(as_of, "ns").astype(np.int64) - delivered.astype(np.int64)) // day  # as .dt.days
+    index = m.overdue_bucket_index(np.where(unpaid, age, np.nan), settings.payment_days)
+    rows = np.flatnonzero(index >= 0)
     cols = ["hospital_id", "supplier", "product_id", "bucket"]
-    if od.empty:
+    if rows.size == 0:
         return pd.DataFrame({c: pd.Series(dtype="string") for c in cols} | {"amount": pd.Series(dtype="float64")})
-    return od.groupby(cols, dropna=False, as_index=False)["amount"].sum()
+    od = pd.DataFrame({c: ledger[c].array.take(rows) for c in cols[:3]})
+    od["bucket"] = np.array(m.OVERDUE_BUCKETS, dtype=object)[index[rows]]
+    od["amount"] = ledger["amount"].to_numpy(dtype="float64")[rows]
+    od_codes = None
+    if coded is not None:  # the bucket labels sort in their own order ('31-60' < '61-90' < '>90')
+        od_codes = {c: (coded[c][0][rows], coded[c][1]) for c in cols[:3]}
+        od_codes["bucket"] = (index[rows].astype(np.int64), len(m.OVERDUE_BUCKETS))
+    return _group_sum(od, cols, od_codes)
 
 
 def _monthly(purchases: pd.DataFrame, ledger: pd.DataFrame, catalogue: pd.DataFrame) -> pd.DataFrame:
