@@ -95,7 +95,7 @@ def main(argv: list[str] | None = None) -> None:
     inp = make_input(n_h, n_d, 1.6)
     comp = timed("3-scenario comparison", lambda: compare_scenarios(inp, {
         "基准": settings, "比例70%": PlanSettings(ratio=0.7, workers=1), "K=2": PlanSettings(max_suppliers=2, workers=1)}))
-    print(comp.table[["scenario", "status", "total_cost", "cost_change"]].to_string(index=False))
+    print(comp.table[["scenario", "status", "objective", "total_cost", "shortage_volume", "cost_change"]].to_string(index=False))
 
 
 if __name__ == "__main__":
