@@ -590,6 +590,7 @@ def _arrow_purchase_daily(path: str, hospital_id: str | None) -> pd.DataFrame | 
         sql, params = sql + " WHERE hospital_id = ?", (hospital_id,)
     try:
         with adbc.connect(path) as con, con.cursor() as cur:
+            cur.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows": "100000"})  # 1,024: 25% slower
             cur.execute(sql, params)
             table = cur.fetch_arrow_table()
     except Exception:  # noqa: BLE001 - any driver trouble: the cursor path reads the same rows
@@ -611,7 +612,10 @@ def _arrow_purchase_daily(path: str, hospital_id: str | None) -> pd.DataFrame | 
     out["winning"] = winning.astype(bool)
     for col in ("quantity", "amount"):
         out[col] = table.column(col).cast(pa.float64()).to_numpy()  # nulls become NaN
-    return conform("purchases", pd.DataFrame(out))
+    n = table.num_rows
+    out["order_id"] = pd.Series(pd.NA, index=pd.RangeIndex(n), dtype="string").array
+    # built in the canonical columns and dtypes already: conform() would copy every column again
+    return pd.DataFrame({c: out[c] for c in COLUMNS["purchases"]}, index=pd.RangeIndex(n), copy=False)
 
 
 def _arrow_codes(column: Any) -> tuple[np.ndarray, list[Any]]:
