@@ -695,8 +695,11 @@ def _execution(
     keys = ["hospital_id", "batch"]
     d = detail.assign(drug=detail["product_id"].map(catalogue.set_index("product_id")["drug"]))
     # non-winning products known to the tool: distinct (drug, maker) of every non-winning purchase
-    catalogue_ids = set(dataset.products["product_id"].dropna())
-    all_pu = dataset.purchases[~dataset.purchases["product_id"].isin(catalogue_ids)]
+    catalogue_ids = list(set(dataset.products["product_id"].dropna()))
+    codes, uniques = pd.factorize(dataset.purchases["product_id"])  # membership once per distinct code
+    listed = np.append(np.asarray(uniques.isin(catalogue_ids), dtype=bool), False)  # code -1: blank
+    outside = ~listed[codes]
+    all_pu = dataset.purchases.loc[outside, ["generic_name", "specification", "supplier"]].drop_duplicates()
     all_pu = all_pu.assign(drug=_drug_key(all_pu)).dropna(subset=["drug"])
     known = all_pu.drop_duplicates(["drug", "supplier"]).groupby("drug").size()
     pu = purchases
@@ -765,11 +768,20 @@ def _overdue(
 def _monthly(purchases: pd.DataFrame, ledger: pd.DataFrame, catalogue: pd.DataFrame) -> pd.DataFrame:
     """Per month and batch: volumes and amounts bought, paid, and savings realised."""
     info = catalogue.set_index("product_id")
-    win = purchases[purchases["winning"]].copy()
-    win["month"] = win["date"].dt.to_period("M").dt.to_timestamp()
-    win["batch"] = win["product_id"].map(info["batch"])
-    win["savings_realized"] = m.savings(win["quantity"], win["product_id"].map(info["baseline_price"]),
-                                        win["product_id"].map(info["unit_price"]))
+    rows = np.flatnonzero(purchases["winning"].to_numpy(dtype=bool))
+    # catalogue values looked up once per product and spread by code; months by numpy (dates are set)
+    codes, uniques = pd.factorize(purchases["product_id"].array.take(rows))
+    per = info.reindex(uniques)
+    dates = purchases["date"].to_numpy(dtype="datetime64[ns]")[rows]
+    quantity = purchases["quantity"].to_numpy(dtype="float64")[rows]
+    win = pd.DataFrame({
+        "month": dates.astype("datetime64[M]").astype("datetime64[ns]"),
+        "batch": per["batch"].astype("string").array.take(codes, allow_fill=True),
+        "quantity": quantity,
+        "amount": purchases["amount"].to_numpy(dtype="float64")[rows],
+        "savings_realized": m.savings(quantity, per["baseline_price"].to_numpy(dtype="float64")[codes],
+                                      per["unit_price"].to_numpy(dtype="float64")[codes]),
+    })
     a = win.groupby(["month", "batch"], dropna=False).agg(
         purchased_volume=("quantity", "sum"), purchase_amount=("amount", "sum"),
         savings_realized=("savings_realized", lambda s: s.sum(min_count=1)))
