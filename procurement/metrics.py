@@ -370,7 +370,19 @@ def _day_numbers(dates: pd.Series) -> np.ndarray:
 
 
 def _combine(*codes: np.ndarray) -> np.ndarray:
-    """One dense code per distinct tuple of codes (factorised pairwise so it never overflows)."""
+    """One dense code per distinct tuple of codes, numbered in order of first appearance.
+
+    One mixed-radix number per row and a single factorisation when that cannot overflow (a third
+    of the work on millions of rows), else factorised pairwise.
+    """
+    if len(codes) > 1 and codes[0].size:
+        lows = [int(c.min()) for c in codes]
+        spans = [int(c.max()) - low + 1 for c, low in zip(codes, lows, strict=True)]
+        if float(np.prod(np.array(spans, dtype="float64"))) < 2.0**62:
+            number = np.zeros(codes[0].size, dtype=np.int64)
+            for c, low, span in zip(codes, lows, spans, strict=True):
+                number = number * span + (c - low)
+            return pd.factorize(number)[0].astype(np.int64)
     out = codes[0]
     for c in codes[1:]:
         out = pd.factorize(out * (int(c.max(initial=0)) + 2) + (c + 1))[0].astype(np.int64)

@@ -241,7 +241,11 @@ def _purchases(dataset: Dataset, catalogue: pd.DataFrame, as_of: pd.Timestamp) -
     known = np.where(codes >= 0, known_u[codes], False)
     unknown = int(((codes >= 0) & ~known).sum())
     rows = np.flatnonzero(known | (codes < 0))
-    out = pd.DataFrame({c: pu[c].array.take(rows) for c in pu.columns})
+    if rows.size == len(pu):  # shallow: the columns changed below are replaced, never written into
+        out = pu.copy(deep=False)
+        out.index = pd.RangeIndex(len(out))
+    else:
+        out = pd.DataFrame({c: pu[c].array.take(rows) for c in pu.columns})
     codes, known = codes[rows], known[rows]
     picked = info.reindex(uniques.astype(object))
     filled = codes[known]
@@ -568,7 +572,8 @@ def build_report(dataset: Dataset, as_of: date | None = None, settings: Settings
     ts = pd.Timestamp(as_of or _default_as_of(dataset)).normalize()
     catalogue = _catalogue(dataset)
     purchases, unknown = _purchases(dataset, catalogue, ts)
-    ledger, coded = m.match_payments_coded(purchases[purchases["winning"]], _payments(dataset, catalogue, ts))
+    deliveries = purchases.loc[purchases["winning"], ["hospital_id", "product_id", "supplier", "date", "amount"]]
+    ledger, coded = m.match_payments_coded(deliveries, _payments(dataset, catalogue, ts))
     summed = _collapse(purchases)
     cells = _cells(dataset, catalogue, summed, ledger, ts, settings, coded)
     grades = _grades(cells, settings)

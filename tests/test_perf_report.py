@@ -53,3 +53,38 @@ def test_summed_rows_are_one_per_winning_product_and_drug_row():
     got = {(h, p if not pd.isna(p) else None, s): v for h, p, s, v in
            summed[["hospital_id", "product_id", "supplier", "quantity"]].itertuples(index=False)}
     assert got == {("H1", "P1", "甲"): 50.0, ("H1", None, "乙"): 50.0, ("H2", "P1", "甲"): 10.0}
+
+
+def test_the_report_leaves_the_dataset_as_it_was():
+    dataset = _dataset(30.0)
+    before = dataset.purchases.copy(deep=True)
+    rep.build_report(dataset, as_of=date(2024, 1, 31))
+    pd.testing.assert_frame_equal(dataset.purchases, before, check_exact=True)
+
+
+def test_overdue_bucket_positions_by_hand():
+    from procurement import metrics as m
+
+    ages = [float("nan"), 0, 30, 31, 60, 61, 90, 91, 400]
+    assert m.overdue_bucket_index(ages, 30).tolist() == [-1, -1, -1, 0, 0, 1, 1, 2, 2]
+    assert m.overdue_bucket_index([45, 46, 76], 45).tolist() == [-1, 0, 1]
+
+
+def test_ledger_codes_follow_sorted_values_with_blanks_last():
+    from procurement import metrics as m
+
+    deliveries = pd.DataFrame({
+        "hospital_id": pd.array(["H2", "H1"], dtype="string"), "product_id": pd.array(["P9", "P1"], dtype="string"),
+        "supplier": pd.array(["乙", "甲"], dtype="string"), "date": pd.to_datetime(["2024-01-01", "2024-01-02"]),
+        "amount": [10.0, 20.0],
+    })
+    payments = pd.DataFrame({  # pays nothing it can match: a supplier-only payment of an unknown supplier
+        "hospital_id": pd.array(["H3"], dtype="string"), "product_id": pd.array([None], dtype="string"),
+        "supplier": pd.array(["丙"], dtype="string"), "order_date": pd.to_datetime([None]),
+        "amount": [5.0], "date": pd.to_datetime(["2024-01-03"]),
+    })
+    ledger, coded = m.match_payments_coded(deliveries, payments)
+    # rows: the two unpaid deliveries (oldest first: H2 then H1), then the unmatched payment
+    assert ledger["hospital_id"].tolist() == ["H2", "H1", "H3"]
+    assert coded["hospital_id"][0].tolist() == [1, 0, 2] and coded["hospital_id"][1] == 3
+    assert coded["product_id"][0].tolist() == [1, 0, 2] and coded["product_id"][1] == 2  # blank: 2
