@@ -224,17 +224,23 @@ def _catalogue(dataset: Dataset) -> pd.DataFrame:
     return p.reset_index(drop=True)
 
 
-def _purchases(dataset: Dataset, catalogue: pd.DataFrame, as_of: pd.Timestamp) -> tuple[pd.DataFrame, int]:
+_Codes = tuple[np.ndarray, pd.Index]  # codes of the rows (-1: blank) and the distinct values
+
+
+def _purchases(
+    dataset: Dataset, catalogue: pd.DataFrame, as_of: pd.Timestamp
+) -> tuple[pd.DataFrame, int, _Codes | None]:
     """Purchases up to as_of, winning flag from the catalogue, drug names and amounts filled.
 
-    No ``drug`` column: :func:`_collapse` adds it to the far fewer summed rows.
+    No ``drug`` column: :func:`_collapse` adds it to the far fewer summed rows. Also the rows'
+    product codes (None on the general path), so later steps need not hash the ids again.
     """
     pu = dataset.purchases
     keep = (pu["date"].notna() & (pu["date"] <= as_of)).to_numpy()
     pu = pu[keep] if not keep.all() else pu
     info = catalogue.set_index("product_id")
     if info.index.hasnans:  # a catalogue row without a code: keep the general (slow) lookups
-        return _purchases_general(pu.copy(), info)
+        return (*_purchases_general(pu.copy(), info), None)
     # every lookup on the few distinct product codes, then spread to the rows by code
     codes, uniques = pd.factorize(pu["product_id"])
     known_u = np.asarray(uniques.isin(info.index), dtype=bool)
@@ -258,7 +264,7 @@ def _purchases(dataset: Dataset, catalogue: pd.DataFrame, as_of: pd.Timestamp) -
     price[known] = picked["unit_price"].to_numpy(dtype="float64")[filled]
     out["amount"] = out["amount"].fillna(out["quantity"] * price)
     out["quantity"] = out["quantity"].fillna(0.0)
-    return out, unknown
+    return out, unknown, (codes, uniques)
 
 
 def _purchases_general(pu: pd.DataFrame, info: pd.DataFrame) -> tuple[pd.DataFrame, int]:
@@ -278,7 +284,7 @@ def _purchases_general(pu: pd.DataFrame, info: pd.DataFrame) -> tuple[pd.DataFra
 _EXACT_INT = 2.0**53  # float64 adds whole numbers below this exactly, in any order
 
 
-def _collapse(purchases: pd.DataFrame) -> pd.DataFrame:
+def _collapse(purchases: pd.DataFrame, product: _Codes | None = None) -> pd.DataFrame:
     """Purchases summed over days per hospital and drug row (winning: per product), with ``drug``.
 
     Volume-share and cell figures only need these sums. Exact: a winning product's rows all fall in
@@ -290,7 +296,7 @@ def _collapse(purchases: pd.DataFrame) -> pd.DataFrame:
         return purchases.assign(drug=_drug_key(purchases))
     win = purchases["winning"].to_numpy(dtype=bool)
     hosp = pd.factorize(purchases["hospital_id"])[0].astype(np.int64) + 1
-    prod = pd.factorize(purchases["product_id"])[0].astype(np.int64) + 1
+    prod = (product[0] if product is not None else pd.factorize(purchases["product_id"])[0]).astype(np.int64) + 1
     key = np.where(win, hosp * (int(prod.max()) + 1) + prod, -1)
     other = np.flatnonzero(~win)
     if other.size:
@@ -571,10 +577,10 @@ def build_report(dataset: Dataset, as_of: date | None = None, settings: Settings
     settings = settings or Settings()
     ts = pd.Timestamp(as_of or _default_as_of(dataset)).normalize()
     catalogue = _catalogue(dataset)
-    purchases, unknown = _purchases(dataset, catalogue, ts)
+    purchases, unknown, product = _purchases(dataset, catalogue, ts)
     deliveries = purchases.loc[purchases["winning"], ["hospital_id", "product_id", "supplier", "date", "amount"]]
     ledger, coded = m.match_payments_coded(deliveries, _payments(dataset, catalogue, ts))
-    summed = _collapse(purchases)
+    summed = _collapse(purchases, product)
     cells = _cells(dataset, catalogue, summed, ledger, ts, settings, coded)
     grades = _grades(cells, settings)
     cells["grade"] = cells["hospital_id"].map(grades)
@@ -589,7 +595,7 @@ def build_report(dataset: Dataset, as_of: date | None = None, settings: Settings
         as_of=ts.date(), total=total, batches=batches, hospitals=_hospital_level(ctx),
         products=_product_level(ctx), suppliers=_supplier_level(ctx), detail=detail,
         execution=_execution(detail, dataset, summed, catalogue, periods, ts, settings),
-        overdue=_overdue(ledger, ts, settings, coded), monthly=_monthly(purchases, ledger, catalogue),
+        overdue=_overdue(ledger, ts, settings, coded), monthly=_monthly(purchases, ledger, catalogue, product),
         warnings=_warnings(batches, detail, total, ledger, unknown, catalogue, cells),
     )
 
@@ -770,12 +776,17 @@ def _overdue(
     return _group_sum(od, cols, od_codes)
 
 
-def _monthly(purchases: pd.DataFrame, ledger: pd.DataFrame, catalogue: pd.DataFrame) -> pd.DataFrame:
+def _monthly(
+    purchases: pd.DataFrame, ledger: pd.DataFrame, catalogue: pd.DataFrame, product: _Codes | None = None
+) -> pd.DataFrame:
     """Per month and batch: volumes and amounts bought, paid, and savings realised."""
     info = catalogue.set_index("product_id")
     rows = np.flatnonzero(purchases["winning"].to_numpy(dtype=bool))
     # catalogue values looked up once per product and spread by code; months by numpy (dates are set)
-    codes, uniques = pd.factorize(purchases["product_id"].array.take(rows))
+    if product is not None:
+        codes, uniques = product[0][rows], product[1]
+    else:
+        codes, uniques = pd.factorize(purchases["product_id"].array.take(rows))
     per = info.reindex(uniques)
     dates = purchases["date"].to_numpy(dtype="datetime64[ns]")[rows]
     quantity = purchases["quantity"].to_numpy(dtype="float64")[rows]

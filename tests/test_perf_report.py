@@ -47,9 +47,9 @@ def test_hand_worked_figures_on_both_paths(first_volume):
 
 
 def test_summed_rows_are_one_per_winning_product_and_drug_row():
-    pu, unknown = rep._purchases(_dataset(30.0), rep._catalogue(_dataset(30.0)), pd.Timestamp("2024-01-31"))
+    pu, unknown, product = rep._purchases(_dataset(30.0), rep._catalogue(_dataset(30.0)), pd.Timestamp("2024-01-31"))
     assert unknown == 0 and len(pu) == 4
-    summed = rep._collapse(pu)
+    summed = rep._collapse(pu, product)
     got = {(h, p if not pd.isna(p) else None, s): v for h, p, s, v in
            summed[["hospital_id", "product_id", "supplier", "quantity"]].itertuples(index=False)}
     assert got == {("H1", "P1", "甲"): 50.0, ("H1", None, "乙"): 50.0, ("H2", "P1", "甲"): 10.0}
