@@ -354,6 +354,25 @@ def _joint_codes_and_uniques(*columns: np.ndarray) -> tuple[list[np.ndarray], np
     return list(np.split(codes, np.cumsum(sizes)[:-1])), uniques
 
 
+def _joint_with_known(d_codes: np.ndarray, d_uniques: Any, p_values: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
+    """:func:`_joint_codes_and_uniques` when the deliveries' codes are known: look up the payments only."""
+    uniques = np.asarray(d_uniques, dtype=object)
+    p_codes = pd.Index(uniques, dtype=object).get_indexer(p_values)  # -1: blank or not delivered
+    new = (p_codes < 0) & ~pd.isna(p_values)
+    if new.any():
+        extra_codes, extra = pd.factorize(p_values[new])
+        p_codes[new] = len(uniques) + extra_codes
+        uniques = np.concatenate([uniques, np.asarray(extra, dtype=object)])
+    # renumber as _joint_codes_and_uniques would (first appearance, deliveries first): a single-key
+    # FIFO stage orders its groups by these numbers
+    both = np.concatenate([np.asarray(d_codes, dtype=np.int64), p_codes.astype(np.int64)])
+    seen = both >= 0
+    first, order = pd.factorize(both[seen])
+    both[seen] = first
+    both[~seen] = len(order)
+    return [both[: len(d_codes)], both[len(d_codes) :]], uniques[order]
+
+
 def _sorted_codes(codes: np.ndarray, uniques: np.ndarray) -> np.ndarray:
     """Renumber codes so they follow the sorted distinct values (NA, code ``len(uniques)``, last)."""
     rank = np.empty(len(uniques) + 1, dtype=np.int64)
@@ -395,7 +414,9 @@ def match_payments(deliveries: pd.DataFrame, payments: pd.DataFrame) -> pd.DataF
 
 
 def match_payments_coded(
-    deliveries: pd.DataFrame, payments: pd.DataFrame
+    deliveries: pd.DataFrame,
+    payments: pd.DataFrame,
+    delivery_codes: dict[str, tuple[np.ndarray, Any]] | None = None,
 ) -> tuple[pd.DataFrame, dict[str, tuple[np.ndarray, int]]]:
     """The payment ledger: which payment paid which delivery, and what is left unpaid or unmatched.
 
@@ -412,13 +433,19 @@ def match_payments_coded(
     left to pay), pay_date (NaT: unpaid), amount (yuan); and per key column the ledger rows' codes
     in sorted order of the values with the number of distinct values (blank: that number), so
     callers can group millions of ledger rows without hashing their strings again.
+    ``delivery_codes``: per key column the caller already holds, the delivery rows' codes (-1:
+    blank) and the distinct values they number; only the payments are then looked up.
     """
     key = ["hospital_id", "product_id", "supplier"]
     nd = len(deliveries)
     # integer codes shared by deliveries and payments, and for the targeted delivery day
-    obj_d = {k: _objects(deliveries[k]) for k in key}
     obj_p = {k: _objects(payments[k]) for k in key}
-    joint = {k: _joint_codes_and_uniques(obj_d[k], obj_p[k]) for k in key}
+    joint = {
+        k: _joint_with_known(*delivery_codes[k], obj_p[k])
+        if delivery_codes and k in delivery_codes
+        else _joint_codes_and_uniques(_objects(deliveries[k]), obj_p[k])
+        for k in key
+    }
     (h_d, h_p), (p_d, p_p), (s_d, s_p) = (joint[k][0] for k in key)
     day_d, day_p = (_day_numbers(deliveries["date"]), _day_numbers(payments["order_date"]))
     p_na = payments["product_id"].isna().to_numpy()

@@ -284,7 +284,9 @@ def _purchases_general(pu: pd.DataFrame, info: pd.DataFrame) -> tuple[pd.DataFra
 _EXACT_INT = 2.0**53  # float64 adds whole numbers below this exactly, in any order
 
 
-def _collapse(purchases: pd.DataFrame, product: _Codes | None = None) -> pd.DataFrame:
+def _collapse(
+    purchases: pd.DataFrame, product: _Codes | None = None, hospital: _Codes | None = None
+) -> pd.DataFrame:
     """Purchases summed over days per hospital and drug row (winning: per product), with ``drug``.
 
     Volume-share and cell figures only need these sums. Exact: a winning product's rows all fall in
@@ -295,7 +297,7 @@ def _collapse(purchases: pd.DataFrame, product: _Codes | None = None) -> pd.Data
     if len(q) == 0 or not (np.all(np.floor(q) == q) and np.abs(q).sum() < _EXACT_INT):
         return purchases.assign(drug=_drug_key(purchases))
     win = purchases["winning"].to_numpy(dtype=bool)
-    hosp = pd.factorize(purchases["hospital_id"])[0].astype(np.int64) + 1
+    hosp = (hospital[0] if hospital is not None else pd.factorize(purchases["hospital_id"])[0]).astype(np.int64) + 1
     prod = (product[0] if product is not None else pd.factorize(purchases["product_id"])[0]).astype(np.int64) + 1
     key = np.where(win, hosp * (int(prod.max()) + 1) + prod, -1)
     other = np.flatnonzero(~win)
@@ -350,6 +352,25 @@ def _group_sum(
     out = pd.DataFrame({k: frame[k].array.take(first) for k in keys})
     for col in values:
         out[col] = sums[col].to_numpy()
+    return out
+
+
+def _delivery_codes(
+    win: np.ndarray, hospital: _Codes, product: _Codes | None, catalogue: pd.DataFrame
+) -> dict[str, tuple[np.ndarray, Any]]:
+    """Codes of the winning rows' hospital, product and supplier for payment matching.
+
+    A winning row's supplier is its product's catalogue supplier (set in :func:`_purchases`), so
+    it is coded per product, not per row.
+    """
+    out: dict[str, tuple[np.ndarray, Any]] = {"hospital_id": (hospital[0][win], hospital[1])}
+    if product is not None:
+        codes, uniques = product
+        out["product_id"] = (codes[win], uniques)
+        supplier = catalogue.set_index("product_id")["supplier"].astype("string").reindex(uniques)
+        by_product, suppliers = pd.factorize(supplier.to_numpy(dtype=object, na_value=None))
+        rows = codes[win]
+        out["supplier"] = (np.where(rows >= 0, by_product[rows], -1), suppliers)
     return out
 
 
@@ -578,9 +599,12 @@ def build_report(dataset: Dataset, as_of: date | None = None, settings: Settings
     ts = pd.Timestamp(as_of or _default_as_of(dataset)).normalize()
     catalogue = _catalogue(dataset)
     purchases, unknown, product = _purchases(dataset, catalogue, ts)
-    deliveries = purchases.loc[purchases["winning"], ["hospital_id", "product_id", "supplier", "date", "amount"]]
-    ledger, coded = m.match_payments_coded(deliveries, _payments(dataset, catalogue, ts))
-    summed = _collapse(purchases, product)
+    win = purchases["winning"].to_numpy(dtype=bool)
+    deliveries = purchases.loc[win, ["hospital_id", "product_id", "supplier", "date", "amount"]]
+    hospital = pd.factorize(purchases["hospital_id"])
+    known = _delivery_codes(win, hospital, product, catalogue)
+    ledger, coded = m.match_payments_coded(deliveries, _payments(dataset, catalogue, ts), known)
+    summed = _collapse(purchases, product, hospital)
     cells = _cells(dataset, catalogue, summed, ledger, ts, settings, coded)
     grades = _grades(cells, settings)
     cells["grade"] = cells["hospital_id"].map(grades)
