@@ -355,6 +355,34 @@ def _group_sum(
     return out
 
 
+def _ledger_cells(
+    ledger: pd.DataFrame, figures: pd.DataFrame, coded: dict[str, tuple[np.ndarray, int]]
+) -> pd.DataFrame | None:
+    """Payment pieces per hospital, product and (product-less payments) supplier, from the codes.
+
+    The same frame as :func:`_group_sum` over the ledger (groups sorted, blanks last, each group's
+    rows added in row order by pandas), without materialising key columns for millions of rows.
+    None when the combined code could overflow.
+    """
+    (h, n_h), (p, n_p), (sup, n_s) = coded["hospital_id"], coded["product_id"], coded["supplier"]
+    if float(n_h + 1) * (n_p + 1) * (n_s + 1) >= 2.0**62:
+        return None
+    no_product = p == n_p
+    code = (h * (n_p + 1) + p) * (n_s + 1) + np.where(no_product, sup, n_s)
+    _, first, group = np.unique(code, return_index=True, return_inverse=True)
+    sums = figures.groupby(group.reshape(-1), sort=True).sum()
+    supplier = ledger["supplier"].array.take(first)
+    supplier[~no_product[first]] = pd.NA
+    out = pd.DataFrame({
+        "hospital_id": ledger["hospital_id"].array.take(first),
+        "product_id": ledger["product_id"].array.take(first),
+    })
+    for col in figures.columns:
+        out[col] = sums[col].to_numpy()
+    out["pay_supplier"] = supplier
+    return out
+
+
 def _delivery_codes(
     win: np.ndarray, hospital: _Codes, product: _Codes | None, catalogue: pd.DataFrame
 ) -> dict[str, tuple[np.ndarray, Any]]:
@@ -423,14 +451,12 @@ def _cells(
         purchased_volume=("quantity", "sum"), purchase_amount=("amount", "sum")
     )
     pu["pay_supplier"] = pd.Series(pd.NA, index=pu.index, dtype="string")
-    led = pd.concat([ledger[["hospital_id", "product_id", "supplier"]], m.payment_figures(ledger, as_of, settings.payment_days)], axis=1)
-    led["pay_supplier"] = led["supplier"].where(led["product_id"].isna())
-    led_codes = None
-    if coded is not None:
-        (p_codes, n_p), (s_codes, n_s) = coded["product_id"], coded["supplier"]
-        led_codes = {"hospital_id": coded["hospital_id"], "product_id": coded["product_id"],
-                     "pay_supplier": (np.where(p_codes == n_p, s_codes, n_s), n_s)}
-    led = _group_sum(led.drop(columns="supplier"), keys, led_codes)
+    figures = m.payment_figures(ledger, as_of, settings.payment_days)
+    led = _ledger_cells(ledger, figures, coded) if coded is not None and len(ledger) else None
+    if led is None:
+        led = pd.concat([ledger[["hospital_id", "product_id", "supplier"]], figures], axis=1)
+        led["pay_supplier"] = led["supplier"].where(led["product_id"].isna())
+        led = _group_sum(led.drop(columns="supplier"), keys)
     cells = pd.concat([ag, pu, led], ignore_index=True)
     for col in cells.columns.difference(keys):
         cells[col] = cells[col].astype("float64").fillna(0.0)
