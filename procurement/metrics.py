@@ -434,7 +434,8 @@ def match_payments_coded(
     in sorted order of the values with the number of distinct values (blank: that number), so
     callers can group millions of ledger rows without hashing their strings again.
     ``delivery_codes``: per key column the caller already holds, the delivery rows' codes (-1:
-    blank) and the distinct values they number; only the payments are then looked up.
+    blank) and the distinct values they number; only the payments are then looked up (and those
+    columns of ``deliveries`` are not read: they may be left out).
     """
     key = ["hospital_id", "product_id", "supplier"]
     nd = len(deliveries)

@@ -626,9 +626,10 @@ def build_report(dataset: Dataset, as_of: date | None = None, settings: Settings
     catalogue = _catalogue(dataset)
     purchases, unknown, product = _purchases(dataset, catalogue, ts)
     win = purchases["winning"].to_numpy(dtype=bool)
-    deliveries = purchases.loc[win, ["hospital_id", "product_id", "supplier", "date", "amount"]]
     hospital = pd.factorize(purchases["hospital_id"])
     known = _delivery_codes(win, hospital, product, catalogue)
+    keys = [k for k in ("hospital_id", "product_id", "supplier") if k not in known]  # coded: not read
+    deliveries = purchases.loc[win, [*keys, "date", "amount"]]
     ledger, coded = m.match_payments_coded(deliveries, _payments(dataset, catalogue, ts), known)
     summed = _collapse(purchases, product, hospital)
     cells = _cells(dataset, catalogue, summed, ledger, ts, settings, coded)
