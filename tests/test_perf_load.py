@@ -1,4 +1,4 @@
-"""The column-wise (ADBC/Arrow) read of the daily totals gives exactly the cursor path's frame."""
+"""Daily purchase totals as load_dataset returns them, with answers worked out by hand."""
 
 from __future__ import annotations
 
@@ -7,8 +7,6 @@ import pytest
 
 from procurement import store
 from procurement.model import conform
-
-pytest.importorskip("adbc_driver_sqlite")
 
 
 def _lines() -> pd.DataFrame:
@@ -34,39 +32,19 @@ def _lines() -> pd.DataFrame:
     )
 
 
-def _both(engine, hospital_id: str | None) -> tuple[pd.DataFrame, pd.DataFrame | None]:
-    with engine.connect() as conn, conn.begin():
-        slow = store._fetch_purchase_daily_cursor(conn, hospital_id)
-        path = store._sqlite_file(conn)
-    assert path is not None
-    return slow, store._arrow_purchase_daily(path, hospital_id)
-
-
 @pytest.mark.parametrize("hospital_id", [None, "H2"])
-def test_arrow_read_equals_cursor_read(tmp_path, hospital_id):
+def test_daily_totals_load_by_hand(tmp_path, hospital_id):
     engine = store.get_engine(f"sqlite:///{tmp_path / 'store.sqlite'}")
     store.import_tables(engine, {"purchases": _lines()}, source_name="t", file_hash="t")
-    slow, fast = _both(engine, hospital_id)
+    daily = store.load_dataset(engine, hospital_id, aggregated=True).purchases
     engine.dispose()
-    assert fast is not None
     # by hand: H1 has 2 daily rows (01-02 P1 15 units, 01-03 non-winning), H2 has 2 (P2, the blank spec)
-    assert len(slow) == (4 if hospital_id is None else 2)
-    pd.testing.assert_frame_equal(fast, slow, check_exact=True)
-    blank = fast[fast["generic_name"] == "二甲双胍"]
+    assert len(daily) == (4 if hospital_id is None else 2)
+    assert daily["order_id"].isna().all()
+    blank = daily[daily["generic_name"] == "二甲双胍"]
     assert blank["specification"].isna().all() and blank["product_id"].isna().all()
     assert blank["quantity"].tolist() == [3.5]
-
-
-def test_empty_table_falls_back(tmp_path):
-    engine = store.get_engine(f"sqlite:///{tmp_path / 'store.sqlite'}")
-    slow, fast = _both(engine, None)
-    engine.dispose()
-    assert fast is None and slow.empty
-
-
-def test_load_dataset_in_memory_uses_the_cursor(tmp_path):
-    engine = store.get_engine("sqlite://")
-    store.import_tables(engine, {"purchases": _lines()}, source_name="t", file_hash="t")
-    purchases = store.load_dataset(engine).purchases
-    engine.dispose()
-    assert sorted(purchases["quantity"].tolist()) == [3.0, 3.5, 7.0, 15.0]
+    assert blank["amount"].tolist() == [5.5]
+    if hospital_id is None:
+        p1 = daily[daily["product_id"] == "P1"]
+        assert p1["quantity"].tolist() == [15.0] and p1["amount"].tolist() == [18.75]
