@@ -675,7 +675,10 @@ def _product_level(ctx: _Context) -> pd.DataFrame:
     products["mean_price_drop"] = cat["drop"].to_numpy()
     products["max_price_drop"] = cat["drop"].to_numpy()
     products["winning_share"] = _share_col(products, "product_id", ctx.shares["products"])
-    return _order(products, LEVEL_IDS["products"], _EXTRA)
+    # the same order whether the catalogue came from files or the database: by period, then code
+    products["_start"] = cat["agreement_start"].to_numpy()
+    products = products.sort_values(["_start", "product_id"], kind="stable", na_position="last")
+    return _order(products.drop(columns="_start").reset_index(drop=True), LEVEL_IDS["products"], _EXTRA)
 
 
 def _batch_level(ctx: _Context, periods: pd.DataFrame) -> pd.DataFrame:
