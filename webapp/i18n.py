@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+from procurement.report import METRIC_LABELS_ZH
+
 Lang = str  # "zh" | "en"
 LANGS: tuple[str, ...] = ("zh", "en")
 
@@ -183,30 +185,38 @@ TEXT: dict[str, dict[str, str]] = {
     "days": {"zh": "天", "en": "days"},
 }
 
-# Metric names (metrics.md), used by cards, tables and chart axes.
+# Metric names: Chinese from metrics.md, held once in procurement.report; English here.
+METRIC_EN: dict[str, str] = {
+    "agreed_volume": "Agreed volume",
+    "purchased_volume": "Purchased volume",
+    "completion_rate": "Completion rate",
+    "time_elapsed": "Time elapsed",
+    "progress_status": "Progress status",
+    "warning": "Warning",
+    "projected_completion": "Projected year-end completion",
+    "agreed_amount": "Agreed amount",
+    "purchase_amount": "Purchase amount",
+    "paid_amount": "Paid amount",
+    "collection_rate": "Collection rate",
+    "paid_vs_agreed": "Paid vs agreed amount",
+    "on_time_rate": "On-time payment rate",
+    "overdue_amount": "Overdue amount",
+    "avg_days_to_pay": "Average days to pay",
+    "savings_agreed": "Savings on agreed volume",
+    "savings_realized": "Realised savings",
+    "savings_rate": "Savings rate",
+    "mean_price_drop": "Mean price drop",
+    "max_price_drop": "Max price drop",
+    "winning_share": "Winning-product share",
+    "retained_savings": "Retained savings (estimate)",
+    "overdue_31_60": "Overdue 31-60 days",
+    "overdue_61_90": "Overdue 61-90 days",
+    "overdue_over_90": "Overdue over 90 days",
+}
+
+# Metric and column names, used by cards, tables and chart axes.
 METRIC_TEXT: dict[str, dict[str, str]] = {
-    "agreed_volume": {"zh": "约定采购量", "en": "Agreed volume"},
-    "purchased_volume": {"zh": "实际采购量", "en": "Purchased volume"},
-    "completion_rate": {"zh": "采购完成率", "en": "Completion rate"},
-    "time_elapsed": {"zh": "序时进度", "en": "Time elapsed"},
-    "progress_status": {"zh": "进度状态", "en": "Progress status"},
-    "warning": {"zh": "预警", "en": "Warning"},
-    "projected_completion": {"zh": "预计年度完成率", "en": "Projected year-end completion"},
-    "agreed_amount": {"zh": "约定采购金额", "en": "Agreed amount"},
-    "purchase_amount": {"zh": "采购金额", "en": "Purchase amount"},
-    "paid_amount": {"zh": "回款金额", "en": "Paid amount"},
-    "collection_rate": {"zh": "回款率", "en": "Collection rate"},
-    "paid_vs_agreed": {"zh": "回款完成率(对约定金额)", "en": "Paid vs agreed amount"},
-    "on_time_rate": {"zh": "按时回款率", "en": "On-time payment rate"},
-    "overdue_amount": {"zh": "逾期未回款金额", "en": "Overdue amount"},
-    "avg_days_to_pay": {"zh": "平均回款天数", "en": "Average days to pay"},
-    "savings_agreed": {"zh": "预计节约金额", "en": "Savings on agreed volume"},
-    "savings_realized": {"zh": "实际节约金额", "en": "Realised savings"},
-    "savings_rate": {"zh": "节约率", "en": "Savings rate"},
-    "mean_price_drop": {"zh": "平均降价幅度", "en": "Mean price drop"},
-    "max_price_drop": {"zh": "最高降价幅度", "en": "Max price drop"},
-    "winning_share": {"zh": "中选产品使用占比", "en": "Winning-product share"},
-    "retained_savings": {"zh": "结余留用(估算)", "en": "Retained savings (estimate)"},
+    **{key: {"zh": METRIC_LABELS_ZH[key], "en": en} for key, en in METRIC_EN.items()},
     "hospital_id": {"zh": "机构编码", "en": "Hospital id"},
     "hospital_name": {"zh": "机构名称", "en": "Hospital"},
     "region": {"zh": "地区", "en": "Region"},
