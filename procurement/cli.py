@@ -8,7 +8,6 @@ success, 2 on bad input with every problem on stderr and nothing written, 1 on a
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import sys
@@ -115,21 +114,24 @@ def main(argv: Sequence[str] | None = None) -> int:
 # Commands
 
 
-def _cmd_import(args: argparse.Namespace) -> int:
-    from procurement.importer import parse_files
+def _parse_and_store(
+    engine: Any, files: Sequence[Path], *, source_name: str, user: str = "cli", kind: str | None = None
+) -> store.ImportSummary:
+    """Parse every file against what is stored; any problem raises InputError and nothing is written."""
+    from procurement.importer import combined_sha256, parse_files
 
+    result = parse_files(files, reference=store.load_reference(engine), kind=kind)
+    if result.problems:
+        raise InputError(result.problems)
+    return store.import_tables(
+        engine, result.tables, source_name=source_name, file_hash=combined_sha256(files), user=user
+    )
+
+
+def _cmd_import(args: argparse.Namespace) -> int:
     files = [Path(f) for f in args.files]
     engine = store.get_engine(args.db)
-    result = parse_files(files, reference=store.load_reference(engine), kind=args.kind)
-    if result.problems:
-        _print_problems(result.problems)
-        return 2
-    summary = store.import_tables(
-        engine,
-        result.tables,
-        source_name=", ".join(f.name for f in files),
-        file_hash=_combined_hash(files),
-    )
+    summary = _parse_and_store(engine, files, source_name=", ".join(f.name for f in files), kind=args.kind)
     if args.json:
         _print_json({**summary.to_json(), "files": [str(f) for f in files]})
     else:
@@ -202,19 +204,7 @@ def _cmd_bootstrap(args: argparse.Namespace) -> int:
             ]
         )
         return 2
-    from procurement.importer import parse_files
-
-    result = parse_files(files, reference=store.load_reference(engine))
-    if result.problems:
-        _print_problems(result.problems)
-        return 2
-    summary = store.import_tables(
-        engine,
-        result.tables,
-        source_name=f"{folder.name} ({len(files)} files)",
-        file_hash=_combined_hash(files),
-        user="bootstrap",
-    )
+    summary = _parse_and_store(engine, files, source_name=f"{folder.name} ({len(files)} files)", user="bootstrap")
     print(f"已导入示例数据（{len(files)} 个文件）/ sample data imported ({len(files)} files)")
     _print_summary(summary, sys.stdout)
     return 0
@@ -254,16 +244,6 @@ def _first_coordinator(engine: Any) -> None:
 
 # ---------------------------------------------------------------------------------------------
 # Output
-
-
-def _combined_hash(files: Sequence[Path]) -> str:
-    """One file's SHA-256, or a hash over the sorted per-file hashes of several."""
-    from procurement.importer import file_sha256
-
-    hashes = [file_sha256(f) for f in files]
-    if len(hashes) == 1:
-        return hashes[0]
-    return hashlib.sha256("\n".join(sorted(hashes)).encode()).hexdigest()
 
 
 def _print_problems(problems: Sequence[Problem]) -> None:

@@ -8,7 +8,7 @@ are parsed first and join the reference, so one workbook can carry a whole allia
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -55,6 +55,15 @@ class ParseResult:
 def file_sha256(source: Source) -> str:
     """Content hash of a file, so re-uploading the same file can be recognised."""
     return hashlib.sha256(source_bytes(source)).hexdigest()
+
+
+def combined_sha256(sources: Sequence[Source]) -> str:
+    """One hash for a set of files, whatever their order: a file's own hash when there is one.
+
+    The CLI and the app both log it, so the same upload is recognised whichever way it came in.
+    """
+    hashes = sorted(file_sha256(s) for s in sources)
+    return hashes[0] if len(hashes) == 1 else hashlib.sha256("\n".join(hashes).encode()).hexdigest()
 
 
 def _missing_columns(sd: SheetData) -> list[Problem]:

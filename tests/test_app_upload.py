@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from procurement import store
+from procurement.importer import combined_sha256
 from procurement.model import TABLE_KINDS
 from procurement.problems import InputError
 from procurement.synthetic import generate_alliance
@@ -93,5 +94,21 @@ def test_marked_copy_marks_the_bad_cells(engine, alliance) -> None:
 
 def test_combined_hash_ignores_order() -> None:
     a, b = ("a.csv", b"x,y\n1,2\n"), ("b.csv", b"x,y\n3,4\n")
-    assert upload.combined_hash([a, b]) == upload.combined_hash([b, a])
-    assert upload.combined_hash([a]) != upload.combined_hash([a, b])
+    assert combined_sha256([a, b]) == combined_sha256([b, a])
+    assert combined_sha256([a]) != combined_sha256([a, b])
+
+
+def test_cli_and_app_log_the_same_hash_for_the_same_files(tmp_path) -> None:
+    """An upload through the app and an import from the command line are recognised as the same."""
+    import hashlib
+
+    from procurement.cli import main
+
+    text = "机构编码,机构名称,所属地区\nH001,第一人民医院,东区\n"
+    path = tmp_path / "h.csv"
+    path.write_bytes(text.encode("utf-8"))
+    url = f"sqlite:///{tmp_path / 'vbp.sqlite'}"
+    assert main(["import", str(path), "--db", url]) == 0
+    logged = store.list_imports(store.get_engine(url))["file_hash"].tolist()
+    assert logged == [hashlib.sha256(text.encode("utf-8")).hexdigest()]
+    assert upload.check_uploads([("h.csv", text.encode("utf-8"))], None, None).file_hash == logged[0]

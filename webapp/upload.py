@@ -6,7 +6,6 @@ worse than none, so problems block the import and come back with a marked copy o
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -14,7 +13,7 @@ import pandas as pd
 from sqlalchemy.engine import Engine
 
 from procurement import store
-from procurement.importer import ParseResult, file_sha256, parse_files
+from procurement.importer import ParseResult, combined_sha256, parse_files
 from procurement.model import Dataset
 from procurement.problems import Problem
 from webapp.i18n import t
@@ -47,16 +46,10 @@ class UploadCheck:
         return [p for p in self.result.problems if p.file == file_name]
 
 
-def combined_hash(sources: Sequence[Source]) -> str:
-    """One hash for a set of files (order does not matter), so the import log can spot a re-upload."""
-    hashes = sorted(file_sha256(s) for s in sources)
-    return hashes[0] if len(hashes) == 1 else hashlib.sha256("".join(hashes).encode()).hexdigest()
-
-
 def check_uploads(sources: Sequence[Source], reference: Dataset | None, hospital_scope: str | None) -> UploadCheck:
     """Read every sheet of every file; a hospital user's rows of other hospitals are problems."""
     result = parse_files(list(sources), reference=reference, hospital_scope=hospital_scope)
-    return UploadCheck(list(sources), result, combined_hash(sources))
+    return UploadCheck(list(sources), result, combined_sha256(sources))
 
 
 def sheets_frame(check: UploadCheck, lang: str = "zh") -> pd.DataFrame:
@@ -99,8 +92,4 @@ def save_upload(engine: Engine, check: UploadCheck, username: str, hospital_scop
 
 def summary_counts(summary: store.ImportSummary) -> dict[str, int]:
     """Rows added, replaced and unchanged over all tables, for a one-line confirmation."""
-    return {
-        "added": sum(summary.added.values()),
-        "replaced": sum(summary.replaced.values()),
-        "unchanged": sum(summary.unchanged.values()),
-    }
+    return {"added": summary.total_added, "replaced": summary.total_replaced, "unchanged": summary.total_unchanged}
