@@ -256,9 +256,7 @@ def _purchases(
     picked = info.reindex(uniques.astype(object))
     filled = codes[known]
     for col in ("generic_name", "specification", "supplier"):
-        values = out[col].array.copy()
-        values[known] = picked[col].astype("string").array.take(filled)
-        out[col] = values
+        out[col] = _set_known(out[col].array, known, picked[col], filled)
     out["winning"] = known
     price = np.full(len(out), np.nan)
     price[known] = picked["unit_price"].to_numpy(dtype="float64")[filled]
@@ -267,8 +265,36 @@ def _purchases(
     return out, unknown, (codes, uniques)
 
 
+def _set_known(values: Any, known: np.ndarray, per_product: pd.Series, filled: np.ndarray) -> Any:
+    """``values`` with each known row's value replaced by its product's (``filled``: product codes).
+
+    Categorical columns are changed on their codes: setting millions of items of a Categorical
+    checks each one against the categories (a second per column). Catalogue values not among the
+    categories are appended to them, so the existing codes stay as they are.
+    """
+    if isinstance(values, pd.Categorical):
+        wanted = per_product.to_numpy(dtype=object, na_value=None)
+        categories = values.categories
+        extra = pd.unique(np.asarray([v for v in wanted if v is not None and v not in categories], dtype=object))
+        if len(extra):
+            categories = categories.append(pd.Index(extra, dtype=categories.dtype))
+        codes = values.codes.astype(np.int64)
+        codes[known] = categories.get_indexer(wanted)[filled]  # -1 (blank) where the catalogue has none
+        return pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(categories, ordered=values.ordered))
+    values = values.copy()
+    values[known] = per_product.astype("string").array.take(filled)
+    return values
+
+
+def _as_strings(frame: pd.DataFrame) -> pd.DataFrame:
+    """Categorical columns as ``string`` dtype: the general (slow) paths and small results use strings."""
+    cats = {c: frame[c].astype("string") for c in frame.columns if isinstance(frame[c].dtype, pd.CategoricalDtype)}
+    return frame.assign(**cats) if cats else frame
+
+
 def _purchases_general(pu: pd.DataFrame, info: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     """:func:`_purchases` by plain pandas lookups (any catalogue, however odd)."""
+    pu = _as_strings(pu)
     known = pu["product_id"].isin(info.index)
     unknown = int((pu["product_id"].notna() & ~known).sum())
     pu["winning"] = known.to_numpy()
@@ -295,7 +321,7 @@ def _collapse(
     """
     q = purchases["quantity"].to_numpy(dtype="float64")
     if len(q) == 0 or not (np.all(np.floor(q) == q) and np.abs(q).sum() < _EXACT_INT):
-        return purchases.assign(drug=_drug_key(purchases))
+        return _as_strings(purchases).assign(drug=_drug_key(purchases))
     win = purchases["winning"].to_numpy(dtype=bool)
     hosp = (hospital[0] if hospital is not None else pd.factorize(purchases["hospital_id"])[0]).astype(np.int64) + 1
     prod = (product[0] if product is not None else pd.factorize(purchases["product_id"])[0]).astype(np.int64) + 1
@@ -311,7 +337,7 @@ def _collapse(
     sums = pd.DataFrame({"g": group, "quantity": q, "amount": purchases["amount"].to_numpy(dtype="float64")})
     sums = sums.groupby("g", sort=True).sum()
     cols = ["hospital_id", "product_id", "generic_name", "specification", "supplier"]
-    out = pd.DataFrame({c: purchases[c].array.take(first) for c in cols})
+    out = _as_strings(pd.DataFrame({c: purchases[c].array.take(first) for c in cols}))
     out["quantity"] = sums["quantity"].to_numpy()
     out["amount"] = sums["amount"].to_numpy()
     out["winning"] = win[first]
@@ -418,7 +444,8 @@ def _payments(dataset: Dataset, catalogue: pd.DataFrame, as_of: pd.Timestamp) ->
     if needs.any():
         purchases = dataset.purchases
         wanted = purchases["order_id"].isin(pd.unique(pay.loc[needs, "order_id"].to_numpy(dtype=object)))
-        orders = purchases[wanted].drop_duplicates("order_id").set_index("order_id")
+        orders = _as_strings(purchases.loc[wanted, ["order_id", "date", "product_id", "hospital_id"]])
+        orders = orders.drop_duplicates("order_id").set_index("order_id")
         linked = needs & pay["order_id"].isin(orders.index)
     else:
         linked = needs
