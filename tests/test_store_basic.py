@@ -128,7 +128,7 @@ def test_failure_inside_the_transaction_writes_nothing(engine, monkeypatch):
     def boom(*_args, **_kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(store, "_refresh_purchase_daily", boom)
+    monkeypatch.setattr(store, "_store_series", boom)
     new = purchases([("O9", "2020-02-01", "H1", "P1", 1.0, 0.5)])
     with pytest.raises(RuntimeError):
         store.import_tables(
@@ -234,7 +234,7 @@ def test_daily_totals_follow_a_line_that_moves(engine):
     moved = purchases([("O2", "2020-01-09", "H2", "P1", 40.0, 20.0)])  # was H1 on 01-05
     store.import_tables(engine, {"purchases": moved}, source_name="m", file_hash="m")
     daily = store.load_dataset(engine).purchases
-    key = daily.groupby(["hospital_id", "date"])["quantity"].sum()
+    key = daily.groupby(["hospital_id", "date"], observed=True)["quantity"].sum()
     assert key.loc[("H1", pd.Timestamp("2020-01-05"))] == 130.0  # 100 + 30 non-winning
     assert key.loc[("H2", pd.Timestamp("2020-01-09"))] == 40.0
 

@@ -64,6 +64,8 @@ def test_store_matches_a_dict_model(batches):
         )
 
         daily = store.load_dataset(engine, aggregated=True).purchases
+        assert isinstance(daily["hospital_id"].dtype, pd.CategoricalDtype)  # same values, compact dtype
+        daily = daily.astype({c: "string" for c in ("hospital_id", "product_id", "supplier")})
         group = ["hospital_id", "date", "supplier", "winning"]  # supplier tells P1/P2/non-winning apart here
         want = expected.groupby(group)[["quantity", "amount"]].sum(min_count=1).sort_index()
         got = daily.groupby(group)[["quantity", "amount"]].sum(min_count=1).sort_index()

@@ -1,0 +1,232 @@
+"""Daily purchase totals, stored as one compact series per hospital and drug.
+
+Reports need purchases per hospital, drug and day (payment matching works on delivery days), never
+order lines. A year of a large alliance is millions of such day totals; read as rows through a
+database cursor they cost seconds per million. So the store keeps, per hospital and drug key
+(hospital_id, product_id, generic_name, specification, supplier, winning), three binary columns:
+the days (little-endian int32, days since 1970-01-01, ascending, unique) and the quantity and
+amount totals of those days (little-endian float64). Loading a whole alliance is then a few
+thousand rows and ``numpy.frombuffer``.
+
+This module is pure: it turns lines into day totals, day totals into series rows and back, and
+splices recomputed days into stored series. The store does the SQL around it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+# The key of a series; blanks are stored as '' (they are part of the primary key).
+KEY_COLUMNS: tuple[str, ...] = ("hospital_id", "product_id", "generic_name", "specification", "supplier", "winning")
+STRING_KEYS: tuple[str, ...] = KEY_COLUMNS[:-1]
+DAY_DTYPE = np.dtype("<i4")
+VALUE_DTYPE = np.dtype("<f8")
+_EPOCH = np.datetime64("1970-01-01", "D")
+
+
+class DayTotals:
+    """Day totals in columns: a key table and, per total, its key row, day, quantity and amount.
+
+    ``keys`` holds the KEY_COLUMNS (strings with '' for blank, winning as bool), one row per key;
+    ``key``, ``day``, ``quantity``, ``amount`` are equally long arrays, sorted by (key, day) with
+    no repeated pair once :meth:`normalised`.
+    """
+
+    def __init__(self, keys: pd.DataFrame, key: np.ndarray, day: np.ndarray, quantity: np.ndarray,
+                 amount: np.ndarray) -> None:
+        self.keys = keys.reset_index(drop=True)
+        self.key = np.asarray(key, dtype=np.int64)
+        self.day = np.asarray(day, dtype=np.int64)
+        self.quantity = np.asarray(quantity, dtype="float64")
+        self.amount = np.asarray(amount, dtype="float64")
+
+    def __len__(self) -> int:
+        return int(self.key.size)
+
+    def buckets(self) -> tuple[np.ndarray, np.ndarray]:
+        """The distinct (hospital_id, day) pairs these totals cover, as two arrays."""
+        if not len(self):
+            return np.array([], dtype=object), np.array([], dtype=np.int64)
+        hosp_codes, hosp_uniques = pd.factorize(self.keys["hospital_id"].to_numpy(dtype=object))
+        row_hosp = hosp_codes[self.key].astype(np.int64)
+        low = int(self.day.min())
+        span = int(self.day.max()) - low + 1
+        pairs = np.unique(row_hosp * span + (self.day - low))
+        return np.asarray(hosp_uniques, dtype=object)[pairs // span], pairs % span + low
+
+    @classmethod
+    def empty(cls) -> DayTotals:
+        keys = pd.DataFrame({c: pd.Series(dtype=bool if c == "winning" else object) for c in KEY_COLUMNS})
+        none = np.array([], dtype=np.int64)
+        return cls(keys, none, none, none.astype("float64"), none.astype("float64"))
+
+
+def _key_codes(frame: pd.DataFrame) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Per key column, the rows' codes and the distinct values ('' for blank, shared with a stored '')."""
+    codes, values = [], []
+    for col in STRING_KEYS:
+        c, uniques = pd.factorize(frame[col])
+        uniques = np.asarray(uniques, dtype=object)
+        blank = np.flatnonzero(uniques == "")
+        if (c < 0).any():
+            if blank.size:
+                c = np.where(c < 0, blank[0], c)
+            else:
+                c = np.where(c < 0, uniques.size, c)
+                uniques = np.append(uniques, "")
+        codes.append(c.astype(np.int64))
+        values.append(uniques)
+    winning = frame["winning"].fillna(False).astype(bool).to_numpy()
+    codes.append(winning.astype(np.int64))
+    values.append(np.array([False, True], dtype=object))
+    return codes, values
+
+
+def day_numbers(dates: Any) -> np.ndarray:
+    """Days since 1970-01-01 of a date column (no blanks: a stored line always has its date)."""
+    return (np.asarray(dates, dtype="datetime64[ns]").astype("datetime64[D]") - _EPOCH).astype(np.int64)
+
+
+def from_lines(lines: pd.DataFrame) -> DayTotals:
+    """Sum order lines (canonical purchases columns) per key and day.
+
+    Amounts follow SQL's SUM: blanks are skipped, and a day whose amounts are all blank stays blank.
+    """
+    if lines.empty:
+        return DayTotals.empty()
+    codes, values = _key_codes(lines)
+    key, first = _dense_first(pd.DataFrame({f"k{i}": c for i, c in enumerate(codes)}))
+    keys = pd.DataFrame({c: values[i][codes[i][first]] for i, c in enumerate(KEY_COLUMNS)})
+    keys["winning"] = keys["winning"].astype(bool)
+    day = day_numbers(lines["date"])
+    low = int(day.min())
+    span = int(day.max()) - low + 1
+    cell, inverse = np.unique(key * span + (day - low), return_inverse=True)
+    inverse = inverse.reshape(-1)
+    return DayTotals(keys, cell // span, cell % span + low,
+                     _sum_skipping_blanks(inverse, lines["quantity"].to_numpy(dtype="float64"), cell.size),
+                     _sum_skipping_blanks(inverse, lines["amount"].to_numpy(dtype="float64"), cell.size))
+
+
+def _sum_skipping_blanks(group: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
+    """Per group, the sum of its non-blank values in row order; NaN when all are blank (SQL's SUM)."""
+    present = ~np.isnan(values)
+    total = np.bincount(group, weights=np.where(present, values, 0.0), minlength=n)
+    counted = np.bincount(group, weights=present, minlength=n)
+    return np.where(counted > 0, total, np.nan)
+
+
+def _dense_first(codes: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """One code per distinct row of non-negative integer codes (in sorted order), and a row holding each."""
+    values = codes.to_numpy(dtype=np.int64)
+    spans = values.max(axis=0, initial=0) + 1
+    if float(np.prod(spans.astype("float64"))) < 2.0**62:  # one mixed-radix number per row
+        number = np.zeros(len(values), dtype=np.int64)
+        for j, span in enumerate(spans.tolist()):
+            number = number * span + values[:, j]
+    else:
+        number = np.unique(values, axis=0, return_inverse=True)[1].reshape(-1)
+    _, first, inverse = np.unique(number, return_index=True, return_inverse=True)
+    return inverse.reshape(-1).astype(np.int64), first
+
+
+def from_rows(rows: Sequence[Sequence[Any]]) -> DayTotals:
+    """Day totals from stored series rows: the KEY_COLUMNS, then days, quantity, amount blobs."""
+    if not rows:
+        return DayTotals.empty()
+    width = len(KEY_COLUMNS)
+    keys = pd.DataFrame([tuple(r[:width]) for r in rows], columns=list(KEY_COLUMNS))
+    keys["winning"] = keys["winning"].astype(bool)
+    days = [np.frombuffer(r[width], dtype=DAY_DTYPE) for r in rows]
+    lengths = np.fromiter((d.size for d in days), dtype=np.int64, count=len(days))
+    key = np.repeat(np.arange(len(rows), dtype=np.int64), lengths)
+    day = np.concatenate(days).astype(np.int64)
+    quantity = np.concatenate([np.frombuffer(r[width + 1], dtype=VALUE_DTYPE) for r in rows])
+    amount = np.concatenate([np.frombuffer(r[width + 2], dtype=VALUE_DTYPE) for r in rows])
+    return DayTotals(keys, key, day, quantity, amount)
+
+
+def to_rows(totals: DayTotals) -> list[tuple[Any, ...]]:
+    """Series rows (KEY_COLUMNS, days, quantity, amount blobs) of every key with at least one day."""
+    if not len(totals):
+        return []
+    order = np.lexsort((totals.day, totals.key))
+    key, day = totals.key[order], totals.day[order]
+    quantity, amount = totals.quantity[order], totals.amount[order]
+    starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+    ends = np.r_[starts[1:], key.size].astype(np.int64)
+    day32 = day.astype(DAY_DTYPE)
+    q, a = quantity.astype(VALUE_DTYPE), amount.astype(VALUE_DTYPE)
+    records = totals.keys.to_numpy(dtype=object)
+    out = []
+    for s, e in zip(starts.tolist(), ends.tolist(), strict=True):
+        k = records[key[s]]
+        out.append((*k[:-1], bool(k[-1]), day32[s:e].tobytes(), q[s:e].tobytes(), a[s:e].tobytes()))
+    return out
+
+
+def splice(stored: DayTotals, hospitals: np.ndarray, days: np.ndarray, fresh: DayTotals) -> DayTotals:
+    """Stored totals with every touched (hospital_id, day) bucket replaced by the fresh totals.
+
+    The touched buckets are the pairs ``(hospitals[i], days[i])``. ``fresh`` holds everything those
+    buckets contain now (a bucket may have lost a key entirely); other buckets keep their totals.
+    """
+    keys = pd.concat([stored.keys, fresh.keys], ignore_index=True)
+    codes = [pd.factorize(keys[c].to_numpy(dtype=object) if c != "winning" else keys[c].to_numpy(dtype=bool))[0]
+             for c in KEY_COLUMNS]
+    if len(keys):
+        joint, first = _dense_first(pd.DataFrame({f"k{i}": c for i, c in enumerate(codes)}))
+    else:
+        joint, first = np.array([], dtype=np.int64), np.array([], dtype=np.int64)
+    merged_keys = keys.iloc[first].reset_index(drop=True)
+    old_key = joint[: len(stored.keys)][stored.key]
+    new_key = joint[len(stored.keys):][fresh.key]
+
+    keep = np.ones(len(stored), dtype=bool)
+    if len(hospitals) and len(stored):
+        hosp_codes, _ = pd.factorize(
+            np.concatenate([stored.keys["hospital_id"].to_numpy(dtype=object), np.asarray(hospitals, dtype=object)])
+        )
+        row_hosp = hosp_codes[: len(stored.keys)][stored.key]
+        t_hosp = hosp_codes[len(stored.keys):]
+        t_day = np.asarray(days, dtype=np.int64)
+        low = int(min(stored.day.min(), t_day.min()))
+        span = int(max(stored.day.max(), t_day.max())) - low + 1
+        keep = ~np.isin(row_hosp * span + (stored.day - low), t_hosp * span + (t_day - low))
+    return DayTotals(
+        merged_keys,
+        np.concatenate([old_key[keep], new_key]),
+        np.concatenate([stored.day[keep], fresh.day]),
+        np.concatenate([stored.quantity[keep], fresh.quantity]),
+        np.concatenate([stored.amount[keep], fresh.amount]),
+    )
+
+
+def to_purchases(totals: DayTotals) -> pd.DataFrame:
+    """The day totals as purchase rows (no order id), string columns as sorted categoricals.
+
+    Categoricals keep a few thousand distinct strings instead of millions of copies: the frame is
+    small and building it costs a ``take`` of integer codes per column.
+    """
+    n = len(totals)
+    frame: dict[str, Any] = {
+        "order_id": pd.Categorical.from_codes(np.full(n, -1, dtype=np.int8), categories=pd.Index([], dtype=object)),
+        "date": (totals.day.astype("datetime64[D]")).astype("datetime64[ns]"),
+    }
+    for col in ("hospital_id", "product_id", "generic_name", "specification", "supplier"):
+        values = totals.keys[col].to_numpy(dtype=object)
+        blank = values == ""
+        uniques = np.unique(values[~blank]) if (~blank).any() else np.array([], dtype=object)
+        per_key = np.searchsorted(uniques, values).astype(np.int64) if uniques.size else np.zeros(values.size, np.int64)
+        per_key[blank] = -1
+        frame[col] = pd.Categorical.from_codes(per_key[totals.key], categories=pd.Index(uniques, dtype=object))
+    frame["quantity"] = totals.quantity
+    frame["amount"] = totals.amount
+    frame["winning"] = totals.keys["winning"].to_numpy(dtype=bool)[totals.key] if n else np.array([], dtype=bool)
+    columns = ["order_id", "date", "hospital_id", "product_id", "generic_name", "specification", "supplier",
+               "quantity", "amount", "winning"]
+    return pd.DataFrame(frame)[columns]
