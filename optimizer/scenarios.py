@@ -257,7 +257,7 @@ def _purchased_before(purchases: pd.DataFrame | None, supplier: str, from_ts: pd
     p = p[((p["supplier"].astype("string") == supplier) & (dates < from_ts)).fillna(False).astype(bool)]
     if len(p) == 0:
         return {}
-    grouped = p.assign(quantity=p["quantity"].astype(float)).groupby(PAIR)["quantity"].sum()
+    grouped = p.assign(quantity=p["quantity"].astype(float)).groupby(PAIR, observed=True)["quantity"].sum()
     return {tuple(str(v) for v in k): float(q) for k, q in grouped.items()}
 
 

@@ -33,6 +33,11 @@ def _keep(series: pd.Series, allowed: tuple[str, ...]) -> pd.Series:
     return series.isin(allowed) if allowed else pd.Series(True, index=series.index)
 
 
+def _text(series: pd.Series) -> list[str]:
+    """Values as text with blanks as '', the same for string and categorical columns."""
+    return series.astype(object).where(series.notna(), "").astype(str).tolist()
+
+
 def filter_dataset(ds: Dataset, f: Filters) -> Dataset:
     """The part of ``ds`` the filters select; planning tables (demand, offers) are left whole.
 
@@ -48,14 +53,14 @@ def filter_dataset(ds: Dataset, f: Filters) -> Dataset:
         # hospitals named in other tables but missing from the hospitals table stay in
         hosp_ids |= set(ds.agreements["hospital_id"].dropna()) | set(ds.purchases["hospital_id"].dropna())
     prod_ids = set(products["product_id"].dropna())
-    drugs = set(zip(products["generic_name"].astype(str), products["specification"].astype(str), strict=True))
+    drugs = set(zip(_text(products["generic_name"]), _text(products["specification"]), strict=True))
 
     agreements = ds.agreements[ds.agreements["hospital_id"].isin(hosp_ids) & ds.agreements["product_id"].isin(prod_ids)]
     pur = ds.purchases
     in_hosp = pur["hospital_id"].isin(hosp_ids)
     winning = pur["product_id"].isin(prod_ids)
-    drug_keys = pd.Series(list(zip(pur["generic_name"].astype(str), pur["specification"].astype(str),
-                                   strict=True)), index=pur.index, dtype=object)
+    drug_keys = pd.Series(list(zip(_text(pur["generic_name"]), _text(pur["specification"]), strict=True)),
+                          index=pur.index, dtype=object)
     non_winning = pur["product_id"].isna() & drug_keys.isin(drugs)
     purchases = pur[in_hosp & (winning | non_winning)]
     pay = ds.payments
