@@ -243,8 +243,8 @@ def _purchases(
         return (*_purchases_general(pu.copy(), info), None)
     # every lookup on the few distinct product codes, then spread to the rows by code
     codes, uniques = pd.factorize(pu["product_id"])
-    known_u = np.asarray(uniques.isin(info.index), dtype=bool)
-    known = np.where(codes >= 0, known_u[codes], False)
+    known_u = np.append(np.asarray(uniques.isin(info.index), dtype=bool), False)  # code -1 (blank): the last
+    known = known_u[codes]
     unknown = int(((codes >= 0) & ~known).sum())
     rows = np.flatnonzero(known | (codes < 0))
     if rows.size == len(pu):  # shallow: the columns changed below are replaced, never written into
