@@ -450,7 +450,7 @@ def _read_series(conn: Connection, hospitals: Iterable[str] | None) -> daily.Day
         ]
     rows: list[Any] = []
     for stmt in stmts:
-        rows += conn.execute(stmt.order_by(*cols[: len(daily.KEY_COLUMNS)])).all()
+        rows += _raw_rows(conn, stmt.order_by(*cols[: len(daily.KEY_COLUMNS)]))
     return daily.from_rows(rows)
 
 
@@ -563,7 +563,7 @@ def _bulk_load(conn: Connection, table: sa.Table, frame: pd.DataFrame, import_id
 
 def _raw_rows(conn: Connection, stmt: sa.Select) -> list[Any]:
     """All rows of ``stmt`` as the driver's plain tuples (no SQLAlchemy row objects: millions of them cost seconds)."""
-    compiled = stmt.compile(dialect=conn.dialect)
+    compiled = stmt.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
     params: Any = compiled.construct_params()
     if compiled.positional:
         params = tuple(params[name] for name in compiled.positiontup)
