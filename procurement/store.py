@@ -221,7 +221,10 @@ def import_tables(
 
 def _prepare(kind: str, frame: pd.DataFrame, source_name: str) -> tuple[pd.DataFrame, list[Problem]]:
     """Canonical columns, no blank keys, one row per key (the last one wins, as in a re-import)."""
-    frame = conform(kind, frame)
+    canonical = list(frame.columns) == list(COLUMNS[kind]) and all(
+        frame[c].dtype == pd.Series(dtype=t).dtype for c, t in COLUMNS[kind].items()
+    )
+    frame = frame.reset_index(drop=True) if canonical else conform(kind, frame)  # importer output: no re-cast
     keys = list(NATURAL_KEYS[kind])
     problems = []
     for key in keys:
@@ -237,7 +240,8 @@ def _prepare(kind: str, frame: pd.DataFrame, source_name: str) -> tuple[pd.DataF
                     f"{blank} row(s) have no {key} and cannot be stored",
                 )
             )
-    frame = frame.drop_duplicates(subset=keys, keep="last")
+    if not (len(keys) == 1 and frame[keys[0]].is_unique):  # the importer's tables: one hash pass
+        frame = frame.drop_duplicates(subset=keys, keep="last")
     if kind == "purchases":  # index-ordered rows make the bulk insert and the daily totals cheaper
         frame = frame.sort_values(["hospital_id", "date"], kind="stable")
     return frame, problems
