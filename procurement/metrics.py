@@ -384,9 +384,10 @@ def _sorted_codes(codes: np.ndarray, uniques: np.ndarray) -> np.ndarray:
 
 def _day_numbers(dates: pd.Series) -> np.ndarray:
     """Days since 1970 as non-negative-friendly integers; NaT becomes -1 (never matches a day)."""
-    days = dates.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
-    out = days.astype(np.int64) + 1_000_000  # shift so any real date is positive
-    return np.where(np.isnat(days), -1, out)
+    ns = dates.to_numpy(dtype="datetime64[ns]")
+    day = np.timedelta64(1, "D").astype("timedelta64[ns]").astype(np.int64)
+    out = ns.view(np.int64) // day + 1_000_000  # floored, as a cast to days; shifted so any real date is positive
+    return np.where(np.isnat(ns), -1, out)
 
 
 def _combine(*codes: np.ndarray) -> np.ndarray:
@@ -505,11 +506,16 @@ def match_payments_coded(
     bucket = _combine(h_d, p_d, s_d, day_d)
     d_cents_raw = np.round(np.nan_to_num(deliveries["amount"].to_numpy(dtype="float64")) * 100)
     n_b = int(bucket.max(initial=-1)) + 1
-    cents_b = np.round(np.bincount(bucket, weights=d_cents_raw, minlength=n_b)).astype(np.int64).clip(min=0)
-    # factorize numbers codes in order of first appearance: a new code is a new running maximum
-    running = np.maximum.accumulate(bucket) if nd else bucket
-    first = np.flatnonzero(np.r_[True, running[1:] > running[:-1]]) if nd else np.array([], dtype=np.int64)
-    d_date = deliveries["date"].to_numpy(dtype="datetime64[ns]")[first]
+    d_date = deliveries["date"].to_numpy(dtype="datetime64[ns]")
+    if n_b == nd:  # a bucket per row, numbered in row order: nothing to add up
+        cents_b = np.round(d_cents_raw).astype(np.int64).clip(min=0)
+        first = np.arange(nd)
+    else:
+        cents_b = np.round(np.bincount(bucket, weights=d_cents_raw, minlength=n_b)).astype(np.int64).clip(min=0)
+        # factorize numbers codes in order of first appearance: a new code is a new running maximum
+        running = np.maximum.accumulate(bucket) if nd else bucket
+        first = np.flatnonzero(np.r_[True, running[1:] > running[:-1]]) if nd else np.array([], dtype=np.int64)
+        d_date = d_date[first]
     order = _date_argsort(d_date)
     first, d_date, remaining = first[order], d_date[order], cents_b[order]
     dh, dp, ds, dday = h_d[first], p_d[first], s_d[first], day_d[first]

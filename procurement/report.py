@@ -236,13 +236,13 @@ def _purchases(
     product codes (None on the general path), so later steps need not hash the ids again.
     """
     pu = dataset.purchases
-    keep = (pu["date"].notna() & (pu["date"] <= as_of)).to_numpy()
+    keep = pu["date"].to_numpy(dtype="datetime64[ns]") <= np.datetime64(as_of, "ns")  # NaT compares False
     pu = pu[keep] if not keep.all() else pu
     info = catalogue.set_index("product_id")
     if info.index.hasnans:  # a catalogue row without a code: keep the general (slow) lookups
         return (*_purchases_general(pu.copy(), info), None)
     # every lookup on the few distinct product codes, then spread to the rows by code
-    codes, uniques = pd.factorize(pu["product_id"])
+    codes, uniques = _codes_of(pu["product_id"].array)
     known_u = np.append(np.asarray(uniques.isin(info.index), dtype=bool), False)  # code -1 (blank): the last
     known = known_u[codes]
     unknown = int(((codes >= 0) & ~known).sum())
@@ -328,14 +328,19 @@ def _collapse(
     key = np.where(win, hosp * (int(prod.max()) + 1) + prod, -1)
     other = np.flatnonzero(~win)
     if other.size:
-        sub = purchases.iloc[other]
-        parts = [pd.factorize(sub[c])[0].astype(np.int64) + 1 for c in ("generic_name", "specification", "supplier")]
+        # any codes that tell the values apart will do (a Categorical's own: nothing to hash)
+        parts = [_codes_of(purchases[c].array.take(other))[0].astype(np.int64) + 1
+                 for c in ("generic_name", "specification", "supplier")]
         drug_row = _dense(hosp[other], *parts)
         key[other] = -2 - drug_row
-    group = pd.factorize(key)[0]
-    first = pd.Series(group).drop_duplicates().index.to_numpy()
-    sums = pd.DataFrame({"g": group, "quantity": q, "amount": purchases["amount"].to_numpy(dtype="float64")})
-    sums = sums.groupby("g", sort=True).sum()
+    group, first = _sorted_groups(key - key.min())
+    # renumber the groups in order of first appearance (the order a factorisation of ``key`` gives)
+    order = np.argsort(first)
+    rank = np.empty(order.size, dtype=np.int64)
+    rank[order] = np.arange(order.size)
+    group, first = rank[group], first[order]
+    sums = pd.DataFrame({"quantity": q, "amount": purchases["amount"].to_numpy(dtype="float64")})
+    sums = sums.groupby(_by_codes(group, first.size), sort=True, observed=True).sum()
     cols = ["hospital_id", "product_id", "generic_name", "specification", "supplier"]
     out = _as_strings(pd.DataFrame({c: purchases[c].array.take(first) for c in cols}))
     out["quantity"] = sums["quantity"].to_numpy()
@@ -372,7 +377,7 @@ def _group_sum(
         code = code * (n + 1) + codes
     group, first = _sorted_groups(code)
     values = [c for c in frame.columns if c not in keys]
-    sums = frame[values].groupby(group, sort=True).sum()
+    sums = frame[values].groupby(_by_codes(group, first.size), sort=True, observed=True).sum()
     out = _as_strings(pd.DataFrame({k: frame[k].array.take(first) for k in keys}))
     for col in values:
         out[col] = sums[col].to_numpy()
@@ -400,6 +405,12 @@ def _sorted_groups(code: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return group, first
 
 
+def _by_codes(group: np.ndarray, k: int) -> pd.Categorical:
+    """A groupby key for rows numbered 0..k-1 already: pandas reads the numbers instead of hashing
+    them (with observed=True); the groups, their order and their sums are those of ``group``."""
+    return pd.Categorical.from_codes(group, categories=pd.RangeIndex(k))
+
+
 def _ledger_cells(
     ledger: pd.DataFrame, figures: pd.DataFrame, coded: dict[str, tuple[np.ndarray, int]]
 ) -> pd.DataFrame | None:
@@ -415,7 +426,10 @@ def _ledger_cells(
     no_product = p == n_p
     code = (h * (n_p + 1) + p) * (n_s + 1) + np.where(no_product, sup, n_s)
     group, first = _sorted_groups(code)
-    sums = figures.groupby(group, sort=True).sum()
+    # columns with nothing in them (no payments: nothing paid) sum to zero in every group
+    busy = [c for c in figures.columns if figures[c].to_numpy().any()]
+    sums = figures[busy].groupby(_by_codes(group, first.size), sort=True, observed=True).sum()
+    sums = sums.reindex(columns=figures.columns, fill_value=0.0)
     supplier = pd.array(ledger["supplier"].array.take(first), dtype="string")  # the ledger's may be categorical
     supplier[~no_product[first]] = pd.NA
     out = _as_strings(pd.DataFrame({
@@ -672,7 +686,7 @@ def build_report(dataset: Dataset, as_of: date | None = None, settings: Settings
     catalogue = _catalogue(dataset)
     purchases, unknown, product = _purchases(dataset, catalogue, ts)
     win = purchases["winning"].to_numpy(dtype=bool)
-    hospital = pd.factorize(purchases["hospital_id"])
+    hospital = _codes_of(purchases["hospital_id"].array)
     known = _delivery_codes(win, hospital, product, catalogue)
     keys = [k for k in ("hospital_id", "product_id", "supplier") if k not in known]  # coded: not read
     deliveries = pd.DataFrame({c: purchases[c].array[win] for c in [*keys, "date", "amount"]})
@@ -897,7 +911,7 @@ def _monthly(
                                       per["unit_price"].to_numpy(dtype="float64")[codes]),
     })
     batch_of, batches = pd.factorize(per["batch"].astype("string"), sort=True)
-    a = _by_month_and_batch(_month_starts(dates), batch_of[codes], batches, win, {
+    a = _by_month_and_batch(_month_numbers(dates), batch_of[codes], batches, win, {
         "purchased_volume": ("quantity", "sum"), "purchase_amount": ("amount", "sum"),
         "savings_realized": ("savings_realized", lambda s: s.sum(min_count=1))})
     paid_rows = np.flatnonzero(ledger["pay_date"].notna().to_numpy())
@@ -909,7 +923,7 @@ def _monthly(
         batch_of, batches = pd.factorize(info["batch"].astype("string").reindex(pay_products), sort=True)
         batch = np.where(pay_codes >= 0, batch_of[pay_codes], -1)  # a payment without a product: no batch
     paid = pd.DataFrame({"amount": ledger["amount"].to_numpy(dtype="float64")[paid_rows]})
-    b = _by_month_and_batch(_month_starts(ledger["pay_date"].to_numpy(dtype="datetime64[ns]")[paid_rows]),
+    b = _by_month_and_batch(_month_numbers(ledger["pay_date"].to_numpy(dtype="datetime64[ns]")[paid_rows]),
                             batch, batches, paid, {"paid_amount": ("amount", "sum")})["paid_amount"]
     out = a.join(b, how="outer").reset_index()
     for col in ("purchased_volume", "purchase_amount", "paid_amount"):
@@ -917,9 +931,19 @@ def _monthly(
     return out[["month", "batch", "purchased_volume", "purchase_amount", "paid_amount", "savings_realized"]]
 
 
-def _month_starts(dates: np.ndarray) -> np.ndarray:
-    """The first day of each date's month (datetime64[ns]), as ``.dt.to_period("M").dt.to_timestamp()``."""
-    return dates.astype("datetime64[M]").astype("datetime64[ns]")
+def _month_numbers(dates: np.ndarray) -> np.ndarray:
+    """Months since 1970 of dates (datetime64[ns], no NaT), looked up per distinct day.
+
+    Casting millions of dates to months works out a calendar date for each; dates span few days.
+    """
+    if dates.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    day = dates.view(np.int64) // np.timedelta64(1, "D").astype("timedelta64[ns]").astype(np.int64)
+    low, high = int(day.min()), int(day.max())
+    if high - low > 1_000_000:
+        return dates.astype("datetime64[M]").astype(np.int64)
+    table = np.arange(low, high + 1).astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+    return table[day - low]
 
 
 def _codes_of(values: Any) -> tuple[np.ndarray, Any]:
@@ -930,26 +954,25 @@ def _codes_of(values: Any) -> tuple[np.ndarray, Any]:
 
 
 def _by_month_and_batch(
-    month: np.ndarray, batch: np.ndarray, batches: Any, values: pd.DataFrame, how: dict[str, tuple[str, Any]]
+    months: np.ndarray, batch: np.ndarray, batches: Any, values: pd.DataFrame, how: dict[str, tuple[str, Any]]
 ) -> pd.DataFrame:
     """``values.groupby([month, batch], dropna=False).agg(**how)``, grouped on one integer code.
 
-    ``batch``: codes into the sorted ``batches`` (-1: blank, grouped last as pandas does). The same
+    ``months``: months since 1970 (the groups' month: its first day, datetime64[ns]); ``batch``: codes into the sorted ``batches`` (-1: blank, grouped last as pandas does). The same
     groups in the same order with their rows in the same order, so the same sums; the index is
     made by that groupby over one row per group, so it is the very index pandas would give.
     """
     def labels(rows: np.ndarray) -> pd.DataFrame:
         names = pd.array(batches, dtype="string").take(batch[rows], allow_fill=True)
-        return pd.DataFrame({"month": month[rows], "batch": names})
+        return pd.DataFrame({"month": months[rows].astype("datetime64[M]").astype("datetime64[ns]"), "batch": names})
 
     if len(values) == 0:
         empty = labels(np.arange(0))
         return values.groupby([empty["month"], empty["batch"]], dropna=False).agg(**how)
     n = len(batches)
-    months = month.astype("datetime64[M]").astype(np.int64)
     group, first = _sorted_groups((months - months.min()) * (n + 1) + np.where(batch < 0, n, batch))
     plain = {name: spec for name, spec in how.items() if spec[1] == "sum"}
-    sums = values.groupby(group, sort=True).agg(**plain)  # cython sums
+    sums = values.groupby(_by_codes(group, first.size), sort=True, observed=True).agg(**plain)  # cython sums
     other = {name: spec for name, spec in how.items() if name not in plain}
     if other:  # each group's values in row order, as a Series, as pandas' python path would call
         order = np.argsort(group.astype(np.uint16) if len(first) <= 2**16 else group, kind="stable")  # 16 bits: radix
