@@ -228,21 +228,26 @@ _Codes = tuple[np.ndarray, pd.Index]  # codes of the rows (-1: blank) and the di
 
 
 def _purchases(
-    dataset: Dataset, catalogue: pd.DataFrame, as_of: pd.Timestamp
+    dataset: Dataset, catalogue: pd.DataFrame, as_of: pd.Timestamp, all_codes: _Codes | None = None
 ) -> tuple[pd.DataFrame, int, _Codes | None]:
     """Purchases up to as_of, winning flag from the catalogue, drug names and amounts filled.
 
     No ``drug`` column: :func:`_collapse` adds it to the far fewer summed rows. Also the rows'
     product codes (None on the general path), so later steps need not hash the ids again.
+    ``all_codes``: product codes of every purchase row (:func:`_codes_of`), when the caller has them.
     """
     pu = dataset.purchases
     keep = pu["date"].to_numpy(dtype="datetime64[ns]") <= np.datetime64(as_of, "ns")  # NaT compares False
-    pu = pu[keep] if not keep.all() else pu
+    every = bool(keep.all())
+    pu = pu[keep] if not every else pu
     info = catalogue.set_index("product_id")
     if info.index.hasnans:  # a catalogue row without a code: keep the general (slow) lookups
         return (*_purchases_general(pu.copy(), info), None)
     # every lookup on the few distinct product codes, then spread to the rows by code
-    codes, uniques = _codes_of(pu["product_id"].array)
+    if all_codes is not None:
+        codes, uniques = (all_codes[0] if every else all_codes[0][keep]), all_codes[1]
+    else:
+        codes, uniques = _codes_of(pu["product_id"].array)
     known_u = np.append(np.asarray(uniques.isin(info.index), dtype=bool), False)  # code -1 (blank): the last
     known = known_u[codes]
     unknown = int(((codes >= 0) & ~known).sum())
@@ -684,7 +689,8 @@ def build_report(dataset: Dataset, as_of: date | None = None, settings: Settings
     settings = settings or Settings()
     ts = pd.Timestamp(as_of or _default_as_of(dataset)).normalize()
     catalogue = _catalogue(dataset)
-    purchases, unknown, product = _purchases(dataset, catalogue, ts)
+    all_codes = _codes_of(dataset.purchases["product_id"].array)  # hashed once for the whole report
+    purchases, unknown, product = _purchases(dataset, catalogue, ts, all_codes)
     win = purchases["winning"].to_numpy(dtype=bool)
     hospital = _codes_of(purchases["hospital_id"].array)
     known = _delivery_codes(win, hospital, product, catalogue)
@@ -705,7 +711,7 @@ def build_report(dataset: Dataset, as_of: date | None = None, settings: Settings
     return Report(
         as_of=ts.date(), total=total, batches=batches, hospitals=_hospital_level(ctx),
         products=_product_level(ctx), suppliers=_supplier_level(ctx), detail=detail,
-        execution=_execution(detail, dataset, summed, catalogue, periods, ts, settings),
+        execution=_execution(detail, dataset, summed, catalogue, periods, ts, settings, all_codes),
         overdue=_overdue(ledger, ts, settings, coded), monthly=_monthly(purchases, ledger, catalogue, product),
         warnings=_warnings(batches, detail, total, ledger, unknown, catalogue, cells),
     )
@@ -812,16 +818,20 @@ def _shares_cells(purchases: pd.DataFrame, catalogue: pd.DataFrame, detail: pd.D
 
 def _execution(
     detail: pd.DataFrame, dataset: Dataset, purchases: pd.DataFrame, catalogue: pd.DataFrame, periods: pd.DataFrame,
-    as_of: pd.Timestamp, settings: Settings,
+    as_of: pd.Timestamp, settings: Settings, all_codes: _Codes | None = None,
 ) -> pd.DataFrame:
-    """国采医疗机构带量执行报表: one row per institution and batch, the platform's columns."""
+    """国采医疗机构带量执行报表: one row per institution and batch, the platform's columns.
+
+    ``all_codes``: product codes of every row of ``dataset.purchases`` (:func:`_codes_of`).
+    """
     if detail.empty:
         return pd.DataFrame(columns=list(EXECUTION_COLUMNS))
     keys = ["hospital_id", "batch"]
     d = detail.assign(drug=detail["product_id"].map(catalogue.set_index("product_id")["drug"]))
     # non-winning products known to the tool: distinct (drug, maker) of every non-winning purchase
     catalogue_ids = list(set(dataset.products["product_id"].dropna()))
-    codes, uniques = pd.factorize(dataset.purchases["product_id"])  # membership once per distinct code
+    # membership once per distinct code
+    codes, uniques = all_codes if all_codes is not None else _codes_of(dataset.purchases["product_id"].array)
     listed = np.append(np.asarray(uniques.isin(catalogue_ids), dtype=bool), False)  # code -1: blank
     outside = ~listed[codes]
     all_pu = dataset.purchases.loc[outside, ["generic_name", "specification", "supplier"]].drop_duplicates()
