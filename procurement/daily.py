@@ -141,12 +141,12 @@ def from_rows(rows: Sequence[Sequence[Any]]) -> DayTotals:
     width = len(KEY_COLUMNS)
     keys = pd.DataFrame([tuple(r[:width]) for r in rows], columns=list(KEY_COLUMNS))
     keys["winning"] = keys["winning"].astype(bool)
-    days = [np.frombuffer(r[width], dtype=DAY_DTYPE) for r in rows]
-    lengths = np.fromiter((d.size for d in days), dtype=np.int64, count=len(days))
+    # one join per column (a single C-level copy), then one frombuffer each
+    lengths = np.fromiter((len(r[width]) for r in rows), dtype=np.int64, count=len(rows)) // DAY_DTYPE.itemsize
     key = np.repeat(np.arange(len(rows), dtype=np.int64), lengths)
-    day = np.concatenate(days).astype(np.int64)
-    quantity = np.concatenate([np.frombuffer(r[width + 1], dtype=VALUE_DTYPE) for r in rows])
-    amount = np.concatenate([np.frombuffer(r[width + 2], dtype=VALUE_DTYPE) for r in rows])
+    day = np.frombuffer(b"".join(r[width] for r in rows), dtype=DAY_DTYPE).astype(np.int64)
+    quantity = np.frombuffer(b"".join(r[width + 1] for r in rows), dtype=VALUE_DTYPE).astype("float64")
+    amount = np.frombuffer(b"".join(r[width + 2] for r in rows), dtype=VALUE_DTYPE).astype("float64")
     return DayTotals(keys, key, day, quantity, amount)
 
 
