@@ -586,7 +586,10 @@ def _fetch(conn: Connection, stmt: sa.Select, kind: str, names: list[str]) -> pd
     for col in names:
         dtype = COLUMNS[kind][col]
         if dtype.startswith("datetime64"):
-            frame[col] = pd.to_datetime(frame[col], format="ISO8601") if rows else frame[col]
+            if rows:  # few distinct days among many rows: parse each day once
+                codes, days = pd.factorize(frame[col])
+                frame[col] = pd.DatetimeIndex(pd.to_datetime(days, format="ISO8601")).take(codes, fill_value=pd.NaT) \
+                    if len(days) else pd.to_datetime(frame[col])
         elif dtype == "bool":
             frame[col] = frame[col].fillna(False).astype(bool)
     return conform(kind, frame)
@@ -609,20 +612,21 @@ def _load_table(
     return _fetch(conn, stmt, kind, cols)
 
 
-def _load_payments(conn: Connection, hospital_id: str | None) -> pd.DataFrame:
+def _load_payments(conn: Connection, hospital_id: str | None, *, with_ids: bool = True) -> pd.DataFrame:
     """Payments with the delivery date of the order they name (SQL join), for on-time matching.
 
     A payment naming an order also takes that order's product and supplier when it gives none:
-    daily totals carry no order ids, so this is the last place the link can be followed.
+    daily totals carry no order ids, so this is the last place the link can be followed. Without
+    ``with_ids`` payment and order ids are left blank (nothing downstream of daily totals can use
+    them, and a million distinct strings are most of the read). Rows come in storage order: the
+    ledger orders payments by date, and same-day payments of one key give the same figures in any order.
     """
     pay = schema.KIND_TABLES["payments"]
     lines = schema.KIND_TABLES["purchases"]
-    cols = schema.stored_columns("payments")
+    cols = [c for c in schema.stored_columns("payments") if with_ids or c not in ("payment_id", "order_id")]
     filled = {c: sa.func.coalesce(pay.c[c], lines.c[c]).label(c) for c in ("product_id", "supplier")}
-    stmt = (
-        sa.select(*(filled.get(c, pay.c[c]) for c in cols), lines.c.date.label("order_date"))
-        .select_from(pay.outerjoin(lines, pay.c.order_id == lines.c.order_id))
-        .order_by(pay.c.payment_id)
+    stmt = sa.select(*(filled.get(c, pay.c[c]) for c in cols), lines.c.date.label("order_date")).select_from(
+        pay.outerjoin(lines, pay.c.order_id == lines.c.order_id)
     )
     return _fetch(conn, _hospital_filter(stmt, pay, hospital_id), "payments", [*cols, "order_date"])
 
@@ -641,7 +645,8 @@ def load_dataset(engine: Engine, hospital_id: str | None = None, *, aggregated: 
     """Everything stored (one hospital's share when scoped), read in one consistent snapshot.
 
     ``aggregated`` returns purchases as daily totals per hospital and drug (``order_id`` blank,
-    string columns categorical with the same values): the same metrics, far fewer rows; payments carry ``order_date`` either way.
+    string columns categorical with the same values) and payments without their payment and order
+    ids: the same metrics, far fewer rows and strings; payments carry ``order_date`` either way.
     """
     frames: dict[str, pd.DataFrame] = {}
     with engine.connect() as conn, conn.begin():
@@ -653,7 +658,7 @@ def load_dataset(engine: Engine, hospital_id: str | None = None, *, aggregated: 
                     else _load_table(conn, kind, hospital_id, ordered=False)
                 )
             elif kind == "payments":
-                frames[kind] = _load_payments(conn, hospital_id)
+                frames[kind] = _load_payments(conn, hospital_id, with_ids=not aggregated)
             else:
                 frames[kind] = _load_table(conn, kind, hospital_id)
     return Dataset(**frames)
