@@ -220,9 +220,9 @@ def to_purchases(totals: DayTotals) -> pd.DataFrame:
     for col in ("hospital_id", "product_id", "generic_name", "specification", "supplier"):
         values = totals.keys[col].to_numpy(dtype=object)
         blank = values == ""
-        uniques = np.unique(values[~blank]) if (~blank).any() else np.array([], dtype=object)
-        per_key = np.searchsorted(uniques, values).astype(np.int64) if uniques.size else np.zeros(values.size, np.int64)
-        per_key[blank] = -1
+        # a few hundred distinct values among thousands of keys: sort the distinct ones only
+        uniques = np.array(sorted(pd.unique(values[~blank])), dtype=object)
+        per_key = pd.Index(uniques, dtype=object).get_indexer(values).astype(np.int64)  # '' -> -1 (blank)
         frame[col] = pd.Categorical.from_codes(per_key[totals.key], categories=pd.Index(uniques, dtype=object))
     frame["quantity"] = totals.quantity
     frame["amount"] = totals.amount
