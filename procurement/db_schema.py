@@ -47,6 +47,14 @@ imports = sa.Table(
 )
 
 
+# What the order a payment names says (its delivery day, product and supplier), copied onto the payment
+# whenever either side is imported, so loads need no join with millions of order lines; NULL when the
+# payment names no order or an order not stored.
+LINK_COLUMNS: dict[str, dict[str, type[sa.types.TypeEngine]]] = {
+    "payments": {"link_date": sa.Date, "link_product_id": sa.Text, "link_supplier": sa.Text},
+}
+
+
 def stored_columns(kind: str) -> list[str]:
     """The model columns of ``kind`` that live in the database (derived ones excluded)."""
     derived = DERIVED_COLUMNS.get(kind, ())
@@ -59,6 +67,7 @@ def _kind_table(kind: str) -> sa.Table:
     # which import wrote the row; no foreign key: PostgreSQL checks those row by row, and the import row
     # is written in the same transaction anyway
     cols.append(sa.Column("import_id", sa.Integer, nullable=False))
+    cols += [sa.Column(name, kind_()) for name, kind_ in LINK_COLUMNS.get(kind, {}).items()]
     table = sa.Table(kind, metadata, *cols)
     # the natural key is a unique index rather than the primary key: an index can be dropped while a
     # first import fills an empty table and rebuilt in one sort, several times faster than row by row

@@ -105,9 +105,11 @@ def _upgrade(engine: Engine) -> None:
     retired = [t for t in schema.RETIRED_TABLES if inspector.has_table(t)]
     indexes = {ix["name"] for ix in inspector.get_indexes("purchases")}
     stale_indexes = [ix for ix in schema.RETIRED_INDEXES if ix in indexes]
+    present = {c["name"] for c in inspector.get_columns("payments")}
+    missing_links = [c for c in schema.KIND_TABLES["payments"].c if c.name not in present]
     with engine.connect() as conn:
         needs_series = _has_rows(conn, schema.KIND_TABLES["purchases"]) and not _has_rows(conn, schema.purchase_series)
-    if not (retired or stale_indexes or needs_series):
+    if not (retired or stale_indexes or needs_series or missing_links):
         return
     with engine.connect() as conn:
         conn.execution_options(sqlite_begin="IMMEDIATE")
@@ -116,6 +118,11 @@ def _upgrade(engine: Engine) -> None:
                 conn.exec_driver_sql(f"DROP TABLE IF EXISTS {name}")
             for name in stale_indexes:
                 conn.exec_driver_sql(f"DROP INDEX IF EXISTS {name}")
+            for column in missing_links:
+                kind = column.type.compile(dialect=conn.dialect)
+                conn.exec_driver_sql(f"ALTER TABLE payments ADD COLUMN {column.name} {kind}")
+            if missing_links:
+                _relink_payments(conn, "payments", None)
             if needs_series:
                 _rebuild_series(conn)
 
@@ -207,6 +214,9 @@ def import_tables(
             ).scalar_one()
             for kind, frame in frames.items():
                 added[kind], replaced[kind], unchanged[kind] = _upsert(conn, kind, frame, import_id)
+            for kind in ("purchases", "payments"):  # payments follow the orders they name
+                if added.get(kind) or replaced.get(kind):
+                    _relink_payments(conn, kind, import_id)
             if hospital_scope is not None:
                 _refuse_catalogue_changes(hospital_scope, source_name, added, replaced)
             conn.execute(
@@ -353,6 +363,24 @@ def _upsert(conn: Connection, kind: str, frame: pd.DataFrame, import_id: int) ->
         touched.drop(conn)
     stage.drop(conn)
     return int(added), int(replaced), n - int(added) - int(replaced)
+
+
+def _relink_payments(conn: Connection, kind: str, import_id: int | None) -> None:
+    """Copy the named order's day, product and supplier onto payments this import wrote (``kind``
+    payments) or that name orders it wrote (``kind`` purchases); None: onto every payment."""
+    pay, lines = schema.KIND_TABLES["payments"], schema.KIND_TABLES["purchases"]
+    if not (_has_rows(conn, pay) and _has_rows(conn, lines)) and import_id is not None:
+        return
+    written = {"payments": pay.c.import_id == import_id, "purchases": lines.c.import_id == import_id}
+    condition = sa.true() if import_id is None else written[kind]
+    if kind == "payments" or import_id is None:  # a re-stated payment may now name another order, or none
+        mine = sa.true() if import_id is None else written["payments"]
+        conn.execute(sa.update(pay).where(mine).values(link_date=None, link_product_id=None, link_supplier=None))
+    conn.execute(
+        sa.update(pay)
+        .where(pay.c.order_id == lines.c.order_id, condition)
+        .values(link_date=lines.c.date, link_product_id=lines.c.product_id, link_supplier=lines.c.supplier)
+    )
 
 
 def _has_rows(conn: Connection, table: sa.FromClause) -> bool:
@@ -613,21 +641,19 @@ def _load_table(
 
 
 def _load_payments(conn: Connection, hospital_id: str | None, *, with_ids: bool = True) -> pd.DataFrame:
-    """Payments with the delivery date of the order they name (SQL join), for on-time matching.
+    """Payments with the delivery date of the order they name, for on-time matching.
 
     A payment naming an order also takes that order's product and supplier when it gives none:
-    daily totals carry no order ids, so this is the last place the link can be followed. Without
+    daily totals carry no order ids, so the link is followed here (from the copy kept on the
+    payment by every import, see ``_relink_payments``). Without
     ``with_ids`` payment and order ids are left blank (nothing downstream of daily totals can use
     them, and a million distinct strings are most of the read). Rows come in storage order: the
     ledger orders payments by date, and same-day payments of one key give the same figures in any order.
     """
     pay = schema.KIND_TABLES["payments"]
-    lines = schema.KIND_TABLES["purchases"]
     cols = [c for c in schema.stored_columns("payments") if with_ids or c not in ("payment_id", "order_id")]
-    filled = {c: sa.func.coalesce(pay.c[c], lines.c[c]).label(c) for c in ("product_id", "supplier")}
-    stmt = sa.select(*(filled.get(c, pay.c[c]) for c in cols), lines.c.date.label("order_date")).select_from(
-        pay.outerjoin(lines, pay.c.order_id == lines.c.order_id)
-    )
+    filled = {c: sa.func.coalesce(pay.c[c], pay.c[f"link_{c}"]).label(c) for c in ("product_id", "supplier")}
+    stmt = sa.select(*(filled.get(c, pay.c[c]) for c in cols), pay.c.link_date.label("order_date"))
     return _fetch(conn, _hospital_filter(stmt, pay, hospital_id), "payments", [*cols, "order_date"])
 
 
