@@ -931,7 +931,7 @@ def _monthly(
     else:
         pay_codes, pay_products = _codes_of(paid_products)
         batch_of, batches = pd.factorize(info["batch"].astype("string").reindex(pay_products), sort=True)
-        batch = np.where(pay_codes >= 0, batch_of[pay_codes], -1)  # a payment without a product: no batch
+        batch = np.append(batch_of, -1)[pay_codes]  # a payment without a product (code -1): no batch (-1)
     paid = pd.DataFrame({"amount": ledger["amount"].to_numpy(dtype="float64")[paid_rows]})
     b = _by_month_and_batch(_month_numbers(ledger["pay_date"].to_numpy(dtype="datetime64[ns]")[paid_rows]),
                             batch, batches, paid, {"paid_amount": ("amount", "sum")})["paid_amount"]

@@ -144,6 +144,15 @@ def test_one_hospital_scope_gives_the_same_report():
         assert isinstance(pu.purchases["hospital_id"].dtype, pd.CategoricalDtype)
 
 
+def test_payments_without_products_and_no_purchases():
+    ds = hand_made()
+    pay = ds.payments[ds.payments["product_id"].isna()].reset_index(drop=True)
+    for purchases in (ds.purchases.iloc[:0], ds.purchases):
+        plain, coded = report_pair(ds.with_table("payments", pay).with_table("purchases", purchases), AS_OF)
+        assert_same(plain, coded)
+    assert coded.monthly["paid_amount"].sum() == 150.0  # K3 30 + K4 20 + K5 100 (O3 names product P1)
+
+
 def test_no_purchases_left_after_as_of():
     assert_same(*report_pair(hand_made(), date(2024, 1, 1)))
 
@@ -252,3 +261,47 @@ def test_helper_makes_categoricals_with_the_same_values():
         want = ds.purchases[col].astype(object).where(ds.purchases[col].notna(), None).tolist()
         assert got == want
     assert np.array_equal(pu["quantity"].to_numpy(), ds.purchases["quantity"].to_numpy())
+
+
+# --- the integer helpers the fast paths rest on, against plain numpy / pandas ---------------------
+
+from procurement import metrics as m  # noqa: E402
+from procurement import report as rep  # noqa: E402
+
+int_arrays = st.lists(st.integers(0, 70_000), min_size=0, max_size=3000).map(lambda v: np.array(v, dtype=np.int64))
+
+
+@settings(max_examples=40, deadline=None)
+@given(int_arrays, st.booleans())
+def test_stable_argsort_is_numpys(values, presorted):
+    values = np.sort(values) if presorted else values
+    assert np.array_equal(m._stable_argsort(values), np.argsort(values, kind="stable"))
+    small = values % 300  # spans < 65,536: the radix path
+    assert np.array_equal(m._stable_argsort(small), np.argsort(small, kind="stable"))
+
+
+@settings(max_examples=40, deadline=None)
+@given(int_arrays)
+def test_sorted_groups_are_numpys_unique(code):
+    if code.size == 0:
+        return
+    group, first = rep._sorted_groups(code)
+    _, want_first, want_group = np.unique(code, return_index=True, return_inverse=True)
+    assert np.array_equal(group, want_group.reshape(-1)) and np.array_equal(first, want_first)
+
+
+@pytest.mark.parametrize("distinct", [True, False])
+def test_combined_codes_number_tuples_by_first_appearance(distinct):
+    rng = np.random.default_rng(3)
+    n = 5000  # above the size where all-distinct tuples are numbered by a sort
+    a = rng.permutation(n) if distinct else rng.integers(0, 40, n)
+    b = rng.integers(0, 7, n)
+    want = pd.factorize(pd.Series([f"{x}|{y}" for x, y in zip(a, b, strict=True)]))[0]
+    assert np.array_equal(m._combine(a.astype(np.int64), b.astype(np.int64)), want)
+
+
+def test_month_numbers_are_numpys_months():
+    dates = pd.to_datetime(["1969-12-31 23:00", "1970-01-01 00:00", "2024-02-29 12:30", "2024-03-01 00:00",
+                            "2031-07-15 00:00"])
+    got = rep._month_numbers(dates.to_numpy(dtype="datetime64[ns]"))
+    assert got.tolist() == [-1, 0, 649, 650, 738]  # months since January 1970, by hand
