@@ -563,16 +563,19 @@ def match_payments_coded(
     unpaid = np.flatnonzero(remaining > 0)
     excess = np.flatnonzero(left > 0)
     nat = np.full(1, np.datetime64("NaT"), dtype="datetime64[ns]")
-    d_rows, p_rows = first[np.concatenate([di, unpaid])], p_order[excess]
-    ledger = pd.DataFrame(index=pd.RangeIndex(d_rows.size + p_rows.size))
+    # ledger rows: matched pieces, unpaid deliveries (positions in date order), unmatched payments
+    d_pos, p_rows = np.concatenate([di, unpaid]), p_order[excess]
+    ledger = pd.DataFrame(index=pd.RangeIndex(d_pos.size + p_rows.size))
     coded: dict[str, tuple[np.ndarray, int]] = {}
+    in_date_order = {"hospital_id": dh, "product_id": dp, "supplier": ds}  # codes of first[...]: no random reads
     for k in key:
-        (c_d, c_p), uniques = joint[k]
-        codes = np.concatenate([c_d[d_rows], c_p[p_rows]])
+        (_, c_p), uniques = joint[k]
+        codes = np.concatenate([in_date_order[k][d_pos], c_p[p_rows]])
         coded[k] = (_sorted_codes(codes, uniques), len(uniques))
         if categorical:  # the sorted codes with blank as -1, by one lookup of the few distinct codes
             ranked = _sorted_codes(np.arange(len(uniques) + 1), uniques)
             ranked[len(uniques)] = -1
+            ranked = ranked.astype(np.min_scalar_type(-len(uniques) - 1))  # the small codes a Categorical keeps
             categories = pd.Index(uniques[np.argsort(uniques, kind="stable")], dtype=object)
             ledger[k] = pd.Categorical.from_codes(ranked[codes], categories=categories)
         else:  # each distinct value converted once, then spread by code (NA is the extra last value)

@@ -137,6 +137,22 @@ def test_unused_categories_make_no_rows():
     assert "某企业" not in set(coded.suppliers["supplier"])
 
 
+@pytest.mark.parametrize("style", ["reversed", "string_categories"])
+def test_categories_in_any_order_or_dtype(style):
+    """Only values matter: unsorted categories, or categories held as ``string`` dtype."""
+    ds = hand_made()
+    pu = categorical(ds).purchases
+    for col in KEYS:
+        cats = pu[col].cat.categories
+        pu[col] = pu[col].cat.reorder_categories(cats[::-1]) if style == "reversed" else \
+            pu[col].cat.set_categories(pd.Index(cats, dtype="string"))
+    plain = build_report(ds, as_of=AS_OF)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FutureWarning)
+        coded = build_report(ds.with_table("purchases", pu), as_of=AS_OF)
+    assert_same(plain, coded)
+
+
 def test_one_hospital_scope_gives_the_same_report():
     for hospital in ("H1", "H2"):
         assert_same(*report_pair(hand_made().scoped(hospital), AS_OF))
