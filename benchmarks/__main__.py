@@ -12,6 +12,7 @@ BENCHES = (
     "bench_synthetic",
     "bench_import",
     "bench_report",
+    "bench_compute",
     "bench_metrics",
     "bench_optimizer",
     "bench_scenarios",
