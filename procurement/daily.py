@@ -95,7 +95,10 @@ def from_lines(lines: pd.DataFrame) -> DayTotals:
     """Sum order lines (canonical purchases columns) per key and day.
 
     Amounts follow SQL's SUM: blanks are skipped, and a day whose amounts are all blank stays blank.
+    Lines without a date belong to no day (no report counts them) and are left out.
     """
+    if lines["date"].isna().any():
+        lines = lines[lines["date"].notna()]
     if lines.empty:
         return DayTotals.empty()
     codes, values = _key_codes(lines)

@@ -155,3 +155,8 @@ def test_upgrade_rebuilds_series_of_an_older_database(tmp_path):
 def test_empty_and_single(n):
     totals = daily.from_lines(lines([("O1", "2024-01-02", "H1", "P1", "甲", 1.0, 1.0)][:n]))
     assert len(daily.to_purchases(daily.from_rows(daily.to_rows(totals)))) == n
+
+
+def test_lines_without_a_date_belong_to_no_day():
+    frame = lines([("O1", "2024-01-02", "H1", "P1", "甲", 1.0, 1.0), ("O2", None, "H1", "P1", "甲", 5.0, 5.0)])
+    assert as_dict(daily.from_lines(frame)) == {("H1", "P1", "甲", "2024-01-02"): (1.0, 1.0)}
