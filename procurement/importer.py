@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from procurement.headers import describe_group, detect_kind, field_of, kind_label, missing_required
-from procurement.model import COLUMNS, NATURAL_KEYS, Dataset, conform
+from procurement.model import COLUMNS, NATURAL_KEYS, Dataset, canonical
 from procurement.problems import Problem
 from procurement.reader import ReadError, Source, read_source, source_bytes, source_name
 from procurement.resolve import Catalogue, apply_kind
@@ -98,7 +98,7 @@ def _merge(kind: str, parts: list[tuple[SheetData, pd.DataFrame]]) -> tuple[pd.D
     key = _key_series(kind, allf)
     cols = list(COLUMNS[kind])
     if pd.Index(key.array).is_unique:  # the usual case, and a cheaper hash pass than duplicated()
-        return as_table(kind, allf[cols]), []
+        return canonical(kind, allf[cols]), []
     dup = key.duplicated(keep=False).to_numpy()
     sub, subkey = allf[dup], key[dup]
     distinct = sub[cols].astype("string").fillna("\x00").assign(_k=subkey.to_numpy()).drop_duplicates()
@@ -123,13 +123,7 @@ def _merge(kind: str, parts: list[tuple[SheetData, pd.DataFrame]]) -> tuple[pd.D
                         f"{label} {shown} 重复且内容不同（另见第 {'、'.join(others)} 行），请保留一行",
                         f"duplicate key {shown} with different values (see also row {', '.join(others)}); keep one")
             )
-    return as_table(kind, allf[~key.duplicated(keep="first").to_numpy()][cols]), problems
-
-
-def as_table(kind: str, frame: pd.DataFrame) -> pd.DataFrame:
-    """``conform`` unless the frame already is (a million-row re-cast is not free)."""
-    ok = all(str(frame[c].dtype) == str(pd.Series(dtype=t).dtype) for c, t in COLUMNS[kind].items())
-    return frame.reset_index(drop=True) if ok else conform(kind, frame)
+    return canonical(kind, allf[~key.duplicated(keep="first").to_numpy()][cols]), problems
 
 
 def _scope_problems(sd: SheetData, frame: pd.DataFrame, scope: str) -> tuple[list[Problem], np.ndarray]:

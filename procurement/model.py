@@ -135,6 +135,15 @@ def conform(kind: str, frame: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
+def canonical(kind: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """``conform`` unless ``frame`` already has exactly the canonical columns and dtypes of ``kind``
+    (then only a fresh index): re-casting a million-row table that is canonical already is not free."""
+    ready = list(frame.columns) == list(COLUMNS[kind]) and all(
+        str(frame[c].dtype) == str(pd.Series(dtype=t).dtype) for c, t in COLUMNS[kind].items()
+    )
+    return frame.reset_index(drop=True) if ready else conform(kind, frame)
+
+
 @dataclass
 class Dataset:
     """All tables of an alliance (or of one hospital, when scoped)."""

@@ -26,7 +26,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from procurement import daily
 from procurement import db_schema as schema
-from procurement.model import COLUMNS, NATURAL_KEYS, TABLE_KINDS, Dataset, conform
+from procurement.model import COLUMNS, NATURAL_KEYS, TABLE_KINDS, Dataset, canonical, conform
 from procurement.problems import InputError, Problem
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -231,10 +231,7 @@ def import_tables(
 
 def _prepare(kind: str, frame: pd.DataFrame, source_name: str) -> tuple[pd.DataFrame, list[Problem]]:
     """Canonical columns, no blank keys, one row per key (the last one wins, as in a re-import)."""
-    canonical = list(frame.columns) == list(COLUMNS[kind]) and all(
-        frame[c].dtype == pd.Series(dtype=t).dtype for c, t in COLUMNS[kind].items()
-    )
-    frame = frame.reset_index(drop=True) if canonical else conform(kind, frame)  # importer output: no re-cast
+    frame = canonical(kind, frame)  # the importer's tables are canonical already: no re-cast
     keys = list(NATURAL_KEYS[kind])
     problems = []
     for key in keys:
