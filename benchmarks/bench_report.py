@@ -242,7 +242,9 @@ def main(argv: list[str] | None = None) -> None:
         print(f"using cached {path.relative_to(ROOT)}")
 
     engine = store.get_engine(f"sqlite:///{path}")
-    if not args.no_payments and not store.load_dataset(engine, "H000").payments.size:
+    with engine.connect() as conn:
+        has_payments = conn.execute(sa.text("SELECT EXISTS (SELECT 1 FROM payments)")).scalar_one()
+    if not args.no_payments and not has_payments:
         with Clock() as clock:
             n_pay = add_payments(engine)
         print(f"added {n_pay:,} payments (monthly per hospital and product, ~90% paid, some late): {clock}")
