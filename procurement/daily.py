@@ -102,7 +102,7 @@ def from_lines(lines: pd.DataFrame) -> DayTotals:
     if lines.empty:
         return DayTotals.empty()
     codes, values = _key_codes(lines)
-    key, first = _dense_first(pd.DataFrame({f"k{i}": c for i, c in enumerate(codes)}))
+    key, first = _dense_first(codes)
     keys = pd.DataFrame({c: values[i][codes[i][first]] for i, c in enumerate(KEY_COLUMNS)})
     keys["winning"] = keys["winning"].astype(bool)
     day = day_numbers(lines["date"])
@@ -123,9 +123,9 @@ def _sum_skipping_blanks(group: np.ndarray, values: np.ndarray, n: int) -> np.nd
     return np.where(counted > 0, total, np.nan)
 
 
-def _dense_first(codes: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """One code per distinct row of non-negative integer codes (in sorted order), and a row holding each."""
-    values = codes.to_numpy(dtype=np.int64)
+def _dense_first(codes: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """One code per distinct tuple of non-negative integer codes (in sorted order), and a row holding each."""
+    values = np.column_stack(codes).astype(np.int64)
     spans = values.max(axis=0, initial=0) + 1
     if float(np.prod(spans.astype("float64"))) < 2.0**62:  # one mixed-radix number per row
         number = np.zeros(len(values), dtype=np.int64)
@@ -182,7 +182,7 @@ def splice(stored: DayTotals, hospitals: np.ndarray, days: np.ndarray, fresh: Da
     codes = [pd.factorize(keys[c].to_numpy(dtype=object) if c != "winning" else keys[c].to_numpy(dtype=bool))[0]
              for c in KEY_COLUMNS]
     if len(keys):
-        joint, first = _dense_first(pd.DataFrame({f"k{i}": c for i, c in enumerate(codes)}))
+        joint, first = _dense_first(codes)
     else:
         joint, first = np.array([], dtype=np.int64), np.array([], dtype=np.int64)
     merged_keys = keys.iloc[first].reset_index(drop=True)

@@ -504,15 +504,8 @@ def _store_series(conn: Connection, hospitals: np.ndarray, days: np.ndarray, fre
             cur.close()
 
 
-def rebuild_series(engine: Engine) -> None:
-    """Recount every stored daily total from the order lines (after an upgrade, or to repair)."""
-    with engine.connect() as conn:
-        conn.execution_options(sqlite_begin="IMMEDIATE")
-        with conn.begin():
-            _rebuild_series(conn)
-
-
 def _rebuild_series(conn: Connection) -> None:
+    """Recount every stored daily total from the order lines, a hospital at a time (on upgrade)."""
     conn.execute(sa.delete(schema.purchase_series))
     lines = schema.KIND_TABLES["purchases"]
     for (hospital,) in conn.execute(sa.select(lines.c.hospital_id).distinct()).all():
