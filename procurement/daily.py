@@ -14,7 +14,7 @@ splices recomputed days into stored series. The store does the SQL around it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -65,11 +65,21 @@ class DayTotals:
         return cls(keys, none, none, none.astype("float64"), none.astype("float64"))
 
 
-def _key_codes(frame: pd.DataFrame) -> tuple[list[np.ndarray], list[np.ndarray]]:
+Factorized = Mapping[str, tuple[np.ndarray, Any]]  # column -> (codes with -1 for blank, distinct values)
+
+
+def factorize_keys(lines: pd.DataFrame, *, sorted_column: str | None = None) -> dict[str, tuple[np.ndarray, Any]]:
+    """``pd.factorize`` of each string key column (``sorted_column``'s codes in value order): hashing a
+    million strings is the dearest step of counting totals, so a caller that needs the codes too
+    (the store orders and binds rows with them) makes them once and passes them to :func:`from_lines`."""
+    return {col: pd.factorize(lines[col], sort=col == sorted_column) for col in STRING_KEYS}
+
+
+def _key_codes(frame: pd.DataFrame, factorized: Factorized) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """Per key column, the rows' codes and the distinct values ('' for blank, shared with a stored '')."""
     codes, values = [], []
     for col in STRING_KEYS:
-        c, uniques = pd.factorize(frame[col])
+        c, uniques = factorized[col] if col in factorized else pd.factorize(frame[col])
         uniques = np.asarray(uniques, dtype=object)
         blank = np.flatnonzero(uniques == "")
         if (c < 0).any():
@@ -91,17 +101,21 @@ def day_numbers(dates: Any) -> np.ndarray:
     return (np.asarray(dates, dtype="datetime64[ns]").astype("datetime64[D]") - _EPOCH).astype(np.int64)
 
 
-def from_lines(lines: pd.DataFrame) -> DayTotals:
+def from_lines(lines: pd.DataFrame, factorized: Factorized | None = None) -> DayTotals:
     """Sum order lines (canonical purchases columns) per key and day.
 
     Amounts follow SQL's SUM: blanks are skipped, and a day whose amounts are all blank stays blank.
     Lines without a date belong to no day (no report counts them) and are left out.
+    ``factorized``: :func:`factorize_keys` of ``lines``, when the caller has it already.
     """
-    if lines["date"].isna().any():
-        lines = lines[lines["date"].notna()]
+    factorized = dict(factorized or {})
+    dated = lines["date"].notna().to_numpy()
+    if not dated.all():
+        lines = lines[dated]
+        factorized = {col: (c[dated], uniques) for col, (c, uniques) in factorized.items()}
     if lines.empty:
         return DayTotals.empty()
-    codes, values = _key_codes(lines)
+    codes, values = _key_codes(lines, factorized)
     key, first = _dense_first(codes)
     keys = pd.DataFrame({c: values[i][codes[i][first]] for i, c in enumerate(KEY_COLUMNS)})
     keys["winning"] = keys["winning"].astype(bool)

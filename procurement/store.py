@@ -249,8 +249,6 @@ def _prepare(kind: str, frame: pd.DataFrame, source_name: str) -> tuple[pd.DataF
             )
     if not (len(keys) == 1 and frame[keys[0]].is_unique):  # the importer's tables: one hash pass
         frame = frame.drop_duplicates(subset=keys, keep="last")
-    if kind == "purchases":  # index-ordered rows make the bulk insert and the daily totals cheaper
-        frame = frame.sort_values(["hospital_id", "date"], kind="stable")
     return frame, problems
 
 
@@ -301,14 +299,7 @@ def _upsert(conn: Connection, kind: str, frame: pd.DataFrame, import_id: int) ->
     target = schema.KIND_TABLES[kind]
     n = len(frame)
     if not _has_rows(conn, target):  # a first import: nothing to compare with, load straight in
-        for index in target.indexes:  # rebuilt below in one sort each
-            index.drop(conn, checkfirst=True)
-        _bulk_load(conn, target, frame, import_id)
-        for index in target.indexes:
-            index.create(conn)
-        if kind == "purchases":
-            fresh = daily.from_lines(frame)
-            _store_series(conn, *fresh.buckets(), fresh)
+        _first_load(conn, kind, frame, import_id)
         return n, 0, 0
     stage = schema.stage_table(kind)
     stage.drop(conn, checkfirst=True)
@@ -360,6 +351,29 @@ def _upsert(conn: Connection, kind: str, frame: pd.DataFrame, import_id: int) ->
         touched.drop(conn)
     stage.drop(conn)
     return int(added), int(replaced), n - int(added) - int(replaced)
+
+
+def _first_load(conn: Connection, kind: str, frame: pd.DataFrame, import_id: int) -> None:
+    """Fill an empty table: its indexes dropped and rebuilt after the load in one sort each."""
+    target = schema.KIND_TABLES[kind]
+    for index in target.indexes:
+        index.drop(conn, checkfirst=True)
+    if kind != "purchases":
+        _bulk_load(conn, target, frame, import_id)
+        for index in target.indexes:
+            index.create(conn)
+        return
+    # one hash of each key column serves the row order, the bound values and the daily totals
+    factorized = daily.factorize_keys(frame, sorted_column="hospital_id")
+    order = _bucket_order(factorized["hospital_id"][0], frame["date"])
+    _bulk_load(conn, target, frame, import_id, factorized=factorized, order=order)
+    for index in target.indexes:
+        index.create(conn)
+    fresh = daily.from_lines(frame, factorized)
+    if _has_rows(conn, schema.purchase_series):
+        _store_series(conn, *fresh.buckets(), fresh)
+    else:  # nothing stored to splice the new days into
+        _insert_series_rows(conn, daily.to_rows(fresh))
 
 
 def _relink_payments(conn: Connection, kind: str, import_id: int | None) -> None:
@@ -420,7 +434,8 @@ def _collect_touched(
             sa.select(target.c.hospital_id, target.c.date).select_from(stage.join(target, on)).where(differs)
         )
         buckets = sa.union(new_or_changed, old_of_changed)
-    conn.execute(sa.insert(touched).from_select(["hospital_id", "date"], buckets))
+    dated = sa.select(buckets.subquery()).where(sa.literal_column("date").is_not(None))  # no day: no bucket
+    conn.execute(sa.insert(touched).from_select(["hospital_id", "date"], dated))
     return touched
 
 
@@ -492,7 +507,12 @@ def _store_series(conn: Connection, hospitals: np.ndarray, days: np.ndarray, fre
     series = schema.purchase_series
     for i in range(0, len(touched), _IN_CHUNK):
         conn.execute(sa.delete(series).where(series.c.hospital_id.in_(touched[i : i + _IN_CHUNK])))
-    rows = daily.to_rows(merged)
+    _insert_series_rows(conn, daily.to_rows(merged))
+
+
+def _insert_series_rows(conn: Connection, rows: list[tuple[Any, ...]]) -> None:
+    """Insert series rows as made by ``daily.to_rows``."""
+    series = schema.purchase_series
     if rows:  # through the driver: SQLAlchemy's per-row parameter handling would cost more than the insert
         names = [*daily.KEY_COLUMNS, "days", "quantity", "amount"]
         mark = "?" if _is_sqlite(conn) else "%s"
@@ -522,60 +542,119 @@ def _rebuild_series(conn: Connection) -> None:
         touched.drop(conn)
 
 
-def _python_columns(kind: str, frame: pd.DataFrame, cols: list[str]) -> list[np.ndarray]:
-    """Each column as an object array of plain Python values (None for blanks), dates as ISO text."""
+def _bucket_order(hospital: np.ndarray, dates: pd.Series) -> np.ndarray | None:
+    """Row order by (hospital_id, date), stable, blanks last (None: in that order already).
+
+    ``hospital`` holds codes in value order (-1 blank). Rows loaded in this order build the
+    (hospital, day) index from presorted input, over a second faster on a million lines than
+    from the file's order; integer keys sort in a fraction of what ``sort_values`` on strings takes.
+    """
+    if len(hospital) < 2:
+        return None
+    hospital = np.where(hospital < 0, hospital.max(initial=0) + 1, hospital).astype(np.int64)
+    stamp = dates.to_numpy(dtype="datetime64[ns]").view(np.int64)
+    blank = stamp == np.iinfo(np.int64).min  # NaT
+    day, rest = np.divmod(stamp, 86_400 * 10**9)
+    if rest[~blank].any():  # times of day: sort on the stamps themselves
+        return np.lexsort((np.where(blank, np.iinfo(np.int64).max, stamp), hospital))
+    low = int(day[~blank].min(initial=0))
+    span = int(day[~blank].max(initial=0)) - low + 2  # the last day number is for blanks
+    number = hospital * span + np.where(blank, span - 1, day - low)
+    if bool((number[1:] >= number[:-1]).all()):
+        return None
+    return np.argsort(number, kind="stable")
+
+
+def _python_columns(
+    kind: str,
+    frame: pd.DataFrame,
+    cols: list[str],
+    *,
+    sqlite_types: bool,
+    factorized: daily.Factorized | None = None,
+    order: np.ndarray | None = None,
+) -> list[list[Any]]:
+    """Each column as a list of plain Python values (None for blanks, dates as ISO text), rows in
+    ``order`` when given.
+
+    With ``sqlite_types`` bools become 0/1 and float NaN is left as is (SQLite stores NaN as NULL):
+    plain ints and floats bind without the driver's adaptation lookup. Columns in ``factorized``
+    are built from their codes: reordering small integers and looking up a few distinct strings
+    is far cheaper than reordering a million string references.
+    """
     out = []
     for col in cols:
         series = frame[col]
         dtype = COLUMNS[kind][col]
+        if factorized is not None and col in factorized:
+            codes, uniques = factorized[col]
+            lookup = np.array([*np.asarray(uniques, dtype=object), None], dtype=object)
+            values = lookup[codes if order is None else codes[order]]  # code -1 (blank) picks the None
+            out.append(values.tolist())
+            continue
         if dtype.startswith("datetime64"):
             # few distinct days: format each once
             codes, uniques = pd.factorize(series)
             text = np.array([*pd.DatetimeIndex(uniques).strftime("%Y-%m-%d"), None], dtype=object)
-            out.append(text[codes])  # code -1 (blank) picks the trailing None
-        elif dtype == "bool":
-            out.append(series.fillna(False).astype(bool).to_numpy(dtype=object))
+            values = text[codes if order is None else codes[order]]  # code -1 (blank) picks the None
+            out.append(values.tolist())
+            continue
+        if dtype == "bool":
+            flags = series.fillna(False).to_numpy(dtype=bool)
+            values = flags.astype(np.int64) if sqlite_types else flags.astype(object)
+        elif dtype == "float64" and sqlite_types:
+            values = series.to_numpy(dtype="float64")
         else:
-            out.append(series.to_numpy(dtype=object, na_value=None))
+            values = series.to_numpy(dtype=object, na_value=None)
+        out.append((values if order is None else values[order]).tolist())
     return out
 
 
-def _sqlite_insert_many(raw: Any, table: str, cols: list[str], arrays: list[np.ndarray], n: int) -> None:
-    """Many rows per INSERT statement: a third less work than one statement per row."""
-    width = len(arrays)
-    row = f"({', '.join('?' * width)})"
-    table = f"{table} ({', '.join(cols)})"
-    flat = np.empty(n * width, dtype=object)
-    for j, values in enumerate(arrays):
+def _sqlite_insert_many(raw: Any, table: str, cols: list[str], lists: list[list[Any]], fixed: dict[str, int]) -> None:
+    """Many rows per INSERT statement (a third less work than one statement per row); ``fixed``
+    columns are the same on every row and written into the statement instead of bound per row."""
+    width = len(lists)
+    n = len(lists[0]) if lists else 0
+    if not n:
+        return
+    row = f"({', '.join(['?'] * width + [str(int(v)) for v in fixed.values()])})"
+    table = f"{table} ({', '.join([*cols, *fixed])})"
+    flat: list[Any] = [None] * (n * width)
+    for j, values in enumerate(lists):
         flat[j::width] = values
     per = _ROWS_PER_INSERT
     full = n - n % per
     if full:
         sql = f"INSERT INTO {table} VALUES {', '.join([row] * per)}"
-        raw.executemany(sql, (flat[i * width : (i + per) * width].tolist() for i in range(0, full, per)))
+        step = per * width
+        raw.executemany(sql, (flat[i : i + step] for i in range(0, full * width, step)))
     if n > full:
-        raw.execute(
-            f"INSERT INTO {table} VALUES {', '.join([row] * (n - full))}", flat[full * width :].tolist()
-        )
+        raw.execute(f"INSERT INTO {table} VALUES {', '.join([row] * (n - full))}", flat[full * width :])
 
 
-def _bulk_load(conn: Connection, table: sa.Table, frame: pd.DataFrame, import_id: int | None = None) -> None:
+def _bulk_load(
+    conn: Connection,
+    table: sa.Table,
+    frame: pd.DataFrame,
+    import_id: int | None = None,
+    *,
+    factorized: daily.Factorized | None = None,
+    order: np.ndarray | None = None,
+) -> None:
     """Fast path into a staging table (or, with ``import_id``, a kind's own table): executemany on
-    SQLite, COPY on PostgreSQL."""
+    SQLite, COPY on PostgreSQL; rows in ``order`` when given (see ``_python_columns``)."""
     kind = table.name.removeprefix("stage_")
     cols = schema.stored_columns(kind)
-    arrays = _python_columns(kind, frame, cols)
-    n = len(frame)
-    if import_id is not None:
-        cols = [*cols, "import_id"]
-        arrays.append(np.full(n, import_id, dtype=object))
+    sqlite_types = _is_sqlite(conn)
+    lists = _python_columns(kind, frame, cols, sqlite_types=sqlite_types, factorized=factorized, order=order)
+    fixed = {} if import_id is None else {"import_id": int(import_id)}
     raw = conn.connection.driver_connection
-    if _is_sqlite(conn):
-        _sqlite_insert_many(raw, table.name, cols, arrays, n)
+    if sqlite_types:
+        _sqlite_insert_many(raw, table.name, cols, lists, fixed)
         return
-    quoted = ", ".join(f'"{c}"' for c in cols)
+    quoted = ", ".join(f'"{c}"' for c in [*cols, *fixed])
     with raw.cursor() as cur, cur.copy(f"COPY {table.name} ({quoted}) FROM STDIN") as copy:
-        for row in zip(*arrays, strict=True):
+        for row in zip(*lists, *([v] * len(frame) for v in fixed.values()), strict=True):
             copy.write_row(row)
 
 
