@@ -158,12 +158,12 @@ def from_rows(rows: Sequence[Sequence[Any]]) -> DayTotals:
     width = len(KEY_COLUMNS)
     keys = pd.DataFrame([tuple(r[:width]) for r in rows], columns=list(KEY_COLUMNS))
     keys["winning"] = keys["winning"].astype(bool)
-    # one join per column (a single C-level copy), then one frombuffer each
+    # one join per column (a single C-level copy) into a writable buffer, then one frombuffer each
     lengths = np.fromiter((len(r[width]) for r in rows), dtype=np.int64, count=len(rows)) // DAY_DTYPE.itemsize
     key = np.repeat(np.arange(len(rows), dtype=np.int64), lengths)
     day = np.frombuffer(b"".join(r[width] for r in rows), dtype=DAY_DTYPE).astype(np.int64)
-    quantity = np.frombuffer(b"".join(r[width + 1] for r in rows), dtype=VALUE_DTYPE).astype("float64")
-    amount = np.frombuffer(b"".join(r[width + 2] for r in rows), dtype=VALUE_DTYPE).astype("float64")
+    quantity = np.frombuffer(bytearray().join(r[width + 1] for r in rows), dtype=VALUE_DTYPE)
+    amount = np.frombuffer(bytearray().join(r[width + 2] for r in rows), dtype=VALUE_DTYPE)
     return DayTotals(keys, key, day, quantity, amount)
 
 
@@ -223,27 +223,38 @@ def splice(stored: DayTotals, hospitals: np.ndarray, days: np.ndarray, fresh: Da
     )
 
 
+def _small_codes(codes: np.ndarray, size: int) -> np.ndarray:
+    """``codes`` in the integer type pandas keeps for ``size`` categories (no later conversion pass)."""
+    for kind in (np.int8, np.int16, np.int32):
+        if size < np.iinfo(kind).max:
+            return codes.astype(kind)
+    return codes.astype(np.int64)
+
+
 def to_purchases(totals: DayTotals) -> pd.DataFrame:
     """The day totals as purchase rows (no order id), string columns as sorted categoricals.
 
     Categoricals keep a few thousand distinct strings instead of millions of copies: the frame is
-    small and building it costs a ``take`` of integer codes per column.
+    small and building it costs a ``take`` of small integer codes per column. Columns are made in
+    their final order, in their final dtypes, and not copied into the frame: on millions of days
+    every extra pass shows.
     """
     n = len(totals)
     frame: dict[str, Any] = {
         "order_id": pd.Categorical.from_codes(np.full(n, -1, dtype=np.int8), categories=pd.Index([], dtype=object)),
-        "date": (totals.day.astype("datetime64[D]")).astype("datetime64[ns]"),
+        "date": (totals.day * np.int64(86_400 * 10**9)).view("datetime64[ns]"),
     }
     for col in ("hospital_id", "product_id", "generic_name", "specification", "supplier"):
         values = totals.keys[col].to_numpy(dtype=object)
         blank = values == ""
         # a few hundred distinct values among thousands of keys: sort the distinct ones only
         uniques = np.array(sorted(pd.unique(values[~blank])), dtype=object)
-        per_key = pd.Index(uniques, dtype=object).get_indexer(values).astype(np.int64)  # '' -> -1 (blank)
-        frame[col] = pd.Categorical.from_codes(per_key[totals.key], categories=pd.Index(uniques, dtype=object))
+        categories = pd.Index(uniques, dtype=object)
+        per_key = _small_codes(categories.get_indexer(values), len(uniques))  # '' -> -1 (blank)
+        frame[col] = pd.Categorical.from_codes(
+            per_key[totals.key], dtype=pd.CategoricalDtype(categories), validate=False
+        )
     frame["quantity"] = totals.quantity
     frame["amount"] = totals.amount
     frame["winning"] = totals.keys["winning"].to_numpy(dtype=bool)[totals.key] if n else np.array([], dtype=bool)
-    columns = ["order_id", "date", "hospital_id", "product_id", "generic_name", "specification", "supplier",
-               "quantity", "amount", "winning"]
-    return pd.DataFrame(frame)[columns]
+    return pd.DataFrame(frame, copy=False)
