@@ -327,6 +327,70 @@ def _fifo_stage(
     return di[ok], pi[ok], length[ok]
 
 
+def _fifo_summary(
+    d_codes: np.ndarray, d_cents: np.ndarray, d_day: np.ndarray,
+    p_codes: np.ndarray, p_cents: np.ndarray, p_day: np.ndarray, payment_days: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """What :func:`_fifo_stage` matches, summed per payment instead of cut into pieces.
+
+    The same inputs (sorted by code, then date; delivery cents all positive) plus whole-day numbers
+    of the deliveries and of the payments' pay dates. On the same global axis, a payment's matched
+    part is one interval; the deliveries under it are told apart by prefix sums over the group's
+    delivery days, because a group's deliveries are in date order: the part paid no later than a
+    delivery day (days counted, a prepayment as 0) and the part paid within ``payment_days`` are
+    each one sub-interval, found by a binary search. Returns per payment its matched cents, its
+    cents x days, its cents paid on time and the first delivery it pays (-1: none); and per delivery
+    the cents paid. Exact integer arithmetic; millions of deliveries, no piece materialised.
+    """
+    n_d = d_cents.size
+    n_groups = int(max(d_codes.max(initial=-1), p_codes.max(initial=-1))) + 1
+    sum_d = np.bincount(d_codes, weights=d_cents, minlength=n_groups).astype(np.int64)
+    sum_p = np.bincount(p_codes, weights=p_cents, minlength=n_groups).astype(np.int64)
+    base = np.r_[0, np.cumsum(np.maximum(sum_d, sum_p))[:-1]].astype(np.int64)
+    matched_end = base + np.minimum(sum_d, sum_p)
+    d_end = base[d_codes] + _within_cumsum(d_cents, d_codes)
+    d_start = d_end - d_cents
+    p_end = base[p_codes] + _within_cumsum(p_cents, p_codes)
+    p_start = p_end - p_cents
+    d_paid = np.clip(np.minimum(d_end, matched_end[d_codes]) - d_start, 0, None)
+    a, b = p_start, np.minimum(p_end, matched_end[p_codes])
+    matched = np.clip(b - a, 0, None)
+
+    # the group's deliveries in rows [lo, hi); days relative to the earliest delivery (small numbers)
+    counts = np.bincount(d_codes, minlength=n_groups)
+    hi_row = np.cumsum(counts)
+    lo_row = hi_row - counts
+    low_day = int(d_day.min(initial=0))
+    rel = (d_day - low_day).astype(np.int64)
+    weighted = _within_cumsum(d_cents * rel, d_codes)  # cents x days up to and with each delivery
+    span = int(rel.max(initial=0)) + 3
+    composite = d_codes * span + rel + 1  # sorted: by group, then day
+    lo, hi = lo_row[p_codes], hi_row[p_codes]
+    g_start, g_end = base[p_codes], base[p_codes] + sum_d[p_codes]
+
+    def day_key(days: np.ndarray) -> np.ndarray:
+        return p_codes * span + np.clip(days - low_day, -1, span - 2) + 1
+
+    def prefix(x: np.ndarray) -> np.ndarray:
+        """Cents x days of the group's delivery axis from its start to position x."""
+        i = np.clip(np.maximum(np.searchsorted(d_end, x, side="left"), lo), 0, max(n_d - 1, 0))
+        before = weighted[i] - d_cents[i] * rel[i]
+        return np.where(x <= g_start, 0, before + (x - d_start[i]) * rel[i])
+
+    t = (p_day - low_day).astype(np.int64)
+    # paid on or after its delivery day: the deliveries of days <= the pay day, a prefix of the group
+    k = np.searchsorted(composite, day_key(p_day), side="right")
+    last_due = np.where(k > lo, d_end[np.clip(k - 1, 0, max(n_d - 1, 0))], g_start)
+    top = np.minimum(b, last_due)
+    amount_days = np.where(top > a, t * (top - a) - (prefix(top) - prefix(np.minimum(a, top))), 0)
+    # on time: the deliveries of days >= pay day - payment_days, a suffix of the group
+    k = np.searchsorted(composite, day_key(p_day - payment_days), side="left")
+    first_on_time = np.where(k < hi, d_start[np.clip(k, 0, max(n_d - 1, 0))], g_end)
+    on_time = np.clip(b - np.maximum(a, first_on_time), 0, None)
+    first = np.where(matched > 0, np.searchsorted(d_end, a, side="right"), -1)
+    return matched, amount_days, on_time, first, d_paid
+
+
 def _within_cumsum(values: np.ndarray, codes: np.ndarray) -> np.ndarray:
     """Cumulative sum within runs of equal codes (input sorted by code)."""
     c = np.cumsum(values)
@@ -441,8 +505,9 @@ def _date_argsort(dates: np.ndarray) -> np.ndarray:
     return np.argsort(dates, kind="stable")
 
 
-def _named_groups(d_keys: list[np.ndarray], p_keys: list[np.ndarray]) -> np.ndarray | None:
-    """Which deliveries have a key tuple some payment has too (None: every one may)."""
+def _key_numbers(d_keys: list[np.ndarray], p_keys: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray] | None:
+    """One integer per delivery and per payment for its key tuple, the same for the same tuple, ordered
+    as the tuples are (None: the numbers could overflow)."""
     lows = [min(int(a.min()), int(b.min())) for a, b in zip(d_keys, p_keys, strict=True)]
     spans = [max(int(a.max()), int(b.max())) - low + 1 for a, b, low in zip(d_keys, p_keys, lows, strict=True)]
     if float(np.prod(np.array(spans, dtype="float64"))) >= 2.0**62:
@@ -452,7 +517,15 @@ def _named_groups(d_keys: list[np.ndarray], p_keys: list[np.ndarray]) -> np.ndar
     for a, b, low, span in zip(d_keys, p_keys, lows, spans, strict=True):
         d_num = d_num * span + (a - low)
         p_num = p_num * span + (b - low)
-    return pd.Series(d_num).isin(p_num).to_numpy()  # hashes the few payments, not the deliveries
+    return d_num, p_num
+
+
+def _strictly_increasing(*codes: np.ndarray) -> bool:
+    """Whether rows are sorted by the tuple of integer codes with no tuple twice."""
+    if codes[0].size < 2:
+        return True
+    numbers = _key_numbers(list(codes), [c[:1] for c in codes])
+    return numbers is not None and bool((numbers[0][1:] > numbers[0][:-1]).all())
 
 
 def match_payments(deliveries: pd.DataFrame, payments: pd.DataFrame) -> pd.DataFrame:
@@ -465,6 +538,7 @@ def match_payments_coded(
     payments: pd.DataFrame,
     delivery_codes: dict[str, tuple[np.ndarray, Any]] | None = None,
     categorical: bool = False,
+    payment_days: int | None = None,
 ) -> tuple[pd.DataFrame, dict[str, tuple[np.ndarray, int]]]:
     """The payment ledger: which payment paid which delivery, and what is left unpaid or unmatched.
 
@@ -486,6 +560,14 @@ def match_payments_coded(
     columns of ``deliveries`` are not read: they may be left out). ``categorical``: the ledger's key
     columns as Categoricals (sorted categories, the same values) instead of ``string``: no string
     copied for each of millions of rows.
+
+    ``payment_days``: also give every row its ``amount_days`` (amount x whole days from delivery to
+    payment, a prepayment as 0) and ``paid_on_time`` (the amount paid within that many days), so
+    :func:`payment_figures` reads them; and FIFO by product then gives one row per payment with
+    the deliveries it paid summed (see :func:`_fifo_summary`) instead of a piece per delivery day:
+    the same figures, from a ledger of about as many rows as payments instead of deliveries. Such a
+    row's delivery_date is the first delivery it pays. Kept as pieces where a summary could not be
+    exact (dates with a time of day, a product's deliveries from several suppliers).
     """
     key = ["hospital_id", "product_id", "supplier"]
     nd = len(deliveries)
@@ -502,11 +584,14 @@ def match_payments_coded(
     p_na = payments["product_id"].isna().to_numpy()
     s_na = payments["supplier"].isna().to_numpy()
 
-    # one delivery per hospital, product, supplier and day
-    bucket = _combine(h_d, p_d, s_d, day_d)
+    # one delivery per hospital, product, supplier and day. Daily totals read from the store come
+    # one per such key and day, sorted by key then day: then (summarising) they are kept in that key
+    # order, which FIFO by product wants, and put in date order only for a stage that needs it
     d_cents_raw = np.round(np.nan_to_num(deliveries["amount"].to_numpy(dtype="float64")) * 100)
-    n_b = int(bucket.max(initial=-1)) + 1
     d_date = deliveries["date"].to_numpy(dtype="datetime64[ns]")
+    key_order = payment_days is not None and _strictly_increasing(h_d, p_d, s_d, day_d)
+    bucket = np.arange(nd) if key_order else _combine(h_d, p_d, s_d, day_d)
+    n_b = int(bucket.max(initial=-1)) + 1
     if n_b == nd:  # a bucket per row, numbered in row order: nothing to add up
         cents_b = np.round(d_cents_raw).astype(np.int64).clip(min=0)
         first = np.arange(nd)
@@ -516,9 +601,21 @@ def match_payments_coded(
         running = np.maximum.accumulate(bucket) if nd else bucket
         first = np.flatnonzero(np.r_[True, running[1:] > running[:-1]]) if nd else np.array([], dtype=np.int64)
         d_date = d_date[first]
-    order = _date_argsort(d_date)
-    first, d_date, remaining = first[order], d_date[order], cents_b[order]
-    dh, dp, ds, dday = h_d[first], p_d[first], s_d[first], day_d[first]
+    if key_order:
+        remaining, dh, dp, ds, dday = cents_b, h_d, p_d, s_d, day_d
+    else:
+        order = _date_argsort(d_date)
+        first, d_date, remaining = first[order], d_date[order], cents_b[order]
+        dh, dp, ds, dday = h_d[first], p_d[first], s_d[first], day_d[first]
+    by_date: list[np.ndarray] = []  # positions in date order, worked out when first needed
+
+    def dated(open_only: bool) -> np.ndarray:
+        """Positions in date order (all, or those with something left to pay)."""
+        if not key_order:
+            return np.flatnonzero(remaining > 0) if open_only else np.arange(remaining.size)
+        if not by_date:
+            by_date.append(_date_argsort(d_date))
+        return by_date[0][remaining[by_date[0]] > 0] if open_only else by_date[0]
 
     p_date = payments["date"].to_numpy(dtype="datetime64[ns]")
     p_order = np.argsort(p_date, kind="stable")
@@ -529,22 +626,57 @@ def match_payments_coded(
     has_target = payments["order_date"].notna().to_numpy()[p_order] & ~p_na
 
     pieces: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    summaries: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+    whole_days = payment_days is not None and _whole_days(d_date) and _whole_days(p_date)
+    p_pay_day = _day_numbers(pd.Series(p_date)) if whole_days else None
 
-    def run(d_rows: np.ndarray, p_rows: np.ndarray, d_keys: list[np.ndarray], p_keys: list[np.ndarray]) -> None:
+    def summary(dc: np.ndarray, dr: np.ndarray, pc: np.ndarray, pr: np.ndarray) -> bool:
+        """A stage summed per payment (:func:`_fifo_summary`); False, doing nothing, where it would not be exact."""
+        d_cents, d_days = remaining[dr], dday[dr]
+        if p_pay_day is None or not _summable(dc, ds[dr], d_cents, d_days):
+            return False
+        matched, cents_days, on_time, first_d, d_paid = _fifo_summary(
+            dc, d_cents, d_days, pc, left[pr], p_pay_day[pr], payment_days or 0)
+        remaining[dr] -= d_paid
+        left[pr] -= matched
+        keep = matched > 0
+        summaries.append((dr[first_d[keep]], pr[keep], matched[keep], cents_days[keep], on_time[keep]))
+        return True
+
+    def run(
+        d_rows: np.ndarray, p_rows: np.ndarray, d_keys: list[np.ndarray], p_keys: list[np.ndarray], summarise: bool = False
+    ) -> None:
         if d_rows.size == 0 or p_rows.size == 0:
             return
         d_cols, p_cols = [a[d_rows] for a in d_keys], [b[p_rows] for b in p_keys]
         # deliveries of groups no payment of this stage has are never matched: leave them out. The
         # groups kept keep their order of first appearance, so the pieces come in the same order.
-        named = _named_groups(d_cols, p_cols)
-        if named is not None and not named.all():
-            d_rows, d_cols = d_rows[named], [c[named] for c in d_cols]
-            if d_rows.size == 0:
+        numbers = _key_numbers(d_cols, p_cols)
+        if numbers is not None:
+            named = pd.Series(numbers[0]).isin(numbers[1]).to_numpy()  # hashes the few payments
+            if not named.all():
+                d_rows, d_cols = d_rows[named], [c[named] for c in d_cols]
+                numbers = (numbers[0][named], numbers[1])
+                if d_rows.size == 0:
+                    return
+        summarise = summarise and p_pay_day is not None
+        if summarise and numbers is not None and bool((numbers[0][1:] >= numbers[0][:-1]).all()):
+            # deliveries come group by group already (key order): number the groups by the changes
+            # and look the payments up, instead of hashing millions of deliveries
+            d_num, p_num = numbers
+            starts = np.r_[True, d_num[1:] != d_num[:-1]]
+            dc, groups = np.cumsum(starts) - 1, d_num[starts]
+            at = np.minimum(np.searchsorted(groups, p_num), groups.size - 1)
+            pc = np.where(groups[at] == p_num, at, groups.size)  # a group with no delivery: pays nothing
+            po = _stable_argsort(pc)
+            if summary(dc, d_rows, pc[po], p_rows[po]):
                 return
         codes = _combine(*[np.concatenate([a, b]) for a, b in zip(d_cols, p_cols, strict=True)])
         dc, pc = codes[: d_rows.size], codes[d_rows.size:]
         do, po = _stable_argsort(dc), _stable_argsort(pc)  # keeps date order within a group
         dr, pr = d_rows[do], p_rows[po]
+        if summarise and summary(dc[do], dr, pc[po], pr):
+            return
         di, pi, cents = _fifo_stage(dc[do], remaining[dr], pc[po], left[pr])
         if cents.size:
             remaining[:] -= np.round(np.bincount(dr[di], weights=cents, minlength=remaining.size)).astype(np.int64)
@@ -552,14 +684,18 @@ def match_payments_coded(
             pieces.append((dr[di], pr[pi], cents))
 
     # 1. a named delivery day of the product; 2-4. FIFO by product, by supplier, by hospital
-    run(np.arange(remaining.size), np.flatnonzero(has_target), [dh, dp, dday], [ph, pp, pday])
-    run(np.flatnonzero(remaining > 0), np.flatnonzero(~p_na & (left > 0)), [dh, dp], [ph, pp])
-    run(np.flatnonzero(remaining > 0), np.flatnonzero(p_na & ~s_na & (left > 0)), [dh, ds], [ph, ps])
-    run(np.flatnonzero(remaining > 0), np.flatnonzero(p_na & s_na & (left > 0)), [dh], [ph])
+    # (positions in date order for the stages that pay the oldest first across groups)
+    if has_target.any():
+        run(dated(False), np.flatnonzero(has_target), [dh, dp, dday], [ph, pp, pday])
+    run(np.flatnonzero(remaining > 0), np.flatnonzero(~p_na & (left > 0)), [dh, dp], [ph, pp], summarise=True)
+    for stage, keys in (((p_na & ~s_na), ([dh, ds], [ph, ps])), ((p_na & s_na), ([dh], [ph]))):
+        if (stage & (left > 0)).any():
+            run(dated(True), np.flatnonzero(stage & (left > 0)), *keys)
 
-    di = np.concatenate([x[0] for x in pieces]) if pieces else np.array([], dtype=np.int64)
-    pi = np.concatenate([x[1] for x in pieces]) if pieces else np.array([], dtype=np.int64)
-    cents = np.concatenate([x[2] for x in pieces]) if pieces else np.array([], dtype=np.int64)
+    none = np.array([], dtype=np.int64)
+    di = np.concatenate([none, *(x[0] for x in pieces), *(x[0] for x in summaries)])
+    pi = np.concatenate([none, *(x[1] for x in pieces), *(x[1] for x in summaries)])
+    cents = np.concatenate([none, *(x[2] for x in pieces), *(x[2] for x in summaries)])
     unpaid = np.flatnonzero(remaining > 0)
     excess = np.flatnonzero(left > 0)
     nat = np.full(1, np.datetime64("NaT"), dtype="datetime64[ns]")
@@ -583,7 +719,44 @@ def match_payments_coded(
     ledger["delivery_date"] = np.concatenate([d_date[di], d_date[unpaid], np.repeat(nat, excess.size)])
     ledger["pay_date"] = np.concatenate([p_date[pi], np.repeat(nat, unpaid.size), p_date[excess]])
     ledger["amount"] = np.concatenate([cents, remaining[unpaid], left[excess]]).astype("float64") / 100.0
+    if payment_days is not None:
+        n_pieces = cents.size - sum(x[2].size for x in summaries)
+        days = _days_to_pay(ledger["delivery_date"].to_numpy()[:n_pieces], ledger["pay_date"].to_numpy()[:n_pieces])
+        piece_cents = cents[:n_pieces]
+        rest = np.zeros(unpaid.size + excess.size, dtype=np.int64)
+        cents_days = np.concatenate([piece_cents * days, *(x[3] for x in summaries), rest])
+        on_time = np.concatenate([np.where(days <= payment_days, piece_cents, 0), *(x[4] for x in summaries), rest])
+        ledger["amount_days"] = cents_days.astype("float64") / 100.0
+        ledger["paid_on_time"] = on_time.astype("float64") / 100.0
+        ledger.attrs["payment_days"] = payment_days
     return ledger, coded
+
+
+def _whole_days(dates: np.ndarray) -> bool:
+    """Whether datetime64[ns] values are all set and at midnight (daily data)."""
+    ns = dates.view(np.int64)
+    return not np.isnat(dates).any() and not (ns % 86_400_000_000_000).any()
+
+
+def _summable(codes: np.ndarray, suppliers: np.ndarray, cents: np.ndarray, days: np.ndarray) -> bool:
+    """Whether :func:`_fifo_summary` gives this stage exactly: each group's deliveries come from one
+    supplier (a summary row has one), and cents x days cannot overflow."""
+    if codes.size == 0:
+        return True
+    step = codes[1:] != codes[:-1]
+    if not bool((step | (suppliers[1:] == suppliers[:-1])).all()):
+        return False
+    biggest = float(np.bincount(codes, weights=cents).max())
+    return biggest * (float(days.max()) - float(days.min()) + 3) < 2.0**62
+
+
+def _days_to_pay(delivery: np.ndarray, pay: np.ndarray) -> np.ndarray:
+    """Whole days (floored) from delivery to payment, 0 for a prepayment or where either date is blank."""
+    delivery, pay = delivery.astype("datetime64[ns]"), pay.astype("datetime64[ns]")
+    both = ~np.isnat(delivery) & ~np.isnat(pay)
+    day = 86_400_000_000_000
+    days = (np.where(both, pay.view(np.int64), 0) - np.where(both, delivery.view(np.int64), 0)) // day
+    return np.clip(days, 0, None)
 
 
 def payment_figures(ledger: pd.DataFrame, as_of: date | pd.Timestamp, payment_days: int = 30) -> pd.DataFrame:
@@ -602,16 +775,23 @@ def payment_figures(ledger: pd.DataFrame, as_of: date | pd.Timestamp, payment_da
     matched = delivered & paid
     day = np.timedelta64(1, "D").astype("timedelta64[ns]").astype(np.int64)
     d_ns = np.where(delivered, delivery.view(np.int64), 0)  # NaT's integer would overflow: masked below
-    days = np.where(matched, (np.where(paid, pay.view(np.int64), 0) - d_ns) // day, 0).astype("float64")
-    days = np.clip(days, 0, None)
     age = np.where(delivered & ~paid, (np.datetime64(as_of, "ns").astype(np.int64) - d_ns) // day, -1)
     bucket = overdue_bucket_index(np.where(delivered & ~paid, age.astype("float64"), np.nan), payment_days)
+    if "amount_days" in ledger.columns:  # worked out by match_payments_coded (rows may sum several days)
+        if ledger.attrs.get("payment_days") != payment_days:
+            raise ValueError(f"ledger made for {ledger.attrs.get('payment_days')} payment days, not {payment_days}")
+        amount_days = np.where(matched, ledger["amount_days"].to_numpy(dtype="float64"), 0.0)
+        on_time = np.where(matched, ledger["paid_on_time"].to_numpy(dtype="float64"), 0.0)
+    else:
+        days = _days_to_pay(delivery, pay).astype("float64")
+        amount_days = np.where(matched, amount * days, 0.0)
+        on_time = np.where(matched & (days <= payment_days), amount, 0.0)
     out = pd.DataFrame(
         {
             "paid_amount": np.where(paid, amount, 0.0),
             "matched_paid": np.where(matched, amount, 0.0),
-            "amount_days": np.where(matched, amount * days, 0.0),
-            "paid_on_time": np.where(matched & (days <= payment_days), amount, 0.0),
+            "amount_days": amount_days,
+            "paid_on_time": on_time,
             "overdue_amount": np.where(bucket >= 0, amount, 0.0),
         },
         index=ledger.index,

@@ -696,7 +696,8 @@ def build_report(dataset: Dataset, as_of: date | None = None, settings: Settings
     known = _delivery_codes(win, hospital, product, catalogue)
     keys = [k for k in ("hospital_id", "product_id", "supplier") if k not in known]  # coded: not read
     deliveries = pd.DataFrame({c: purchases[c].array[win] for c in [*keys, "date", "amount"]})
-    ledger, coded = m.match_payments_coded(deliveries, _payments(dataset, catalogue, ts), known, categorical=True)
+    ledger, coded = m.match_payments_coded(deliveries, _payments(dataset, catalogue, ts), known, categorical=True,
+                                           payment_days=settings.payment_days)
     summed = _collapse(purchases, product, hospital)
     cells = _cells(dataset, catalogue, summed, ledger, ts, settings, coded)
     grades = _grades(cells, settings)

@@ -1,0 +1,156 @@
+"""The summarised payment ledger (``match_payments_coded(..., payment_days=N)``) against the ledger
+of pieces: by hand on one product, and a property test that every figure the report reads is the same."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from procurement import metrics as m
+
+T = pd.Timestamp
+KEYS = ["hospital_id", "product_id", "supplier"]
+
+
+def _deliveries(rows):
+    return pd.DataFrame(rows, columns=[*KEYS, "date", "amount"]).astype(
+        {"hospital_id": "string", "product_id": "string", "supplier": "string", "date": "datetime64[ns]",
+         "amount": "float64"})
+
+
+def _payments(rows):
+    return pd.DataFrame(rows, columns=[*KEYS, "order_date", "amount", "date"]).astype(
+        {"hospital_id": "string", "product_id": "string", "supplier": "string",
+         "order_date": "datetime64[ns]", "date": "datetime64[ns]", "amount": "float64"})
+
+
+@pytest.mark.parametrize(
+    ("pay_day", "payment_days", "amount_days", "on_time"),
+    [
+        # 100 delivered 1 Jan paid after 20 days, 50 of 10 Jan's after 11 days: 2,000 + 550
+        ("2020-01-21", 30, 2550.0, 150.0),
+        # on time within 15 days: only deliveries of 6 Jan or later, i.e. the 50 of 10 Jan
+        ("2020-01-21", 15, 2550.0, 50.0),
+        # paid on 6 Jan: 100 after 5 days; the 50 of 10 Jan is a prepayment, 0 days
+        ("2020-01-06", 30, 500.0, 150.0),
+        # exactly 11 days after 10 Jan's delivery: on time within 11 days, the 100 of 1 Jan (20 days) not
+        ("2020-01-21", 11, 2550.0, 50.0),
+    ],
+)
+def test_one_payment_over_two_delivery_days_by_hand(pay_day, payment_days, amount_days, on_time):
+    d = _deliveries([("H1", "P1", "S", T("2020-01-01"), 100.0), ("H1", "P1", "S", T("2020-01-10"), 100.0)])
+    p = _payments([("H1", "P1", None, pd.NaT, 150.0, T(pay_day))])
+    ledger, _ = m.match_payments_coded(d, p, payment_days=payment_days)
+    paid = ledger[ledger["pay_date"].notna()]
+    assert len(paid) == 1  # one row for the payment, not one per delivery day
+    assert paid["amount"].tolist() == [150.0] and paid["delivery_date"].tolist() == [T("2020-01-01")]
+    f = m.payment_figures(ledger, T("2020-03-01"), payment_days).sum()
+    assert f["amount_days"] == amount_days and f["paid_on_time"] == on_time
+    assert f["matched_paid"] == 150.0 and f["overdue_amount"] == 50.0  # 50 of 10 Jan left unpaid
+    with pytest.raises(ValueError):  # the ledger's on-time split was made for its own payment_days
+        m.payment_figures(ledger, T("2020-03-01"), payment_days + 1)
+
+
+def test_a_product_from_two_suppliers_stays_in_pieces():
+    d = _deliveries([("H1", "P1", "S1", T("2020-01-01"), 100.0), ("H1", "P1", "S2", T("2020-01-02"), 100.0)])
+    p = _payments([("H1", "P1", None, pd.NaT, 150.0, T("2020-01-21"))])
+    ledger, _ = m.match_payments_coded(d, p, payment_days=30)
+    paid = ledger[ledger["pay_date"].notna()]
+    assert paid.groupby("supplier")["amount"].sum().to_dict() == {"S1": 100.0, "S2": 50.0}
+    assert paid["amount_days"].sum() == 100 * 20 + 50 * 19
+
+
+money = st.integers(min_value=1, max_value=50_000).map(lambda c: c / 100)
+day = st.integers(min_value=0, max_value=40).map(lambda n: T("2020-01-01") + pd.Timedelta(days=n))  # few days: N-day boundaries get hit
+SUPPLIER = {"P1": "S1", "P2": "S1", "P3": "S2"}
+
+
+ORDER_DAY = st.one_of(st.none(), st.none(), st.none(), day)  # most payments name no delivery day
+
+
+def _check_same_figures(d, p, payment_days, as_of):
+    """Every figure the report reads is the same from the summarised ledger and from the pieces."""
+    pieces, _ = m.match_payments_coded(d, p)
+    summary, _ = m.match_payments_coded(d, p, payment_days=payment_days)
+    # as the report calls it: daily totals sorted by key and day, with codes that follow the values
+    daily = d.groupby([*KEYS, "date"], as_index=False)["amount"].sum()
+    codes = {k: pd.factorize(daily[k].to_numpy(dtype=object), sort=True) for k in KEYS}
+    keyed, _ = m.match_payments_coded(daily, p, codes, payment_days=payment_days)
+    _same_figures(summary, pieces, payment_days, as_of)
+    _same_figures(keyed, pieces, payment_days, as_of)
+    return len(summary), len(pieces), _in_key_order(daily, codes)
+
+
+def _in_key_order(daily, codes):
+    """Whether the ledger can keep these daily totals in the order they come (the report's fast path)."""
+    days = daily["date"].to_numpy().astype("datetime64[D]").astype(np.int64)
+    return m._strictly_increasing(*(codes[k][0] for k in KEYS), days)
+
+
+def _same_figures(summary, pieces, payment_days, as_of):
+
+    def by_key(ledger):
+        figures = m.payment_figures(ledger, as_of, payment_days)
+        return figures.groupby([ledger[k].fillna("-") for k in KEYS]).sum().sort_index()
+
+    pd.testing.assert_frame_equal(by_key(summary), by_key(pieces), check_exact=False, rtol=1e-12, atol=1e-9)
+    # what the report reads row by row: unpaid deliveries and unmatched payments (in another order:
+    # a summarised ledger keeps daily totals sorted by key, as the store gives them), and paid by month
+    cols = [*KEYS, "delivery_date", "pay_date", "amount"]
+    for rows in (lambda x: x["pay_date"].isna(), lambda x: x["delivery_date"].isna()):
+        a, b = (x.loc[rows(x), cols].sort_values(cols, kind="stable").reset_index(drop=True) for x in (summary, pieces))
+        pd.testing.assert_frame_equal(a, b)
+
+    def paid_by_month(ledger):
+        paid = ledger[ledger["pay_date"].notna()]
+        return paid.groupby([paid["pay_date"].dt.to_period("M"), paid["product_id"].fillna("-")])["amount"].sum()
+
+    pd.testing.assert_series_equal(paid_by_month(summary), paid_by_month(pieces), rtol=1e-12)
+    assert np.isclose(summary["amount"].sum(), pieces["amount"].sum())
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    deliveries=st.lists(st.tuples(st.sampled_from(["H1", "H2", "H3"]), st.sampled_from(["P1", "P2", "P3"]), day, money),
+                        min_size=3, max_size=30),
+    payments=st.lists(
+        st.tuples(st.sampled_from(["H1", "H2", "H3"]), st.sampled_from(["P1", "P2", "P3", None]),
+                  st.sampled_from(["S1", "S2", None]), ORDER_DAY, money.map(lambda a: 3 * a), day),
+        max_size=15),
+    payment_days=st.integers(min_value=0, max_value=15),
+    as_of=day,
+)
+def test_summary_gives_the_figures_of_the_pieces(deliveries, payments, payment_days, as_of):
+    d = _deliveries([(h, p, SUPPLIER[p], t, a) for h, p, t, a in deliveries])
+    p = _payments([(h, pr, SUPPLIER[pr] if pr else s, od if pr else None, a, t) for h, pr, s, od, a, t in payments])
+    _check_same_figures(d, p, payment_days, as_of)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_summary_on_random_months_of_deliveries(seed):
+    """Bigger random cases than hypothesis draws: many delivery days per payment, so summaries are used."""
+    rng = np.random.default_rng(seed)
+    n_d, n_p = 200, 30
+    start = T("2020-01-01")
+    d = _deliveries([
+        (f"H{rng.integers(3)}", p, SUPPLIER[p], start + pd.Timedelta(days=int(rng.integers(60))), float(rng.integers(1, 50_000)) / 100)
+        for p in rng.choice(["P1", "P2", "P3"], n_d)])
+    kinds = rng.choice(["product", "target", "supplier", "hospital"], n_p, p=[0.7, 0.1, 0.1, 0.1])
+    rows = []
+    for kind in kinds:
+        product = str(rng.choice(["P1", "P2", "P3"]))
+        pay = start + pd.Timedelta(days=int(rng.integers(80)))
+        amount = float(rng.integers(1, 1_000_000)) / 100
+        target = start + pd.Timedelta(days=int(rng.integers(60)))
+        rows.append({
+            "product": (f"H{rng.integers(3)}", product, SUPPLIER[product], None, amount, pay),
+            "target": (f"H{rng.integers(3)}", product, SUPPLIER[product], target, amount, pay),
+            "supplier": (f"H{rng.integers(3)}", None, str(rng.choice(["S1", "S2"])), None, amount, pay),
+            "hospital": (f"H{rng.integers(3)}", None, None, None, amount, pay),
+        }[kind])
+    n_summary, n_pieces, key_order = _check_same_figures(d, _payments(rows), int(rng.integers(0, 45)),
+                                                         start + pd.Timedelta(days=90))
+    assert n_summary < n_pieces and key_order  # both summarised paths were taken
