@@ -139,14 +139,15 @@ def _sum_skipping_blanks(group: np.ndarray, values: np.ndarray, n: int) -> np.nd
 
 def _dense_first(codes: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """One code per distinct tuple of non-negative integer codes (in sorted order), and a row holding each."""
-    values = np.column_stack(codes).astype(np.int64)
-    spans = values.max(axis=0, initial=0) + 1
-    if float(np.prod(spans.astype("float64"))) < 2.0**62:  # one mixed-radix number per row
-        number = np.zeros(len(values), dtype=np.int64)
-        for j, span in enumerate(spans.tolist()):
-            number = number * span + values[:, j]
+    columns = [np.asarray(c, dtype=np.int64) for c in codes]
+    spans = [int(c.max(initial=0)) + 1 for c in columns]
+    if float(np.prod(np.array(spans, dtype="float64"))) < 2.0**62:  # one mixed-radix number per row
+        number = np.zeros(len(columns[0]), dtype=np.int64)
+        for column, span in zip(columns, spans, strict=True):  # no stacked copy of the columns
+            number *= span
+            number += column
     else:
-        number = np.unique(values, axis=0, return_inverse=True)[1].reshape(-1)
+        number = np.unique(np.column_stack(columns), axis=0, return_inverse=True)[1].reshape(-1)
     _, first, inverse = np.unique(number, return_index=True, return_inverse=True)
     return inverse.reshape(-1).astype(np.int64), first
 
