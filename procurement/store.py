@@ -369,7 +369,8 @@ def _first_load(conn: Connection, kind: str, frame: pd.DataFrame, import_id: int
     # one hash of each key column serves the row order, the bound values and the daily totals
     factorized = daily.factorize_keys(frame, sorted_column="hospital_id")
     order = _bucket_order(factorized["hospital_id"][0], frame["date"])
-    _bulk_load(conn, target, frame, import_id, factorized=factorized, order=order)
+    if not (_is_sqlite(conn) and _sqlite_coded_load(conn, frame, factorized, order, import_id)):
+        _bulk_load(conn, target, frame, import_id, factorized=factorized, order=order)
     for index in target.indexes:
         index.create(conn)
     fresh = daily.from_lines(frame, factorized)
@@ -377,6 +378,71 @@ def _first_load(conn: Connection, kind: str, frame: pd.DataFrame, import_id: int
         _store_series(conn, *fresh.buckets(), fresh)
     else:  # nothing stored to splice the new days into
         _insert_series_rows(conn, daily.to_rows(fresh))
+
+
+def _sqlite_coded_load(
+    conn: Connection, frame: pd.DataFrame, factorized: daily.Factorized, order: np.ndarray | None, import_id: int
+) -> bool:
+    """Load purchases into their empty table through two small lookup tables (False: keys too many).
+
+    Each line binds five values (order id, day code, key code, quantity, amount) into a temporary
+    table instead of eleven into the real one; one ``INSERT ... SELECT`` then joins the day and the
+    (hospital, drug) key back in C. Binding values one by one is most of a bulk insert's cost.
+    """
+    key_cols = [c for c in daily.KEY_COLUMNS if c != "winning"]
+    codes = [factorized[c][0] for c in key_cols]
+    values = [np.array([*np.asarray(factorized[c][1], dtype=object), None], dtype=object) for c in key_cols]
+    codes.append(frame["winning"].fillna(False).to_numpy(dtype=bool).astype(np.int64))
+    values.append(np.array([0, 1], dtype=object))
+    spans = [len(v) for v in values]
+    if float(np.prod(np.array(spans, dtype="float64"))) >= 2.0**62:
+        return False
+    number = np.zeros(len(frame), dtype=np.int64)
+    for c, span in zip(codes, spans, strict=True):  # blank (-1) becomes the trailing None of values
+        number *= span
+        number += np.where(c < 0, span - 1, c)
+    distinct = pd.unique(number)
+    key_rows = [distinct]
+    rest = distinct.copy()
+    for span in reversed(spans):
+        rest, digit = np.divmod(rest, span)
+        key_rows.append(digit)
+    key_rows = [key_rows[0], *reversed(key_rows[1:])]  # id, then the digit of each column in order
+    day_codes, days = pd.factorize(frame["date"])
+    day_text = [*pd.DatetimeIndex(days).strftime("%Y-%m-%d"), None]
+    day_codes = np.where(day_codes < 0, len(day_text) - 1, day_codes)
+
+    raw = conn.connection.driver_connection
+    names = ", ".join(key_cols)
+    raw.execute(f"CREATE TEMP TABLE stage_keys (id INTEGER PRIMARY KEY, {names}, winning)")
+    raw.executemany(
+        f"INSERT INTO stage_keys VALUES (?, {', '.join(['?'] * len(spans))})",
+        zip(key_rows[0].tolist(), *(values[j][key_rows[j + 1]].tolist() for j in range(len(spans))), strict=True),
+    )
+    raw.execute("CREATE TEMP TABLE stage_days (id INTEGER PRIMARY KEY, date)")
+    raw.executemany("INSERT INTO stage_days VALUES (?, ?)", enumerate(day_text))
+    raw.execute("CREATE TEMP TABLE stage_lines (order_id, day, key, quantity, amount)")
+    pick = slice(None) if order is None else order
+    lines = [
+        frame["order_id"].to_numpy(dtype=object, na_value=None)[pick].tolist(),
+        day_codes[pick].tolist(),
+        number[pick].tolist(),
+        frame["quantity"].to_numpy(dtype="float64")[pick].tolist(),  # NaN is stored as NULL
+        frame["amount"].to_numpy(dtype="float64")[pick].tolist(),
+    ]
+    _sqlite_insert_many(raw, "stage_lines", ["order_id", "day", "key", "quantity", "amount"], lines, {})
+    cols = schema.stored_columns("purchases")
+    source = {"order_id": "l.order_id", "date": "d.date", "quantity": "l.quantity", "amount": "l.amount"}
+    picked = ", ".join(source.get(c, f"k.{c}") for c in cols)
+    # CROSS JOIN keeps the staged lines the outer loop: rows go in in their staged order
+    raw.execute(
+        f"INSERT INTO purchases ({', '.join(cols)}, import_id) SELECT {picked}, {int(import_id)} "
+        "FROM stage_lines AS l CROSS JOIN stage_days AS d CROSS JOIN stage_keys AS k "
+        "WHERE d.id = l.day AND k.id = l.key ORDER BY l.rowid"
+    )
+    for name in ("stage_lines", "stage_days", "stage_keys"):
+        raw.execute(f"DROP TABLE {name}")
+    return True
 
 
 def _relink_payments(conn: Connection, kind: str, import_id: int | None) -> None:

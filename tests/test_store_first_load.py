@@ -107,3 +107,24 @@ def test_bucket_order_is_a_stable_sort_with_blanks_last(rows):
     want = frame.sort_values(["h", "d"], kind="stable", na_position="last").index.to_numpy()
     got = store._bucket_order(hospital, days)
     assert (np.arange(len(rows)) if got is None else got).tolist() == want.tolist()
+
+
+def test_coded_and_plain_bulk_loads_store_the_same(tmp_path, monkeypatch):
+    """SQLite's first load binds day and key codes joined back in SQL; the plain load binds every value."""
+    got = {}
+    for name in ("coded", "plain"):
+        if name == "plain":
+            monkeypatch.setattr(store, "_sqlite_coded_load", lambda *args: False)
+        engine = store.get_engine(f"sqlite:///{tmp_path / f'{name}.sqlite'}")
+        store.import_tables(engine, {"purchases": lines(AWKWARD)}, source_name="a", file_hash="a")
+        with engine.connect() as conn:
+            got[name] = conn.exec_driver_sql("SELECT * FROM purchases ORDER BY rowid").all()
+            temps = conn.exec_driver_sql("SELECT name FROM sqlite_temp_master").all()
+        assert temps == []  # the lookup tables are gone
+        engine.dispose()
+    assert got["coded"] == got["plain"]
+    assert [r[0] for r in got["coded"]] == STORAGE_ORDER
+    o3 = next(r for r in got["coded"] if r[0] == "O3")
+    assert o3[1:7] == ("2020-01-05", None, None, "丙", "1g", None)  # blanks are NULL, not ''
+    o2 = next(r for r in got["coded"] if r[0] == "O2")
+    assert o2[5] == ""  # '' stays ''
