@@ -392,12 +392,15 @@ def _fifo_summary(
 
 
 def _within_cumsum(values: np.ndarray, codes: np.ndarray) -> np.ndarray:
-    """Cumulative sum within runs of equal codes (input sorted by code)."""
+    """Cumulative sum within runs of equal codes (input sorted by code, codes non-negative)."""
     c = np.cumsum(values)
+    if c.size == 0:
+        return c
     starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
-    before = (c - values)[starts]
-    run = np.repeat(np.arange(starts.size), np.diff(np.r_[starts, values.size]))
-    return c - before[run]
+    before = np.zeros(int(codes[-1]) + 1, dtype=c.dtype)  # per code: the sum before its run
+    before[codes[starts]] = c[starts] - values[starts]
+    c -= before[codes]
+    return c
 
 
 def _objects(values: pd.Series) -> np.ndarray:
@@ -418,8 +421,14 @@ def _joint_codes_and_uniques(*columns: np.ndarray) -> tuple[list[np.ndarray], np
     return list(np.split(codes, np.cumsum(sizes)[:-1])), uniques
 
 
-def _joint_with_known(d_codes: np.ndarray, d_uniques: Any, p_values: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
-    """:func:`_joint_codes_and_uniques` when the deliveries' codes are known: look up the payments only."""
+def _joint_with_known(
+    d_codes: np.ndarray, d_uniques: Any, p_values: np.ndarray, renumber: bool = True
+) -> tuple[list[np.ndarray], np.ndarray]:
+    """:func:`_joint_codes_and_uniques` when the deliveries' codes are known: look up the payments only.
+
+    ``renumber=False``: keep the deliveries' codes as they are (values new to the payments after
+    them) rather than number in order of appearance, which only keeps the pieces in the same order.
+    """
     uniques = np.asarray(d_uniques, dtype=object)
     p_codes = pd.Index(uniques, dtype=object).get_indexer(p_values)  # -1: blank or not delivered
     new = (p_codes < 0) & ~pd.isna(p_values)
@@ -427,6 +436,9 @@ def _joint_with_known(d_codes: np.ndarray, d_uniques: Any, p_values: np.ndarray)
         extra_codes, extra = pd.factorize(p_values[new])
         p_codes[new] = len(uniques) + extra_codes
         uniques = np.concatenate([uniques, np.asarray(extra, dtype=object)])
+    if not renumber:  # the caller's own numbering, blank (-1) as the last code
+        blank = len(uniques)
+        return [np.where(d_codes < 0, blank, d_codes).astype(np.int64), np.where(p_codes < 0, blank, p_codes)], uniques
     # renumber as _joint_codes_and_uniques would (first appearance, deliveries first): a single-key
     # FIFO stage orders its groups by these numbers. The distinct codes are few: find their order
     # of appearance, then renumber every row with one lookup (blank: the last number)
@@ -512,11 +524,18 @@ def _key_numbers(d_keys: list[np.ndarray], p_keys: list[np.ndarray]) -> tuple[np
     spans = [max(int(a.max()), int(b.max())) - low + 1 for a, b, low in zip(d_keys, p_keys, lows, strict=True)]
     if float(np.prod(np.array(spans, dtype="float64"))) >= 2.0**62:
         return None
-    d_num = np.zeros(d_keys[0].size, dtype=np.int64)
-    p_num = np.zeros(p_keys[0].size, dtype=np.int64)
-    for a, b, low, span in zip(d_keys, p_keys, lows, spans, strict=True):
-        d_num = d_num * span + (a - low)
-        p_num = p_num * span + (b - low)
+    # (in place, the lows taken off once at the end: a few passes over millions of deliveries)
+    d_num = d_keys[0].astype(np.int64)
+    p_num = p_keys[0].astype(np.int64)
+    offset = lows[0]
+    for a, b, low, span in zip(d_keys[1:], p_keys[1:], lows[1:], spans[1:], strict=True):
+        d_num *= span
+        d_num += a
+        p_num *= span
+        p_num += b
+        offset = offset * span + low
+    d_num -= offset
+    p_num -= offset
     return d_num, p_num
 
 
@@ -574,7 +593,7 @@ def match_payments_coded(
     # integer codes shared by deliveries and payments, and for the targeted delivery day
     obj_p = {k: _objects(payments[k]) for k in key}
     joint = {
-        k: _joint_with_known(*delivery_codes[k], obj_p[k])
+        k: _joint_with_known(*delivery_codes[k], obj_p[k], renumber=payment_days is None)
         if delivery_codes and k in delivery_codes
         else _joint_codes_and_uniques(_objects(deliveries[k]), obj_p[k])
         for k in key
@@ -613,9 +632,12 @@ def match_payments_coded(
         """Positions in date order (all, or those with something left to pay)."""
         if not key_order:
             return np.flatnonzero(remaining > 0) if open_only else np.arange(remaining.size)
+        if open_only:  # (sorting only those: after FIFO by product, most are paid)
+            rows = np.flatnonzero(remaining > 0)
+            return rows[_date_argsort(d_date[rows])]
         if not by_date:
             by_date.append(_date_argsort(d_date))
-        return by_date[0][remaining[by_date[0]] > 0] if open_only else by_date[0]
+        return by_date[0]
 
     p_date = payments["date"].to_numpy(dtype="datetime64[ns]")
     p_order = np.argsort(p_date, kind="stable")
