@@ -671,28 +671,35 @@ def match_payments_coded(
         if d_rows.size == 0 or p_rows.size == 0:
             return
         d_cols, p_cols = [a[d_rows] for a in d_keys], [b[p_rows] for b in p_keys]
+        numbers = _key_numbers(d_cols, p_cols)
+        summarise = summarise and p_pay_day is not None
+        if summarise and numbers is not None and bool((numbers[0][1:] >= numbers[0][:-1]).all()):
+            # deliveries come group by group already (key order): number the groups by the changes,
+            # keep those some payment names and look the payments up, all on the few groups
+            d_num, p_num = numbers
+            starts = np.r_[True, d_num[1:] != d_num[:-1]]
+            dc, groups = np.cumsum(starts) - 1, d_num[starts]
+            named = pd.Series(groups).isin(p_num).to_numpy()
+            rows = d_rows
+            if not named.all():
+                keep = named[dc]
+                rows, dc, groups = d_rows[keep], (np.cumsum(named) - 1)[dc[keep]], groups[named]
+            if rows.size == 0:
+                return
+            at = np.minimum(np.searchsorted(groups, p_num), groups.size - 1)
+            pc = np.where(groups[at] == p_num, at, groups.size)  # a group with no delivery: pays nothing
+            po = _stable_argsort(pc)
+            if summary(dc, rows, pc[po], p_rows[po]):
+                return
+            summarise = False  # not exact here (several suppliers): cut into pieces below
         # deliveries of groups no payment of this stage has are never matched: leave them out. The
         # groups kept keep their order of first appearance, so the pieces come in the same order.
-        numbers = _key_numbers(d_cols, p_cols)
         if numbers is not None:
             named = pd.Series(numbers[0]).isin(numbers[1]).to_numpy()  # hashes the few payments
             if not named.all():
                 d_rows, d_cols = d_rows[named], [c[named] for c in d_cols]
-                numbers = (numbers[0][named], numbers[1])
                 if d_rows.size == 0:
                     return
-        summarise = summarise and p_pay_day is not None
-        if summarise and numbers is not None and bool((numbers[0][1:] >= numbers[0][:-1]).all()):
-            # deliveries come group by group already (key order): number the groups by the changes
-            # and look the payments up, instead of hashing millions of deliveries
-            d_num, p_num = numbers
-            starts = np.r_[True, d_num[1:] != d_num[:-1]]
-            dc, groups = np.cumsum(starts) - 1, d_num[starts]
-            at = np.minimum(np.searchsorted(groups, p_num), groups.size - 1)
-            pc = np.where(groups[at] == p_num, at, groups.size)  # a group with no delivery: pays nothing
-            po = _stable_argsort(pc)
-            if summary(dc, d_rows, pc[po], p_rows[po]):
-                return
         codes = _combine(*[np.concatenate([a, b]) for a, b in zip(d_cols, p_cols, strict=True)])
         dc, pc = codes[: d_rows.size], codes[d_rows.size:]
         do, po = _stable_argsort(dc), _stable_argsort(pc)  # keeps date order within a group

@@ -344,12 +344,12 @@ def _collapse(
     rank = np.empty(order.size, dtype=np.int64)
     rank[order] = np.arange(order.size)
     group, first = rank[group], first[order]
-    sums = pd.DataFrame({"quantity": q, "amount": purchases["amount"].to_numpy(dtype="float64")})
-    sums = sums.groupby(_by_codes(group, first.size), sort=True, observed=True).sum()
+    amount = pd.Series(purchases["amount"].to_numpy(dtype="float64"))
+    amount = amount.groupby(_by_codes(group, first.size), sort=True, observed=True).sum()
     cols = ["hospital_id", "product_id", "generic_name", "specification", "supplier"]
     out = _as_strings(pd.DataFrame({c: purchases[c].array.take(first) for c in cols}))
-    out["quantity"] = sums["quantity"].to_numpy()
-    out["amount"] = sums["amount"].to_numpy()
+    out["quantity"] = np.bincount(group, weights=q, minlength=first.size)  # whole numbers: exact in any order
+    out["amount"] = amount.to_numpy()
     out["winning"] = win[first]
     out["drug"] = _drug_key(out)
     return out
