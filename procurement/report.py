@@ -493,7 +493,10 @@ def _payments(dataset: Dataset, catalogue: pd.DataFrame, as_of: pd.Timestamp) ->
         pay.loc[linked, "product_id"] = pay.loc[linked, "product_id"].fillna(oid.map(orders["product_id"]))
         pay.loc[linked, "hospital_id"] = pay.loc[linked, "hospital_id"].fillna(oid.map(orders["hospital_id"]))
     info = catalogue.set_index("product_id")["supplier"]
-    pay["supplier"] = pay["supplier"].mask(pay["product_id"].isin(info.index), pay["product_id"].map(info))
+    codes, uniques = pd.factorize(pay["product_id"])  # each distinct product looked up once
+    listed = np.append(np.asarray(pd.Index(uniques).isin(info.index), dtype=bool), False)[codes]  # -1 (blank): not
+    their = np.append(pd.Series(uniques.map(info)).astype("string").to_numpy(), pd.NA)[codes]
+    pay["supplier"] = pay["supplier"].mask(listed, their)
     return pay.reset_index(drop=True)
 
 
@@ -987,7 +990,7 @@ def _by_month_and_batch(
     other = {name: spec for name, spec in how.items() if name not in plain}
     if other:  # each group's values in row order, as a Series, as pandas' python path would call
         order = np.argsort(group.astype(np.uint16) if len(first) <= 2**16 else group, kind="stable")  # 16 bits: radix
-        bounds = np.searchsorted(group[order], np.arange(len(first) + 1))
+        bounds = np.r_[0, np.cumsum(np.bincount(group, minlength=len(first)))]  # where each group starts in order
         for name, (col, func) in other.items():
             x = values[col].to_numpy()[order]
             sums[name] = [func(pd.Series(x[a:b])) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
