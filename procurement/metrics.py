@@ -539,6 +539,16 @@ def _key_numbers(d_keys: list[np.ndarray], p_keys: list[np.ndarray]) -> tuple[np
     return d_num, p_num
 
 
+def _named(d_num: np.ndarray, p_num: np.ndarray) -> np.ndarray:
+    """Which deliveries have a key number some payment has: by each payment's range of deliveries
+    when the deliveries are sorted (key order), else by hashing the few payments."""
+    if d_num.size > 1 and bool((d_num[1:] >= d_num[:-1]).all()):
+        starts = np.bincount(np.searchsorted(d_num, p_num, side="left"), minlength=d_num.size + 1)
+        ends = np.bincount(np.searchsorted(d_num, p_num, side="right"), minlength=d_num.size + 1)
+        return np.cumsum(starts - ends)[: d_num.size] > 0
+    return pd.Series(d_num).isin(p_num).to_numpy()
+
+
 def _strictly_increasing(*codes: np.ndarray) -> bool:
     """Whether rows are sorted by the tuple of integer codes with no tuple twice."""
     if codes[0].size < 2:
@@ -695,7 +705,7 @@ def match_payments_coded(
         # deliveries of groups no payment of this stage has are never matched: leave them out. The
         # groups kept keep their order of first appearance, so the pieces come in the same order.
         if numbers is not None:
-            named = pd.Series(numbers[0]).isin(numbers[1]).to_numpy()  # hashes the few payments
+            named = _named(*numbers)
             if not named.all():
                 d_rows, d_cols = d_rows[named], [c[named] for c in d_cols]
                 if d_rows.size == 0:
@@ -714,8 +724,9 @@ def match_payments_coded(
 
     # 1. a named delivery day of the product; 2-4. FIFO by product, by supplier, by hospital
     # (positions in date order for the stages that pay the oldest first across groups)
-    if has_target.any():
-        run(dated(False), np.flatnonzero(has_target), [dh, dp, dday], [ph, pp, pday])
+    if has_target.any():  # (a named day's deliveries share their date: key order is their date order)
+        run(np.arange(remaining.size) if key_order else dated(False), np.flatnonzero(has_target),
+            [dh, dp, dday], [ph, pp, pday])
     run(np.flatnonzero(remaining > 0), np.flatnonzero(~p_na & (left > 0)), [dh, dp], [ph, pp], summarise=True)
     for stage, keys in (((p_na & ~s_na), ([dh, ds], [ph, ps])), ((p_na & s_na), ([dh], [ph]))):
         if (stage & (left > 0)).any():
