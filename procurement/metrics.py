@@ -360,7 +360,7 @@ def _fifo_summary(
     counts = np.bincount(d_codes, minlength=n_groups)
     hi_row = np.cumsum(counts)
     lo_row = hi_row - counts
-    low_day = int(d_day.min(initial=0))
+    low_day = int(d_day.min()) if n_d else 0
     rel = (d_day - low_day).astype(np.int64)
     weighted = _within_cumsum(d_cents * rel, d_codes)  # cents x days up to and with each delivery
     span = int(rel.max(initial=0)) + 3
