@@ -636,18 +636,12 @@ def match_payments_coded(
         order = _date_argsort(d_date)
         first, d_date, remaining = first[order], d_date[order], cents_b[order]
         dh, dp, ds, dday = h_d[first], p_d[first], s_d[first], day_d[first]
-    by_date: list[np.ndarray] = []  # positions in date order, worked out when first needed
 
-    def dated(open_only: bool) -> np.ndarray:
-        """Positions in date order (all, or those with something left to pay)."""
-        if not key_order:
-            return np.flatnonzero(remaining > 0) if open_only else np.arange(remaining.size)
-        if open_only:  # (sorting only those: after FIFO by product, most are paid)
-            rows = np.flatnonzero(remaining > 0)
-            return rows[_date_argsort(d_date[rows])]
-        if not by_date:
-            by_date.append(_date_argsort(d_date))
-        return by_date[0]
+    def open_by_date() -> np.ndarray:
+        """Positions with something left to pay, in date order (in key order only those are sorted:
+        after FIFO by product, most are paid; otherwise positions are in date order already)."""
+        rows = np.flatnonzero(remaining > 0)
+        return rows[_date_argsort(d_date[rows])] if key_order else rows
 
     p_date = payments["date"].to_numpy(dtype="datetime64[ns]")
     p_order = np.argsort(p_date, kind="stable")
@@ -723,14 +717,14 @@ def match_payments_coded(
             pieces.append((dr[di], pr[pi], cents))
 
     # 1. a named delivery day of the product; 2-4. FIFO by product, by supplier, by hospital
-    # (positions in date order for the stages that pay the oldest first across groups)
-    if has_target.any():  # (a named day's deliveries share their date: key order is their date order)
-        run(np.arange(remaining.size) if key_order else dated(False), np.flatnonzero(has_target),
-            [dh, dp, dday], [ph, pp, pday])
+    # (a named day's deliveries share their date, so any position order is their date order; the
+    # stages that pay the oldest first across products take the open positions in date order)
+    if has_target.any():
+        run(np.arange(remaining.size), np.flatnonzero(has_target), [dh, dp, dday], [ph, pp, pday])
     run(np.flatnonzero(remaining > 0), np.flatnonzero(~p_na & (left > 0)), [dh, dp], [ph, pp], summarise=True)
     for stage, keys in (((p_na & ~s_na), ([dh, ds], [ph, ps])), ((p_na & s_na), ([dh], [ph]))):
         if (stage & (left > 0)).any():
-            run(dated(True), np.flatnonzero(stage & (left > 0)), *keys)
+            run(open_by_date(), np.flatnonzero(stage & (left > 0)), *keys)
 
     none = np.array([], dtype=np.int64)
     di = np.concatenate([none, *(x[0] for x in pieces), *(x[0] for x in summaries)])
@@ -739,7 +733,7 @@ def match_payments_coded(
     unpaid = np.flatnonzero(remaining > 0)
     excess = np.flatnonzero(left > 0)
     nat = np.full(1, np.datetime64("NaT"), dtype="datetime64[ns]")
-    # ledger rows: matched pieces, unpaid deliveries (positions in date order), unmatched payments
+    # ledger rows: matched pieces, unpaid deliveries (by position: date order, or key order), unmatched payments
     d_pos, p_rows = np.concatenate([di, unpaid]), p_order[excess]
     ledger = pd.DataFrame(index=pd.RangeIndex(d_pos.size + p_rows.size))
     coded: dict[str, tuple[np.ndarray, int]] = {}
