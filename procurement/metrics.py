@@ -77,8 +77,9 @@ def time_elapsed(as_of: date | pd.Timestamp, start: ArrayLike, end: ArrayLike) -
         if total <= 0:
             return None
         return float(min(max(((as_of - start).days + 1) / total, 0.0), 1.0))
-    s = pd.to_datetime(pd.Series(start)).to_numpy(dtype="datetime64[D]")
-    e = pd.to_datetime(pd.Series(end)).to_numpy(dtype="datetime64[D]")
+    # cache=False: deciding whether to cache turns thousands of dates into Timestamps one by one
+    s = pd.to_datetime(pd.Series(start), cache=False).to_numpy(dtype="datetime64[D]")
+    e = pd.to_datetime(pd.Series(end), cache=False).to_numpy(dtype="datetime64[D]")
     day = np.timedelta64(1, "D")
     total = (e - s) / day + 1
     done = (np.datetime64(as_of.date(), "D") - s) / day + 1
@@ -121,7 +122,7 @@ def warning_window_open(as_of: date | pd.Timestamp, start: ArrayLike, from_month
     offset = pd.DateOffset(months=from_month - 1)
     if _is_scalar(start):
         return bool(not pd.isna(start) and pd.Timestamp(start) + offset <= as_of)
-    s = pd.to_datetime(pd.Series(start))
+    s = pd.to_datetime(pd.Series(start), cache=False)  # see time_elapsed
     out = ((s + offset) <= as_of).fillna(False).to_numpy(dtype=bool)
     return _like(start, out)
 

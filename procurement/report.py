@@ -227,36 +227,76 @@ def _catalogue(dataset: Dataset) -> pd.DataFrame:
 _Codes = tuple[np.ndarray, pd.Index]  # codes of the rows (-1: blank) and the distinct values
 
 
+def _month_runs(purchases: pd.DataFrame, as_of: pd.Timestamp, all_codes: _Codes) -> tuple[pd.DataFrame, np.ndarray]:
+    """Purchase rows summed over each run of consecutive rows with the same key and month.
+
+    Every figure but payment matching needs purchases per hospital, drug and month at the finest,
+    so the report sums them here once instead of carrying millions of days through every step.
+    Rows read from the store come sorted by key and day, so a run is a whole key-month; other
+    rows (files, in their own order) make shorter runs, summed all the same. Rows after ``as_of``
+    (or undated) form runs of their own per key, marked ``kept`` False: only the non-winning
+    products known to the tool look at them.
+
+    Quantities are summed with blanks as 0; amounts with blanks left out, and ``unpriced`` holds
+    the quantity of rows without an amount, which :func:`_purchases` prices as a row would be.
+    Returns the runs and each run's first row's product code.
+    """
+    n = len(purchases)
+    dates = purchases["date"].to_numpy(dtype="datetime64[ns]")
+    keep = dates <= np.datetime64(as_of, "ns")  # NaT compares False
+    month = np.full(n, -1, dtype=np.int64)
+    month[keep] = _month_numbers(dates[keep])
+    quantity = np.nan_to_num(purchases["quantity"].to_numpy(dtype="float64"))
+    amount = purchases["amount"].to_numpy(dtype="float64")
+    blank = np.isnan(amount)
+    change = np.zeros(n, dtype=bool)
+    if n:
+        change[0] = True
+        columns = [month, all_codes[0], *(_run_codes(purchases[c].array) for c in _RUN_KEYS)]
+        for codes in columns:
+            change[1:] |= codes[1:] != codes[:-1]
+    starts = np.flatnonzero(change)
+    out = pd.DataFrame({c: purchases[c].array.take(starts) for c in purchases.columns if c != "order_id"})
+    if starts.size == n:  # nothing to sum: no reduceat pass over every row
+        out["quantity"], out["amount"] = quantity, np.where(blank, 0.0, amount)
+        out["unpriced"] = np.where(blank, quantity, 0.0)
+    else:
+        out["quantity"] = np.add.reduceat(quantity, starts)
+        out["amount"] = np.add.reduceat(np.where(blank, 0.0, amount), starts)
+        out["unpriced"] = np.add.reduceat(np.where(blank, quantity, 0.0), starts)
+    out["kept"] = keep[starts]
+    return out, all_codes[0][starts]
+
+
+_RUN_KEYS = ("hospital_id", "generic_name", "specification", "supplier")  # with product_id and month
+
+
+def _run_codes(values: Any) -> np.ndarray:
+    """Codes that tell a column's values apart (blank: -1): a Categorical's own, else by hashing."""
+    return values.codes if isinstance(values, pd.Categorical) else pd.factorize(values)[0]
+
+
 def _purchases(
-    dataset: Dataset, catalogue: pd.DataFrame, as_of: pd.Timestamp, all_codes: _Codes | None = None
-) -> tuple[pd.DataFrame, int, _Codes | None]:
-    """Purchases up to as_of, winning flag from the catalogue, drug names and amounts filled.
+    runs: pd.DataFrame, catalogue: pd.DataFrame, run_codes: np.ndarray, uniques: Any
+) -> tuple[pd.DataFrame, _Codes | None]:
+    """Purchase runs up to as_of (:func:`_month_runs`), winning flag from the catalogue, drug names
+    and amounts filled; unknown products left out.
 
     No ``drug`` column: :func:`_collapse` adds it to the far fewer summed rows. Also the rows'
     product codes (None on the general path), so later steps need not hash the ids again.
-    ``all_codes``: product codes of every purchase row (:func:`_codes_of`), when the caller has them.
+    ``run_codes``: product codes of the runs into ``uniques``.
     """
-    pu = dataset.purchases
-    keep = pu["date"].to_numpy(dtype="datetime64[ns]") <= np.datetime64(as_of, "ns")  # NaT compares False
-    every = bool(keep.all())
-    pu = pu[keep] if not every else pu
+    keep = runs["kept"].to_numpy(dtype=bool)
+    pu = runs[keep]
     info = catalogue.set_index("product_id")
     if info.index.hasnans:  # a catalogue row without a code: keep the general (slow) lookups
-        return (*_purchases_general(pu.copy(), info), None)
+        return _purchases_general(pu.drop(columns="kept"), info), None
     # every lookup on the few distinct product codes, then spread to the rows by code
-    if all_codes is not None:
-        codes, uniques = (all_codes[0] if every else all_codes[0][keep]), all_codes[1]
-    else:
-        codes, uniques = _codes_of(pu["product_id"].array)
+    codes = run_codes[keep]
     known_u = np.append(np.asarray(uniques.isin(info.index), dtype=bool), False)  # code -1 (blank): the last
     known = known_u[codes]
-    unknown = int(((codes >= 0) & ~known).sum())
     rows = np.flatnonzero(known | (codes < 0))
-    if rows.size == len(pu):  # shallow: the columns changed below are replaced, never written into
-        out = pu.copy(deep=False)
-        out.index = pd.RangeIndex(len(out))
-    else:
-        out = pd.DataFrame({c: pu[c].array.take(rows) for c in pu.columns})
+    out = pd.DataFrame({c: pu[c].array.take(rows) for c in pu.columns if c not in ("kept", "unpriced")})
     codes, known = codes[rows], known[rows]
     picked = info.reindex(uniques.astype(object))
     filled = codes[known]
@@ -265,9 +305,50 @@ def _purchases(
     out["winning"] = known
     price = np.full(len(out), np.nan)
     price[known] = picked["unit_price"].to_numpy(dtype="float64")[filled]
-    out["amount"] = out["amount"].fillna(out["quantity"] * price)
-    out["quantity"] = out["quantity"].fillna(0.0)
-    return out, unknown, (codes, uniques)
+    out["amount"] = _priced(out["amount"].to_numpy(), pu["unpriced"].to_numpy()[rows], price)
+    return out, (codes, uniques)
+
+
+def _priced(amount: np.ndarray, unpriced: np.ndarray, price: np.ndarray) -> np.ndarray:
+    """Amounts plus the unpriced quantity at the unit price (no price: as a blank amount, nothing)."""
+    extra = unpriced * price
+    return amount + np.where(np.isnan(extra), 0.0, extra)
+
+
+def _unknown_rows(purchases: pd.DataFrame, as_of: pd.Timestamp, all_codes: _Codes, catalogue: pd.DataFrame) -> int:
+    """Purchase rows up to as_of whose product code is not in the catalogue (left out, warned)."""
+    codes, uniques = all_codes
+    listed = catalogue["product_id"].dropna()
+    unknown_u = np.append(~np.asarray(pd.Index(uniques).isin(listed), dtype=bool), False)  # -1 (blank): not
+    keep = purchases["date"].to_numpy(dtype="datetime64[ns]") <= np.datetime64(as_of, "ns")
+    return int((unknown_u[codes] & keep).sum())
+
+
+def _deliveries(
+    purchases: pd.DataFrame, catalogue: pd.DataFrame, as_of: pd.Timestamp, all_codes: _Codes
+) -> tuple[pd.DataFrame, dict[str, tuple[np.ndarray, Any]]]:
+    """Winning purchase days up to as_of for payment matching: date and amount (blank: volume x
+    unit price), with codes of their hospital, product and supplier (:func:`_delivery_codes`)."""
+    dates = purchases["date"].to_numpy(dtype="datetime64[ns]")
+    keep = dates <= np.datetime64(as_of, "ns")
+    info = catalogue.set_index("product_id")
+    if info.index.hasnans:  # general path: every row looked up by pandas
+        rows = np.flatnonzero(keep)
+        pu = _purchases_general(pd.DataFrame({c: purchases[c].array.take(rows) for c in purchases.columns}), info)
+        pu = pu[pu["winning"]]
+        known = _delivery_codes(np.ones(len(pu), dtype=bool), _codes_of(pu["hospital_id"].array), None, catalogue)
+        return pd.DataFrame({c: pu[c].array for c in ("product_id", "supplier", "date", "amount")}), known
+    codes, uniques = all_codes
+    listed = np.append(np.asarray(uniques.isin(info.index), dtype=bool), False)  # code -1 (blank): not
+    win = listed[codes] & keep
+    rows = np.flatnonzero(win)
+    amount = purchases["amount"].to_numpy(dtype="float64")[rows]
+    blank = np.flatnonzero(np.isnan(amount))
+    if blank.size:
+        price = info["unit_price"].reindex(uniques.astype(object)).to_numpy(dtype="float64")
+        amount[blank] = purchases["quantity"].to_numpy(dtype="float64")[rows[blank]] * price[codes[rows[blank]]]
+    known = _delivery_codes(win, _codes_of(purchases["hospital_id"].array), all_codes, catalogue)
+    return pd.DataFrame({"date": dates[rows], "amount": amount}), known
 
 
 def _set_known(values: Any, known: np.ndarray, per_product: pd.Series, filled: np.ndarray) -> Any:
@@ -297,19 +378,21 @@ def _as_strings(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.assign(**cats) if cats else frame
 
 
-def _purchases_general(pu: pd.DataFrame, info: pd.DataFrame) -> tuple[pd.DataFrame, int]:
-    """:func:`_purchases` by plain pandas lookups (any catalogue, however odd)."""
+def _purchases_general(pu: pd.DataFrame, info: pd.DataFrame) -> pd.DataFrame:
+    """:func:`_purchases` by plain pandas lookups (any catalogue, however odd); purchase rows (with
+    ``amount`` blank where unknown) or runs (with ``unpriced``) alike."""
     pu = _as_strings(pu)
     known = pu["product_id"].isin(info.index)
-    unknown = int((pu["product_id"].notna() & ~known).sum())
     pu["winning"] = known.to_numpy()
     for col in ("generic_name", "specification", "supplier"):
         pu[col] = pu[col].mask(known, pu["product_id"].map(info[col]))
     price = pu["product_id"].map(info["unit_price"]).astype("float64")
-    pu["amount"] = pu["amount"].fillna(pu["quantity"] * price)
+    if "unpriced" in pu.columns:
+        pu["amount"] = _priced(pu["amount"].to_numpy(), pu.pop("unpriced").to_numpy(), price.to_numpy())
+    else:
+        pu["amount"] = pu["amount"].fillna(pu["quantity"] * price)
     pu["quantity"] = pu["quantity"].fillna(0.0)
-    pu = pu[known | pu["product_id"].isna()].reset_index(drop=True)
-    return pu, unknown
+    return pu[known | pu["product_id"].isna()].reset_index(drop=True)
 
 
 _EXACT_INT = 2.0**53  # float64 adds whole numbers below this exactly, in any order
@@ -693,15 +776,14 @@ def build_report(dataset: Dataset, as_of: date | None = None, settings: Settings
     ts = pd.Timestamp(as_of or _default_as_of(dataset)).normalize()
     catalogue = _catalogue(dataset)
     all_codes = _codes_of(dataset.purchases["product_id"].array)  # hashed once for the whole report
-    purchases, unknown, product = _purchases(dataset, catalogue, ts, all_codes)
-    win = purchases["winning"].to_numpy(dtype=bool)
-    hospital = _codes_of(purchases["hospital_id"].array)
-    known = _delivery_codes(win, hospital, product, catalogue)
-    keys = [k for k in ("hospital_id", "product_id", "supplier") if k not in known]  # coded: not read
-    deliveries = pd.DataFrame({c: purchases[c].array[win] for c in [*keys, "date", "amount"]})
+    # payments are matched to delivery days; every other figure reads purchases summed per key and month
+    deliveries, known = _deliveries(dataset.purchases, catalogue, ts, all_codes)
     ledger, coded = m.match_payments_coded(deliveries, _payments(dataset, catalogue, ts), known, categorical=True,
                                            payment_days=settings.payment_days)
-    summed = _collapse(purchases, product, hospital)
+    runs, run_codes = _month_runs(dataset.purchases, ts, all_codes)
+    purchases, product = _purchases(runs, catalogue, run_codes, all_codes[1])
+    unknown = _unknown_rows(dataset.purchases, ts, all_codes, catalogue)
+    summed = _collapse(purchases, product, _codes_of(purchases["hospital_id"].array))
     cells = _cells(dataset, catalogue, summed, ledger, ts, settings, coded)
     grades = _grades(cells, settings)
     cells["grade"] = cells["hospital_id"].map(grades)
@@ -715,7 +797,7 @@ def build_report(dataset: Dataset, as_of: date | None = None, settings: Settings
     return Report(
         as_of=ts.date(), total=total, batches=batches, hospitals=_hospital_level(ctx),
         products=_product_level(ctx), suppliers=_supplier_level(ctx), detail=detail,
-        execution=_execution(detail, dataset, summed, catalogue, periods, ts, settings, all_codes),
+        execution=_execution(detail, runs, summed, catalogue, periods, ts, settings, (run_codes, all_codes[1])),
         overdue=_overdue(ledger, ts, settings, coded), monthly=_monthly(purchases, ledger, catalogue, product),
         warnings=_warnings(batches, detail, total, ledger, unknown, catalogue, cells),
     )
@@ -821,24 +903,24 @@ def _shares_cells(purchases: pd.DataFrame, catalogue: pd.DataFrame, detail: pd.D
 
 
 def _execution(
-    detail: pd.DataFrame, dataset: Dataset, purchases: pd.DataFrame, catalogue: pd.DataFrame, periods: pd.DataFrame,
-    as_of: pd.Timestamp, settings: Settings, all_codes: _Codes | None = None,
+    detail: pd.DataFrame, runs: pd.DataFrame, purchases: pd.DataFrame, catalogue: pd.DataFrame, periods: pd.DataFrame,
+    as_of: pd.Timestamp, settings: Settings, run_codes: _Codes,
 ) -> pd.DataFrame:
     """国采医疗机构带量执行报表: one row per institution and batch, the platform's columns.
 
-    ``all_codes``: product codes of every row of ``dataset.purchases`` (:func:`_codes_of`).
+    ``runs``: every purchase run, after as_of too (:func:`_month_runs`); ``run_codes``: their product codes.
     """
     if detail.empty:
         return pd.DataFrame(columns=list(EXECUTION_COLUMNS))
     keys = ["hospital_id", "batch"]
     d = detail.assign(drug=detail["product_id"].map(catalogue.set_index("product_id")["drug"]))
     # non-winning products known to the tool: distinct (drug, maker) of every non-winning purchase
-    catalogue_ids = list(set(dataset.products["product_id"].dropna()))
+    catalogue_ids = list(set(catalogue["product_id"].dropna()))
     # membership once per distinct code
-    codes, uniques = all_codes if all_codes is not None else _codes_of(dataset.purchases["product_id"].array)
+    codes, uniques = run_codes
     listed = np.append(np.asarray(uniques.isin(catalogue_ids), dtype=bool), False)  # code -1: blank
     outside = ~listed[codes]
-    all_pu = dataset.purchases.loc[outside, ["generic_name", "specification", "supplier"]].drop_duplicates()
+    all_pu = runs.loc[outside, ["generic_name", "specification", "supplier"]].drop_duplicates()
     all_pu = all_pu.assign(drug=_drug_key(all_pu)).dropna(subset=["drug"])
     known = all_pu.drop_duplicates(["drug", "supplier"]).groupby("drug").size()
     pu = purchases

@@ -46,9 +46,36 @@ def test_hand_worked_figures_on_both_paths(first_volume):
     assert report.execution.set_index("医疗机构编码").loc["H1", "采购非中选产品数"] == 1
 
 
+def _runs(dataset: Dataset, as_of: str):
+    codes = rep._codes_of(dataset.purchases["product_id"].array)
+    return rep._month_runs(dataset.purchases, pd.Timestamp(as_of), codes), codes[1]
+
+
+def test_month_runs_sum_days_and_keep_blank_amounts_apart():
+    (runs, run_codes), uniques = _runs(_dataset(30.0), "2024-01-31")
+    # the two January days of H1/P1 make one run; the February day is after as_of and kept apart
+    got = [(h, p if not pd.isna(p) else None, q, a, u, k) for h, p, q, a, u, k in
+           runs[["hospital_id", "product_id", "quantity", "amount", "unpriced", "kept"]].itertuples(index=False)]
+    assert got == [("H1", "P1", 50.0, 20.0, 30.0, True), ("H1", None, 50.0, 100.0, 0.0, True),
+                   ("H2", "P1", 10.0, 10.0, 0.0, True), ("H1", "P1", 1000.0, 1000.0, 0.0, False)]
+    assert [uniques[c] if c >= 0 else None for c in run_codes] == ["P1", None, "P1", "P1"]
+
+
+def test_runs_of_other_months_or_keys_stay_apart():
+    dataset = _dataset(30.0)
+    pu = dataset.purchases.copy()
+    pu.loc[1, "date"] = pd.Timestamp("2023-12-31")  # the second H1/P1 day now falls in another month
+    (runs, _), _ = _runs(dataset.with_table("purchases", pu), "2024-01-31")
+    assert runs["quantity"].tolist() == [30.0, 20.0, 50.0, 10.0, 1000.0]
+    assert runs["unpriced"].tolist() == [30.0, 0.0, 0.0, 0.0, 0.0]
+
+
 def test_summed_rows_are_one_per_winning_product_and_drug_row():
-    pu, unknown, product = rep._purchases(_dataset(30.0), rep._catalogue(_dataset(30.0)), pd.Timestamp("2024-01-31"))
-    assert unknown == 0 and len(pu) == 4
+    dataset = _dataset(30.0)
+    (runs, run_codes), uniques = _runs(dataset, "2024-01-31")
+    pu, product = rep._purchases(runs, rep._catalogue(dataset), run_codes, uniques)
+    assert len(pu) == 3
+    assert pu["amount"].tolist() == [50.0, 100.0, 10.0]  # the blank amount priced: 30 x 1.0 + 20
     summed = rep._collapse(pu, product)
     got = {(h, p if not pd.isna(p) else None, s): v for h, p, s, v in
            summed[["hospital_id", "product_id", "supplier", "quantity"]].itertuples(index=False)}
