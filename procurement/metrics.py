@@ -439,7 +439,10 @@ def _joint_with_known(
         uniques = np.concatenate([uniques, np.asarray(extra, dtype=object)])
     if not renumber:  # the caller's own numbering, blank (-1) as the last code
         blank = len(uniques)
-        return [np.where(d_codes < 0, blank, d_codes).astype(np.int64), np.where(p_codes < 0, blank, p_codes)], uniques
+        d_codes = np.asarray(d_codes).astype(np.int64, copy=False)
+        if d_codes.size and d_codes.min() < 0:  # millions of rows: only rewrite when some are blank
+            d_codes = np.where(d_codes < 0, blank, d_codes)
+        return [d_codes, np.where(p_codes < 0, blank, p_codes)], uniques
     # renumber as _joint_codes_and_uniques would (first appearance, deliveries first): a single-key
     # FIFO stage orders its groups by these numbers. The distinct codes are few: find their order
     # of appearance, then renumber every row with one lookup (blank: the last number)
@@ -617,13 +620,14 @@ def match_payments_coded(
     # one delivery per hospital, product, supplier and day. Daily totals read from the store come
     # one per such key and day, sorted by key then day: then (summarising) they are kept in that key
     # order, which FIFO by product wants, and put in date order only for a stage that needs it
-    d_cents_raw = np.round(np.nan_to_num(deliveries["amount"].to_numpy(dtype="float64")) * 100)
+    d_cents_raw = deliveries["amount"].to_numpy(dtype="float64") * 100  # a new array: rounded in place
+    np.round(np.nan_to_num(d_cents_raw, copy=False), out=d_cents_raw)
     d_date = deliveries["date"].to_numpy(dtype="datetime64[ns]")
     key_order = payment_days is not None and _strictly_increasing(h_d, p_d, s_d, day_d)
     bucket = np.arange(nd) if key_order else _combine(h_d, p_d, s_d, day_d)
     n_b = int(bucket.max(initial=-1)) + 1
     if n_b == nd:  # a bucket per row, numbered in row order: nothing to add up
-        cents_b = np.round(d_cents_raw).astype(np.int64).clip(min=0)
+        cents_b = np.maximum(d_cents_raw.astype(np.int64), 0)  # whole cents already
         first = np.arange(nd)
     else:
         cents_b = np.round(np.bincount(bucket, weights=d_cents_raw, minlength=n_b)).astype(np.int64).clip(min=0)

@@ -336,7 +336,7 @@ def _deliveries(
         rows = np.flatnonzero(keep)
         pu = _purchases_general(pd.DataFrame({c: purchases[c].array.take(rows) for c in purchases.columns}), info)
         pu = pu[pu["winning"]]
-        known = _delivery_codes(np.ones(len(pu), dtype=bool), _codes_of(pu["hospital_id"].array), None, catalogue)
+        known = _delivery_codes(np.arange(len(pu)), pu["hospital_id"].array, None, catalogue)
         return pd.DataFrame({c: pu[c].array for c in ("product_id", "supplier", "date", "amount")}), known
     codes, uniques = all_codes
     listed = np.append(np.asarray(uniques.isin(info.index), dtype=bool), False)  # code -1 (blank): not
@@ -347,7 +347,7 @@ def _deliveries(
     if blank.size:
         price = info["unit_price"].reindex(uniques.astype(object)).to_numpy(dtype="float64")
         amount[blank] = purchases["quantity"].to_numpy(dtype="float64")[rows[blank]] * price[codes[rows[blank]]]
-    known = _delivery_codes(win, _codes_of(purchases["hospital_id"].array), all_codes, catalogue)
+    known = _delivery_codes(rows, purchases["hospital_id"].array, all_codes, catalogue)
     return pd.DataFrame({"date": dates[rows], "amount": amount}), known
 
 
@@ -531,21 +531,27 @@ def _ledger_cells(
 
 
 def _delivery_codes(
-    win: np.ndarray, hospital: _Codes, product: _Codes | None, catalogue: pd.DataFrame
+    rows: np.ndarray, hospital: Any, product: _Codes | None, catalogue: pd.DataFrame
 ) -> dict[str, tuple[np.ndarray, Any]]:
-    """Codes of the winning rows' hospital, product and supplier for payment matching.
+    """Codes of the winning rows (positions ``rows``) of hospital, product and supplier for payment
+    matching; ``hospital``: the column's values.
 
-    A winning row's supplier is its product's catalogue supplier (set in :func:`_purchases`), so
-    it is coded per product, not per row.
+    A winning row's supplier is its product's catalogue supplier, so it is coded per product, not
+    per row. A Categorical's codes are taken at the rows in their small integer type first.
     """
-    out: dict[str, tuple[np.ndarray, Any]] = {"hospital_id": (hospital[0][win], hospital[1])}
+    if isinstance(hospital, pd.Categorical):
+        h = (hospital.codes.take(rows).astype(np.int64), hospital.categories)
+    else:
+        codes, uniques = pd.factorize(hospital.take(rows))
+        h = (codes, uniques)
+    out: dict[str, tuple[np.ndarray, Any]] = {"hospital_id": h}
     if product is not None:
         codes, uniques = product
-        out["product_id"] = (codes[win], uniques)
+        picked = codes.take(rows)
+        out["product_id"] = (picked, uniques)
         supplier = catalogue.set_index("product_id")["supplier"].astype("string").reindex(uniques)
         by_product, suppliers = pd.factorize(supplier.to_numpy(dtype=object, na_value=None))
-        rows = codes[win]
-        out["supplier"] = (np.where(rows >= 0, by_product[rows], -1), suppliers)
+        out["supplier"] = (np.append(by_product, -1).take(picked), suppliers)  # product -1 (blank): -1
     return out
 
 
