@@ -321,3 +321,48 @@ def test_month_numbers_are_numpys_months():
                             "2031-07-15 00:00"])
     got = rep._month_numbers(dates.to_numpy(dtype="datetime64[ns]"))
     assert got.tolist() == [-1, 0, 649, 650, 738]  # months since January 1970, by hand
+
+
+# runs of purchase rows (report._month_runs) against a plain pandas groupby over the same runs
+
+_RUN_ROW = st.tuples(
+    st.sampled_from(["H1", "H2", None]), st.sampled_from(["P1", "P2", None]), st.sampled_from(["甲", None]),
+    st.sampled_from([None, "2024-01-05", "2024-01-20", "2024-02-01", "2024-03-31", "2024-04-01"]),
+    st.one_of(st.none(), st.integers(0, 500).map(float)), st.one_of(st.none(), st.integers(0, 9000).map(lambda c: c / 100)),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(_RUN_ROW, min_size=0, max_size=40), st.booleans())
+def test_month_runs_are_pandas_sums_over_runs(rows, coded):
+    """Each run of consecutive rows with one key and month (or, after as_of, one key) is one row:
+    quantities summed with blanks as 0, amounts without blanks, the quantity of blank amounts apart."""
+    cols = list(zip(*rows, strict=True)) if rows else [[]] * 6
+    pu = conform("purchases", pd.DataFrame({
+        "hospital_id": list(cols[0]), "product_id": list(cols[1]), "supplier": list(cols[2]),
+        "generic_name": ["阿莫西林"] * len(rows), "specification": ["0.25g"] * len(rows),
+        "date": pd.to_datetime(list(cols[3])), "quantity": list(cols[4]), "amount": list(cols[5]),
+    }, index=range(len(rows))))
+    if coded:
+        pu = categorical(Dataset(purchases=pu)).purchases
+    as_of = pd.Timestamp("2024-03-31")
+    runs, run_codes = rep._month_runs(pu, as_of, rep._codes_of(pu["product_id"].array))
+    # the oracle: label each row with its run by comparing plain Python tuples, then groupby
+    kept = [d is not None and pd.Timestamp(d) <= as_of for d in cols[3]] if rows else []
+    label = [(h, p, s, pd.Timestamp(d).strftime("%Y-%m") if k else None)
+             for h, p, s, d, k in zip(cols[0], cols[1], cols[2], cols[3], kept, strict=True)] if rows else []
+    run = np.cumsum([i == 0 or label[i] != label[i - 1] for i in range(len(rows))])
+    frame = pd.DataFrame({"run": run, "q": pd.Series(cols[4], dtype="float64"),
+                          "a": pd.Series(cols[5], dtype="float64")})
+    frame["u"] = frame["q"].where(frame["a"].isna(), 0.0)
+    want = frame.groupby("run").agg(q=("q", "sum"), a=("a", "sum"), u=("u", "sum"))
+    assert len(runs) == len(want)
+    np.testing.assert_allclose(runs["quantity"].to_numpy(), want["q"].to_numpy(), rtol=1e-12)
+    np.testing.assert_allclose(runs["amount"].to_numpy(), want["a"].to_numpy(), rtol=1e-12)
+    np.testing.assert_allclose(runs["unpriced"].to_numpy(), want["u"].to_numpy(), rtol=1e-12)
+    firsts = np.flatnonzero(np.r_[True, run[1:] != run[:-1]]) if rows else np.array([], dtype=int)
+    assert runs["kept"].tolist() == [kept[i] for i in firsts]
+    assert runs["hospital_id"].astype(object).where(runs["hospital_id"].notna(), None).tolist() == \
+        [cols[0][i] for i in firsts]
+    codes, values = rep._codes_of(pu["product_id"].array)
+    assert [values[c] if c >= 0 else None for c in run_codes] == [cols[1][i] for i in firsts]
