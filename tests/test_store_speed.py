@@ -70,3 +70,20 @@ def test_a_new_file_gets_16k_pages_and_an_old_one_keeps_its_own(tmp_path):
         assert conn.exec_driver_sql("PRAGMA page_size").scalar_one() == 4096
     assert len(store.load_dataset(old, aggregated=False).purchases) == len(AWKWARD)
     old.dispose()
+
+
+def test_a_first_import_leaves_both_purchase_indexes_sound(tmp_path):
+    engine = store.get_engine(f"sqlite:///{tmp_path / 'x.sqlite'}")
+    with engine.begin() as conn:  # even when an older version left the in-order index out
+        conn.exec_driver_sql("DROP INDEX ix_purchases_hospital_id_date")
+    store.import_tables(engine, {"purchases": lines(AWKWARD)}, source_name="a", file_hash="a")
+    with engine.connect() as conn:
+        names = {r[0] for r in conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE tbl_name = 'purchases'")}
+        assert {"ux_purchases_natural_key", "ix_purchases_hospital_id_date"} <= names
+        assert conn.exec_driver_sql("PRAGMA integrity_check").scalar_one() == "ok"
+        by_index = conn.exec_driver_sql(
+            "SELECT order_id FROM purchases INDEXED BY ix_purchases_hospital_id_date "
+            "WHERE hospital_id = 'H1' AND date = '2020-01-06' ORDER BY order_id"
+        ).all()
+    assert [r[0] for r in by_index] == ["O2", "O7"]  # by hand from AWKWARD
+    engine.dispose()
