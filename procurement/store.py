@@ -410,9 +410,9 @@ def _sqlite_coded_load(
 ) -> bool:
     """Load purchases into their empty table through two small lookup tables (False: keys too many).
 
-    Each line binds five values (order id, day code, key code, quantity, amount) into a temporary
-    table instead of eleven into the real one; one ``INSERT ... SELECT`` then joins the day and the
-    (hospital, drug) key back in C. Binding values one by one is most of a bulk insert's cost.
+    Each line binds four values (order id, one code for its key and day, quantity, amount) into a
+    temporary table instead of eleven into the real one; one ``INSERT ... SELECT`` then joins the day
+    and the (hospital, drug) key back in C. Binding values one by one is most of a bulk insert's cost.
     """
     key_cols = [c for c in daily.KEY_COLUMNS if c != "winning"]
     codes = [factorized[c][0] for c in key_cols]
@@ -420,7 +420,10 @@ def _sqlite_coded_load(
     codes.append(frame["winning"].fillna(False).to_numpy(dtype=bool).astype(np.int64))
     values.append(np.array([0, 1], dtype=object))
     spans = [len(v) for v in values]
-    if float(np.prod(np.array(spans, dtype="float64"))) >= 2.0**62:
+    day_codes, days = pd.factorize(frame["date"])
+    day_text = [*pd.DatetimeIndex(days).strftime("%Y-%m-%d"), None]
+    day_codes = np.where(day_codes < 0, len(day_text) - 1, day_codes)
+    if float(np.prod(np.array([*spans, len(day_text)], dtype="float64"))) >= 2.0**62:
         return False
     number = np.zeros(len(frame), dtype=np.int64)
     for c, span in zip(codes, spans, strict=True):  # blank (-1) becomes the trailing None of values
@@ -433,9 +436,8 @@ def _sqlite_coded_load(
         rest, digit = np.divmod(rest, span)
         key_rows.append(digit)
     key_rows = [key_rows[0], *reversed(key_rows[1:])]  # id, then the digit of each column in order
-    day_codes, days = pd.factorize(frame["date"])
-    day_text = [*pd.DatetimeIndex(days).strftime("%Y-%m-%d"), None]
-    day_codes = np.where(day_codes < 0, len(day_text) - 1, day_codes)
+    number *= len(day_text)  # the day: one more digit, one value less to bind per line
+    number += day_codes
 
     raw = conn.connection.driver_connection
     names = ", ".join(key_cols)
@@ -446,16 +448,15 @@ def _sqlite_coded_load(
     )
     raw.execute("CREATE TEMP TABLE stage_days (id INTEGER PRIMARY KEY, date)")
     raw.executemany("INSERT INTO stage_days VALUES (?, ?)", enumerate(day_text))
-    raw.execute("CREATE TEMP TABLE stage_lines (order_id, day, key, quantity, amount)")
+    raw.execute("CREATE TEMP TABLE stage_lines (order_id, code, quantity, amount)")
     pick = slice(None) if order is None else order
     lines = [
         frame["order_id"].to_numpy(dtype=object, na_value=None)[pick].tolist(),
-        day_codes[pick].tolist(),
         number[pick].tolist(),
         frame["quantity"].to_numpy(dtype="float64")[pick].tolist(),  # NaN is stored as NULL
         frame["amount"].to_numpy(dtype="float64")[pick].tolist(),
     ]
-    _sqlite_insert_many(raw, "stage_lines", ["order_id", "day", "key", "quantity", "amount"], lines, {})
+    _sqlite_insert_many(raw, "stage_lines", ["order_id", "code", "quantity", "amount"], lines, {})
     cols = schema.stored_columns("purchases")
     source = {"order_id": "l.order_id", "date": "d.date", "quantity": "l.quantity", "amount": "l.amount"}
     picked = ", ".join(source.get(c, f"k.{c}") for c in cols)
@@ -463,7 +464,7 @@ def _sqlite_coded_load(
     raw.execute(
         f"INSERT INTO purchases ({', '.join(cols)}, import_id) SELECT {picked}, {int(import_id)} "
         "FROM stage_lines AS l CROSS JOIN stage_days AS d CROSS JOIN stage_keys AS k "
-        "WHERE d.id = l.day AND k.id = l.key ORDER BY l.rowid"
+        f"WHERE d.id = l.code % {len(day_text)} AND k.id = l.code / {len(day_text)} ORDER BY l.rowid"
     )
     for name in ("stage_lines", "stage_days", "stage_keys"):
         raw.execute(f"DROP TABLE {name}")
