@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from procurement.arrays import stable_argsort
 from procurement.settings import Settings
 
 PROGRESS_STATUSES: tuple[str, ...] = ("zero_purchase", "below_schedule", "over_purchase", "normal")
@@ -497,19 +498,6 @@ def _combine(*codes: np.ndarray) -> np.ndarray:
     return out
 
 
-def _stable_argsort(values: np.ndarray) -> np.ndarray:
-    """``np.argsort(values, kind="stable")``: the same order, for integers spanning fewer than 65,536
-    values by a radix sort on uint16 (numpy uses one for 16-bit keys; about six times faster), and
-    without sorting when the values are in order already (deliveries read by date)."""
-    if values.size > 1 and bool((values[1:] >= values[:-1]).all()):
-        return np.arange(values.size)
-    if values.size and values.dtype.kind in "iu":
-        low = int(values.min())
-        if int(values.max()) - low < 2**16:
-            return np.argsort((values - low).astype(np.uint16), kind="stable")
-    return np.argsort(values, kind="stable")
-
-
 def _date_argsort(dates: np.ndarray) -> np.ndarray:
     """Stable argsort of datetime64[ns] values; by whole days (a radix sort) when they are whole days."""
     ns = dates.view(np.int64)
@@ -517,7 +505,7 @@ def _date_argsort(dates: np.ndarray) -> np.ndarray:
     if dates.size > 1 and not np.isnat(dates).any() and bool((ns[1:] >= ns[:-1]).all()):
         return np.arange(dates.size)
     if ns.size and not np.isnat(dates).any() and not (ns % day).any():
-        return _stable_argsort(ns // day)
+        return stable_argsort(ns // day)
     return np.argsort(dates, kind="stable")
 
 
@@ -697,7 +685,7 @@ def match_payments_coded(
                 return
             at = np.minimum(np.searchsorted(groups, p_num), groups.size - 1)
             pc = np.where(groups[at] == p_num, at, groups.size)  # a group with no delivery: pays nothing
-            po = _stable_argsort(pc)
+            po = stable_argsort(pc)
             if summary(dc, rows, pc[po], p_rows[po]):
                 return
             summarise = False  # not exact here (several suppliers): cut into pieces below
@@ -711,7 +699,7 @@ def match_payments_coded(
                     return
         codes = _combine(*[np.concatenate([a, b]) for a, b in zip(d_cols, p_cols, strict=True)])
         dc, pc = codes[: d_rows.size], codes[d_rows.size:]
-        do, po = _stable_argsort(dc), _stable_argsort(pc)  # keeps date order within a group
+        do, po = stable_argsort(dc), stable_argsort(pc)  # keeps date order within a group
         dr, pr = d_rows[do], p_rows[po]
         if summarise and summary(dc[do], dr, pc[po], pr):
             return

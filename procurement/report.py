@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from procurement import metrics as m
+from procurement.arrays import stable_argsort
 from procurement.model import Dataset
 from procurement.settings import Settings
 
@@ -1077,7 +1078,7 @@ def _by_month_and_batch(
     sums = values.groupby(_by_codes(group, first.size), sort=True, observed=True).agg(**plain)  # cython sums
     other = {name: spec for name, spec in how.items() if name not in plain}
     if other:  # each group's values in row order, as a Series, as pandas' python path would call
-        order = np.argsort(group.astype(np.uint16) if len(first) <= 2**16 else group, kind="stable")  # 16 bits: radix
+        order = stable_argsort(group)
         bounds = np.r_[0, np.cumsum(np.bincount(group, minlength=len(first)))]  # where each group starts in order
         for name, (col, func) in other.items():
             x = values[col].to_numpy()[order]

@@ -288,15 +288,6 @@ int_arrays = st.lists(st.integers(0, 70_000), min_size=0, max_size=3000).map(lam
 
 
 @settings(max_examples=40, deadline=None)
-@given(int_arrays, st.booleans())
-def test_stable_argsort_is_numpys(values, presorted):
-    values = np.sort(values) if presorted else values
-    assert np.array_equal(m._stable_argsort(values), np.argsort(values, kind="stable"))
-    small = values % 300  # spans < 65,536: the radix path
-    assert np.array_equal(m._stable_argsort(small), np.argsort(small, kind="stable"))
-
-
-@settings(max_examples=40, deadline=None)
 @given(int_arrays)
 def test_sorted_groups_are_numpys_unique(code):
     if code.size == 0:

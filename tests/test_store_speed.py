@@ -7,7 +7,6 @@ import sqlite3
 import sys
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
@@ -88,17 +87,3 @@ def test_a_first_import_leaves_both_purchase_indexes_sound(tmp_path):
         ).all()
     assert [r[0] for r in by_index] == ["O2", "O7"]  # by hand from AWKWARD
     engine.dispose()
-
-
-def test_stable_argsort_by_hand():
-    # ties keep their input order; 70000 and 65536 differ only in the high 16-bit digit
-    number = np.array([70000, 5, 65536, 5, 0, 70000, 1])
-    assert store._stable_argsort(number).tolist() == [4, 6, 1, 3, 2, 0, 5]
-    assert store._stable_argsort(np.array([], dtype=np.int64)).tolist() == []
-
-
-@settings(max_examples=80, deadline=None)
-@given(st.lists(st.integers(0, 2**33), max_size=60), st.integers(0, 3))
-def test_stable_argsort_is_numpys_stable_sort(values, shift):
-    number = np.array(values, dtype=np.int64) >> (shift * 8)  # small and large ranges
-    assert store._stable_argsort(number).tolist() == np.argsort(number, kind="stable").tolist()
