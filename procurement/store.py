@@ -236,12 +236,18 @@ def import_tables(
     return ImportSummary(import_id, added, replaced, unchanged)
 
 
+# Columns a row cannot be stored without besides its natural key: a purchase line belongs to a
+# hospital (its daily totals, its (hospital, day) bucket and every hospital-scoped read rest on it).
+# The importer refuses such lines already; this guards ``import_tables`` callers.
+_REQUIRED: dict[str, tuple[str, ...]] = {"purchases": ("hospital_id",)}
+
+
 def _prepare(kind: str, frame: pd.DataFrame, source_name: str) -> tuple[pd.DataFrame, list[Problem]]:
     """Canonical columns, no blank keys, one row per key (the last one wins, as in a re-import)."""
     frame = canonical(kind, frame)  # the importer's tables are canonical already: no re-cast
     keys = list(NATURAL_KEYS[kind])
     problems = []
-    for key in keys:
+    for key in [*keys, *_REQUIRED.get(kind, ())]:
         blank = int(frame[key].isna().sum())
         if blank:
             problems.append(

@@ -149,6 +149,21 @@ def test_blank_key_is_refused(engine):
     assert store.is_empty(engine)
 
 
+@pytest.mark.parametrize("first", [True, False])  # into an empty table, and staged over stored lines
+def test_purchase_line_without_a_hospital_is_refused(engine, first):
+    if not first:
+        seed(engine)
+    before = store.load_dataset(engine, aggregated=False).purchases
+    frame = purchases([("O8", "2020-01-06", "H1", "P1", 2.0, 1.0), ("O9", "2020-01-06", "H1", "P1", 1.0, 0.5)])
+    frame.loc[1, "hospital_id"] = pd.NA
+    with pytest.raises(InputError) as err:
+        store.import_tables(engine, {"purchases": frame}, source_name="f.xlsx", file_hash="y")
+    assert [(p.column, p.message_en) for p in err.value.problems] == [
+        ("hospital_id", "1 row(s) have no hospital_id and cannot be stored")]
+    after = store.load_dataset(engine, aggregated=False).purchases
+    pd.testing.assert_frame_equal(sorted_frame(after, ["order_id"]), sorted_frame(before, ["order_id"]))
+
+
 def test_scoped_import_refuses_other_hospitals(engine):
     seed(engine)
     lines = [("O7", "2020-01-08", "H1", "P1", 1.0, 0.5), ("O8", "2020-01-08", "H2", "P1", 2.0, 1.0)]

@@ -25,12 +25,13 @@ AWKWARD = [
     ("O9", "2020-01-06", "H2", "P1", "甲", "5mg", "企业甲", 3.0, 1.5, True),
     ("O1", "2020-01-05", "H2", "P1", "甲", "5mg", "企业甲", 2.0, NA, True),  # blank amount
     ("O5", NA, "H1", "P2", "乙", NA, "企业乙", NA, 7.0, False),  # no date, blank spec and quantity
-    ("O3", "2020-01-05", NA, NA, "丙", "1g", NA, 1.0, 2.0, False),  # no hospital: stored last
+    ("O3", "2020-01-05", "H3", NA, "丙", "1g", NA, 1.0, 2.0, False),  # no product, no supplier; H3: stored last
     ("O2", "2020-01-06", "H1", "P2", "乙", "", "企业乙", 4.0, 8.0, True),  # '' stays '' (not blank)
     ("O4", "2020-01-05", "H1", "P2", "乙", "10mg", "企业乙", 5.0, 10.0, True),
     ("O7", "2020-01-06", "H1", "P1", "甲", "5mg", "企业甲", 6.0, 12.0, True),  # same bucket as O2, after it
 ]
-# worked out by hand: hospital H1 < H2 < blank, then day (blank last), then the input order
+# worked out by hand: hospital H1 < H2 < H3, then day (blank last), then the input order
+# (a line without a hospital is refused: tests/test_store_basic.py)
 STORAGE_ORDER = ["O4", "O2", "O7", "O5", "O1", "O9", "O3"]
 
 
@@ -59,8 +60,7 @@ def test_first_import_round_trips_every_blank(engine):
 
 
 def test_first_import_stores_what_a_staged_import_stores(engine, tmp_path):
-    # (a line without hospital is left out: the staged path cannot count it into a bucket yet)
-    rows = [r for r in AWKWARD if r[2] is not None]
+    rows = AWKWARD
     store.import_tables(engine, {"purchases": lines(rows[:1])}, source_name="a", file_hash="a")
     store.import_tables(engine, {"purchases": lines(rows)}, source_name="b", file_hash="b")  # staged
     staged, staged_days = stored(engine), store.load_dataset(engine).purchases
@@ -125,6 +125,6 @@ def test_coded_and_plain_bulk_loads_store_the_same(tmp_path, monkeypatch):
     assert got["coded"] == got["plain"]
     assert [r[0] for r in got["coded"]] == STORAGE_ORDER
     o3 = next(r for r in got["coded"] if r[0] == "O3")
-    assert o3[1:7] == ("2020-01-05", None, None, "丙", "1g", None)  # blanks are NULL, not ''
+    assert o3[1:7] == ("2020-01-05", "H3", None, "丙", "1g", None)  # blanks are NULL, not ''
     o2 = next(r for r in got["coded"] if r[0] == "O2")
     assert o2[5] == ""  # '' stays ''
