@@ -612,17 +612,18 @@ def match_payments_coded(
     np.round(np.nan_to_num(d_cents_raw, copy=False), out=d_cents_raw)
     d_date = deliveries["date"].to_numpy(dtype="datetime64[ns]")
     key_order = payment_days is not None and _strictly_increasing(h_d, p_d, s_d, day_d)
-    bucket = np.arange(nd) if key_order else _combine(h_d, p_d, s_d, day_d)
-    n_b = int(bucket.max(initial=-1)) + 1
+    bucket = None if key_order else _combine(h_d, p_d, s_d, day_d)  # key order: a bucket per row
+    n_b = nd if bucket is None else int(bucket.max(initial=-1)) + 1
     if n_b == nd:  # a bucket per row, numbered in row order: nothing to add up
         cents_b = np.maximum(d_cents_raw.astype(np.int64), 0)  # whole cents already
-        first = np.arange(nd)
+        first = None if key_order else np.arange(nd)  # (key order reads no positions)
     else:
         cents_b = np.round(np.bincount(bucket, weights=d_cents_raw, minlength=n_b)).astype(np.int64).clip(min=0)
         # factorize numbers codes in order of first appearance: a new code is a new running maximum
         running = np.maximum.accumulate(bucket) if nd else bucket
         first = np.flatnonzero(np.r_[True, running[1:] > running[:-1]]) if nd else np.array([], dtype=np.int64)
         d_date = d_date[first]
+    del d_cents_raw, bucket  # millions of rows each: not kept through the stages
     if key_order:
         remaining, dh, dp, ds, dday = cents_b, h_d, p_d, s_d, day_d
     else:
@@ -651,12 +652,16 @@ def match_payments_coded(
 
     def summary(dc: np.ndarray, dr: np.ndarray, pc: np.ndarray, pr: np.ndarray) -> bool:
         """A stage summed per payment (:func:`_fifo_summary`); False, doing nothing, where it would not be exact."""
-        d_cents, d_days = remaining[dr], dday[dr]
-        if p_pay_day is None or not _summable(dc, ds[dr], d_cents, d_days):
+        whole = _every_position(dr, remaining.size)  # then no copies of millions of values
+        d_cents, d_days, d_sup = (remaining, dday, ds) if whole else (remaining[dr], dday[dr], ds[dr])
+        if p_pay_day is None or not _summable(dc, d_sup, d_cents, d_days):
             return False
         matched, cents_days, on_time, first_d, d_paid = _fifo_summary(
             dc, d_cents, d_days, pc, left[pr], p_pay_day[pr], payment_days or 0)
-        remaining[dr] -= d_paid
+        if whole:
+            np.subtract(remaining, d_paid, out=remaining)
+        else:
+            remaining[dr] -= d_paid
         left[pr] -= matched
         keep = matched > 0
         summaries.append((dr[first_d[keep]], pr[keep], matched[keep], cents_days[keep], on_time[keep]))
@@ -667,7 +672,8 @@ def match_payments_coded(
     ) -> None:
         if d_rows.size == 0 or p_rows.size == 0:
             return
-        d_cols, p_cols = [a[d_rows] for a in d_keys], [b[p_rows] for b in p_keys]
+        whole = _every_position(d_rows, remaining.size)  # then the columns as they are
+        d_cols, p_cols = [a if whole else a[d_rows] for a in d_keys], [b[p_rows] for b in p_keys]
         numbers = _key_numbers(d_cols, p_cols)
         summarise = summarise and p_pay_day is not None
         if summarise and numbers is not None and bool((numbers[0][1:] >= numbers[0][:-1]).all()):
@@ -757,6 +763,11 @@ def match_payments_coded(
         ledger["paid_on_time"] = on_time.astype("float64") / 100.0
         ledger.attrs["payment_days"] = payment_days
     return ledger, coded
+
+
+def _every_position(rows: np.ndarray, n: int) -> bool:
+    """Whether positions (distinct, in [0, n)) are all n of them in order, i.e. ``np.arange(n)``."""
+    return rows.size == n and bool((rows[1:] > rows[:-1]).all())
 
 
 def _whole_days(dates: np.ndarray) -> bool:
