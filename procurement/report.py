@@ -253,9 +253,9 @@ def _month_runs(purchases: pd.DataFrame, as_of: pd.Timestamp, all_codes: _Codes)
     change = np.zeros(n, dtype=bool)
     if n:
         change[0] = True
-        columns = [month, all_codes[0], *(_run_codes(purchases[c].array) for c in _RUN_KEYS)]
-        for codes in columns:
-            change[1:] |= codes[1:] != codes[:-1]
+        columns = [month, all_codes[0], *(_comparable(purchases[c].array) for c in _RUN_KEYS)]
+        for values in columns:
+            change[1:] |= values[1:] != values[:-1]
     starts = np.flatnonzero(change)
     out = pd.DataFrame({c: purchases[c].array.take(starts) for c in purchases.columns if c != "order_id"})
     if starts.size == n:  # nothing to sum: no reduceat pass over every row
@@ -272,9 +272,13 @@ def _month_runs(purchases: pd.DataFrame, as_of: pd.Timestamp, all_codes: _Codes)
 _RUN_KEYS = ("hospital_id", "generic_name", "specification", "supplier")  # with product_id and month
 
 
-def _run_codes(values: Any) -> np.ndarray:
-    """Codes that tell a column's values apart (blank: -1): a Categorical's own, else by hashing."""
-    return values.codes if isinstance(values, pd.Categorical) else pd.factorize(values)[0]
+def _comparable(values: Any) -> np.ndarray:
+    """A column as an array whose neighbours compare equal exactly when the values are (blanks too):
+    a Categorical's codes, else the values as objects with None for blank (comparing neighbours is
+    one pass; hashing millions of strings is a few)."""
+    if isinstance(values, pd.Categorical):
+        return values.codes
+    return np.asarray(values.to_numpy(dtype=object, na_value=None), dtype=object)
 
 
 def _purchases(
