@@ -228,15 +228,20 @@ def _catalogue(dataset: Dataset) -> pd.DataFrame:
 _Codes = tuple[np.ndarray, pd.Index]  # codes of the rows (-1: blank) and the distinct values
 
 
-def _month_runs(purchases: pd.DataFrame, as_of: pd.Timestamp, all_codes: _Codes) -> tuple[pd.DataFrame, np.ndarray]:
+def _up_to(purchases: pd.DataFrame, as_of: pd.Timestamp) -> np.ndarray:
+    """Which purchase rows are dated no later than as_of (undated: not), worked out once per report."""
+    return purchases["date"].to_numpy(dtype="datetime64[ns]") <= np.datetime64(as_of, "ns")  # NaT: False
+
+
+def _month_runs(purchases: pd.DataFrame, keep: np.ndarray, all_codes: _Codes) -> tuple[pd.DataFrame, np.ndarray]:
     """Purchase rows summed over each run of consecutive rows with the same key and month.
 
     Every figure but payment matching needs purchases per hospital, drug and month at the finest,
     so the report sums them here once instead of carrying millions of days through every step.
     Rows read from the store come sorted by key and day, so a run is a whole key-month; other
-    rows (files, in their own order) make shorter runs, summed all the same. Rows after ``as_of``
-    (or undated) form runs of their own per key, marked ``kept`` False: only the non-winning
-    products known to the tool look at them.
+    rows (files, in their own order) make shorter runs, summed all the same. Rows not in ``keep``
+    (:func:`_up_to`: after as_of, or undated) form runs of their own per key, marked ``kept``
+    False: only the non-winning products known to the tool look at them.
 
     Quantities are summed with blanks as 0; amounts with blanks left out, and ``unpriced`` holds
     the quantity of rows without an amount, which :func:`_purchases` prices as a row would be.
@@ -244,7 +249,6 @@ def _month_runs(purchases: pd.DataFrame, as_of: pd.Timestamp, all_codes: _Codes)
     """
     n = len(purchases)
     dates = purchases["date"].to_numpy(dtype="datetime64[ns]")
-    keep = dates <= np.datetime64(as_of, "ns")  # NaT compares False
     month = np.full(n, -1, dtype=np.int64)
     month[keep] = _month_numbers(dates[keep])
     quantity = np.nan_to_num(purchases["quantity"].to_numpy(dtype="float64"))
@@ -320,22 +324,20 @@ def _priced(amount: np.ndarray, unpriced: np.ndarray, price: np.ndarray) -> np.n
     return amount + np.where(np.isnan(extra), 0.0, extra)
 
 
-def _unknown_rows(purchases: pd.DataFrame, as_of: pd.Timestamp, all_codes: _Codes, catalogue: pd.DataFrame) -> int:
-    """Purchase rows up to as_of whose product code is not in the catalogue (left out, warned)."""
+def _unknown_rows(keep: np.ndarray, all_codes: _Codes, catalogue: pd.DataFrame) -> int:
+    """Purchase rows up to as_of (``keep``) whose product code is not in the catalogue (left out, warned)."""
     codes, uniques = all_codes
     listed = catalogue["product_id"].dropna()
     unknown_u = np.append(~np.asarray(pd.Index(uniques).isin(listed), dtype=bool), False)  # -1 (blank): not
-    keep = purchases["date"].to_numpy(dtype="datetime64[ns]") <= np.datetime64(as_of, "ns")
     return int((unknown_u[codes] & keep).sum())
 
 
 def _deliveries(
-    purchases: pd.DataFrame, catalogue: pd.DataFrame, as_of: pd.Timestamp, all_codes: _Codes
+    purchases: pd.DataFrame, keep: np.ndarray, catalogue: pd.DataFrame, all_codes: _Codes
 ) -> tuple[pd.DataFrame, dict[str, tuple[np.ndarray, Any]]]:
-    """Winning purchase days up to as_of for payment matching: date and amount (blank: volume x
-    unit price), with codes of their hospital, product and supplier (:func:`_delivery_codes`)."""
+    """Winning purchase days up to as_of (``keep``) for payment matching: date and amount (blank:
+    volume x unit price), with codes of their hospital, product and supplier (:func:`_delivery_codes`)."""
     dates = purchases["date"].to_numpy(dtype="datetime64[ns]")
-    keep = dates <= np.datetime64(as_of, "ns")
     info = catalogue.set_index("product_id")
     if info.index.hasnans:  # general path: every row looked up by pandas
         rows = np.flatnonzero(keep)
@@ -788,12 +790,13 @@ def build_report(dataset: Dataset, as_of: date | None = None, settings: Settings
     catalogue = _catalogue(dataset)
     all_codes = _codes_of(dataset.purchases["product_id"].array)  # hashed once for the whole report
     # payments are matched to delivery days; every other figure reads purchases summed per key and month
-    deliveries, known = _deliveries(dataset.purchases, catalogue, ts, all_codes)
+    kept = _up_to(dataset.purchases, ts)
+    deliveries, known = _deliveries(dataset.purchases, kept, catalogue, all_codes)
     ledger, coded = m.match_payments_coded(deliveries, _payments(dataset, catalogue, ts), known, categorical=True,
                                            payment_days=settings.payment_days)
-    runs, run_codes = _month_runs(dataset.purchases, ts, all_codes)
+    runs, run_codes = _month_runs(dataset.purchases, kept, all_codes)
     purchases, product = _purchases(runs, catalogue, run_codes, all_codes[1])
-    unknown = _unknown_rows(dataset.purchases, ts, all_codes, catalogue)
+    unknown = _unknown_rows(kept, all_codes, catalogue)
     summed = _collapse(purchases, product, _codes_of(purchases["hospital_id"].array))
     cells = _cells(dataset, catalogue, summed, ledger, ts, settings, coded)
     grades = _grades(cells, settings)

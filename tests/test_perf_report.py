@@ -48,7 +48,7 @@ def test_hand_worked_figures_on_both_paths(first_volume):
 
 def _runs(dataset: Dataset, as_of: str):
     codes = rep._codes_of(dataset.purchases["product_id"].array)
-    return rep._month_runs(dataset.purchases, pd.Timestamp(as_of), codes), codes[1]
+    return rep._month_runs(dataset.purchases, rep._up_to(dataset.purchases, pd.Timestamp(as_of)), codes), codes[1]
 
 
 def test_month_runs_sum_days_and_keep_blank_amounts_apart():

@@ -337,7 +337,7 @@ def test_month_runs_are_pandas_sums_over_runs(rows, coded):
     if coded:
         pu = categorical(Dataset(purchases=pu)).purchases
     as_of = pd.Timestamp("2024-03-31")
-    runs, run_codes = rep._month_runs(pu, as_of, rep._codes_of(pu["product_id"].array))
+    runs, run_codes = rep._month_runs(pu, rep._up_to(pu, as_of), rep._codes_of(pu["product_id"].array))
     # the oracle: label each row with its run by comparing plain Python tuples, then groupby
     kept = [d is not None and pd.Timestamp(d) <= as_of for d in cols[3]] if rows else []
     label = [(h, p, s, pd.Timestamp(d).strftime("%Y-%m") if k else None)
