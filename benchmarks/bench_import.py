@@ -18,7 +18,7 @@ import pandas as pd
 from python_calamine import CalamineWorkbook
 
 from procurement import store
-from procurement.importer import parse_files
+from procurement.ingest.importer import parse_files
 from procurement.model import Dataset, conform
 
 OUT = Path(__file__).resolve().parent / "out"

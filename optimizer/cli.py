@@ -45,7 +45,7 @@ def settings_from(args: argparse.Namespace) -> PlanSettings:
 
 def read_input(paths: Sequence[str]) -> tuple[PlanInput | None, list[str]]:
     """The planning input from files, or every problem found (file › sheet › row › column: what)."""
-    from procurement.importer import parse_files
+    from procurement.ingest.importer import parse_files
 
     result = parse_files(list(paths))
     if not result.ok:

@@ -118,7 +118,7 @@ def _parse_and_store(
     engine: Any, files: Sequence[Path], *, source_name: str, user: str = "cli", kind: str | None = None
 ) -> store.ImportSummary:
     """Parse every file against what is stored; any problem raises InputError and nothing is written."""
-    from procurement.importer import combined_sha256, parse_files
+    from procurement.ingest.importer import combined_sha256, parse_files
 
     result = parse_files(files, reference=store.load_reference(engine), kind=kind)
     if result.problems:
@@ -143,7 +143,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
     from procurement.report import build_report
 
     if args.files:
-        from procurement.importer import parse_files
+        from procurement.ingest.importer import parse_files
 
         result = parse_files([Path(f) for f in args.files])
         if result.problems:

@@ -21,7 +21,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from procurement.headers import FIELDS, REQUIRED, kind_label
+from procurement.ingest.headers import FIELDS, REQUIRED, kind_label
 from procurement.metrics import PROGRESS_STATUS_ZH
 from procurement.report import COLUMN_LABELS_ZH, METRIC_KEYS, METRIC_LABELS_ZH, Report
 

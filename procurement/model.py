@@ -65,25 +65,35 @@ COLUMNS: dict[str, dict[str, str]] = {
         "agreed_volume": "float64",
     },
     "purchases": {
-        "order_id": "string",  # natural key; "h:" + row hash when the file gives none
-        "date": "datetime64[ns]",
+        # with hospital_id the natural key: the file's order (line) id, made unique per hospital within
+        # a file ("#2", "#3" for repeated lines); "h:" + row hash + occurrence when the file gives none
+        "order_id": "string",
+        "date": "datetime64[ns]",  # delivery (receipt) date: what completion and payment ages count from
         "hospital_id": "string",
         "product_id": "string",  # NA for a non-winning purchase (非中选)
         "generic_name": "string",
         "specification": "string",
         "supplier": "string",
-        "quantity": "float64",  # minimum units
+        "quantity": "float64",  # minimum units received (a return line is negative)
         "amount": "float64",  # yuan; quantity x unit price when the file gives none
         "winning": "bool",
+        "ordered_quantity": "float64",  # minimum units ordered, NaN when the file gives none (delivery rate)
+        "order_date": "datetime64[ns]",  # when ordered, NaT when the file gives none (48-hour delivery share)
+        "distributor": "string",  # 配送企业: who delivered and invoiced; never the winner/maker
+        "invoice_id": "string",  # 发票号: what a payment may name
     },
     "payments": {
-        "payment_id": "string",  # natural key; "h:" + row hash when the file gives none
+        # with hospital_id the natural key; "h:" + row hash + occurrence when the file gives none
+        "payment_id": "string",
         "order_id": "string",
         "hospital_id": "string",
         "product_id": "string",
         "supplier": "string",
         "amount": "float64",
         "date": "datetime64[ns]",
+        "invoice_id": "string",  # 发票号: the deliveries it pays, when they carry it
+        "distributor": "string",  # 配送企业 that was paid (hospitals usually pay the distributor)
+        "payer": "string",  # "hospital" or "fund" (医保基金 direct settlement); blank: the hospital
         # delivery date of the order this payment names (order_id resolved against purchases),
         # NA when unlinked: lets payment matching work on pre-aggregated deliveries
         "order_date": "datetime64[ns]",
@@ -107,13 +117,14 @@ COLUMNS: dict[str, dict[str, str]] = {
     },
 }
 
-# Natural keys: re-importing a row with the same key replaces it instead of adding it.
+# Natural keys: re-importing a row with the same key replaces it instead of adding it. Order and payment
+# ids are scoped by hospital: one hospital's rows can never replace another's, whatever ids it sends.
 NATURAL_KEYS: dict[str, tuple[str, ...]] = {
     "hospitals": ("hospital_id",),
     "products": ("product_id",),
     "agreements": ("hospital_id", "product_id"),
-    "purchases": ("order_id",),
-    "payments": ("payment_id",),
+    "purchases": ("hospital_id", "order_id"),
+    "payments": ("hospital_id", "payment_id"),
     "demand": ("hospital_id", "generic_name", "specification"),
     "offers": ("generic_name", "specification", "supplier"),
 }

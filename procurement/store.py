@@ -106,11 +106,19 @@ def _upgrade(engine: Engine) -> None:
     retired = [t for t in schema.RETIRED_TABLES if inspector.has_table(t)]
     indexes = {ix["name"] for ix in inspector.get_indexes("purchases")}
     stale_indexes = [ix for ix in schema.RETIRED_INDEXES if ix in indexes]
-    present = {c["name"] for c in inspector.get_columns("payments")}
-    missing_links = [c for c in schema.KIND_TABLES["payments"].c if c.name not in present]
+    missing_columns: list[tuple[str, sa.Column]] = []
+    stale_keys: list[sa.Index] = []
+    for kind, table in schema.KIND_TABLES.items():
+        present = {c["name"] for c in inspector.get_columns(kind)}
+        missing_columns += [(kind, c) for c in table.c if c.name not in present]
+        stored = {ix["name"]: ix["column_names"] for ix in inspector.get_indexes(kind)}
+        for index in table.indexes:
+            if index.unique and index.name in stored and stored[index.name] != [c.name for c in index.columns]:
+                stale_keys.append(index)  # a natural key that gained a column (ids scoped by hospital)
+    missing_links = [c for kind, c in missing_columns if kind == "payments" and c.name.startswith("link_")]
     with engine.connect() as conn:
         needs_series = _has_rows(conn, schema.KIND_TABLES["purchases"]) and not _has_rows(conn, schema.purchase_series)
-    if not (retired or stale_indexes or needs_series or missing_links):
+    if not (retired or stale_indexes or needs_series or missing_columns or stale_keys):
         return
     with engine.connect() as conn:
         conn.execution_options(sqlite_begin="IMMEDIATE")
@@ -119,9 +127,12 @@ def _upgrade(engine: Engine) -> None:
                 conn.exec_driver_sql(f"DROP TABLE IF EXISTS {name}")
             for name in stale_indexes:
                 conn.exec_driver_sql(f"DROP INDEX IF EXISTS {name}")
-            for column in missing_links:
-                kind = column.type.compile(dialect=conn.dialect)
-                conn.exec_driver_sql(f"ALTER TABLE payments ADD COLUMN {column.name} {kind}")
+            for table_name, column in missing_columns:
+                sql_type = column.type.compile(dialect=conn.dialect)
+                conn.exec_driver_sql(f"ALTER TABLE {table_name} ADD COLUMN {column.name} {sql_type}")
+            for index in stale_keys:
+                conn.exec_driver_sql(f"DROP INDEX IF EXISTS {index.name}")
+                index.create(conn)
             if missing_links:
                 _relink_payments(conn, "payments", None)
             if needs_series:
@@ -247,7 +258,7 @@ def _prepare(kind: str, frame: pd.DataFrame, source_name: str) -> tuple[pd.DataF
     frame = canonical(kind, frame)  # the importer's tables are canonical already: no re-cast
     keys = list(NATURAL_KEYS[kind])
     problems = []
-    for key in [*keys, *_REQUIRED.get(kind, ())]:
+    for key in dict.fromkeys([*keys, *_REQUIRED.get(kind, ())]):
         blank = int(frame[key].isna().sum())
         if blank:
             problems.append(
@@ -401,7 +412,8 @@ def _first_load(conn: Connection, kind: str, frame: pd.DataFrame, import_id: int
     # one hash of each key column serves the row order, the bound values and the daily totals
     factorized = daily.factorize_keys(frame, sorted_column="hospital_id")
     order = _bucket_order(factorized["hospital_id"][0], frame["date"])
-    if not (_is_sqlite(conn) and _sqlite_coded_load(conn, frame, factorized, order, import_id)):
+    plain = not any(frame[c].notna().any() for c in _LINE_DETAIL)  # the coded load binds none of them
+    if not (_is_sqlite(conn) and plain and _sqlite_coded_load(conn, frame, factorized, order, import_id)):
         _bulk_load(conn, target, frame, import_id, factorized=factorized, order=order)
     for index in rebuilt:
         index.create(conn)
@@ -410,6 +422,11 @@ def _first_load(conn: Connection, kind: str, frame: pd.DataFrame, import_id: int
         _store_series(conn, *fresh.buckets(), fresh)
     else:  # nothing stored to splice the new days into
         _insert_series_rows(conn, daily.to_rows(fresh))
+
+
+# Order-line details the coded load does not bind (it stores them blank): files that give any of them
+# take the plain bulk load.
+_LINE_DETAIL: tuple[str, ...] = ("ordered_quantity", "order_date", "distributor", "invoice_id")
 
 
 def _sqlite_coded_load(
@@ -466,6 +483,7 @@ def _sqlite_coded_load(
     _sqlite_insert_many(raw, "stage_lines", ["order_id", "code", "quantity", "amount"], lines, {})
     cols = schema.stored_columns("purchases")
     source = {"order_id": "l.order_id", "date": "d.date", "quantity": "l.quantity", "amount": "l.amount"}
+    source.update({c: "NULL" for c in _LINE_DETAIL})  # blank in every line: checked by the caller
     picked = ", ".join(source.get(c, f"k.{c}") for c in cols)
     # CROSS JOIN keeps the staged lines the outer loop: rows go in in their staged order
     raw.execute(
@@ -491,7 +509,7 @@ def _relink_payments(conn: Connection, kind: str, import_id: int | None) -> None
         conn.execute(sa.update(pay).where(mine).values(link_date=None, link_product_id=None, link_supplier=None))
     conn.execute(
         sa.update(pay)
-        .where(pay.c.order_id == lines.c.order_id, condition)
+        .where(pay.c.order_id == lines.c.order_id, pay.c.hospital_id == lines.c.hospital_id, condition)
         .values(link_date=lines.c.date, link_product_id=lines.c.product_id, link_supplier=lines.c.supplier)
     )
 

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from procurement import store
-from procurement.importer import combined_sha256
+from procurement.ingest.importer import combined_sha256
 from procurement.model import TABLE_KINDS
 from procurement.problems import InputError
 from procurement.synthetic import generate_alliance

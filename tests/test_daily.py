@@ -126,7 +126,7 @@ def test_store_series_equal_totals_counted_from_the_lines(tmp_path_factory, firs
     got = store.load_dataset(engine).purchases
     engine.dispose()
 
-    now = pd.concat([a, b]).drop_duplicates("order_id", keep="last")
+    now = pd.concat([a, b]).drop_duplicates(["hospital_id", "order_id"], keep="last")  # the natural key
     key = ["hospital_id", "product_id", "supplier", "date"]
     want = now.fillna({"product_id": "-"}).groupby(key)[["quantity", "amount"]].sum(min_count=1)
     got = got.astype({c: "string" for c in ("hospital_id", "product_id", "supplier")})

@@ -9,8 +9,8 @@ import openpyxl
 import pytest
 
 from procurement.excel import write_template
-from procurement.headers import FIELDS
-from procurement.importer import parse_files
+from procurement.ingest.headers import FIELDS
+from procurement.ingest.importer import parse_files
 from procurement.model import TABLE_KINDS, Dataset
 
 

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from import_fixtures import by_row, reference, xlsx
 
-from procurement.importer import parse_files
+from procurement.ingest.importer import parse_files
 
 HEAD_TRAD = ["訂單編號", "入庫日期", "醫療機構名稱", "產品編碼", "採購數量", "單位", "採購金額"]
 

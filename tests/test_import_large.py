@@ -10,7 +10,7 @@ import pytest
 from import_fixtures import reference
 from openpyxl import Workbook
 
-from procurement.importer import parse_files
+from procurement.ingest.importer import parse_files
 
 N = 7000
 
@@ -24,7 +24,7 @@ def _sheet() -> bytes:
     for i in range(N):
         ws.append([f"D{i:06d}", start + dt.timedelta(minutes=7 * i), "H001" if i % 2 else "H002",
                    "P001", 1 + i % 3, "盒" if i % 5 == 0 else "片", round(0.5 + i * 0.01, 2)])
-    ws.append(["D000010", start, "H001", "P001", 99, "片", 1.0])  # conflicts with row 13
+    ws.append(["D000010", start, "H002", "P001", 99, "片", 1.0])  # conflicts with row 13 (H002's D000010)
     ws.append(["", start, "H001", "P001", 1, "片", "abc"])  # no order id, bad amount
     ws.append(["合计", None, None, None, 12345, None, None])
     buf = io.BytesIO()
@@ -40,7 +40,8 @@ def result():
 def test_problems_are_exactly_the_planted_ones(result):
     rows = sorted((p.row, p.column) for p in result.problems)
     # data starts at Excel row 3, so order D000010 is on row 13; the planted rows follow the data
-    assert rows == [(13, "订单编号"), (N + 3, "订单编号"), (N + 4, "采购金额")]
+    key = "机构编码、订单编号"  # the natural key: order ids are scoped by hospital
+    assert rows == [(13, key), (N + 3, key), (N + 4, "采购金额")]
     assert "abc" in next(p for p in result.problems if p.row == N + 4).message_zh
 
 

@@ -7,8 +7,8 @@ import io
 from import_fixtures import reference, xlsx
 from openpyxl import load_workbook
 
-from procurement.importer import parse_files
-from procurement.marking import mark_problems
+from procurement.ingest.importer import parse_files
+from procurement.ingest.marking import mark_problems
 
 ROWS = [
     ["采购明细"],

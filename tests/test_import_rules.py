@@ -9,8 +9,8 @@ import pandas as pd
 from import_fixtures import by_row, reference, xlsx
 from openpyxl import load_workbook
 
-from procurement.importer import file_sha256, parse_files
-from procurement.sheets import MAX_PROBLEMS_PER_CHECK
+from procurement.ingest.importer import file_sha256, parse_files
+from procurement.ingest.sheets import MAX_PROBLEMS_PER_CHECK
 
 HEAD = ["订单编号", "入库日期", "机构编码", "产品编码", "采购数量"]
 

@@ -11,9 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from import_fixtures import reference
 
-from procurement import values as V
-from procurement.headers import FIELDS, detect_kind, match_headers, split_header
-from procurement.importer import parse_files
+from procurement.ingest import values as V
+from procurement.ingest.headers import FIELDS, detect_kind, match_headers, split_header
+from procurement.ingest.importer import parse_files
 
 FULL = str.maketrans("0123456789,.", "０１２３４５６７８９，．")
 

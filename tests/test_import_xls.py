@@ -8,7 +8,7 @@ import io
 import xlwt  # requirements-dev.txt: writes the .xls fixture (nothing in the app writes .xls)
 from import_fixtures import reference
 
-from procurement.importer import parse_files
+from procurement.ingest.importer import parse_files
 
 
 def _xls(rows: list[list]) -> bytes:

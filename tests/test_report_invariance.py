@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from procurement import store
-from procurement.importer import parse_files
+from procurement.ingest.importer import parse_files
 from procurement.model import Dataset
 from procurement.report import build_report
 from procurement.synthetic import generate_alliance

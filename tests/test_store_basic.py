@@ -248,12 +248,27 @@ def test_daily_totals_match_the_order_lines(engine):
 
 def test_daily_totals_follow_a_line_that_moves(engine):
     seed(engine)
-    moved = purchases([("O2", "2020-01-09", "H2", "P1", 40.0, 20.0)])  # was H1 on 01-05
+    moved = purchases([("O2", "2020-01-09", "H1", "P1", 40.0, 20.0)])  # was H1's line of 01-05
     store.import_tables(engine, {"purchases": moved}, source_name="m", file_hash="m")
     daily = store.load_dataset(engine).purchases
     key = daily.groupby(["hospital_id", "date"], observed=True)["quantity"].sum()
     assert key.loc[("H1", pd.Timestamp("2020-01-05"))] == 130.0  # 100 + 30 non-winning
-    assert key.loc[("H2", pd.Timestamp("2020-01-09"))] == 40.0
+    assert key.loc[("H1", pd.Timestamp("2020-01-09"))] == 40.0
+
+
+def test_an_order_id_of_another_hospital_never_replaces_its_line(engine):
+    """Order ids are scoped by hospital: H2 sending H1's order id adds its own line (issue 15)."""
+    seed(engine)
+    before = store.load_dataset(engine, aggregated=False).purchases
+    h1_before = before.loc[before["hospital_id"] == "H1", "quantity"].sum()
+    taken = purchases([("O2", "2020-01-09", "H2", "P1", 1.0, 0.5)])  # O2 is H1's order
+    summary = store.import_tables(engine, {"purchases": taken}, source_name="m", file_hash="m",
+                                  hospital_scope="H2")
+    assert (summary.added["purchases"], summary.replaced["purchases"]) == (1, 0)
+    after = store.load_dataset(engine, aggregated=False).purchases
+    assert after.loc[after["hospital_id"] == "H1", "quantity"].sum() == h1_before
+    mine = after[(after["order_id"] == "O2")].set_index("hospital_id")["quantity"]
+    assert mine.to_dict() == {"H1": 40.0, "H2": 1.0}
 
 
 def test_payments_carry_the_order_date(engine):

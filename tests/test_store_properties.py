@@ -45,7 +45,8 @@ def test_store_matches_a_dict_model(batches):
         engine = store.get_engine(f"sqlite:///{folder}/p.sqlite")
         model: dict[str, tuple] = {}
         for batch in batches:
-            last = {row[0]: row for row in batch}  # a key repeated in one file: the last row wins
+            # the natural key is (hospital, order id): a key repeated in one file, the last row wins
+            last = {(row[2], row[0]): row for row in batch}
             expect_added = sum(k not in model for k in last)
             expect_replaced = sum(k in model and not same(model[k], r) for k, r in last.items())
             summary = store.import_tables(
@@ -58,7 +59,7 @@ def test_store_matches_a_dict_model(batches):
 
         detail = store.load_dataset(engine, aggregated=False).purchases
         expected = purchases(list(model.values()))
-        key = ["order_id"]
+        key = ["hospital_id", "order_id"]
         pd.testing.assert_frame_equal(
             detail.sort_values(key).reset_index(drop=True), expected.sort_values(key).reset_index(drop=True)
         )

@@ -328,7 +328,7 @@ def test_sample_folder_is_small_and_complete():
     assert len(purchases) == 20 and sum(n.endswith(".csv") for n in purchases) == 1
 
 
-from procurement import importer  # noqa: E402  (the round-trip tests below)
+from procurement.ingest import importer  # noqa: E402  (the round-trip tests below)
 
 
 @pytest.fixture(scope="module")

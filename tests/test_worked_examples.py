@@ -197,7 +197,7 @@ def city_files() -> list[tuple[str, bytes]]:
 
 
 def _dataset_from(files) -> Dataset:
-    from procurement.importer import parse_files
+    from procurement.ingest.importer import parse_files
 
     result = parse_files(files)
     assert result.ok, [str(p) for p in result.problems]

@@ -13,7 +13,7 @@ import pandas as pd
 from sqlalchemy.engine import Engine
 
 from procurement import store
-from procurement.importer import ParseResult, combined_sha256, parse_files
+from procurement.ingest.importer import ParseResult, combined_sha256, parse_files
 from procurement.model import Dataset
 from procurement.problems import Problem
 from webapp.i18n import t
@@ -76,7 +76,7 @@ def problems_table(check: UploadCheck, lang: str = "zh") -> pd.DataFrame:
 
 def marked_copy(check: UploadCheck, file_name: str) -> bytes:
     """The user's own file with the bad cells marked, to fix in Excel and upload again."""
-    from procurement.marking import mark_problems
+    from procurement.ingest.marking import mark_problems
 
     source = next(s for s in check.sources if s[0] == file_name)
     return mark_problems(source, check.problems_of(file_name))

@@ -9,17 +9,17 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from procurement.headers import describe_group, detect_kind, field_of, kind_label, missing_required
+from procurement.ingest.headers import describe_group, detect_kind, field_of, kind_label, missing_required
+from procurement.ingest.reader import ReadError, Source, read_source, source_bytes, source_name
+from procurement.ingest.resolve import Catalogue, apply_kind
+from procurement.ingest.sheets import MAX_PROBLEMS_PER_CHECK, SheetData, convert, extract
 from procurement.model import COLUMNS, NATURAL_KEYS, Dataset, canonical
 from procurement.problems import Problem
-from procurement.reader import ReadError, Source, read_source, source_bytes, source_name
-from procurement.resolve import Catalogue, apply_kind
-from procurement.sheets import MAX_PROBLEMS_PER_CHECK, SheetData, convert, extract
 
 __all__ = ["ParseResult", "SheetResult", "Source", "detect_kind", "file_sha256", "parse_files"]
 
@@ -37,6 +37,7 @@ class SheetResult:
     frame: pd.DataFrame | None  # canonical columns (model.COLUMNS[kind]) plus "_row" (Excel row number)
     problems: list[Problem]
     note: str | None = None  # why a sheet was skipped (instructions sheet, empty sheet)
+    warnings: list[Problem] = field(default_factory=list)  # rows imported, but a person must look
 
 
 @dataclass
@@ -202,7 +203,8 @@ def parse_files(
             sheet_problems += scope_probs
             bad = bad | other
         frame = frame[~bad].reset_index(drop=True)
-        results[pos] = SheetResult(sd.file, sd.sheet, sd.kind, sd.header_row, frame, sheet_problems)
+        results[pos] = SheetResult(sd.file, sd.sheet, sd.kind, sd.header_row, frame, sheet_problems,
+                                   warnings=list(sd.warnings))
         parts.setdefault(sd.kind, []).append((sd, frame))
     tables: dict[str, pd.DataFrame] = {}
     dup_problems: list[Problem] = []

@@ -15,9 +15,9 @@ from openpyxl.comments import Comment
 from openpyxl.styles import PatternFill
 from openpyxl.worksheet.worksheet import Worksheet
 
-from procurement.headers import normalize_header
+from procurement.ingest.headers import normalize_header
+from procurement.ingest.reader import RawSheet, Source, read_source, source_bytes, source_name
 from procurement.problems import Problem
-from procurement.reader import RawSheet, Source, read_source, source_bytes, source_name
 
 RED = PatternFill(fill_type="solid", start_color="FFFFC7CE", end_color="FFFFC7CE")
 AUTHOR = "导入检查 / import check"

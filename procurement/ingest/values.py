@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from procurement.headers import to_simplified
+from procurement.ingest.headers import to_simplified
 
 BAD = object()  # marks a value that could not be understood
 

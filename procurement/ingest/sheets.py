@@ -13,10 +13,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from procurement import values as V
-from procurement.headers import best_kind, match_headers, score, split_header
+from procurement.ingest import values as V
+from procurement.ingest.headers import best_kind, match_headers, score, split_header
+from procurement.ingest.reader import RawSheet
 from procurement.problems import Problem
-from procurement.reader import RawSheet
 
 HEADER_SCAN_ROWS = 20
 MAX_PROBLEMS_PER_CHECK = 200
@@ -48,6 +48,9 @@ class SheetData:
     header_units: dict[str, str | None]
     rows: np.ndarray  # Excel row number of each kept data row
     problems: list[Problem] = field(default_factory=list)
+    # Not errors, but a person must see them (price differs from the winning price, a product
+    # resolved by name only): shown in the import summary, never block the import.
+    warnings: list[Problem] = field(default_factory=list)
 
     def header(self, name: str) -> str:
         return self.headers.get(name, name)
@@ -61,20 +64,28 @@ class SheetData:
         mask: np.ndarray,
         name: str | None,
         message: Callable[[int], tuple[str, str]],
+        *,
+        into: list[Problem] | None = None,
     ) -> None:
         """Add one problem per row in ``mask`` (capped), worded by ``message(row_position)``."""
+        out = self.problems if into is None else into
         where = np.flatnonzero(mask)
         for pos in where[:MAX_PROBLEMS_PER_CHECK]:
             zh, en = message(int(pos))
-            self.problems.append(self.problem(int(self.rows[pos]), name, zh, en))
+            out.append(self.problem(int(self.rows[pos]), name, zh, en))
         if len(where) > MAX_PROBLEMS_PER_CHECK:
             rest = len(where) - MAX_PROBLEMS_PER_CHECK
             zh, en = message(int(where[-1]))
-            self.problems.append(
+            out.append(
                 self.problem(
                     None, name, f"另有 {rest} 行同类问题（如：{zh}）", f"{rest} more rows with the same kind of problem (e.g. {en})"
                 )
             )
+
+
+    def warn(self, mask: np.ndarray, name: str | None, message: Callable[[int], tuple[str, str]]) -> None:
+        """Like ``report``, into ``warnings``: the rows are imported, the person is told."""
+        self.report(mask, name, message, into=self.warnings)
 
 
 def show(value: Any) -> str:

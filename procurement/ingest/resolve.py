@@ -13,9 +13,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from procurement import values as V
+from procurement.ingest import values as V
+from procurement.ingest.sheets import SheetData, Typed, show
 from procurement.model import COLUMNS, Dataset, conform
-from procurement.sheets import SheetData, Typed, show
 
 _PRODUCT_INFO = ["product_id", "generic_name", "specification", "supplier", "unit", "pack_size", "unit_price"]
 
