@@ -152,8 +152,9 @@ def extract(raw: RawSheet, file: str, kind: str | None) -> SheetData | None:
     total = np.zeros(len(data), dtype=bool)
     for i in range(width):
         if i not in mapping:
+            # fromiter, not a list: an empty list is a float array, and bool |= float raises
             idx = np.flatnonzero(some_blank & keep)
-            total[idx] |= [V.is_total_label(v) for v in grid[idx, i]]
+            total[idx] |= np.fromiter((V.is_total_label(v) for v in grid[idx, i]), bool, len(idx))
         else:
             total |= _total_mask(cols[i], some_blank)
     keep &= ~total
