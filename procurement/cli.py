@@ -50,6 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("files", nargs="+", metavar="FILE")
     imp.add_argument("--db", metavar="URL", help="数据库 URL (默认 VBP_DB_URL 或内置 SQLite)")
     imp.add_argument("--kind", choices=TABLE_KINDS, help="强制表类型 / force the table kind")
+    imp.add_argument("--hospital", metavar="H",
+                     help="无机构列的文件属于该医院（编码或名称）/ the hospital of files without a hospital column")
     imp.add_argument("--json", action="store_true", help="以 JSON 输出 / print JSON")
     imp.set_defaults(func=_cmd_import)
 
@@ -115,12 +117,18 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _parse_and_store(
-    engine: Any, files: Sequence[Path], *, source_name: str, user: str = "cli", kind: str | None = None
+    engine: Any, files: Sequence[Path], *, source_name: str, user: str = "cli", kind: str | None = None,
+    hospital: str | None = None, read: list | None = None,
 ) -> store.ImportSummary:
-    """Parse every file against what is stored; any problem raises InputError and nothing is written."""
+    """Parse every file against what is stored; any problem raises InputError and nothing is written.
+
+    ``read`` receives the per-file sheet summaries (what was taken, left out and why), also on failure.
+    """
     from procurement.ingest.importer import combined_sha256, parse_files
 
-    result = parse_files(files, reference=store.load_reference(engine), kind=kind)
+    result = parse_files(files, reference=store.load_reference(engine), kind=kind, hospital=hospital)
+    if read is not None:
+        read.extend(result.summary())
     if result.problems:
         raise InputError(result.problems)
     return store.import_tables(
@@ -131,11 +139,19 @@ def _parse_and_store(
 def _cmd_import(args: argparse.Namespace) -> int:
     files = [Path(f) for f in args.files]
     engine = store.get_engine(args.db)
-    summary = _parse_and_store(engine, files, source_name=", ".join(f.name for f in files), kind=args.kind)
+    read: list[dict[str, Any]] = []
+    try:
+        summary = _parse_and_store(engine, files, source_name=", ".join(f.name for f in files), kind=args.kind,
+                                   hospital=args.hospital, read=read)
+    except InputError:
+        if args.json:  # what was read, for scripts; the problems themselves go to stderr (exit 2)
+            _print_json({"ok": False, "files": read})
+        raise
     if args.json:
-        _print_json({**summary.to_json(), "files": [str(f) for f in files]})
+        _print_json({**summary.to_json(), "ok": True, "files": read})
     else:
         _print_summary(summary, sys.stdout)
+        _print_sheets(read, sys.stdout)
     return 0
 
 
@@ -274,6 +290,32 @@ def _print_summary(summary: store.ImportSummary, out: TextIO) -> None:
                 f"~{summary.replaced[kind]} ={summary.unchanged[kind]}",
                 file=out,
             )
+
+
+_REASONS_ZH = {
+    "total_rows": "合计行", "cancelled": "已取消/作废/拒收", "not_delivered": "未到货", "not_vbp": "非带量采购",
+    "outside_procurement": "非集采药品", "non_winning": "非中选产品", "unpaid": "未支付",
+}
+
+
+def _print_sheets(files: list[dict[str, Any]], out: TextIO) -> None:
+    """Per sheet: kind, rows imported, rows left out and why, quantity column, columns not used, warnings."""
+    for entry in files:
+        for sh in entry["sheets"]:
+            if sh["kind"] is None:
+                print(f"  {sh['file']} › {sh['sheet']}: {sh.get('note') or '—'}", file=out)
+                continue
+            left = "，".join(f"{_REASONS_ZH.get(k, k)} {v}" for k, v in sh["left_out"].items()) or "无"
+            print(f"  {sh['file']} › {sh['sheet']}（{KIND_LABELS[sh['kind']]} {sh['kind']}）："
+                  f"读取 {sh['rows']} 行，导入 {sh['imported']} 行，未计入 / left out: {left}", file=out)
+            if sh.get("quantity_column"):
+                print(f"    数量列 / quantity column: {sh['quantity_column']}", file=out)
+            for top in sh.get("outside_procurement_top", []):
+                print(f"    非集采药品 / outside: {top['code'] or ''} {top['name'] or ''} × {top['rows']}", file=out)
+            if sh.get("columns_not_used"):
+                print(f"    未使用的列 / columns not used: {'、'.join(sh['columns_not_used'])}", file=out)
+            for w in sh.get("warnings", []):
+                print(f"    注意 / warning: {w}", file=out)
 
 
 def _number(value: Any, rate: bool = False) -> str:

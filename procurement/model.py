@@ -44,6 +44,7 @@ COLUMNS: dict[str, dict[str, str]] = {
         "hospital_name": "string",
         "region": "string",
         "level": "string",
+        "other_ids": "string",  # comma-separated other codes (credit code, insurance code...), each resolves
     },
     "products": {
         "product_id": "string",  # given, or derived from batch+generic+spec+supplier
@@ -58,6 +59,7 @@ COLUMNS: dict[str, dict[str, str]] = {
         "baseline_price": "float64",  # NaN when unknown
         "agreement_start": "datetime64[ns]",
         "agreement_end": "datetime64[ns]",
+        "other_codes": "string",  # comma-separated other codes (platform code, YPID...), each resolves
     },
     "agreements": {
         "hospital_id": "string",

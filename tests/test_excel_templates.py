@@ -41,7 +41,7 @@ def test_required_columns_are_marked():
     ws = openpyxl.load_workbook(io.BytesIO(_template("purchases"))).worksheets[0]
     by_header = {c.value: c for c in ws[1]}
     assert by_header["入库日期"].font.color.rgb == "FFC00000" and "必填" in by_header["入库日期"].comment.text
-    assert by_header["采购数量"].comment is not None
+    assert by_header["入库数量"].comment is not None  # the received quantity (data-templates.md)
     assert by_header["采购金额"].comment is None  # optional
     notes = openpyxl.load_workbook(io.BytesIO(_template("purchases")))["说明"]
     rows = {notes.cell(row=r, column=2).value: notes.cell(row=r, column=4).value for r in range(5, 20)}

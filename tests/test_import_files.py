@@ -51,8 +51,8 @@ def test_every_bad_row_is_reported_with_its_cell():
         ["订单编号", "入库日期", "机构编码", "产品编码", "采购数量", "单位"],
         ["D1", "2020-02-30", "H001", "P001", 5, "盒"],  # impossible date
         ["D2", "2020-03-01", "H999", "P001", 5, "盒"],  # unknown hospital
-        ["D3", "2020-03-01", "H001", "P999", 5, "盒"],  # unknown product code
-        ["D4", "2020-03-01", "H001", "P001", -5, "片"],  # negative quantity
+        ["D3", "2020-03-01", "H001", "P999", 5, "盒"],  # outside the procurement: left out, no problem
+        ["D4", "2020-03-01", "H001", "P001", -5, "片"],  # negative quantity: a return, no problem
         ["D5", "2020-03-01", "H001", "P001", "五", "片"],  # not a number
         ["D6", "2020-03-01", "H001", "P001", 5, "粒"],  # unit neither 片 nor a pack
         ["D7", "2020-03-01", "H001", "P001", 5, "盒"],  # fine
@@ -60,17 +60,19 @@ def test_every_bad_row_is_reported_with_its_cell():
     result = parse_files([("bad.xlsx", xlsx({"Sheet1": rows}))], reference=reference())
     assert not result.ok
     rows_hit = by_row(result.problems)
-    assert sorted(rows_hit) == [2, 3, 4, 5, 6, 7]
+    assert sorted(rows_hit) == [2, 3, 6, 7]
     assert all(len(v) == 1 for v in rows_hit.values())
     date_p = rows_hit[2][0]
     assert (date_p.file, date_p.sheet, date_p.column) == ("bad.xlsx", "Sheet1", "入库日期")
     assert "'2020-02-30' 不是有效日期" in date_p.message_zh and "2020-03-05" in date_p.message_en
     assert "H999" in rows_hit[3][0].message_zh and rows_hit[3][0].column == "机构编码"
-    assert "P999" in rows_hit[4][0].message_en and rows_hit[4][0].column == "产品编码"
-    assert "负数" in rows_hit[5][0].message_zh
+    summary = result.sheets[0].to_json()
+    assert summary["left_out"] == {"outside_procurement": 1}
+    assert summary["outside_procurement_top"][0]["code"] == "P999"
     assert "不是有效数字" in rows_hit[6][0].message_zh
     assert "无法换算的单位" in rows_hit[7][0].message_zh and rows_hit[7][0].column == "单位"
-    assert result.tables["purchases"]["order_id"].tolist() == ["D7"]
+    assert result.tables["purchases"]["order_id"].tolist() == ["D4", "D7"]
+    assert result.tables["purchases"]["quantity"].tolist() == [-5.0, 70.0]  # 5 片 returned; 5 盒 x 14
 
 
 def test_missing_required_column_is_one_sheet_problem():
@@ -139,9 +141,11 @@ def test_non_winning_purchase_kept_with_pack_of_the_drug():
     ]
     result = parse_files([("nw.xlsx", xlsx({"采购": rows}))], reference=reference())
     problems = by_row(result.problems)
-    assert sorted(problems) == [4, 5]
+    assert sorted(problems) == [4]
     assert "无法换算的单位" in problems[4][0].message_zh
-    assert "布洛芬片" in problems[5][0].message_zh
+    summary = result.sheets[0].to_json()  # 布洛芬片 was never tendered: left out, named in the summary
+    assert summary["left_out"] == {"outside_procurement": 1}
+    assert summary["outside_procurement_top"] == [{"code": None, "name": "布洛芬片 0.2g 企业Y", "rows": 1}]
     t = result.tables["purchases"]
     assert t["winning"].tolist() == [False, True]
     assert pd.isna(t["product_id"].iloc[0]) and t["product_id"].iloc[1] == "P001"
@@ -183,18 +187,27 @@ def test_one_workbook_with_catalogues_and_activity():
     }
 
 
-def test_duplicates_identical_once_conflicting_on_both_rows():
+def test_an_order_id_repeated_in_one_file_is_numbered_and_conflicts_only_across_files():
+    # A repeated id within one file and hospital is a multi-line order (model.py, order_id):
+    # D1, D1#2 are two purchases (5 + 5 = 10), D2, D2#2 too (5 + 6 = 11).
     rows = [
         ["订单编号", "入库日期", "机构编码", "产品编码", "采购数量"],
         ["D1", "2020-03-01", "H001", "P001", 5],
-        ["D1", "2020-03-01", "H001", "P001", 5],  # identical: counted once
+        ["D1", "2020-03-01", "H001", "P001", 5],
         ["D2", "2020-03-01", "H001", "P001", 5],
-        ["D2", "2020-03-01", "H001", "P001", 6],  # conflicting
+        ["D2", "2020-03-01", "H001", "P001", 6],
     ]
     result = parse_files([("d.xlsx", xlsx({"采购": rows}))], reference=reference())
-    assert sorted(p.row for p in result.problems) == [4, 5]
-    assert all("D2" in p.message_zh for p in result.problems)
-    assert "第 5 行" in result.problems[0].message_zh
+    assert result.ok
+    t = result.tables["purchases"]
+    assert t["order_id"].tolist() == ["D1", "D1#2", "D2", "D2#2"]
+    assert t["quantity"].sum() == 21.0
+    # the same file twice: identical keys and rows, counted once; another file's D2#2 of 7 conflicts
+    other = [rows[0], rows[3], ["D2", "2020-03-01", "H001", "P001", 7]]
+    result = parse_files([("d.xlsx", xlsx({"采购": rows})), ("d.xlsx", xlsx({"采购": rows})),
+                          ("e.xlsx", xlsx({"采购": other}))], reference=reference())
+    assert sorted((p.file, p.row) for p in result.problems) == [("d.xlsx", 5), ("e.xlsx", 3)]
+    assert all("D2#2" in p.message_zh for p in result.problems)
 
 
 def test_duplicates_across_two_files_are_found():

@@ -48,14 +48,23 @@ class UploadCheck:
 
 def check_uploads(sources: Sequence[Source], reference: Dataset | None, hospital_scope: str | None) -> UploadCheck:
     """Read every sheet of every file; a hospital user's rows of other hospitals are problems."""
+    # a file without a hospital column is the uploading hospital account's own (hospital_scope)
     result = parse_files(list(sources), reference=reference, hospital_scope=hospital_scope)
     return UploadCheck(list(sources), result, combined_sha256(sources))
 
 
+def left_out_text(left_out: dict[str, int], lang: str = "zh") -> str:
+    """Rows left out by reason, in one cell: '已取消/作废/拒收 2，非集采药品 3'."""
+    sep = "，" if lang == "zh" else ", "
+    return sep.join(f"{t(f'left_{k}', lang)} {n}" for k, n in left_out.items())
+
+
 def sheets_frame(check: UploadCheck, lang: str = "zh") -> pd.DataFrame:
-    """One row per sheet: its kind as recognised, where the header was, rows read, problems found."""
+    """One row per sheet: its kind, where the header was, rows read, imported and left out (why),
+    the quantity column taken, columns not used, problems and warnings: nothing dropped unseen."""
     rows = []
     for s in check.result.sheets:
+        summary = s.to_json()
         rows.append({
             t("col_file", lang): s.file,
             t("col_sheet", lang): s.sheet,
@@ -63,11 +72,22 @@ def sheets_frame(check: UploadCheck, lang: str = "zh") -> pd.DataFrame:
             t("col_header_row", lang): s.header_row,
             t("col_rows", lang): 0 if s.frame is None else len(s.frame),
             t("col_problem_count", lang): len(s.problems),
+            t("col_rows_read", lang): summary["rows"],
+            t("col_left_out", lang): left_out_text(summary["left_out"], lang),
+            t("col_quantity_column", lang): summary.get("quantity_column", ""),
+            t("col_unused", lang): "、".join(summary.get("columns_not_used", [])),
+            t("col_warning_count", lang): len(s.warnings),
+            t("col_note", lang): summary.get("note", ""),
         })
     frame = pd.DataFrame(rows)
     if not frame.empty:
         frame[t("col_header_row", lang)] = frame[t("col_header_row", lang)].astype("Int64")
     return frame
+
+
+def outside_frame(summary: dict) -> pd.DataFrame:
+    """The top codes and names of drugs left out as outside the procurement, for one sheet."""
+    return pd.DataFrame(summary.get("outside_procurement_top", []), columns=["code", "name", "rows"])
 
 
 def problems_table(check: UploadCheck, lang: str = "zh") -> pd.DataFrame:

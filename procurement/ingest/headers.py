@@ -66,16 +66,28 @@ def _f(name: str, zh: str, *aliases: str) -> Field:
 
 # Shared field definitions; a kind lists the ones it accepts.
 _HOSPITAL_ID = _f("hospital_id", "机构编码", "医疗机构编码", "医院编码", "机构代码", "单位编码", "医疗机构代码",
-                  "医院代码", "定点医疗机构编码", "机构id")
+                  "医院代码", "定点医疗机构编码", "机构id", "医药机构编码", "医药机构省平台编码", "医疗机构省平台编码")
 _HOSPITAL_NAME = _f("hospital_name", "机构名称", "医疗机构名称", "医院名称", "单位名称", "医疗机构", "医院",
-                    "定点医疗机构名称", "机构")
+                    "定点医疗机构名称", "机构", "医药机构名称", "组织机构名称")
+# A product's other codes (province platform, YPID, insurance code): in a products sheet they fill
+# other_codes; elsewhere a column of any of them names the product (each resolves, see resolve.py).
+_OTHER_CODE_ALIASES = ("省级药品集中采购平台药品编码", "省平台产品编码", "省平台药品编码", "国家药品编码(YPID)",
+                       "ypid", "商品统编代码", "药品统编代码", "统编代码", "医保代码", "平台药品编码")
 _PRODUCT_ID = _f("product_id", "产品编码", "药品编码", "产品代码", "医保药品编码", "药品代码", "产品id", "药品id",
                  "产品编号", "药品编号")
+_PRODUCT_ANY_ID = Field("product_id", "产品编码", _PRODUCT_ID.aliases + _OTHER_CODE_ALIASES)
 _GENERIC = _f("generic_name", "通用名", "药品通用名", "药品名称", "品种名称", "通用名称", "品名", "产品名称")
 _SPEC = _f("specification", "规格", "规格型号", "药品规格", "包装规格", "规格包装")
 _SUPPLIER = _f("supplier", "中选企业", "生产企业", "企业名称", "供应企业", "生产厂家", "厂家", "生产厂商",
-               "中选生产企业", "企业", "厂商")
+               "中选生产企业", "企业", "厂商", "中选企业名称", "生产企业名称")
 _QTY_UNIT = _f("unit", "单位", "计量单位", "包装单位", "数量单位", "采购单位")
+# 配送企业: who delivered and invoiced; never read as the winner (maker). 药企名称 in invoice and
+# payment lists of the provincial platforms is the distributor that invoiced.
+_DISTRIBUTOR = _f("distributor", "配送企业", "配送公司", "配送商", "配送单位", "配送企业名称", "配送公司名称",
+                  "药企名称", "配送企业全称")
+_INVOICE = _f("invoice_id", "发票号", "发票号码", "发票编号", "发票id")
+_VBP_FLAG = _f("vbp_flag", "带量采购标志", "是否集采", "集采标志", "是否带量", "是否带量采购", "带量标志",
+               "是否集采药品", "集采药品标识")
 
 FIELDS: dict[str, tuple[Field, ...]] = {
     "hospitals": (
@@ -83,9 +95,11 @@ FIELDS: dict[str, tuple[Field, ...]] = {
         _HOSPITAL_NAME,
         _f("region", "所属地区", "地区", "区县", "行政区划", "统筹区", "所在地区", "区域"),
         _f("level", "机构级别", "医院等级", "级别", "等级", "医院级别", "机构等级"),
+        _f("other_ids", "其他编码", "统一社会信用代码", "医保机构编码", "省平台编码", "医保定点机构编码"),
     ),
     "products": (
         _PRODUCT_ID,
+        _f("other_codes", "其他编码", *_OTHER_CODE_ALIASES),
         _f("batch", "集采批次", "批次", "采购批次", "集采批次名称", "批次名称"),
         _GENERIC,
         _f("dosage_form", "剂型"),
@@ -101,7 +115,7 @@ FIELDS: dict[str, tuple[Field, ...]] = {
     "agreements": (
         _HOSPITAL_ID,
         _HOSPITAL_NAME,
-        _PRODUCT_ID,
+        _PRODUCT_ANY_ID,
         _GENERIC,
         _SPEC,
         _SUPPLIER,
@@ -109,27 +123,45 @@ FIELDS: dict[str, tuple[Field, ...]] = {
         _QTY_UNIT,
     ),
     "purchases": (
-        _f("order_id", "订单编号", "订单号", "配送单号", "入库单号", "订单id", "订单代码", "采购单号"),
-        _f("date", "入库日期", "采购日期", "订单日期", "配送日期", "验收日期", "日期", "入库时间", "采购时间"),
+        _f("order_id", "订单编号", "订单号", "配送单号", "入库单号", "订单id", "订单代码", "采购单号", "订单明细编号",
+           "配送明细编号", "入库明细编号", "订单明细id"),
+        # received (delivery) dates; an order date is order_date, or the date when no delivery date exists
+        _f("date", "入库日期", "到货日期", "验收日期", "配送日期", "数据上报日期", "日期", "入库时间", "到货时间",
+           "验收时间", "配送时间", "收货日期", "收货时间"),
         _HOSPITAL_ID,
         _HOSPITAL_NAME,
-        _PRODUCT_ID,
+        _PRODUCT_ANY_ID,
         _GENERIC,
         _SPEC,
         _SUPPLIER,
-        _f("quantity", "采购数量", "数量", "入库数量", "配送数量", "采购量", "订单数量"),
+        # received quantities (what arrived); an ordered quantity is ordered_quantity, or the quantity
+        # when the sheet has no received one (see ``_promote``)
+        _f("quantity", "入库数量", "到货数量", "实收数量", "验收数量", "配送数量", "数量", "入库量", "到货量",
+           "收货数量", "实际入库数量"),
         _QTY_UNIT,
-        _f("amount", "采购金额", "金额", "入库金额", "配送金额", "订单金额"),
+        _f("amount", "采购金额", "金额", "入库金额", "配送金额", "订单金额", "入库总金额", "采购总金额"),
+        _f("ordered_quantity", "订单数量", "采购数量", "订购数量", "下单数量", "订单量"),
+        _f("order_date", "订单日期", "下单时间", "下单日期", "采购日期", "采购时间", "订单时间", "创建日期",
+           "创建时间", "订单创建时间"),
+        _DISTRIBUTOR,
+        _f("status", "订单状态", "状态", "配送状态", "入库状态", "明细状态", "订单明细状态"),
+        _INVOICE,
+        _VBP_FLAG,
     ),
     "payments": (
-        _f("payment_id", "回款单号", "付款单号", "支付单号", "回款编号", "结算单号"),
-        _f("order_id", "订单编号", "关联订单号", "发票号", "订单号"),
+        _f("payment_id", "回款单号", "付款单号", "支付单号", "回款编号", "结算单号", "付款编号", "支付编号"),
+        _f("order_id", "订单编号", "关联订单号", "订单号"),
+        _INVOICE,
         _HOSPITAL_ID,
         _HOSPITAL_NAME,
-        _PRODUCT_ID,
+        _PRODUCT_ANY_ID,
         _SUPPLIER,
-        _f("amount", "回款金额", "付款金额", "支付金额", "结算金额"),
-        _f("date", "回款日期", "付款日期", "支付日期", "结算日期", "回款时间"),
+        _DISTRIBUTOR,
+        _f("amount", "回款金额", "付款金额", "支付金额", "结算金额", "发票含税总金额", "回款总金额", "付款总金额"),
+        _f("date", "回款日期", "付款日期", "支付日期", "结算日期", "回款时间", "支付时间", "付款时间", "结算时间"),
+        _f("status", "支付状态", "付款状态", "结算状态", "回款状态"),
+        _f("payer", "支付方", "结算方式", "付款方", "付款主体", "支付主体"),
+        _VBP_FLAG,
     ),
     "demand": (
         _HOSPITAL_ID,
@@ -152,6 +184,12 @@ FIELDS: dict[str, tuple[Field, ...]] = {
     ),
 }
 
+# An ordered quantity or order date stands for the received one when the sheet has none
+# (an order list): data-templates.md lists 采购数量/订单数量 and 订单日期/下单时间 under both.
+_PROMOTE: dict[str, tuple[tuple[str, str], ...]] = {
+    "purchases": (("ordered_quantity", "quantity"), ("order_date", "date")),
+}
+
 # Required columns, as groups of alternatives: each inner tuple is one way to satisfy the group.
 _HOSPITAL_REQ = (("hospital_id",), ("hospital_name",))
 _PRODUCT_REQ = (("product_id",), ("generic_name", "specification", "supplier"))
@@ -160,10 +198,33 @@ REQUIRED: dict[str, tuple[tuple[tuple[str, ...], ...], ...]] = {
     "products": tuple(((f,),) for f in ("batch", "generic_name", "specification", "supplier", "unit_price")),
     "agreements": (_HOSPITAL_REQ, _PRODUCT_REQ, (("agreed_volume",),)),
     "purchases": ((("date",),), _HOSPITAL_REQ, _PRODUCT_REQ, (("quantity",),)),
-    "payments": (_HOSPITAL_REQ, (("product_id",), ("supplier",)), (("amount",),), (("date",),)),
+    # a payment may name only its distributor, its invoice, or nothing but the hospital (matched then
+    # to the hospital's oldest unpaid deliveries): product, supplier and distributor are optional
+    "payments": (_HOSPITAL_REQ, (("amount",),), (("date",),)),
     "demand": (_HOSPITAL_REQ, (("generic_name",),), (("specification",),), (("declared_volume",),)),
     "offers": tuple(((f,),) for f in ("generic_name", "specification", "supplier", "unit_price")),
 }
+# The required group a file may leave to the uploader (a hospital's own export): see ``supplied``.
+HOSPITAL_GROUP = _HOSPITAL_REQ
+
+
+# Outputs, not inputs: a sheet with these headers is a report the tool (or the national platform)
+# produces. Its counts must never become purchases or agreements (metrics.md, last section).
+EXECUTION_REPORT_HEADERS = (
+    "医疗机构", "医疗机构编码", "地区", "批次名称", "批次开始时间", "批次结束时间", "序时进度", "签约产品总数",
+    "零采购产品数", "零采购产品数占比", "低于序时进度产品数", "低于序时进度产品数占比", "超量采购产品数",
+    "超量采购产品数占比", "正常采购产品数", "正常采购产品数占比", "对应非中选产品总数", "采购非中选产品数",
+    "非中选超量产品数", "非中选超额产品数", "对应可替代产品总数", "采购可替代产品数", "低于序时进度且非中选超量的产品数",
+)
+_REPORT_ONLY = frozenset(normalize_header(h) for h in EXECUTION_REPORT_HEADERS[6:])
+
+
+def is_execution_report(headers: Sequence[object]) -> bool:
+    """Whether a header row is the national execution report's (国采医疗机构带量执行报表).
+
+    Three or more of its count columns (签约产品总数, 零采购产品数...) say so: no input table has them.
+    """
+    return sum(1 for h in headers if normalize_header(h) in _REPORT_ONLY) >= 3
 
 
 def _alias_table(kind: str) -> dict[str, str]:
@@ -192,7 +253,17 @@ def match_headers(kind: str, headers: Sequence[object]) -> dict[int, str]:
         if name and name not in taken:
             found[i] = name
             taken.add(name)
+    for secondary, primary in _PROMOTE.get(kind, ()):
+        if secondary in taken and primary not in taken:
+            col = next(i for i, n in found.items() if n == secondary)
+            found[col] = primary
+            taken.discard(secondary)
     return found
+
+
+def promoted(kind: str, field: str) -> str:
+    """The field a lone column of ``field`` is taken as (订单数量 alone is the quantity)."""
+    return dict(_PROMOTE.get(kind, ())).get(field, field)
 
 
 def missing_required(kind: str, fields: set[str]) -> list[tuple[tuple[str, ...], ...]]:
@@ -206,6 +277,14 @@ def score(kind: str, headers: Sequence[object]) -> float:
     if not fields:
         return 0.0
     return len(fields) - 1.5 * len(missing_required(kind, fields))
+
+
+def closest_kind(headers: Sequence[object]) -> tuple[str | None, float]:
+    """The kind ``headers`` come closest to, however poorly (for the message of an unrecognised sheet)."""
+    ranked = sorted(((score(k, headers), len(match_headers(k, headers)), k) for k in FIELDS),
+                    key=lambda t: (-t[1], -t[0]))
+    _, matched, kind = ranked[0]
+    return (kind if matched else None), ranked[0][0]
 
 
 def best_kind(headers: Sequence[object]) -> tuple[str | None, float]:
@@ -233,7 +312,11 @@ def describe_group(kind: str, group: tuple[tuple[str, ...], ...]) -> tuple[str, 
         flds = [field_of(kind, n) for n in alt]
         zh_parts.append("+".join(f.zh for f in flds))
         en_parts.append("+".join(f.name for f in flds))
-    aliases = "、".join(a for alt in group for n in alt for a in field_of(kind, n).aliases)
+    # a column promoted to this field (订单日期 standing for the date) is accepted too
+    names = [n for alt in group for n in alt]
+    extra = [sec for sec, prim in _PROMOTE.get(kind, ()) if prim in names]
+    aliases = "、".join([a for n in names for a in field_of(kind, n).aliases]
+                       + [a for n in extra for a in (field_of(kind, n).zh, *field_of(kind, n).aliases)])
     zh = " 或 ".join(zh_parts) + (f"（可用列名：{aliases}）" if aliases else "")
     en = " or ".join(en_parts) + (f" (accepted headers: {aliases})" if aliases else "")
     return zh, en

@@ -14,16 +14,34 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from procurement.ingest.headers import describe_group, detect_kind, field_of, kind_label, missing_required
+from procurement.ingest.headers import (
+    HOSPITAL_GROUP,
+    describe_group,
+    detect_kind,
+    field_of,
+    kind_label,
+    missing_required,
+)
 from procurement.ingest.reader import ReadError, Source, read_source, source_bytes, source_name
 from procurement.ingest.resolve import Catalogue, apply_kind
-from procurement.ingest.sheets import MAX_PROBLEMS_PER_CHECK, SheetData, convert, extract
+from procurement.ingest.sheets import (
+    MAX_PROBLEMS_PER_CHECK,
+    SheetData,
+    convert,
+    diagnose,
+    execution_report_row,
+    extract,
+)
 from procurement.model import COLUMNS, NATURAL_KEYS, Dataset, canonical
 from procurement.problems import Problem
 
 __all__ = ["ParseResult", "SheetResult", "Source", "detect_kind", "file_sha256", "parse_files"]
 
 _ORDER = {"hospitals": 0, "products": 1}
+# Kinds whose file may leave the hospital out: a hospital's own export (data-templates.md, hospitals).
+_HOSPITAL_KINDS = ("agreements", "purchases", "payments", "demand")
+LEFT_OUT_REASONS = ("total_rows", "cancelled", "not_delivered", "not_vbp", "outside_procurement", "non_winning",
+                    "unpaid")
 
 
 @dataclass
@@ -38,6 +56,40 @@ class SheetResult:
     problems: list[Problem]
     note: str | None = None  # why a sheet was skipped (instructions sheet, empty sheet)
     warnings: list[Problem] = field(default_factory=list)  # rows imported, but a person must look
+    data: SheetData | None = None  # the located sheet: columns taken and not used, rows left out
+
+    def to_json(self) -> dict:
+        """The summary of this sheet (cli.md, import --json): nothing dropped or misread unseen.
+
+        ``rows`` = ``imported`` + every count of ``left_out`` + ``rows_with_problems``.
+        """
+        sd = self.data
+        left = {k: v for k, v in (sd.left_out if sd else {}).items() if v}
+        left = {k: left[k] for k in sorted(left, key=lambda k: (LEFT_OUT_REASONS + (k,)).index(k))}
+        read = (len(sd.rows) + left.get("total_rows", 0)) if sd else 0
+        imported = 0 if self.frame is None else len(self.frame)
+        out: dict = {
+            "file": self.file, "sheet": self.sheet, "kind": self.kind, "header_row": self.header_row,
+            "rows": read, "imported": imported, "left_out": left,
+            "rows_with_problems": read - imported - sum(left.values()) if sd else 0,
+            "problems": len(self.problems),
+        }
+        if sd is not None:
+            columns = {f: sd.headers[f] for f in ("quantity", "ordered_quantity", "date", "order_date")
+                       if f in sd.headers}
+            if columns:
+                out["columns_taken"] = columns
+            if "quantity" in sd.headers:
+                out["quantity_column"] = sd.headers["quantity"]
+            out["columns_used"] = dict(sd.headers)
+            out["columns_not_used"] = list(sd.unused)
+            out.update({k: v for k, v in sd.details.items() if v})
+            if sd.supplied_hospital is not None:
+                out["hospital_supplied"] = sd.supplied_hospital
+        out["warnings"] = [str(w) for w in self.warnings]
+        if self.note:
+            out["note"] = self.note
+        return out
 
 
 @dataclass
@@ -51,6 +103,15 @@ class ParseResult:
     @property
     def ok(self) -> bool:
         return not self.problems
+
+    def summary(self) -> list[dict]:
+        """Per file, its sheets' summaries (the import summary of cli.md and the upload page)."""
+        files: dict[str, list[dict]] = {}
+        for r in self.sheets:
+            files.setdefault(r.file, []).append(r.to_json())
+        for p in self.problems:
+            files.setdefault(p.file, [])
+        return [{"file": name, "sheets": sheets} for name, sheets in files.items()]
 
 
 def file_sha256(source: Source) -> str:
@@ -70,7 +131,12 @@ def combined_sha256(sources: Sequence[Source]) -> str:
 def _missing_columns(sd: SheetData) -> list[Problem]:
     problems = []
     for group in missing_required(sd.kind, set(sd.raw)):
+        if group == HOSPITAL_GROUP and sd.supplied_hospital is not None:
+            continue
         zh, en = describe_group(sd.kind, group)
+        if group == HOSPITAL_GROUP and sd.kind in _HOSPITAL_KINDS:
+            zh += "；医院自己的导出文件可由医院账号上传，或在命令行用 --hospital 指定医院"
+            en += "; a hospital's own export can be uploaded by its hospital account, or given --hospital on the command line"
         problems.append(
             Problem(sd.file, sd.sheet, sd.header_row, group[0][0] and field_of(sd.kind, group[0][0]).zh,
                     f"{kind_label(sd.kind)}表缺少必填列：{zh}", f"required column missing in {sd.kind}: {en}")
@@ -145,13 +211,16 @@ def parse_files(
     reference: Dataset | None = None,
     kind: str | None = None,
     hospital_scope: str | None = None,
+    hospital: str | None = None,
 ) -> ParseResult:
     """Read every sheet of every source into canonical tables, collecting every problem.
 
     ``reference`` holds the stored catalogues used to resolve hospital and product codes or
     names; ``kind`` forces the table kind of every sheet; ``hospital_scope`` makes any row of
-    another hospital an error (a hospital user's upload).
+    another hospital an error (a hospital user's upload). A sheet without a hospital column is
+    the hospital's own export: ``hospital`` (``--hospital``), else ``hospital_scope``, supplies it.
     """
+    supplied = hospital if hospital is not None else hospital_scope
     reference = reference or Dataset()
     problems: list[Problem] = []
     results: list[SheetResult] = []
@@ -165,23 +234,40 @@ def parse_files(
                                     f"cannot read the file: {exc}"))
             continue
         found_any = False
+        unrecognised: list[tuple[int, tuple[str, str]]] = []
         for raw in raws:
             if raw.hidden:
                 results.append(SheetResult(name, raw.name, None, None, None, [],
                                            "隐藏的工作表，已跳过 / hidden sheet; skipped"))
                 continue
+            report_row = execution_report_row(raw.rows) if kind is None else None
+            if report_row is not None:
+                results.append(SheetResult(name, raw.name, None, raw.first_row + report_row, None,
+                                           [_output_problem(name, raw.name, raw.first_row + report_row)]))
+                found_any = True  # said what it is: no second message for the file
+                continue
             sd = extract(raw, name, kind)
             if sd is None:
-                results.append(SheetResult(name, raw.name, None, None, None, [],
-                                           "未识别为任何数据表，已跳过 / not recognised as a data table; skipped"))
+                why = diagnose(raw.rows)
+                note = "空工作表，已跳过 / empty sheet; skipped" if why is None else f"{why[0]} / {why[1]}"
+                if why is not None:
+                    unrecognised.append((len(results), why))
+                results.append(SheetResult(name, raw.name, None, None, None, [], note))
                 continue
             found_any = True
+            if supplied is not None and sd.kind in _HOSPITAL_KINDS and not (
+                    {"hospital_id", "hospital_name"} & set(sd.raw)):
+                sd.supplied_hospital = supplied
             located.append((len(results), sd))
-            results.append(SheetResult(name, raw.name, sd.kind, sd.header_row, None, []))
-        if not found_any:
+            results.append(SheetResult(name, raw.name, sd.kind, sd.header_row, None, [], data=sd))
+        if not found_any and unrecognised:  # nothing to import: each sheet says why, as a problem
+            for pos, (zh, en) in unrecognised:
+                results[pos].problems.append(Problem(name, results[pos].sheet, None, None, zh, en))
+                results[pos].note = None
+        elif not found_any:
             problems.append(Problem(name, None, None, None,
-                                    "文件中没有可识别的数据表，请核对表头是否与模板一致",
-                                    "no sheet of this file was recognised as a data table; check the headers"))
+                                    "文件中没有可识别的数据表（所有工作表均为空）",
+                                    "no sheet of this file holds a data table (every sheet is empty)"))
     located.sort(key=lambda t: (_ORDER.get(t[1].kind, 2), t[0]))
     catalogue = Catalogue.from_dataset(reference)
     parts: dict[str, list[tuple[SheetData, pd.DataFrame]]] = {}
@@ -193,7 +279,8 @@ def parse_files(
         missing = _missing_columns(sd)
         if missing:
             sd.problems.extend(missing)
-            results[pos] = SheetResult(sd.file, sd.sheet, sd.kind, sd.header_row, None, list(sd.problems))
+            results[pos] = SheetResult(sd.file, sd.sheet, sd.kind, sd.header_row, None, list(sd.problems),
+                                       data=sd)
             continue
         typed = convert(sd)
         frame, bad = apply_kind(sd, typed, catalogue)
@@ -204,8 +291,11 @@ def parse_files(
             bad = bad | other
         frame = frame[~bad].reset_index(drop=True)
         results[pos] = SheetResult(sd.file, sd.sheet, sd.kind, sd.header_row, frame, sheet_problems,
-                                   warnings=list(sd.warnings))
+                                   warnings=list(sd.warnings), data=sd)
         parts.setdefault(sd.kind, []).append((sd, frame))
+    for k in ("purchases", "payments"):
+        if k in parts:
+            _number_repeats(k, parts[k])
     tables: dict[str, pd.DataFrame] = {}
     dup_problems: list[Problem] = []
     for k, kparts in parts.items():
@@ -220,6 +310,46 @@ def parse_files(
         problems.extend(r.problems)
     problems.extend(dup_problems)
     return ParseResult(tables, results, _in_file_order(problems, results))
+
+
+def _output_problem(file: str, sheet: str, row: int) -> Problem:
+    return Problem(
+        file, sheet, row, None,
+        "这是国采医疗机构带量执行报表（国家平台下发的执行结果，或本工具导出的报表），是输出而不是导入数据，"
+        "其中的计数不会作为采购记录或约定采购量导入；请上传采购记录、约定采购量等原始数据",
+        "this is the national execution report by institution (国采医疗机构带量执行报表), an output of the "
+        "national platform or of this tool, not input data; its counts never become purchases or agreements. "
+        "Upload the purchase records, agreements and other raw data instead")
+
+
+def _number_repeats(kind: str, parts: list[tuple[SheetData, pd.DataFrame]]) -> None:
+    """An id repeated within one file and hospital gets "#2", "#3"... from its second row on.
+
+    Multi-line orders (one 入库单号 over several products) and identical lines without an id are
+    each their own purchase; numbering in file order keeps the keys the same when the same file
+    is imported again, so that adds nothing (model.py, order_id).
+    """
+    key = NATURAL_KEYS[kind][1]
+    by_file: dict[str, list[int]] = {}
+    for i, (sd, _) in enumerate(parts):
+        by_file.setdefault(sd.file, []).append(i)
+    for members in by_file.values():
+        frames = [parts[i][1] for i in members]
+        ids = pd.concat([f[key] for f in frames], ignore_index=True) if len(frames) > 1 else frames[0][key]
+        if pd.Index(ids.array).is_unique:  # the usual case: unique order line ids
+            continue
+        hospitals = (pd.concat([f["hospital_id"] for f in frames], ignore_index=True) if len(frames) > 1
+                     else frames[0]["hospital_id"])
+        both = pd.DataFrame({"h": hospitals.fillna("").to_numpy(), "k": ids.to_numpy()})
+        nth = both.groupby(["h", "k"], sort=False, dropna=False).cumcount().to_numpy()
+        numbered = ids.astype("string").reset_index(drop=True)
+        repeat = nth > 0
+        numbered[repeat] = numbered[repeat] + "#" + pd.Series(nth[repeat] + 1).astype(str).to_numpy()
+        start = 0
+        for f in frames:
+            f[key] = numbered.iloc[start:start + len(f)].to_numpy()
+            f[key] = f[key].astype("string")
+            start += len(f)
 
 
 def _in_file_order(problems: list[Problem], results: list[SheetResult]) -> list[Problem]:

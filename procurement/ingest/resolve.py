@@ -8,16 +8,36 @@ later look-ups (unit, pack size, price, names) are a single ``take``.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from procurement.ingest import values as V
+from procurement.ingest.headers import ALIASES, normalize_header
 from procurement.ingest.sheets import SheetData, Typed, show
+from procurement.ingest.statuses import (
+    PAYER,
+    PAYMENT_STATUS,
+    PURCHASE_STATUS,
+    VBP_FLAG,
+    known_values,
+    norm_value,
+)
 from procurement.model import COLUMNS, Dataset, conform
 
 _PRODUCT_INFO = ["product_id", "generic_name", "specification", "supplier", "unit", "pack_size", "unit_price"]
+
+
+_CODE_SEPARATORS = re.compile(r"[,，;；、\s]+")
+TOP_OUTSIDE = 10  # codes and names of drugs outside the procurement shown in the summary
+
+
+def split_codes(value: object) -> list[str]:
+    """The codes of an other-codes cell (comma-, semicolon- or space-separated)."""
+    text = V.clean_text(value)
+    return [c for c in _CODE_SEPARATORS.split(text) if c] if text else []
 
 
 _COMPANY_SUFFIXES = ("股份有限公司", "有限责任公司", "有限公司", "集团", "公司", "厂")
@@ -49,6 +69,12 @@ class Catalogue:
             key = V.norm_key(name) if hid is not None and not pd.isna(name) else None
             if key:
                 self.name_map[key] = hid
+        # other codes of a hospital (credit code, insurance code, platform code) name it too
+        self.hospital_alias: dict[str, str] = {}
+        if "other_ids" in h.columns:
+            for hid, others in zip(ids, h["other_ids"], strict=True):
+                for code in split_codes(others) if hid is not None else []:
+                    self.hospital_alias.setdefault(code, hid)
         p = self.products
         latest: dict[str, int] = {}
         for i, pid in enumerate(p["product_id"]):
@@ -60,6 +86,12 @@ class Catalogue:
                 for c, vs in cols.items()}
         self.n_products = len(p)
         self.product_index = pd.Index([str(x) for x in cols["product_id"]], dtype=object)
+        # a product may carry several codes (platform code, YPID, insurance code): each resolves
+        self.code_pos: dict[str, int] = {}
+        if "other_codes" in p.columns:
+            for i, others in enumerate(p["other_codes"]):
+                for code in split_codes(others):
+                    self.code_pos.setdefault(code, i)
         self.key_pos: dict[str, int] = {}
         self.winners: dict[str, list[tuple[str, int]]] = {}  # drug -> (supplier core name, position)
         drugs: dict[str, list[int]] = {}
@@ -96,6 +128,14 @@ class Catalogue:
                  and (name == core or name in core or core in name)}
         return found.pop() if len(found) == 1 else None
 
+    def product_positions(self, codes: np.ndarray) -> np.ndarray:
+        """Catalogue position of each code (its product code or any of its other codes), -1 if unknown."""
+        found = self.product_index.get_indexer(codes)
+        if self.code_pos:
+            for i in np.flatnonzero(found < 0):
+                found[i] = self.code_pos.get(codes[i], -1) if codes[i] is not None else -1
+        return found
+
     @property
     def empty_row(self) -> int:
         return len(self.ext) - 1
@@ -122,6 +162,20 @@ class Rows:
         self.invalid = np.zeros(self.n, bool)
         for bad in t.bad.values():
             self.invalid |= bad
+        # rows left out on purpose (cancelled, not VBP, outside the procurement, unpaid): never errors
+        self.skip = np.zeros(self.n, bool)
+
+    def leave_out(self, mask: np.ndarray, reason: str) -> np.ndarray:
+        """Leave rows out and count them under ``reason`` (a row counts under its first reason).
+
+        A row with an unreadable cell stays a problem: it is not left out, whatever else it says.
+        """
+        new = mask & ~self.skip & ~self.invalid
+        n = int(new.sum())
+        if n:
+            self.sd.left_out[reason] = self.sd.left_out.get(reason, 0) + n
+            self.skip |= new
+        return new
 
     def col(self, name: str) -> pd.Series | None:
         return self.t.cols.get(name)
@@ -129,16 +183,19 @@ class Rows:
     def require(self, name: str) -> pd.Series:
         """The column, with every blank cell reported as missing."""
         series = self.t.cols[name]
-        missing = series.isna().to_numpy() & ~self.t.bad[name]
+        missing = series.isna().to_numpy() & ~self.t.bad[name] & ~self.skip
         head = self.sd.header(name)
         self.sd.report(missing, name, lambda p: (f"缺少{head}，请填写", f"{head} ({name}) is missing; fill it in"))
         self.invalid |= missing
         return series
 
     def flag(self, mask: np.ndarray, name: str | None, message) -> np.ndarray:
-        """Report each row of ``mask`` (a row may have several bad cells); return the mask."""
-        self.sd.report(mask, name, message)
-        self.invalid |= mask
+        """Report each row of ``mask`` (a row may have several bad cells); return the mask.
+
+        Rows already left out are not reported: a cancelled line of an unknown drug is no error.
+        """
+        self.sd.report(mask & ~self.skip, name, message)
+        self.invalid |= mask & ~self.skip
         return mask
 
 
@@ -152,6 +209,8 @@ def _hospital_of(cat: Catalogue, value: str | None, by_code: bool) -> str | None
         return None
     if by_code and value in cat.hospital_id_set:
         return value
+    if by_code and value in cat.hospital_alias:
+        return cat.hospital_alias[value]
     return cat.name_map.get(V.norm_key(value) or "")
 
 
@@ -162,6 +221,8 @@ def resolve_hospitals(r: Rows, cat: Catalogue) -> pd.Series:
     """
     tid, tname = r.t.text.get("hospital_id"), r.t.text.get("hospital_name")
     have_catalogue = len(cat.hospital_id_set) > 0
+    if tid is None and tname is None and r.sd.supplied_hospital is not None:
+        return _supplied_hospital(r, cat, have_catalogue)
     out: np.ndarray | None = None  # resolved code per row (object), None when unresolved
     out_u = codes = None
     reported = np.zeros(r.n, bool)
@@ -205,9 +266,75 @@ def resolve_hospitals(r: Rows, cat: Catalogue) -> pd.Series:
     return series
 
 
+def _supplied_hospital(r: Rows, cat: Catalogue, have_catalogue: bool) -> pd.Series:
+    """A hospital's own export without a hospital column: every row is the supplied hospital's."""
+    given = r.sd.supplied_hospital
+    hid = _hospital_of(cat, given, True) if have_catalogue else given
+    if hid is None:
+        r.sd.problems.append(r.sd.problem(None, None,
+            f"未知的医疗机构 {given}（文件无机构列，由 --hospital 或上传账号指定），请核对编码",
+            f"unknown hospital {given} (the file has no hospital column; it was supplied by --hospital "
+            "or the uploading account); check the code"))
+        r.invalid[:] = True
+        return pd.Series(pd.NA, index=range(r.n), dtype="string")
+    return pd.Series(hid, index=range(r.n), dtype="string")
+
+
+def meaning(r: Rows, name: str, vocab: dict[str, str]) -> np.ndarray:
+    """What each row's status/flag/payer cell means (a vocabulary label, None when blank).
+
+    Values not in the vocabulary are one problem naming every distinct one, never a guess.
+    """
+    tc = r.t.text.get(name)
+    if tc is None:
+        return np.full(r.n, None, dtype=object)
+    labels_u = np.array([None if v is None else vocab.get(norm_value(v), "?") for v in tc.values], dtype=object)
+    per_row = labels_u[tc.codes]
+    unknown = (per_row == "?") & ~r.skip
+    if unknown.any():
+        head = r.sd.header(name)
+        values = list(dict.fromkeys(str(tc.values[c]) for c in tc.codes[unknown]))
+        rows = [str(int(x)) for x in r.sd.rows[unknown][:5]]
+        shown = "、".join(f"'{v}'" for v in values[:20]) + ("…" if len(values) > 20 else "")
+        meanings = sorted(set(vocab.values()))
+        known_zh = "；".join(f"{lab}：{'、'.join(known_values(vocab, lab)[:6])}" for lab in meanings)
+        r.sd.problems.append(r.sd.problem(int(r.sd.rows[unknown][0]), name,
+            f"{head} 有本工具不认识的取值 {shown}（共 {int(unknown.sum())} 行，如第 {'、'.join(rows)} 行），"
+            f"无法判断是否计入；可识别的取值 {known_zh}",
+            f"{head} has values the tool does not know: {shown} ({int(unknown.sum())} rows, e.g. row "
+            f"{', '.join(rows)}), so it cannot tell whether they count; known values {known_zh}"))
+        r.invalid |= unknown
+    return np.where(per_row == "?", None, per_row)
+
+
+def _leave_outside(r: Rows, mask: np.ndarray) -> None:
+    """Leave out rows of drugs outside the procurement, keeping their top codes and names for the summary.
+
+    A monthly export lists every drug a hospital bought, so these are no errors; the summary shows
+    which were left out so a mistyped code can still be seen.
+    """
+    new = r.leave_out(mask, "outside_procurement")
+    if not new.any():
+        return
+    idx = np.flatnonzero(new)
+    parts = {}
+    for name in ("product_id", "generic_name", "specification", "supplier"):
+        tc = r.t.text.get(name)
+        parts[name] = (pd.Series(tc.values[tc.codes[idx]], dtype=object) if tc is not None
+                       else pd.Series([None] * len(idx), dtype=object))
+    labels = pd.DataFrame({
+        "code": parts["product_id"].fillna(""),
+        "name": (parts["generic_name"].fillna("") + " " + parts["specification"].fillna("") + " "
+                 + parts["supplier"].fillna("")).str.strip(),
+    })
+    top = labels.value_counts(sort=True).head(TOP_OUTSIDE)
+    found = r.sd.details.setdefault("outside_procurement_top", [])
+    found += [{"code": code or None, "name": name or None, "rows": int(n)} for (code, name), n in top.items()]
+
+
 def _resolve_by_names(
     r: Rows, cat: Catalogue, allow_nonwinning: bool, pos: np.ndarray, idx: np.ndarray,
-    tg: V.TextCol, ts: V.TextCol, tsup: V.TextCol | None,
+    tg: V.TextCol, ts: V.TextCol, tsup: V.TextCol | None, classify: bool = False,
 ) -> np.ndarray:
     """Resolve rows ``idx`` by generic name + specification + supplier, per distinct combination.
 
@@ -253,6 +380,10 @@ def _resolve_by_names(
     supr = _cells(r, "supplier") if tsup is not None else None
     loser = np.zeros(r.n, bool)
     loser[idx[row_status == 4]] = True
+    if classify:  # a payment of a non-winning drug, a purchase of a drug outside the procurement
+        reported |= r.leave_out(loser, "non_winning")
+        _leave_outside(r, unresolved)
+        return reported | unresolved
     reported |= r.flag(loser, "supplier", lambda p: (
         f"{show(supr[p])} 不是 {show(gr[p])} {show(sr[p])} 的中选企业，请核对企业名称",
         f"{show(supr[p])} is not a winner of {show(gr[p])} {show(sr[p])}; check the supplier"))
@@ -265,31 +396,49 @@ def _resolve_by_names(
 
 
 def resolve_products(
-    r: Rows, cat: Catalogue, allow_nonwinning: bool, optional: np.ndarray | None = None
+    r: Rows, cat: Catalogue, allow_nonwinning: bool, optional: np.ndarray | None = None,
+    classify: bool = False,
 ) -> np.ndarray:
     """Position of each row's product in ``cat.ext`` (the empty row when unresolved).
 
-    ``optional`` marks rows that may name no product (a payment naming its supplier instead).
+    In order: any of the catalogue's codes; else generic name + specification + maker (with a
+    warning when the row's code was unknown); else, with ``allow_nonwinning``, the drug's
+    non-winning entry. With ``classify`` (purchases, payments) a drug outside the procurement is
+    left out and counted instead of refused. ``optional`` marks rows that may name no product
+    (a payment naming its supplier or distributor instead).
     """
     pos = np.full(r.n, cat.empty_row, dtype=np.int64)
     pid = r.col("product_id")
     tpid = r.t.text.get("product_id")
     reported = np.zeros(r.n, bool)
+    unknown_code = np.zeros(r.n, bool)
     if tpid is not None:
-        found_u = cat.product_index.get_indexer(tpid.values)
+        found_u = cat.product_positions(tpid.values)
         unknown_u = (found_u < 0) & np.fromiter((v is not None for v in tpid.values), bool, len(tpid.values))
         pos = np.where(found_u >= 0, found_u, cat.empty_row)[tpid.codes]
-        raw = _cells(r, "product_id")
-        reported |= r.flag(unknown_u[tpid.codes], "product_id", lambda p: (
-            f"未知的产品编码 {show(raw[p])}，中选产品目录中没有该编码",
-            f"unknown product code {show(raw[p])}: not in the winning products catalogue"))
+        unknown_code = unknown_u[tpid.codes]
     tg, ts, tsup = (r.t.text.get(n) for n in ("generic_name", "specification", "supplier"))
     if tg is not None and ts is not None:
-        need = (pos == cat.empty_row) & ~tg.blank() & ~ts.blank()
-        if tpid is not None:
-            need &= tpid.blank()
+        need = (pos == cat.empty_row) & ~tg.blank() & ~ts.blank() & ~r.skip
         if need.any():
-            reported |= _resolve_by_names(r, cat, allow_nonwinning, pos, np.flatnonzero(need), tg, ts, tsup)
+            reported |= _resolve_by_names(r, cat, allow_nonwinning, pos, np.flatnonzero(need), tg, ts, tsup,
+                                          classify)
+    if unknown_code.any():
+        raw = _cells(r, "product_id")
+        ext_ids = cat.ext["product_id"].to_numpy(dtype=object, na_value=None)
+        by_name = unknown_code & (pos < cat.n_products) & ~r.skip
+        r.sd.warn(by_name, "product_id", lambda p: (
+            f"产品编码 {show(raw[p])} 不在中选产品目录中，已按通用名+规格+企业识别为 {ext_ids[pos[p]]}，请核对",
+            f"product code {show(raw[p])} is not in the catalogue; identified by name, specification and "
+            f"maker as {ext_ids[pos[p]]}; please check"))
+        still = unknown_code & (pos == cat.empty_row) & ~reported
+        if classify:
+            _leave_outside(r, still)
+            reported |= still
+        else:
+            reported |= r.flag(still, "product_id", lambda p: (
+                f"未知的产品编码 {show(raw[p])}，中选产品目录中没有该编码",
+                f"unknown product code {show(raw[p])}: not in the winning products catalogue"))
     missing = (pos == cat.empty_row) & ~reported
     if optional is not None:
         missing &= ~optional
@@ -376,7 +525,17 @@ def _hospitals(r: Rows, cat: Catalogue) -> pd.DataFrame:
         "hospital_name": r.require("hospital_name"),
         "region": _text(r, "region"),
         "level": _text(r, "level"),
+        "other_ids": _codes_text(r, "other_ids"),
     })
+
+
+def _codes_text(r: Rows, name: str) -> pd.Series:
+    """An other-codes column written the one way the catalogue reads it ('A,B')."""
+    tc = r.t.text.get(name)
+    if tc is None:
+        return pd.Series(pd.NA, index=range(r.n), dtype="string")
+    joined = [",".join(split_codes(v)) or None for v in tc.values]
+    return pd.Series(pd.array(joined, dtype="string").take(tc.codes))
 
 
 def _products(r: Rows, cat: Catalogue) -> pd.DataFrame:
@@ -394,6 +553,7 @@ def _products(r: Rows, cat: Catalogue) -> pd.DataFrame:
         "unit_price": r.col("unit_price"), "baseline_price": _num(r, "baseline_price"),
         "agreement_start": r.col("agreement_start") if "agreement_start" in r.t.cols else pd.NaT,
         "agreement_end": r.col("agreement_end") if "agreement_end" in r.t.cols else pd.NaT,
+        "other_codes": _codes_text(r, "other_codes"),
     })
 
 
@@ -409,11 +569,35 @@ def _agreements(r: Rows, cat: Catalogue) -> pd.DataFrame:
     })
 
 
+def _is_ordered_header(r: Rows, field: str) -> bool:
+    """Whether the column taken as ``field`` is an ordered quantity (订单数量 standing for the quantity)."""
+    head = r.sd.headers.get(field)
+    return head is not None and ALIASES["purchases"].get(normalize_header(head)) == "ordered_quantity"
+
+
+def _purchase_status(r: Rows) -> np.ndarray:
+    """Leave out cancelled, not-VBP and not-yet-delivered lines; the status label of each row."""
+    status = meaning(r, "status", PURCHASE_STATUS)
+    r.leave_out(status == "cancelled", "cancelled")
+    r.leave_out(meaning(r, "vbp_flag", VBP_FLAG) == "not_vbp", "not_vbp")
+    pending = status == "pending"
+    if pending.any():  # ordered, not received: only a received quantity > 0 says something arrived
+        qty = r.col("quantity")
+        arrived = (qty.to_numpy() > 0) if qty is not None and not _is_ordered_header(r, "quantity") else False
+        r.leave_out(pending & ~arrived, "not_delivered")
+    return status
+
+
 def _purchases(r: Rows, cat: Catalogue) -> pd.DataFrame:
+    status = _purchase_status(r)
+    pos = resolve_products(r, cat, allow_nonwinning=True, classify=True)
     date = r.require("date")
     hospital = resolve_hospitals(r, cat)
-    pos = resolve_products(r, cat, allow_nonwinning=True)
-    quantity = r.require("quantity").to_numpy() * unit_factors(r, "quantity", pos, cat)
+    factors = unit_factors(r, "quantity", pos, cat)
+    quantity = r.require("quantity").to_numpy() * factors
+    # a return (退货, 冲红, or a negative quantity) subtracts its volume and amount
+    returned = ((status == "returned") | (quantity < 0)) & ~r.skip
+    quantity = np.where(returned, -np.abs(quantity), quantity)
     winning = pos < cat.n_products
     nonwin = ~winning & (pos != cat.empty_row)
     frame = pd.DataFrame({
@@ -430,28 +614,48 @@ def _purchases(r: Rows, cat: Catalogue) -> pd.DataFrame:
     frame["quantity"] = quantity
     price = cat.ext["unit_price"].to_numpy(dtype=float)[pos]
     amount = _num(r, "amount").to_numpy()
+    amount = np.where(returned, -np.abs(amount), amount)
     frame["amount"] = np.where(np.isnan(amount) & winning, quantity * price, amount)
     frame["winning"] = winning
+    frame["ordered_quantity"] = _ordered_quantity(r, pos, cat, factors, returned)
+    frame["order_date"] = r.col("order_date") if "order_date" in r.t.cols else pd.NaT
+    frame["distributor"] = _text(r, "distributor")
+    frame["invoice_id"] = _text(r, "invoice_id")
+    r.sd.details["returns"] = int(returned.sum())
     _fill_keys(frame, "order_id", ["date", "hospital_id", "product_id", "generic_name", "specification",
                                    "supplier", "quantity", "amount"])
     return frame
 
 
+def _ordered_quantity(r: Rows, pos: np.ndarray, cat: Catalogue, factors: np.ndarray,
+                      returned: np.ndarray) -> np.ndarray:
+    """Minimum units ordered (NaN where not given, and on return lines, which are not orders)."""
+    col = r.col("ordered_quantity")
+    if col is None:
+        return np.full(r.n, np.nan)
+    own_unit = r.sd.header_units.get("ordered_quantity") != r.sd.header_units.get("quantity") or (
+        "ordered_quantity" in r.t.units_in_cells and r.t.units_in_cells["ordered_quantity"].notna().any())
+    f = unit_factors(r, "ordered_quantity", pos, cat) if own_unit else factors
+    return np.where(returned, np.nan, col.to_numpy() * f)
+
+
 def _payments(r: Rows, cat: Catalogue) -> pd.DataFrame:
-    hospital = resolve_hospitals(r, cat)
-    amount, date = r.require("amount"), r.require("date")
-    supplier = _text(r, "supplier")
-    if "product_id" in r.t.cols:
-        pos = resolve_products(r, cat, allow_nonwinning=False, optional=supplier.notna().to_numpy())
-        supplier = supplier.fillna(_take(cat, pos, "supplier"))
+    r.leave_out(meaning(r, "status", PAYMENT_STATUS) == "unpaid", "unpaid")
+    r.leave_out(meaning(r, "vbp_flag", VBP_FLAG) == "not_vbp", "not_vbp")
+    payer = meaning(r, "payer", PAYER)
+    if "product_id" in r.t.cols:  # a payment may name only its supplier, distributor or invoice
+        pos = resolve_products(r, cat, allow_nonwinning=False, optional=np.ones(r.n, bool), classify=True)
     else:
         pos = np.full(r.n, cat.empty_row)
-        r.flag(supplier.isna().to_numpy(), "supplier", lambda p: (
-            "缺少产品编码或中选企业，请填写", "product code or supplier is missing; fill one in"))
+    hospital = resolve_hospitals(r, cat)
+    amount, date = r.require("amount"), r.require("date")
+    supplier = _text(r, "supplier").fillna(_take(cat, pos, "supplier"))
     frame = pd.DataFrame({
         "payment_id": _text(r, "payment_id"), "order_id": _text(r, "order_id"),
         "hospital_id": hospital, "product_id": _take(cat, pos, "product_id"),
         "supplier": supplier, "amount": amount, "date": date,
+        "invoice_id": _text(r, "invoice_id"), "distributor": _text(r, "distributor"),
+        "payer": pd.Series(pd.array(payer, dtype="string")),
         "order_date": pd.Series(pd.NaT, index=range(r.n), dtype="datetime64[ns]"),
     })
     _fill_keys(frame, "payment_id", ["order_id", "hospital_id", "product_id", "supplier", "amount", "date"])
@@ -518,4 +722,4 @@ def apply_kind(sd: SheetData, t: Typed, cat: Catalogue) -> tuple[pd.DataFrame, n
     frame = _BUILDERS[sd.kind](r, cat)
     frame = conform(sd.kind, frame) if not _typed(sd.kind, frame) else frame[list(COLUMNS[sd.kind])]
     frame["_row"] = sd.rows
-    return frame, r.invalid
+    return frame, r.invalid | r.skip

@@ -14,7 +14,17 @@ import numpy as np
 import pandas as pd
 
 from procurement.ingest import values as V
-from procurement.ingest.headers import best_kind, match_headers, score, split_header
+from procurement.ingest.headers import (
+    best_kind,
+    closest_kind,
+    describe_group,
+    is_execution_report,
+    kind_label,
+    match_headers,
+    missing_required,
+    score,
+    split_header,
+)
 from procurement.ingest.reader import RawSheet
 from procurement.problems import Problem
 
@@ -22,12 +32,16 @@ HEADER_SCAN_ROWS = 20
 MAX_PROBLEMS_PER_CHECK = 200
 
 TEXT_FIELDS = frozenset(
-    ["hospital_id", "hospital_name", "region", "level", "product_id", "batch", "generic_name", "dosage_form", "specification", "unit", "supplier", "order_id", "payment_id", "current_supplier", "regions", "backup"]
+    ["hospital_id", "hospital_name", "region", "level", "product_id", "batch", "generic_name", "dosage_form", "specification", "unit", "supplier", "order_id", "payment_id", "current_supplier", "regions",
+     "other_ids", "other_codes", "distributor", "status", "invoice_id", "vbp_flag", "payer", "backup"]
 )
 NUMBER_FIELDS = frozenset(
-    ["pack_size", "unit_price", "baseline_price", "agreed_volume", "quantity", "amount", "declared_volume", "capacity"]
+    ["pack_size", "unit_price", "baseline_price", "agreed_volume", "quantity", "amount", "declared_volume", "capacity",
+     "ordered_quantity"]
 )
-DATE_FIELDS = frozenset(["date", "agreement_start", "agreement_end"])
+# Numbers that may be negative: a return (退货, 冲红) is a purchase line with a negative quantity and amount.
+SIGNED_FIELDS: dict[str, frozenset[str]] = {"purchases": frozenset(["quantity", "amount", "ordered_quantity"])}
+DATE_FIELDS = frozenset(["date", "agreement_start", "agreement_end", "order_date"])
 RATIO_FIELDS = frozenset(["min_share", "agreed_ratio"])
 _TOTAL_PREFIXES = (
     "合计", "合計", "总计", "總計", "小计", "小計", "共计", "共計", "汇总", "匯總", "总合计", "總合計",
@@ -51,6 +65,14 @@ class SheetData:
     # Not errors, but a person must see them (price differs from the winning price, a product
     # resolved by name only): shown in the import summary, never block the import.
     warnings: list[Problem] = field(default_factory=list)
+    # Headers of the columns no field took (序号, 备注, 商品名...): listed once in the summary.
+    unused: list[str] = field(default_factory=list)
+    # Rows left out on purpose, by reason (total_rows, cancelled, not_vbp, outside_procurement,
+    # unpaid), and the details a person needs to check them (top codes of drugs left out...).
+    left_out: dict[str, int] = field(default_factory=dict)
+    details: dict[str, Any] = field(default_factory=dict)
+    # The hospital of a file without a hospital column (--hospital, the uploading account).
+    supplied_hospital: str | None = None
 
     def header(self, name: str) -> str:
         return self.headers.get(name, name)
@@ -111,6 +133,42 @@ def locate_header(rows: list[list[Any]], kind: str | None) -> tuple[int | None, 
     return best[1], best[2]
 
 
+def execution_report_row(rows: list[list[Any]]) -> int | None:
+    """Index of the header row of a national execution report among the first rows, if any."""
+    for i, row in enumerate(rows[:HEADER_SCAN_ROWS]):
+        if is_execution_report(row):
+            return i
+    return None
+
+
+def diagnose(rows: list[list[Any]]) -> tuple[str, str] | None:
+    """Why a sheet matches no table, in Chinese and English: the closest kind, the required columns
+    it lacks and the headers it has. None for an empty sheet."""
+    scan = [row for row in rows[:HEADER_SCAN_ROWS] if any(not V.is_blank(c) for c in row)]
+    if not scan:
+        return None
+    best: tuple[int, float, str | None, list[Any]] = (0, 0.0, None, scan[0])  # (matched, score, kind, row)
+    for row in scan:
+        kind, top = closest_kind(row)
+        matched = len(match_headers(kind, row)) if kind else 0
+        if (matched, top) > (best[0], best[1]) and matched:
+            best = (matched, top, kind, row)
+    kind, row = best[2], best[3]
+    if kind is None:  # nothing matched: show the fullest of the first rows
+        row = max(scan, key=lambda r: sum(1 for c in r if not V.is_blank(c)))
+    heads = [show(c) for c in row if not V.is_blank(c)]
+    shown = "、".join(heads[:30]) + ("…" if len(heads) > 30 else "")
+    if kind is None:
+        return (f"未识别为任何数据表（没有一个表头是本工具认识的列名）；该表的表头为：{shown}",
+                f"not recognised as a data table (no header is a column name the tool knows); its headers: {shown}")
+    lacking = [describe_group(kind, g) for g in missing_required(kind, set(match_headers(kind, row).values()))]
+    miss_zh = "；".join(z for z, _ in lacking) or "无"
+    miss_en = "; ".join(e for _, e in lacking) or "none"
+    return (f"未识别为任何数据表：最接近「{kind_label(kind)}」表，缺少必填列：{miss_zh}；该表的表头为：{shown}",
+            f"not recognised as a data table: closest to {kind}, missing required columns: {miss_en}; "
+            f"its headers: {shown}")
+
+
 def _total_mask(col: V.Factorized, candidates: np.ndarray) -> np.ndarray:
     """Rows whose cell reads like a total label (合计, 總計, Total...).
 
@@ -150,12 +208,15 @@ def extract(raw: RawSheet, file: str, kind: str | None) -> SheetData | None:
     solid = np.flatnonzero(filled >= 2)
     keep[(solid[-1] + 1 if len(solid) else 0) :] = False  # notes below the data: lone cells after it
     total = np.zeros(len(data), dtype=bool)
+    unused = [show(header[i]) for i in range(width) if i not in mapping and not V.is_blank(header[i])]
     for i in range(width):
         if i not in mapping:
+            # fromiter, not a list: an empty list is a float array, and bool |= float raises
             idx = np.flatnonzero(some_blank & keep)
-            total[idx] |= [V.is_total_label(v) for v in grid[idx, i]]
+            total[idx] |= np.fromiter((V.is_total_label(v) for v in grid[idx, i]), bool, len(idx))
         else:
             total |= _total_mask(cols[i], some_blank)
+    total_rows = int((total & keep).sum())
     keep &= ~total
     idx = np.flatnonzero(keep) if not keep.all() else None
     fields = {name: cols[i] if idx is None else cols[i].take(idx) for i, name in mapping.items()}
@@ -168,6 +229,8 @@ def extract(raw: RawSheet, file: str, kind: str | None) -> SheetData | None:
         headers={name: show(header[i]) for i, name in mapping.items()},
         header_units={name: split_header(header[i])[1] for i, name in mapping.items()},
         rows=rows if idx is None else rows[idx],
+        unused=unused,
+        left_out={"total_rows": total_rows} if total_rows else {},
     )
 
 
@@ -187,6 +250,7 @@ def convert(sd: SheetData) -> Typed:
     units: dict[str, pd.Series] = {}
     bads: dict[str, np.ndarray] = {}
     texts: dict[str, V.TextCol] = {}
+    signed = SIGNED_FIELDS.get(sd.kind, frozenset())
     for name, cells in sd.raw.items():
         head = sd.header(name)
         if name in TEXT_FIELDS:
@@ -197,7 +261,7 @@ def convert(sd: SheetData) -> Typed:
             nums, _blank_m, bad, cell_units = V.number_column(cells)
             sd.report(bad, name, lambda p, c=cells, h=head: (
                 f"{h} '{show(c[p])}' 不是有效数字", f"'{show(c[p])}' is not a valid number"))
-            negative = nums < 0
+            negative = nums < 0 if name not in signed else np.zeros(len(nums), bool)
             sd.report(negative, name, lambda p, c=cells, h=head: (
                 f"{h} '{show(c[p])}' 不能为负数", f"'{show(c[p])}' must not be negative"))
             nums = np.where(negative, np.nan, nums)

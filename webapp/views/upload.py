@@ -8,7 +8,7 @@ from procurement.model import TABLE_KINDS
 from procurement.problems import InputError
 from webapp import data, state, widgets
 from webapp.tables import for_display, problems_frame
-from webapp.upload import marked_copy, save_upload, sheets_frame, summary_counts
+from webapp.upload import marked_copy, outside_frame, save_upload, sheets_frame, summary_counts
 
 HOSPITAL_KINDS = ("purchases", "payments", "agreements", "demand")  # the catalogue is the alliance's
 
@@ -22,6 +22,26 @@ def _templates(hospital_user: bool) -> None:
             with cols[i % 4]:
                 widgets.download(tr(f"kind_{kind}"), lambda k=kind: data.template_xlsx(k),
                                  f"模板_{tr(f'kind_{kind}')}.xlsx", key=f"template_{kind}")
+
+
+def _sheet_summaries(check) -> None:
+    """What a person must see before saving: drugs left out as outside the procurement, warnings."""
+    tr = state.tr
+    for sheet in check.result.sheets:
+        summary = sheet.to_json()
+        top, warnings = summary.get("outside_procurement_top"), summary.get("warnings")
+        supplied = summary.get("hospital_supplied")
+        if not (top or warnings or supplied):
+            continue
+        with st.expander(tr("import_summary", file=sheet.file, sheet=sheet.sheet), expanded=bool(warnings)):
+            if supplied:
+                st.info(tr("hospital_supplied", hospital=supplied))
+            if top:
+                st.caption(tr("outside_top"))
+                st.dataframe(outside_frame(summary), hide_index=True)
+            if warnings:
+                st.caption(tr("sheet_warnings"))
+                st.warning("\n\n".join(warnings))
 
 
 def render() -> None:
@@ -44,6 +64,7 @@ def render() -> None:
         check = data.check_upload(ctx.url, ctx.version, ctx.scope, sources)
         st.subheader(tr("sheets_found"))
         st.dataframe(sheets_frame(check, lang), hide_index=True, key="upload_sheets")
+        _sheet_summaries(check)
         for sheet in check.result.sheets:
             if sheet.frame is not None and not sheet.frame.empty:
                 with st.expander(f"{tr('preview')}: {sheet.file} › {sheet.sheet} ({tr(f'kind_{sheet.kind}')})"):
