@@ -475,6 +475,15 @@ def _offers(r: Rows, cat: Catalogue) -> pd.DataFrame:
     })
 
 
+def _substitutes(r: Rows, cat: Catalogue) -> pd.DataFrame:
+    """可替代产品 rows as the list gives them. The winning drug need not be in this alliance's catalogue
+    (a province's list covers every batch); the report reads only the entries of signed drugs."""
+    return pd.DataFrame({
+        "generic_name": r.require("generic_name"), "specification": r.require("specification"),
+        "substitute": r.require("substitute"),
+    })
+
+
 def _fill_keys(frame: pd.DataFrame, key: str, columns: list[str]) -> None:
     missing = frame[key].isna()
     if missing.any():
@@ -483,7 +492,7 @@ def _fill_keys(frame: pd.DataFrame, key: str, columns: list[str]) -> None:
 
 _BUILDERS = {
     "hospitals": _hospitals, "products": _products, "agreements": _agreements, "purchases": _purchases,
-    "payments": _payments, "demand": _demand, "offers": _offers,
+    "payments": _payments, "demand": _demand, "offers": _offers, "substitutes": _substitutes,
 }
 
 
