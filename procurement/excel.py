@@ -23,7 +23,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from procurement.ingest.headers import FIELDS, REQUIRED, kind_label
 from procurement.metrics import PROGRESS_STATUS_ZH
-from procurement.report import COLUMN_LABELS_ZH, METRIC_KEYS, METRIC_LABELS_ZH, Report
+from procurement.report import COLUMN_LABELS_ZH, EXECUTION_SHEET, METRIC_KEYS, METRIC_LABELS_ZH, Report
 
 FMT_VOLUME = "#,##0"
 FMT_YUAN = "#,##0.00"
@@ -227,7 +227,8 @@ def write_report_xlsx(report: Report, path_or_buffer: Any) -> None:
     _write_table(wb, "按医疗机构", report.hospitals)
     _write_table(wb, "按产品", report.products)
     _write_table(wb, "按企业", report.suppliers)
-    _write_table(wb, "执行报表", report.execution, labels={})
+    # the platform's own sheet name and its 23 headers, row 1, in its order: the shape insurance bureaus compare
+    _write_table(wb, EXECUTION_SHEET, report.execution, labels={})
     _write_table(wb, "明细", report.detail)
     _write_table(wb, "逾期回款", report.overdue)
     _write_table(wb, "按月", report.monthly)
@@ -301,6 +302,10 @@ _EXAMPLES: dict[str, list[dict[str, Any]]] = {
              regions="市辖区,某某县", min_share=0.0, agreed_ratio=None),
         dict(generic_name="阿托伐他汀钙片", specification="20mg", supplier="另一药业", unit_price=0.62, capacity=None,
              regions=None, min_share=0.1, agreed_ratio=None),
+    ],
+    "substitutes": [
+        dict(generic_name="阿托伐他汀钙片", specification="20mg", substitute="瑞舒伐他汀钙片"),
+        dict(generic_name="苯磺酸氨氯地平片", specification="5mg", substitute="XP0000001"),
     ],
 }
 

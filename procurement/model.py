@@ -13,7 +13,7 @@ from typing import Literal
 import pandas as pd
 
 TableKind = Literal[
-    "hospitals", "products", "agreements", "purchases", "payments", "demand", "offers"
+    "hospitals", "products", "agreements", "purchases", "payments", "demand", "offers", "substitutes"
 ]
 TABLE_KINDS: tuple[TableKind, ...] = (
     "hospitals",
@@ -23,6 +23,7 @@ TABLE_KINDS: tuple[TableKind, ...] = (
     "payments",
     "demand",
     "offers",
+    "substitutes",
 )
 
 # The Chinese name of each table kind, as users call the sheet (messages, templates, summaries).
@@ -34,6 +35,7 @@ KIND_LABELS_ZH: dict[str, str] = {
     "payments": "回款记录",
     "demand": "报量",
     "offers": "中选企业供应",
+    "substitutes": "可替代产品",
 }
 
 # Canonical stored columns and their pandas dtypes, per table kind.
@@ -118,6 +120,14 @@ COLUMNS: dict[str, dict[str, str]] = {
         "agreed_ratio": "float64",  # NaN = rule by number of winners
         "backup": "bool",  # 备选企业: backup supply for a disruption re-plan, never a winner in the plan
     },
+    # the province's list of products that can replace a winning drug (alliance-wide, like products):
+    # the winning drug by generic name + specification, the substitute by product code or generic name
+    # as the list gives it (the execution report matches either against purchases, see report.py)
+    "substitutes": {
+        "generic_name": "string",
+        "specification": "string",
+        "substitute": "string",
+    },
 }
 
 # Natural keys: re-importing a row with the same key replaces it instead of adding it. Order and payment
@@ -130,6 +140,7 @@ NATURAL_KEYS: dict[str, tuple[str, ...]] = {
     "payments": ("hospital_id", "payment_id"),
     "demand": ("hospital_id", "generic_name", "specification"),
     "offers": ("generic_name", "specification", "supplier"),
+    "substitutes": ("generic_name", "specification", "substitute"),
 }
 
 
@@ -169,6 +180,7 @@ class Dataset:
     payments: pd.DataFrame = field(default_factory=lambda: empty_frame("payments"))
     demand: pd.DataFrame = field(default_factory=lambda: empty_frame("demand"))
     offers: pd.DataFrame = field(default_factory=lambda: empty_frame("offers"))
+    substitutes: pd.DataFrame = field(default_factory=lambda: empty_frame("substitutes"))
 
     def table(self, kind: str) -> pd.DataFrame:
         return getattr(self, kind)

@@ -15,8 +15,9 @@ Level conventions (decided here, documented once):
   in purchased volume and amounts (not in completion of the detail rows, which need an agreement).
 - Payments the ledger cannot tie to a product (supplier-only payments beyond its deliveries) count in
   hospital, supplier and total paid amounts but in no product or batch.
-- mean/max price drop: over the catalogue's products of the batch, supplier or whole catalogue; for a
-  hospital, over the products it has an agreement or a purchase for. Products without a baseline
+- mean/max price drop: over the products with an agreed volume in scope (metrics.md): a batch's,
+  supplier's or the whole catalogue's products that some hospital signed; a hospital's own signed
+  products; a product's own drop only when it is signed (else null). Products without a baseline
   price are left out (and savings are NaN/null when no product of a level has one).
 - winning_share: the level's winning volume / all purchases (winning or not) of the drugs (generic name
   + specification) it covers; a hospital's only over its own purchases.
@@ -37,6 +38,7 @@ import pandas as pd
 
 from procurement import metrics as m
 from procurement.arrays import stable_argsort
+from procurement.ingest.values import norm_key_column
 from procurement.model import Dataset
 from procurement.settings import Settings
 
@@ -124,11 +126,14 @@ COLUMN_LABELS_ZH: dict[str, str] = {
     **METRIC_LABELS_ZH,
 }
 
+# The 23 columns of the national platform's 国采医疗机构带量执行报表, in its order (metrics.md).
+EXECUTION_SHEET = "国采医疗机构带量执行报表"
 EXECUTION_COLUMNS: tuple[str, ...] = (
     "医疗机构", "医疗机构编码", "地区", "批次名称", "批次开始时间", "批次结束时间", "序时进度",
     "签约产品总数", "零采购产品数", "零采购产品数占比", "低于序时进度产品数", "低于序时进度产品数占比",
     "超量采购产品数", "超量采购产品数占比", "正常采购产品数", "正常采购产品数占比", "对应非中选产品总数",
-    "采购非中选产品数", "非中选超量产品数", "低于序时进度且非中选超量的产品数",
+    "采购非中选产品数", "非中选超量产品数", "非中选超额产品数", "对应可替代产品总数", "采购可替代产品数",
+    "低于序时进度且非中选超量的产品数",
 )
 
 STATUS_COUNT_COLUMNS: dict[str, str] = {s: f"n_{s}" for s in m.PROGRESS_STATUSES}
@@ -218,9 +223,17 @@ def _default_as_of(dataset: Dataset) -> date:
 
 
 def _catalogue(dataset: Dataset) -> pd.DataFrame:
-    """One row per product with its price drop (a re-imported product keeps its last row)."""
+    """One row per product with its price drop (a re-imported product keeps its last row).
+
+    ``signed_drop``: the drop of products with an agreed volume (NaN for the others), what every
+    level's mean and max price drop are taken over (metrics.md: products with an agreed volume in scope).
+    """
     p = dataset.products.drop_duplicates("product_id", keep="last").copy()
     p["drop"] = np.asarray(m.price_drop(p["unit_price"], p["baseline_price"]), dtype="float64")
+    ag = dataset.agreements
+    agreed = ag["agreed_volume"].groupby(ag["product_id"].astype("string")).sum()
+    signed = p["product_id"].astype("string").map(agreed).fillna(0.0).to_numpy(dtype="float64") > 0
+    p["signed_drop"] = np.where(signed, p["drop"].to_numpy(), np.nan)
     p["drug"] = _drug_key(p)
     return p.reset_index(drop=True)
 
@@ -701,10 +714,11 @@ def _finish(frame: pd.DataFrame, settings: Settings, elapsed: pd.Series | None =
 
 
 def _drops(pairs: pd.DataFrame, by: list[str], catalogue: pd.DataFrame) -> pd.DataFrame:
-    """Mean and max price drop over the distinct products of each group."""
+    """Mean and max price drop over the distinct signed products of each group (``signed_drop``:
+    NaN for a product without an agreed volume, which the mean and max leave out)."""
     d = pairs[by + ["product_id"]].dropna(subset=["product_id"]).drop_duplicates()
-    d = d.merge(catalogue[["product_id", "drop"]], on="product_id", how="left")
-    g = d.groupby(by, dropna=False)["drop"]
+    d = d.merge(catalogue[["product_id", "signed_drop"]], on="product_id", how="left")
+    g = d.groupby(by, dropna=False)["signed_drop"]
     return pd.DataFrame({"mean_price_drop": g.mean(), "max_price_drop": g.max()}).reset_index()
 
 
@@ -811,7 +825,8 @@ def build_report(dataset: Dataset, as_of: date | None = None, settings: Settings
     return Report(
         as_of=ts.date(), total=total, batches=batches, hospitals=_hospital_level(ctx),
         products=_product_level(ctx), suppliers=_supplier_level(ctx), detail=detail,
-        execution=_execution(detail, runs, summed, catalogue, periods, ts, settings, (run_codes, all_codes[1])),
+        execution=_execution(detail, runs, summed, catalogue, periods, ts, settings, (run_codes, all_codes[1]),
+                             dataset.substitutes),
         overdue=_overdue(ledger, ts, settings, coded), monthly=_monthly(purchases, ledger, catalogue, product),
         warnings=_warnings(batches, detail, total, ledger, unknown, catalogue, cells),
     )
@@ -838,8 +853,8 @@ def _product_level(ctx: _Context) -> pd.DataFrame:
     pieces = _sum(ctx.cells[ctx.cells["product_id"].notna()], ["product_id"])
     products = _fill_zero(cat[LEVEL_IDS["products"]].merge(pieces, on="product_id", how="left"))
     products = _finish(products, ctx.settings, m.time_elapsed(ctx.as_of, cat["agreement_start"], cat["agreement_end"]))
-    products["mean_price_drop"] = cat["drop"].to_numpy()
-    products["max_price_drop"] = cat["drop"].to_numpy()
+    products["mean_price_drop"] = cat["signed_drop"].to_numpy()
+    products["max_price_drop"] = cat["signed_drop"].to_numpy()
     products["winning_share"] = _share_col(products, "product_id", ctx.shares["products"])
     # the same order whether the catalogue came from files or the database: by period, then code
     products["_start"] = cat["agreement_start"].to_numpy()
@@ -861,7 +876,8 @@ def _batch_level(ctx: _Context, periods: pd.DataFrame) -> pd.DataFrame:
 
 def _hospital_level(ctx: _Context) -> pd.DataFrame:
     hospitals = _finish(_sum(ctx.cells, ["hospital_id"]), ctx.settings)
-    hospitals = hospitals.merge(_drops(ctx.cells, ["hospital_id"], ctx.catalogue), on="hospital_id", how="left")
+    signed = ctx.cells[ctx.cells["agreed_volume"] > 0]  # a hospital's price drops: its own signed products
+    hospitals = hospitals.merge(_drops(signed, ["hospital_id"], ctx.catalogue), on="hospital_id", how="left")
     for col in ("hospital_name", "region", "level"):
         hospitals[col] = hospitals["hospital_id"].map(ctx.hospital_info[col])
     hospitals["winning_share"] = _share_col(hospitals, "hospital_id", ctx.shares["hospitals"])
@@ -881,8 +897,8 @@ def _total(ctx: _Context) -> dict[str, Any]:
     one = pd.DataFrame({"_all": [1]})
     tot = _fill_zero(one.merge(_sum(ctx.cells.assign(_all=1), ["_all"]), on="_all", how="left"))
     tot = _finish(tot, ctx.settings)
-    tot["mean_price_drop"] = m.mean_price_drop(ctx.catalogue["drop"])
-    tot["max_price_drop"] = m.max_price_drop(ctx.catalogue["drop"])
+    tot["mean_price_drop"] = m.mean_price_drop(ctx.catalogue["signed_drop"])
+    tot["max_price_drop"] = m.max_price_drop(ctx.catalogue["signed_drop"])
     tot["winning_share"] = m.winning_share(ctx.shares["total"]["num"], ctx.shares["total"]["den"])
     total = {k: _plain(tot[k].iloc[0]) for k in [*METRIC_KEYS, *_EXTRA]}
     for k in _EXTRA:
@@ -918,49 +934,54 @@ def _shares_cells(purchases: pd.DataFrame, catalogue: pd.DataFrame, detail: pd.D
 
 def _execution(
     detail: pd.DataFrame, runs: pd.DataFrame, purchases: pd.DataFrame, catalogue: pd.DataFrame, periods: pd.DataFrame,
-    as_of: pd.Timestamp, settings: Settings, run_codes: _Codes,
+    as_of: pd.Timestamp, settings: Settings, run_codes: _Codes, substitutes: pd.DataFrame,
 ) -> pd.DataFrame:
-    """国采医疗机构带量执行报表: one row per institution and batch, the platform's columns.
+    """国采医疗机构带量执行报表: one row per institution and batch, the platform's 23 columns in its order.
 
-    ``runs``: every purchase run, after as_of too (:func:`_month_runs`); ``run_codes``: their product codes.
+    ``detail``: the hospital x product rows with an agreement (签约产品) and their progress status;
+    ``purchases``: purchases up to as_of (:func:`_collapse`); ``runs``: every purchase run, after as_of
+    too (:func:`_month_runs`), with ``run_codes`` their product codes.
+
+    - 对应非中选产品总数: non-winning products (drug + maker) known from any hospital's purchases, at
+      any date, of the institution's signed drugs (generic name + specification); 采购非中选产品数:
+      those the institution bought up to as_of (net quantity above 0: a line returned in full is not).
+    - 非中选超量 / 非中选超额: a signed product whose drug's non-winning volume / amount at the
+      institution passes its winning one (or ``settings.nonwinning_over_share`` of the total).
+    - 对应可替代产品总数 / 采购可替代产品数: :func:`_substitute_counts`.
     """
     if detail.empty:
         return pd.DataFrame(columns=list(EXECUTION_COLUMNS))
     keys = ["hospital_id", "batch"]
     d = detail.assign(drug=detail["product_id"].map(catalogue.set_index("product_id")["drug"]))
-    # non-winning products known to the tool: distinct (drug, maker) of every non-winning purchase
-    catalogue_ids = list(set(catalogue["product_id"].dropna()))
-    # membership once per distinct code
-    codes, uniques = run_codes
-    listed = np.append(np.asarray(uniques.isin(catalogue_ids), dtype=bool), False)  # code -1: blank
-    outside = ~listed[codes]
-    all_pu = runs.loc[outside, ["generic_name", "specification", "supplier"]].drop_duplicates()
-    all_pu = all_pu.assign(drug=_drug_key(all_pu)).dropna(subset=["drug"])
-    known = all_pu.drop_duplicates(["drug", "supplier"]).groupby("drug").size()
+    known = _known_nonwinning(runs, catalogue, run_codes)
     pu = purchases
-    bought = pu[~pu["winning"]].drop_duplicates(["hospital_id", "drug", "supplier"]).groupby(["hospital_id", "drug"]).size()
-    vol = pu.pivot_table(index=["hospital_id", "drug"], columns="winning", values="quantity", aggfunc="sum", fill_value=0.0)
-    nonwin = vol[False] if False in vol.columns else pd.Series(0.0, index=vol.index)
-    win = vol[True] if True in vol.columns else pd.Series(0.0, index=vol.index)
-    over = pd.Series(np.asarray(m.nonwinning_over(nonwin, win, settings.nonwinning_over_share), dtype=bool), index=vol.index)
+    nonwin = pu[~pu["winning"]].groupby(["hospital_id", "drug", "supplier"], dropna=False)["quantity"].sum()
+    bought = (nonwin[nonwin > 0].reset_index().dropna(subset=["hospital_id", "drug"])
+              .groupby(["hospital_id", "drug"]).size())
     pair = pd.MultiIndex.from_frame(d[["hospital_id", "drug"]])
-    d["_over"] = over.reindex(pair, fill_value=False).to_numpy(dtype=bool)
+    for value, flag in (("quantity", "_over"), ("amount", "_excess")):
+        use = pu.pivot_table(index=["hospital_id", "drug"], columns="winning", values=value, aggfunc="sum", fill_value=0.0)
+        lost = use[False] if False in use.columns else pd.Series(0.0, index=use.index)
+        won = use[True] if True in use.columns else pd.Series(0.0, index=use.index)
+        over = np.asarray(m.nonwinning_over(lost, won, settings.nonwinning_over_share), dtype=bool)
+        d[flag] = pd.Series(over, index=use.index).reindex(pair, fill_value=False).to_numpy(dtype=bool)
     d["_over_below"] = d["_over"] & (d["progress_status"] == "below_schedule")
     for s in m.PROGRESS_STATUSES:
         d[f"_{s}"] = d["progress_status"] == s
-    g = d.groupby(keys, sort=True)
-    out = g.agg(
+    out = d.groupby(keys, sort=True).agg(
         医疗机构=("hospital_name", "first"), 地区=("region", "first"), 签约产品总数=("product_id", "size"),
         零采购产品数=("_zero_purchase", "sum"), 低于序时进度产品数=("_below_schedule", "sum"),
         超量采购产品数=("_over_purchase", "sum"), 正常采购产品数=("_normal", "sum"),
-        非中选超量产品数=("_over", "sum"), 低于序时进度且非中选超量的产品数=("_over_below", "sum"),
+        非中选超量产品数=("_over", "sum"), 非中选超额产品数=("_excess", "sum"),
+        低于序时进度且非中选超量的产品数=("_over_below", "sum"),
     ).reset_index()
     drugs = d[["hospital_id", "batch", "drug"]].dropna().drop_duplicates()
     drugs["_known"] = drugs["drug"].map(known).fillna(0)
-    drugs["_bought"] = pd.Series(bought.reindex(pd.MultiIndex.from_frame(drugs[["hospital_id", "drug"]])).to_numpy(),
-                                 index=drugs.index).fillna(0)
+    at = pd.MultiIndex.from_frame(drugs[["hospital_id", "drug"]])
+    drugs["_bought"] = pd.Series(bought.reindex(at).to_numpy(), index=drugs.index).fillna(0)
     per = drugs.groupby(keys)[["_known", "_bought"]].sum()
     out = out.merge(per.reset_index(), on=keys, how="left")
+    out = out.merge(_substitute_counts(d, pu, catalogue, substitutes), on=keys, how="left")
     out["对应非中选产品总数"] = out["_known"].fillna(0).astype(int)
     out["采购非中选产品数"] = out["_bought"].fillna(0).astype(int)
     out["医疗机构编码"], out["批次名称"] = out["hospital_id"], out["batch"]
@@ -971,9 +992,65 @@ def _execution(
                          ("超量采购产品数", "超量采购产品数占比"), ("正常采购产品数", "正常采购产品数占比")):
         out[count] = out[count].astype(int)
         out[share] = m.ratio(out[count], out["签约产品总数"])
-    for col in ("签约产品总数", "非中选超量产品数", "低于序时进度且非中选超量的产品数"):
-        out[col] = out[col].astype(int)
+    for col in ("签约产品总数", "非中选超量产品数", "非中选超额产品数", "对应可替代产品总数", "采购可替代产品数",
+                "低于序时进度且非中选超量的产品数"):
+        out[col] = out[col].fillna(0).astype(int)
     return out[list(EXECUTION_COLUMNS)]
+
+
+def _known_nonwinning(runs: pd.DataFrame, catalogue: pd.DataFrame, run_codes: _Codes) -> pd.Series:
+    """Per drug key, the distinct non-winning products (drug + maker) of every purchase run, any date."""
+    codes, uniques = run_codes
+    listed = np.append(np.asarray(uniques.isin(list(set(catalogue["product_id"].dropna()))), dtype=bool), False)
+    outside = ~listed[codes]  # membership once per distinct code; code -1 (blank): the last
+    found = runs.loc[outside, ["generic_name", "specification", "supplier"]].drop_duplicates()
+    found = found.assign(drug=_drug_key(found)).dropna(subset=["drug"])
+    return found.drop_duplicates(["drug", "supplier"]).groupby("drug").size()
+
+
+def _substitute_counts(
+    signed: pd.DataFrame, purchases: pd.DataFrame, catalogue: pd.DataFrame, substitutes: pd.DataFrame
+) -> pd.DataFrame:
+    """对应可替代产品总数 and 采购可替代产品数 per institution and batch (0 where no list is loaded).
+
+    Listed: the distinct substitutes the list gives for the institution's signed drugs (generic
+    name + specification); a substitute listed for two of them counts once. Bought: those of them
+    the institution bought up to as_of. A purchase line is a listed substitute S when its product
+    code or its generic name is S, and it is not a line of the signed drug S is listed for (that is
+    the drug itself, winning or not). Names, specifications and codes are compared normalised
+    (simplified, half-width, case and spaces ignored); lines count only when their net quantity is
+    above 0. A purchase line without a product code (a non-winning one) matches by name only.
+    """
+    out = signed[["hospital_id", "batch"]].drop_duplicates()
+    out["对应可替代产品总数"], out["采购可替代产品数"] = 0, 0
+    if substitutes.empty or signed.empty:
+        return out
+    subs = pd.DataFrame({"drug": _norm_drug(substitutes), "sub": norm_key_column(substitutes["substitute"])})
+    subs = subs.dropna().drop_duplicates()
+    norm = _norm_drug(catalogue).set_axis(catalogue["product_id"].to_numpy())
+    mine = signed[["hospital_id", "batch", "product_id"]].assign(drug=signed["product_id"].map(norm))
+    listed = mine.drop(columns="product_id").merge(subs, on="drug").drop_duplicates()
+    lines = purchases.assign(pid=norm_key_column(purchases["product_id"].astype("string")),
+                             gen=norm_key_column(purchases["generic_name"].astype("string")),
+                             own=_norm_drug(purchases))
+    lines = lines.groupby(["hospital_id", "pid", "gen", "own"], dropna=False)["quantity"].sum().reset_index()
+    lines = lines[lines["quantity"] > 0]
+    hit = pd.concat([lines.merge(listed, left_on=[c, "hospital_id"], right_on=["sub", "hospital_id"])
+                     for c in ("pid", "gen")])
+    hit = hit[hit["own"].isna() | (hit["own"] != hit["drug"])]
+    counts = pd.DataFrame({
+        "对应可替代产品总数": listed.drop_duplicates(["hospital_id", "batch", "sub"]).groupby(["hospital_id", "batch"]).size(),
+        "采购可替代产品数": hit.drop_duplicates(["hospital_id", "batch", "sub"]).groupby(["hospital_id", "batch"]).size(),
+    })
+    out = out.drop(columns=list(counts.columns)).merge(counts.reset_index(), on=["hospital_id", "batch"], how="left")
+    return out.fillna({c: 0 for c in counts.columns})
+
+
+def _norm_drug(frame: pd.DataFrame) -> pd.Series:
+    """Generic name + specification compared as the import compares them (``norm_key``); NA when either is blank."""
+    g = norm_key_column(frame["generic_name"].astype("string"))
+    sp = norm_key_column(frame["specification"].astype("string"))
+    return (g + "\x1f" + sp).astype("string")
 
 
 def _overdue(

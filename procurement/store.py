@@ -35,7 +35,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 # Tables holding one hospital's own rows: what a hospital account may write and see.
 HOSPITAL_KINDS: tuple[str, ...] = ("agreements", "purchases", "payments", "demand")
 # Alliance-wide catalogue: a hospital account may re-send it unchanged but never change it.
-CATALOGUE_KINDS: tuple[str, ...] = ("products", "offers")
+CATALOGUE_KINDS: tuple[str, ...] = ("products", "offers", "substitutes")
 
 _ROWS_PER_INSERT = 50  # x columns stays far below SQLite's 32,766 bound parameters
 
@@ -940,10 +940,12 @@ def load_dataset(engine: Engine, hospital_id: str | None = None, *, aggregated: 
 
 
 def load_reference(engine: Engine) -> Dataset:
-    """Hospitals and products: what the importer needs to resolve names and check codes."""
+    """Hospitals, products and the substitutes list: what the importer needs to resolve names, check
+    codes and tell a listed substitute (可替代产品) from a drug outside the procurement."""
     with engine.connect() as conn, conn.begin():
         return Dataset(
-            hospitals=_load_table(conn, "hospitals", None), products=_load_table(conn, "products", None)
+            hospitals=_load_table(conn, "hospitals", None), products=_load_table(conn, "products", None),
+            substitutes=_load_table(conn, "substitutes", None),
         )
 
 

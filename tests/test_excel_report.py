@@ -17,7 +17,7 @@ from procurement.excel import FMT_RATE, FMT_VOLUME, FMT_YUAN, LAGGARD_FILL, writ
 from procurement.model import Dataset  # noqa: E402
 from procurement.report import EXECUTION_COLUMNS, build_report  # noqa: E402
 
-SHEETS = ["汇总", "按批次", "按医疗机构", "按产品", "按企业", "执行报表", "明细", "逾期回款"]
+SHEETS = ["汇总", "按批次", "按医疗机构", "按产品", "按企业", "国采医疗机构带量执行报表", "明细", "逾期回款"]
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +44,7 @@ def test_headers_are_chinese_and_frozen(workbook):
     assert "采购完成率" in header and "逾期未回款金额" in header and "结余留用(估算)" in header
     assert ws.freeze_panes == "A2"
     assert ws.auto_filter.ref.startswith("A1:")
-    assert [c.value for c in workbook["执行报表"][1]] == list(EXECUTION_COLUMNS)
+    assert [c.value for c in workbook["国采医疗机构带量执行报表"][1]] == list(EXECUTION_COLUMNS)
 
 
 def test_known_values_and_formats(workbook):
@@ -83,7 +83,7 @@ def test_summary_and_overdue_sheets(workbook):
 
 
 def test_execution_sheet_rates_are_percent(workbook):
-    _, rows = _rows(workbook["执行报表"])
+    _, rows = _rows(workbook["国采医疗机构带量执行报表"])
     row = next(r for r in rows if r["医疗机构编码"].value == "H1" and r["批次名称"].value == "第一批")
     assert row["零采购产品数占比"].value == 0.5 and row["零采购产品数占比"].number_format == FMT_RATE
     assert row["批次开始时间"].is_date

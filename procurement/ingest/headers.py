@@ -182,6 +182,14 @@ FIELDS: dict[str, tuple[Field, ...]] = {
         _f("agreed_ratio", "约定比例", "带量比例"),
         _f("backup", "备选企业", "备供企业", "是否备选", "备选", "备供", "备选供应"),
     ),
+    # 可替代产品: the winning drug (generic name + specification) and a product that can replace it,
+    # by code or generic name in one column (a list gives one or the other)
+    "substitutes": (
+        Field("generic_name", "通用名", ("中选药品通用名", "中选药品名称", "中选药品", *_GENERIC.aliases)),
+        Field("specification", "规格", ("中选药品规格", "中选规格", *_SPEC.aliases)),
+        _f("substitute", "可替代产品", "可替代药品", "替代品种", "可替代产品编码", "可替代产品通用名", "可替代产品名称",
+           "可替代药品通用名", "可替代药品名称", "可替代药品编码", "可替代品种", "替代药品", "替代产品"),
+    ),
 }
 
 # An ordered quantity or order date stands for the received one when the sheet has none
@@ -203,6 +211,7 @@ REQUIRED: dict[str, tuple[tuple[tuple[str, ...], ...], ...]] = {
     "payments": (_HOSPITAL_REQ, (("amount",),), (("date",),)),
     "demand": (_HOSPITAL_REQ, (("generic_name",),), (("specification",),), (("declared_volume",),)),
     "offers": tuple(((f,),) for f in ("generic_name", "specification", "supplier", "unit_price")),
+    "substitutes": tuple(((f,),) for f in ("generic_name", "specification", "substitute")),
 }
 # The required group a file may leave to the uploader (a hospital's own export): see ``supplied``.
 HOSPITAL_GROUP = _HOSPITAL_REQ

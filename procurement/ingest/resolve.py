@@ -698,6 +698,15 @@ def _flag(r: Rows, name: str) -> np.ndarray:
     return yes[text.codes]
 
 
+def _substitutes(r: Rows, cat: Catalogue) -> pd.DataFrame:
+    """可替代产品 rows as the list gives them. The winning drug need not be in this alliance's catalogue
+    (a province's list covers every batch); the report reads only the entries of signed drugs."""
+    return pd.DataFrame({
+        "generic_name": r.require("generic_name"), "specification": r.require("specification"),
+        "substitute": r.require("substitute"),
+    })
+
+
 def _fill_keys(frame: pd.DataFrame, key: str, columns: list[str]) -> None:
     missing = frame[key].isna()
     if missing.any():
@@ -706,7 +715,7 @@ def _fill_keys(frame: pd.DataFrame, key: str, columns: list[str]) -> None:
 
 _BUILDERS = {
     "hospitals": _hospitals, "products": _products, "agreements": _agreements, "purchases": _purchases,
-    "payments": _payments, "demand": _demand, "offers": _offers,
+    "payments": _payments, "demand": _demand, "offers": _offers, "substitutes": _substitutes,
 }
 
 

@@ -43,6 +43,7 @@ NUMBER_FIELDS = frozenset(
 SIGNED_FIELDS: dict[str, frozenset[str]] = {"purchases": frozenset(["quantity", "amount", "ordered_quantity"])}
 DATE_FIELDS = frozenset(["date", "agreement_start", "agreement_end", "order_date"])
 RATIO_FIELDS = frozenset(["min_share", "agreed_ratio"])
+TEXT_FIELDS = TEXT_FIELDS | frozenset(["substitute"])  # 可替代产品: a product code or a generic name
 _TOTAL_PREFIXES = (
     "合计", "合計", "总计", "總計", "小计", "小計", "共计", "共計", "汇总", "匯總", "总合计", "總合計",
     "total", "Total", "TOTAL", "subtotal", "Subtotal", "SUBTOTAL", "Sum", "SUM", "Grand", "grand",
