@@ -79,6 +79,13 @@ def _kind_table(kind: str) -> sa.Table:
 
 KIND_TABLES: dict[str, sa.Table] = {kind: _kind_table(kind) for kind in TABLE_KINDS}
 
+# Order lines that can tell a delivery rate (an ordered quantity or an order date): few or none in most
+# stores, so a partial index of them lets a report read them without scanning every line.
+_lines = KIND_TABLES["purchases"]
+DELIVERY_LINES = sa.or_(_lines.c.ordered_quantity.is_not(None), _lines.c.order_date.is_not(None))
+sa.Index("ix_purchases_delivery_lines", _lines.c.hospital_id, _lines.c.date,
+         sqlite_where=DELIVERY_LINES, postgresql_where=DELIVERY_LINES)
+
 # Daily purchase totals per hospital and drug key (blanks stored as ''), one row per key with its days
 # and totals as binary arrays (see procurement.daily): what reports read, loaded in a few thousand rows.
 # Kept in step with ``purchases`` inside every import.

@@ -13,7 +13,8 @@ from typing import Literal
 import pandas as pd
 
 TableKind = Literal[
-    "hospitals", "products", "agreements", "purchases", "payments", "demand", "offers", "substitutes"
+    "hospitals", "products", "agreements", "purchases", "payments", "demand", "offers", "substitutes",
+    "fund_transfers", "shortages",
 ]
 TABLE_KINDS: tuple[TableKind, ...] = (
     "hospitals",
@@ -24,6 +25,8 @@ TABLE_KINDS: tuple[TableKind, ...] = (
     "demand",
     "offers",
     "substitutes",
+    "fund_transfers",
+    "shortages",
 )
 
 # The Chinese name of each table kind, as users call the sheet (messages, templates, summaries).
@@ -36,6 +39,8 @@ KIND_LABELS_ZH: dict[str, str] = {
     "demand": "报量",
     "offers": "中选企业供应",
     "substitutes": "可替代产品",
+    "fund_transfers": "医保基金预付与结算",
+    "shortages": "缺货登记",
 }
 
 # Canonical stored columns and their pandas dtypes, per table kind.
@@ -128,6 +133,32 @@ COLUMNS: dict[str, dict[str, str]] = {
         "specification": "string",
         "substitute": "string",
     },
+    # the insurance bureau's records of what the fund paid (医保基金): prepayment of part of a hospital's
+    # agreed amount (预付), its later offset against the hospital's settlements (冲抵), and direct
+    # settlement with the enterprise instead of the hospital paying (直接结算, counted as a payment)
+    "fund_transfers": {
+        "transfer_id": "string",  # with hospital_id the natural key; "h:" + row hash + occurrence if none
+        "hospital_id": "string",
+        "batch": "string",  # NA: the hospital's transfer for all batches
+        "kind": "string",  # "prepay", "offset" or "direct"
+        "amount": "float64",  # yuan
+        "date": "datetime64[ns]",
+        "supplier": "string",  # the enterprise a direct settlement paid (NA otherwise)
+    },
+    # shortages (缺货) registered by hospitals or the platform: open from start_date until closed
+    "shortages": {
+        "shortage_id": "string",  # with hospital_id the natural key; "h:" + row hash + occurrence if none
+        "hospital_id": "string",
+        "product_id": "string",  # NA when the register names a product outside the catalogue
+        "generic_name": "string",
+        "specification": "string",
+        "supplier": "string",  # the maker (生产企业) that does not deliver
+        "distributor": "string",  # 配送公司
+        "start_date": "datetime64[ns]",  # 缺货开始 (the first order that was not delivered)
+        "end_date": "datetime64[ns]",  # closed on (恢复供应/关闭), NaT while open
+        "orders": "float64",  # 缺货订单提交次数
+        "quantity": "float64",  # minimum units short, where given
+    },
 }
 
 # Natural keys: re-importing a row with the same key replaces it instead of adding it. Order and payment
@@ -141,6 +172,8 @@ NATURAL_KEYS: dict[str, tuple[str, ...]] = {
     "demand": ("hospital_id", "generic_name", "specification"),
     "offers": ("generic_name", "specification", "supplier"),
     "substitutes": ("generic_name", "specification", "substitute"),
+    "fund_transfers": ("hospital_id", "transfer_id"),
+    "shortages": ("hospital_id", "shortage_id"),
 }
 
 
@@ -181,6 +214,11 @@ class Dataset:
     demand: pd.DataFrame = field(default_factory=lambda: empty_frame("demand"))
     offers: pd.DataFrame = field(default_factory=lambda: empty_frame("offers"))
     substitutes: pd.DataFrame = field(default_factory=lambda: empty_frame("substitutes"))
+    fund_transfers: pd.DataFrame = field(default_factory=lambda: empty_frame("fund_transfers"))
+    shortages: pd.DataFrame = field(default_factory=lambda: empty_frame("shortages"))
+    # purchase lines that carry an order date or an ordered quantity, for delivery monitoring (配送率):
+    # what the store's daily totals cannot tell; from files, taken from ``purchases`` itself
+    order_lines: pd.DataFrame = field(default_factory=lambda: empty_frame("purchases"))
 
     def table(self, kind: str) -> pd.DataFrame:
         return getattr(self, kind)

@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from procurement import funds, supply
 from procurement import metrics as m
 from procurement.arrays import stable_argsort
 from procurement.ingest.values import norm_key_column
@@ -68,6 +69,15 @@ METRIC_KEYS: tuple[str, ...] = (
     "max_price_drop",
     "winning_share",
     "retained_savings",
+    # money and supply (metrics.md): null where a level cannot give one (a product has no prepayment)
+    "delivery_rate",
+    "delivered_48h_share",
+    "open_shortages",
+    "prepaid_amount",
+    "prepay_offset",
+    "prepay_balance",
+    "prepaid_share",
+    "direct_settled_share",
 )
 
 METRIC_LABELS_ZH: dict[str, str] = {
@@ -96,6 +106,14 @@ METRIC_LABELS_ZH: dict[str, str] = {
     "max_price_drop": "最高降价幅度",
     "winning_share": "中选产品使用占比",
     "retained_savings": "结余留用(估算)",
+    "delivery_rate": "配送率",
+    "delivered_48h_share": "48小时配送率",
+    "open_shortages": "缺货数",
+    "prepaid_amount": "预付金额",
+    "prepay_offset": "冲抵金额",
+    "prepay_balance": "预付余额",
+    "prepaid_share": "预付比例",
+    "direct_settled_share": "直接结算占比",
 }
 
 # Labels of the identifying and extra columns, for the Excel report and the app.
@@ -175,6 +193,8 @@ class Report:
     overdue: pd.DataFrame
     monthly: pd.DataFrame
     warnings: list[str] = field(default_factory=list)
+    distributors: pd.DataFrame = field(default_factory=pd.DataFrame)  # delivery figures per 配送企业
+    scorecard: pd.DataFrame = field(default_factory=pd.DataFrame)  # per winner (企业评分)
 
     def to_json(self) -> dict[str, Any]:
         """The object of cli.md ``report --json``: rates as fractions, null where undefined."""
@@ -185,6 +205,7 @@ class Report:
         for level in ("batches", "hospitals", "products", "suppliers"):
             frame = getattr(self, level)
             out[level] = _records(frame, _JSON_IDS[level] + list(METRIC_KEYS))
+        out["distributors"] = _records(self.distributors, ["distributor", *supply.DELIVERY_COLUMNS])
         out["execution"] = _records(self.execution, list(EXECUTION_COLUMNS))
         out["warnings"] = list(self.warnings)
         return out
@@ -801,6 +822,7 @@ def build_report(dataset: Dataset, as_of: date | None = None, settings: Settings
     """Compute the whole execution report as of a date (default: the latest date in the data)."""
     settings = settings or Settings()
     ts = pd.Timestamp(as_of or _default_as_of(dataset)).normalize()
+    dataset = _with_direct_settlements(dataset)
     catalogue = _catalogue(dataset)
     all_codes = _codes_of(dataset.purchases["product_id"].array)  # hashed once for the whole report
     # payments are matched to delivery days; every other figure reads purchases summed per key and month
@@ -822,7 +844,7 @@ def build_report(dataset: Dataset, as_of: date | None = None, settings: Settings
     detail = _detail_level(ctx)
     batches = _batch_level(ctx, periods)
     total = _total(ctx)
-    return Report(
+    report = Report(
         as_of=ts.date(), total=total, batches=batches, hospitals=_hospital_level(ctx),
         products=_product_level(ctx), suppliers=_supplier_level(ctx), detail=detail,
         execution=_execution(detail, runs, summed, catalogue, periods, ts, settings, (run_codes, all_codes[1]),
@@ -830,6 +852,131 @@ def build_report(dataset: Dataset, as_of: date | None = None, settings: Settings
         overdue=_overdue(ledger, ts, settings, coded), monthly=_monthly(purchases, ledger, catalogue, product),
         warnings=_warnings(batches, detail, total, ledger, unknown, catalogue, cells),
     )
+    return _with_money_and_supply(report, dataset, ts, settings)
+
+
+def _with_direct_settlements(dataset: Dataset) -> Dataset:
+    """The fund's direct settlements (直接结算) are payments: they pay deliveries like any other."""
+    direct = funds.as_payments(dataset.fund_transfers) if len(dataset.fund_transfers) else None
+    if direct is None or direct.empty:
+        return dataset
+    return dataset.with_table("payments", pd.concat([dataset.payments, direct], ignore_index=True))
+
+
+def _order_lines(dataset: Dataset) -> pd.DataFrame:
+    """Lines that can tell a delivery rate: the store's, or from files the purchase lines themselves."""
+    if len(dataset.order_lines):
+        return dataset.order_lines
+    purchases = dataset.purchases
+    if "ordered_quantity" not in purchases.columns or "order_date" not in purchases.columns:
+        return dataset.order_lines
+    return purchases[(purchases["ordered_quantity"].notna() | purchases["order_date"].notna()).to_numpy()]
+
+
+def _with_money_and_supply(report: Report, dataset: Dataset, ts: pd.Timestamp, settings: Settings) -> Report:
+    """Delivery rates, open shortages and the fund's money at every level (metrics.md), and the
+    supplier scorecard. Null where a level cannot give a figure: a product has no prepayment, and a
+    payment is settled by the fund per hospital and supplier, not per product or batch."""
+    lines = supply.delivery_lines(_order_lines(dataset), ts)
+    batch_of = report.products.set_index("product_id")["batch"] if len(report.products) else pd.Series(dtype=object)
+    if len(lines):
+        lines["batch"] = lines["product_id"].map(batch_of)
+    shortages = dataset.shortages.assign(batch=dataset.shortages["product_id"].map(batch_of))
+    transfers = dataset.fund_transfers
+    payments = dataset.payments
+    nothing = {k: np.nan for k in ("prepaid_amount", "prepay_offset", "prepay_balance", "prepaid_share",
+                                   "direct_settled_share")}
+    for level, key in (("products", "product_id"), ("suppliers", "supplier"), ("hospitals", "hospital_id"),
+                       ("batches", "batch")):
+        frame = getattr(report, level).copy()
+        frame = _merged(frame, supply.delivery_figures(lines, [key]), key, ["delivery_rate", "delivered_48h_share"])
+        frame = _merged(frame, supply.open_shortages(shortages, ts, [key]), key, ["open_shortages"])
+        frame["open_shortages"] = frame["open_shortages"].fillna(0).astype(int)
+        for col, value in nothing.items():
+            frame[col] = value
+        if level in ("hospitals", "batches") and len(transfers):
+            frame = _merged(frame.drop(columns=list(funds.FUND_COLUMNS)), funds.prepay_figures(transfers, ts, [key]),
+                            key, list(funds.FUND_COLUMNS), fill=0.0)
+            frame["prepaid_share"] = funds.prepaid_share(frame["prepaid_amount"].to_numpy(),
+                                                         frame["agreed_amount"].to_numpy())
+        if level in ("hospitals", "suppliers"):
+            paid = funds.fund_paid(payments, ts, [key])
+            frame = _merged(frame, paid, key, ["fund_paid"], fill=0.0)
+            frame["direct_settled_share"] = funds.direct_settled_share(frame.pop("fund_paid").to_numpy(),
+                                                                       frame["paid_amount"].to_numpy())
+        setattr(report, level, frame)
+    total = report.total
+    for col, value in supply.delivery_figures(lines, []).iloc[0].items() if len(lines) else []:
+        total[col] = value
+    total.setdefault("delivery_rate", None)
+    total.setdefault("delivered_48h_share", None)
+    total["open_shortages"] = int(supply.open_shortages(shortages, ts, [])["open_shortages"].iloc[0]) if len(shortages) else 0
+    money = funds.prepay_figures(transfers, ts, [])
+    for col in funds.FUND_COLUMNS:  # unknown (null) until the bureau's records are loaded
+        total[col] = (float(money[col].iloc[0]) if len(money) else 0.0) if len(transfers) else None
+    total["prepaid_share"] = (funds.prepaid_share(total["prepaid_amount"], total.get("agreed_amount") or 0.0)
+                              if len(transfers) else None)
+    fund = funds.fund_paid(payments, ts, [])
+    total["direct_settled_share"] = funds.direct_settled_share(
+        float(fund["fund_paid"].iloc[0]) if len(fund) else 0.0, total.get("paid_amount") or 0.0)
+    report.distributors = supply.delivery_figures(lines, ["distributor"])
+    report.scorecard = supply_scorecard(report, dataset, shortages, ts)
+    report.warnings.extend(_prepay_warnings(report.hospitals, transfers, settings))
+    return report
+
+
+def _merged(frame: pd.DataFrame, figures: pd.DataFrame, key: str, cols: list[str], fill: float | None = None,
+            ) -> pd.DataFrame:
+    """``frame`` with ``cols`` of ``figures`` joined on ``key`` (NaN, or ``fill``, where it has none)."""
+    out = frame.drop(columns=[c for c in cols if c in frame.columns])
+    if len(figures):
+        figures = figures.astype({key: "string"})
+        out = out.assign(_k=out[key].astype("string")).merge(
+            figures[[key, *cols]].rename(columns={key: "_k"}), on="_k", how="left").drop(columns="_k")
+    else:
+        for c in cols:
+            out[c] = np.nan
+    if fill is not None:
+        out[cols] = out[cols].astype(float).fillna(fill)
+    return out
+
+
+def supply_scorecard(report: Report, dataset: Dataset, shortages: pd.DataFrame, ts: pd.Timestamp) -> pd.DataFrame:
+    """企业评分: per winner, its share of its drugs' agreed volume, delivered vs ordered, the 48-hour share,
+    open shortages and days short, and payments received on time."""
+    products = report.products
+    if products.empty:
+        return pd.DataFrame(columns=SCORECARD_COLUMNS)
+    drug = products["generic_name"].astype("string") + "|" + products["specification"].astype("string")
+    drug_total = products.groupby(drug)["agreed_volume"].transform("sum")
+    mine = products.assign(_drug_total=drug_total).groupby("supplier", dropna=True)[
+        ["agreed_volume", "_drug_total"]].sum()
+    card = report.suppliers[["supplier", "agreed_volume", "purchased_volume", "on_time_rate", "delivery_rate",
+                             "delivered_48h_share", "open_shortages", "direct_settled_share"]].copy()
+    card["agreed_share"] = m.ratio(card["supplier"].map(mine["agreed_volume"]).to_numpy(dtype=float),
+                                   card["supplier"].map(mine["_drug_total"]).to_numpy(dtype=float))
+    lines = supply.delivery_lines(_order_lines(dataset), ts)
+    card = _merged(card, supply.delivery_figures(lines, ["supplier"]), "supplier",
+                   ["ordered_quantity", "delivered_quantity"])
+    card = _merged(card, supply.days_short(shortages, ts, ["supplier"]), "supplier", ["days_short"], fill=0.0)
+    return card[SCORECARD_COLUMNS]
+
+
+SCORECARD_COLUMNS = [
+    "supplier", "agreed_volume", "agreed_share", "purchased_volume", "ordered_quantity", "delivered_quantity",
+    "delivery_rate", "delivered_48h_share", "open_shortages", "days_short", "on_time_rate", "direct_settled_share",
+]
+
+
+def _prepay_warnings(hospitals: pd.DataFrame, transfers: pd.DataFrame, settings: Settings) -> list[str]:
+    """Hospitals whose prepaid share is below the policy's, once the bureau's prepayments are loaded."""
+    if not (len(transfers) and (transfers["kind"] == "prepay").any()):
+        return []
+    low = hospitals[(hospitals["agreed_amount"] > 0)
+                    & (hospitals["prepaid_share"].fillna(0.0) < settings.prepay_share_min)]
+    return [f"{h['hospital_id']} {h.get('hospital_name') or ''}: 医保预付比例 {_pct(h['prepaid_share'] or 0.0)} "
+            f"低于 {_pct(settings.prepay_share_min)} / prepaid share {_pct(h['prepaid_share'] or 0.0)} below "
+            f"{_pct(settings.prepay_share_min)}" for _, h in low.iterrows()]
 
 
 def _detail_level(ctx: _Context) -> pd.DataFrame:
@@ -900,7 +1047,7 @@ def _total(ctx: _Context) -> dict[str, Any]:
     tot["mean_price_drop"] = m.mean_price_drop(ctx.catalogue["signed_drop"])
     tot["max_price_drop"] = m.max_price_drop(ctx.catalogue["signed_drop"])
     tot["winning_share"] = m.winning_share(ctx.shares["total"]["num"], ctx.shares["total"]["den"])
-    total = {k: _plain(tot[k].iloc[0]) for k in [*METRIC_KEYS, *_EXTRA]}
+    total = {k: _plain(tot[k].iloc[0]) if k in tot else None for k in [*METRIC_KEYS, *_EXTRA]}
     for k in _EXTRA:
         total[k] = int(total[k] or 0)
     return total

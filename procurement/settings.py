@@ -28,6 +28,8 @@ class Settings:
     # a drug is "non-winning over" (非中选超量) when non-winning volume exceeds this share of its total
     # use; None: when non-winning volume exceeds winning volume
     nonwinning_over_share: float | None = None
+    # the insurance fund prepays at least this share of a hospital's agreed amount (医保预付, policy 30%)
+    prepay_share_min: float = 0.3
 
     def grade_share(self, grade: str) -> float:
         """Retained share for a grade (0 for an unknown grade: nothing is retained by mistake)."""

@@ -33,7 +33,7 @@ from procurement.problems import InputError, Problem
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 # Tables holding one hospital's own rows: what a hospital account may write and see.
-HOSPITAL_KINDS: tuple[str, ...] = ("agreements", "purchases", "payments", "demand")
+HOSPITAL_KINDS: tuple[str, ...] = ("agreements", "purchases", "payments", "demand", "fund_transfers", "shortages")
 # Alliance-wide catalogue: a hospital account may re-send it unchanged but never change it.
 CATALOGUE_KINDS: tuple[str, ...] = ("products", "offers", "substitutes")
 
@@ -151,6 +151,8 @@ def _upgrade_in(bind: Engine | Connection, conn: Connection | None) -> bool:
         for index in table.indexes:
             if index.unique and index.name in stored and stored[index.name] != [c.name for c in index.columns]:
                 stale_keys.append(index)  # a natural key that gained a column (ids scoped by hospital)
+            elif index.name not in stored:
+                stale_keys.append(index)  # an index added since (DROP IF EXISTS, then CREATE, below)
     missing_links = [c for kind, c in missing_columns if kind == "payments" and c.name.startswith("link_")]
     if conn is None:
         with bind.connect() as reader:
@@ -906,6 +908,18 @@ def _load_payments(conn: Connection, hospital_id: str | None, *, with_ids: bool 
     return _fetch(conn, _hospital_filter(stmt, pay, hospital_id), "payments", [*cols, "order_date"])
 
 
+def _load_order_lines(conn: Connection, hospital_id: str | None) -> pd.DataFrame:
+    """The order lines that carry an order date or an ordered quantity (delivery monitoring).
+
+    Read through a partial index of exactly those lines, so a store of lines without them (most
+    platform exports) costs nothing here however many lines it holds.
+    """
+    lines = schema.KIND_TABLES["purchases"]
+    cols = schema.stored_columns("purchases")
+    stmt = sa.select(*(lines.c[c] for c in cols)).where(schema.DELIVERY_LINES)
+    return _fetch(conn, _hospital_filter(stmt, lines, hospital_id), "purchases", cols)
+
+
 def _load_purchase_series(conn: Connection, hospital_id: str | None) -> pd.DataFrame:
     """Daily totals as purchase rows (no order id), string columns as categoricals.
 
@@ -934,6 +948,7 @@ def load_dataset(engine: Engine, hospital_id: str | None = None, *, aggregated: 
                 )
             elif kind == "payments":
                 frames[kind] = _load_payments(conn, hospital_id, with_ids=not aggregated)
+                frames["order_lines"] = _load_order_lines(conn, hospital_id)
             else:
                 frames[kind] = _load_table(conn, kind, hospital_id)
     return Dataset(**frames)

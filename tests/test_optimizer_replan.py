@@ -118,3 +118,30 @@ def test_open_shortages_name_the_failed_suppliers():
     ds = Dataset()
     ds.shortages = shortages  # the register, as the store will load it
     assert open_shortage_suppliers(ds, pd.Timestamp("2026-03-01")) == ["A", "D"]
+
+
+def test_replan_from_the_shortage_register_in_the_database(tmp_path):
+    """A shortage of A registered and imported: replan --db takes A as failed (no --disrupted)."""
+    from procurement import cli as procurement_cli
+
+    db = f"sqlite:///{tmp_path / 'vbp.sqlite'}"
+    products = pd.DataFrame({"产品编码": ["PA"], "集采批次": "B", "通用名": "氨氯地平", "规格": "5mg", "中选企业": "A",
+                             "中选单价": 1.0, "协议期起": "2026-01-01", "协议期止": "2026-12-31"})
+    shortages = pd.DataFrame({"机构编码": ["H1", "H2"], "产品编码": "PA", "缺货开始日期": ["2026-02-01", "2026-02-01"],
+                              "恢复供应日期": [None, "2026-02-10"]})
+    paths = _files(tmp_path)
+    for name, frame in (("products", products), ("shortages", shortages)):
+        path = tmp_path / f"{name}.xlsx"
+        frame.to_excel(path, index=False)
+        paths.append(str(path))
+    assert procurement_cli.main(["import", paths[0], paths[3], paths[4], "--db", db]) == 0
+    plan_files = paths[:3]
+    code, out, err = _run(["replan", *plan_files, "--db", db, "--since", "2026-03-01", "--json"])
+    assert code == 0, err
+    result = json.loads(out)
+    assert result["disrupted"] == ["A"]
+    assert _supplier_of(result) == {"H1": {"D"}, "H2": {"D"}, "H3": {"C"}}
+    assert result["extra_cost"] == pytest.approx(210.0)
+    # once every shortage of A is closed, nothing is failing: exit 2 and say so
+    code, _, err = _run(["replan", *plan_files, "--db", db, "--since", "2026-01-15"])
+    assert code == 2 and "--disrupted" in err

@@ -190,6 +190,40 @@ FIELDS: dict[str, tuple[Field, ...]] = {
         _f("substitute", "可替代产品", "可替代药品", "替代品种", "可替代产品编码", "可替代产品通用名", "可替代产品名称",
            "可替代药品通用名", "可替代药品名称", "可替代药品编码", "可替代品种", "替代药品", "替代产品"),
     ),
+    # the insurance bureau's fund records: one row a transfer; its kind from a type column beside one
+    # amount column, or from the amount column's own name (预付金额, 冲抵金额, 直接结算金额)
+    "fund_transfers": (
+        _f("transfer_id", "拨付单号", "预付单号", "冲抵单号", "资金单号", "流水号", "业务流水号", "凭证号"),
+        _HOSPITAL_ID,
+        _HOSPITAL_NAME,
+        _f("batch", "集采批次", "批次", "采购批次", "批次名称"),
+        _f("kind", "资金类型", "款项类型", "业务类型", "拨付类型", "结算类型", "类型", "预付类型"),
+        _f("amount", "金额", "拨付金额", "资金金额", "发生金额"),
+        _f("prepay_amount", "预付金额", "预付款金额", "医保预付金额", "预付资金", "预拨金额", "医保预付款"),
+        _f("offset_amount", "冲抵金额", "冲减金额", "抵扣金额", "已冲抵金额", "冲抵预付金额", "预付冲抵金额"),
+        _f("direct_amount", "直接结算金额", "医保直接结算金额", "基金直接结算金额", "医保基金直接结算金额"),
+        _f("date", "拨付日期", "预付日期", "冲抵日期", "结算日期", "日期", "拨付时间", "业务日期", "发生日期"),
+        _SUPPLIER,
+    ),
+    # shortages (缺货) registered by hospitals or exported by the platform (e.g. the 集采缺货 export:
+    # 医药机构名称, 医药机构省平台编码, 缺货分类, 药品(耗材)名称, 规格, 省阳光采购平台产品编码,
+    # 缺货开始采购日期, 缺货订单提交次数, 数量, 生产企业, 配送公司, 线索类型)
+    "shortages": (
+        _f("shortage_id", "缺货编号", "缺货单号", "登记编号", "缺货登记号"),
+        _HOSPITAL_ID,
+        _HOSPITAL_NAME,
+        Field("product_id", "产品编码", (*_PRODUCT_ANY_ID.aliases, "省阳光采购平台产品编码", "阳光采购平台产品编码")),
+        Field("generic_name", "通用名", (*_GENERIC.aliases, "药品(耗材)名称", "药品耗材名称", "缺货药品")),
+        _SPEC,
+        _SUPPLIER,
+        _DISTRIBUTOR,
+        _f("category", "缺货分类", "分类", "产品类别"),
+        _f("start_date", "缺货开始日期", "缺货开始采购日期", "缺货日期", "登记日期", "开始缺货日期", "缺货时间"),
+        _f("end_date", "恢复供应日期", "关闭日期", "解决日期", "结束日期", "缺货结束日期", "办结日期"),
+        _f("status", "状态", "处理状态", "缺货状态", "是否解决", "办理状态"),
+        _f("orders", "缺货订单提交次数", "订单提交次数", "缺货订单数"),
+        _f("quantity", "缺货数量", "数量"),
+    ),
 }
 
 # An ordered quantity or order date stands for the received one when the sheet has none
@@ -212,6 +246,9 @@ REQUIRED: dict[str, tuple[tuple[tuple[str, ...], ...], ...]] = {
     "demand": (_HOSPITAL_REQ, (("generic_name",),), (("specification",),), (("declared_volume",),)),
     "offers": tuple(((f,),) for f in ("generic_name", "specification", "supplier", "unit_price")),
     "substitutes": tuple(((f,),) for f in ("generic_name", "specification", "substitute")),
+    "fund_transfers": (_HOSPITAL_REQ, (("date",),),
+                       (("kind", "amount"), ("prepay_amount",), ("offset_amount",), ("direct_amount",))),
+    "shortages": (_HOSPITAL_REQ, (("product_id",), ("generic_name", "specification")), (("start_date",),)),
 }
 # The required group a file may leave to the uploader (a hospital's own export): see ``supplied``.
 HOSPITAL_GROUP = _HOSPITAL_REQ

@@ -293,7 +293,7 @@ def parse_files(
         results[pos] = SheetResult(sd.file, sd.sheet, sd.kind, sd.header_row, frame, sheet_problems,
                                    warnings=list(sd.warnings), data=sd)
         parts.setdefault(sd.kind, []).append((sd, frame))
-    for k in ("purchases", "payments"):
+    for k in ("purchases", "payments", "fund_transfers", "shortages"):
         if k in parts:
             _number_repeats(k, parts[k])
     tables: dict[str, pd.DataFrame] = {}

@@ -18,9 +18,12 @@ from procurement.ingest import values as V
 from procurement.ingest.headers import ALIASES, normalize_header
 from procurement.ingest.sheets import SheetData, Typed, show
 from procurement.ingest.statuses import (
+    FUND_KIND,
     PAYER,
     PAYMENT_STATUS,
     PURCHASE_STATUS,
+    SHORTAGE_CATEGORY,
+    SHORTAGE_STATUS,
     VBP_FLAG,
     known_values,
     norm_value,
@@ -707,6 +710,83 @@ def _substitutes(r: Rows, cat: Catalogue) -> pd.DataFrame:
     })
 
 
+_FUND_AMOUNTS = {"prepay_amount": "prepay", "offset_amount": "offset", "direct_amount": "direct"}
+
+
+def _fund_transfers(r: Rows, cat: Catalogue) -> pd.DataFrame:
+    """The fund's prepayments, offsets and direct settlements, one transfer a row.
+
+    A row's kind comes from its type column (预付/冲抵/直接结算) beside one amount column, or from the
+    one amount column it fills (预付金额, 冲抵金额, 直接结算金额). An offset written as a negative
+    amount is the same offset; a negative prepayment or settlement is a reversal and subtracts.
+    """
+    hospital = resolve_hospitals(r, cat)
+    date = r.require("date")
+    kind = np.full(r.n, None, dtype=object)
+    amount = np.full(r.n, np.nan)
+    if "kind" in r.t.cols and "amount" in r.t.cols:
+        kind = meaning(r, "kind", FUND_KIND)
+        amount = r.col("amount").to_numpy(dtype=float, na_value=np.nan)
+    filled = np.zeros(r.n, np.int64)
+    for name, label in _FUND_AMOUNTS.items():
+        col = r.col(name)
+        if col is None:
+            continue
+        values = col.to_numpy(dtype=float, na_value=np.nan)
+        here = ~np.isnan(values) & (values != 0) & np.isnan(amount)
+        filled += here
+        kind = np.where(here & (kind == None), label, kind)  # noqa: E711 (object array)
+        amount = np.where(here, values, amount)
+    r.flag(filled > 1, None, lambda p: (
+        "一行只能填写一种金额（预付、冲抵或直接结算），请拆成多行",
+        "one kind of amount per row (prepayment, offset or direct settlement); split the row"))
+    no_amount = np.isnan(amount) & ~r.skip
+    r.flag(no_amount, "amount" if "amount" in r.t.cols else None, lambda p: (
+        "缺少金额，请填写", "the amount is missing; fill it in"))
+    no_kind = np.array([k is None for k in kind]) & ~no_amount & ~r.skip
+    r.flag(no_kind, "kind" if "kind" in r.t.cols else None, lambda p: (
+        "缺少资金类型（预付、冲抵或直接结算），请填写", "the kind (prepayment, offset or direct settlement) is missing"))
+    amount = np.where(kind == "offset", np.abs(amount), amount)
+    frame = pd.DataFrame({
+        "transfer_id": _text(r, "transfer_id"), "hospital_id": hospital, "batch": _text(r, "batch"),
+        "kind": pd.Series(pd.array(kind, dtype="string")), "amount": amount, "date": date,
+        "supplier": _text(r, "supplier"),
+    })
+    _fill_keys(frame, "transfer_id", ["hospital_id", "batch", "kind", "amount", "date", "supplier"])
+    return frame
+
+
+def _shortages(r: Rows, cat: Catalogue) -> pd.DataFrame:
+    """Registered shortages, open from their start until closed (a closing date, or a closed status).
+
+    Consumables (耗材) in a platform's register are left out and counted; so are drugs outside the
+    procurement. A row the register marks closed without a date was closed when it was registered.
+    """
+    r.leave_out(meaning(r, "category", SHORTAGE_CATEGORY) == "device", "consumables")
+    status = meaning(r, "status", SHORTAGE_STATUS)
+    hospital = resolve_hospitals(r, cat)
+    pos = resolve_products(r, cat, allow_nonwinning=False, optional=None, classify=True)
+    start = r.require("start_date")
+    end = r.col("end_date") if "end_date" in r.t.cols else pd.Series(pd.NaT, index=range(r.n),
+                                                                         dtype="datetime64[ns]")
+    end = end.reset_index(drop=True).mask(pd.Series(status == "closed") & end.isna().reset_index(drop=True),
+                                          start.reset_index(drop=True))
+    r.flag((end < start).to_numpy() & ~r.skip, "end_date", lambda p: (
+        "恢复供应日期早于缺货开始日期", "the closing date is before the shortage started"))
+    frame = pd.DataFrame({
+        "shortage_id": _text(r, "shortage_id"), "hospital_id": hospital,
+        "product_id": _take(cat, pos, "product_id"),
+        "generic_name": _take(cat, pos, "generic_name").fillna(_text(r, "generic_name")),
+        "specification": _take(cat, pos, "specification").fillna(_text(r, "specification")),
+        "supplier": _take(cat, pos, "supplier").fillna(_text(r, "supplier")),
+        "distributor": _text(r, "distributor"), "start_date": start, "end_date": end,
+        "orders": _num(r, "orders"), "quantity": _num(r, "quantity"),
+    })
+    _fill_keys(frame, "shortage_id", ["hospital_id", "product_id", "generic_name", "specification", "supplier",
+                                      "start_date"])
+    return frame
+
+
 def _fill_keys(frame: pd.DataFrame, key: str, columns: list[str]) -> None:
     missing = frame[key].isna()
     if missing.any():
@@ -716,6 +796,7 @@ def _fill_keys(frame: pd.DataFrame, key: str, columns: list[str]) -> None:
 _BUILDERS = {
     "hospitals": _hospitals, "products": _products, "agreements": _agreements, "purchases": _purchases,
     "payments": _payments, "demand": _demand, "offers": _offers, "substitutes": _substitutes,
+    "fund_transfers": _fund_transfers, "shortages": _shortages,
 }
 
 

@@ -44,6 +44,12 @@ SIGNED_FIELDS: dict[str, frozenset[str]] = {"purchases": frozenset(["quantity", 
 DATE_FIELDS = frozenset(["date", "agreement_start", "agreement_end", "order_date"])
 RATIO_FIELDS = frozenset(["min_share", "agreed_ratio"])
 TEXT_FIELDS = TEXT_FIELDS | frozenset(["substitute"])  # 可替代产品: a product code or a generic name
+TEXT_FIELDS = TEXT_FIELDS | frozenset(["transfer_id", "kind", "shortage_id", "category"])
+NUMBER_FIELDS = NUMBER_FIELDS | frozenset(["prepay_amount", "offset_amount", "direct_amount", "orders"])
+DATE_FIELDS = DATE_FIELDS | frozenset(["start_date", "end_date"])
+# an offset (冲抵) is often written as a negative amount, a reversed prepayment too
+SIGNED_FIELDS = {**SIGNED_FIELDS, "fund_transfers": frozenset(["amount", "prepay_amount", "offset_amount",
+                                                                "direct_amount"])}
 _TOTAL_PREFIXES = (
     "合计", "合計", "总计", "總計", "小计", "小計", "共计", "共計", "汇总", "匯總", "总合计", "總合計",
     "total", "Total", "TOTAL", "subtotal", "Subtotal", "SUBTOTAL", "Sum", "SUM", "Grand", "grand",

@@ -63,12 +63,32 @@ VBP_FLAG = _vocab(
     not_vbp=("否", "n", "no", "0", "false", "非带量", "非集采", "非带量采购", "×"),
 )
 
+# Fund transfers: what the insurance fund did (医保基金预付, 冲抵, 直接结算).
+FUND_KIND = _vocab(
+    prepay=("预付", "预付款", "医保预付", "预拨", "预付资金", "拨付预付款", "prepay", "prepayment"),
+    offset=("冲抵", "冲减", "抵扣", "预付冲抵", "冲抵预付", "冲抵预付款", "offset"),
+    direct=("直接结算", "医保直接结算", "基金直接结算", "直接支付", "direct"),
+)
+
+# A shortage's state, where the register says it; a closed one with no closing date never counts open.
+SHORTAGE_STATUS = _vocab(
+    open=("未解决", "处理中", "待处理", "未处理", "缺货中", "未恢复", "已登记", "登记", "否", "open"),
+    closed=("已解决", "已处理", "已关闭", "关闭", "已恢复", "恢复供应", "已恢复供应", "办结", "已办结", "是",
+            "closed", "resolved"),
+)
+
+# What kind of product a shortage concerns; consumables (耗材) are outside this tool.
+SHORTAGE_CATEGORY = _vocab(drug=("药品", "1", "药"), device=("耗材", "2", "医用耗材"))
+
 VOCABULARIES: dict[str, dict[str, str]] = {
     "purchases.status": PURCHASE_STATUS,
     "payments.status": PAYMENT_STATUS,
     "payments.payer": PAYER,
     "purchases.vbp_flag": VBP_FLAG,
     "payments.vbp_flag": VBP_FLAG,
+    "fund_transfers.kind": FUND_KIND,
+    "shortages.status": SHORTAGE_STATUS,
+    "shortages.category": SHORTAGE_CATEGORY,
 }
 
 
