@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from procurement.model import Dataset, conform
+from procurement.settings import agreed_ratio_by_winners
 
 DrugKey = tuple[str, str]
 
@@ -77,14 +78,10 @@ class PlanInput:
         )
 
 
-_RATIO_BY_WINNERS = {1: 0.5, 2: 0.6, 3: 0.7}
-
 
 def agreed_ratio(n_winners: int) -> float:
-    """National rule since the 7th batch: 1 winner 50%, 2 60%, 3 70%, 4 or more 80%."""
-    if n_winners < 1:
-        raise ValueError("a drug needs at least one winner / 至少需要一个中选企业")
-    return _RATIO_BY_WINNERS.get(n_winners, 0.8)
+    """National rule since the 7th batch: 1 winner 50%, 2 60%, 3 70%, 4 or more 80% (one home: settings)."""
+    return agreed_ratio_by_winners(n_winners)
 
 
 def ceil_units(values: np.ndarray | pd.Series) -> np.ndarray:

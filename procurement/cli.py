@@ -63,6 +63,14 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--xlsx", metavar="OUT", help="写出 Excel 报告 / write the Excel report")
     rep.set_defaults(func=_cmd_report)
 
+    ren = sub.add_parser("renew", help="接续采购报量文件 / the next cycle's declaration file from actual use")
+    ren.add_argument("--batch", required=True, metavar="B", help="集采批次 / batch")
+    ren.add_argument("--db", metavar="URL")
+    ren.add_argument("--as-of", type=_iso_date, metavar="DATE", help="近12个月截至此日（默认协议期止或最新采购日）")
+    ren.add_argument("--ratio", type=float, metavar="R", help="接续比例，默认按中选企业数 / renewal ratio")
+    ren.add_argument("--out", required=True, metavar="FILE.xlsx")
+    ren.set_defaults(func=_cmd_renew)
+
     tpl = sub.add_parser("template", help="生成空白模板 / write a blank template")
     tpl.add_argument("kind", choices=TABLE_KINDS, metavar="KIND", help=", ".join(TABLE_KINDS))
     tpl.add_argument("--out", required=True, metavar="FILE.xlsx")
@@ -183,6 +191,25 @@ def _cmd_report(args: argparse.Namespace) -> int:
         _print_report_summary(payload, sys.stdout)
         if args.xlsx:
             print(f"已写出 / written: {args.xlsx}")
+    return 0
+
+
+def _cmd_renew(args: argparse.Namespace) -> int:
+    """The next cycle's declaration file (报量) of a batch, from the last 12 months of use."""
+    from procurement.renewal import renew, write_renewal_xlsx
+    from procurement.settings import Settings
+
+    if args.ratio is not None and not 0 < args.ratio <= 1:
+        print(f"接续比例应在 0 到 1 之间 / the renewal ratio must be in (0, 1]: {args.ratio}", file=sys.stderr)
+        return 2
+    dataset = store.load_dataset(store.get_engine(args.db))
+    renewal = renew(dataset, args.batch, Settings(renewal_ratio=args.ratio), as_of=args.as_of)
+    write_renewal_xlsx(renewal, args.out)
+    rows = renewal.rows
+    print(f"已写出 {args.batch} 接续采购报量 / renewal declarations written: {args.out}\n"
+          f"  {rows['hospital_id'].nunique()} 家机构 × {len(rows[['generic_name', 'specification']].drop_duplicates())} "
+          f"个药品，{len(rows)} 行；近12个月 {renewal.window_start} 至 {renewal.window_end}；"
+          f"申报量合计 {rows['declared_volume'].sum():,.0f}")
     return 0
 
 

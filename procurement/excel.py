@@ -39,19 +39,21 @@ HEADER_FILL = PatternFill("solid", start_color="FFDDEBF7", end_color="FFDDEBF7")
 HEADER_FONT = Font(bold=True)
 REQUIRED_FONT = Font(bold=True, color="FFC00000")
 
-_VOLUME = {"agreed_volume", "purchased_volume", "quantity", "declared_volume", "capacity"}
+_VOLUME = {"agreed_volume", "purchased_volume", "quantity", "declared_volume", "capacity", "ordered_quantity",
+           "delivered_quantity", "delivered_48h"}
 _RATE = {
     "completion_rate", "time_elapsed", "projected_completion", "collection_rate", "paid_vs_agreed",
     "on_time_rate", "savings_rate", "mean_price_drop", "max_price_drop", "winning_share",
+    "delivery_rate", "delivered_48h_share", "prepaid_share", "direct_settled_share", "agreed_share",
     "序时进度", "零采购产品数占比", "低于序时进度产品数占比", "超量采购产品数占比", "正常采购产品数占比",
 }
 _YUAN = {
     "agreed_amount", "purchase_amount", "paid_amount", "overdue_amount", "overdue_31_60", "overdue_61_90",
     "overdue_over_90", "savings_agreed", "savings_realized", "retained_savings", "amount",
-    "unit_price", "baseline_price",
+    "unit_price", "baseline_price", "prepaid_amount", "prepay_offset", "prepay_balance",
 }
 _OVERDUE = {"overdue_amount", "overdue_31_60", "overdue_61_90", "overdue_over_90"}
-_DAYS = {"avg_days_to_pay"}
+_DAYS = {"avg_days_to_pay", "days_short"}
 _DATES = {"period_start", "period_end", "month", "批次开始时间", "批次结束时间"}
 
 
@@ -232,7 +234,26 @@ def write_report_xlsx(report: Report, path_or_buffer: Any) -> None:
     _write_table(wb, "明细", report.detail)
     _write_table(wb, "逾期回款", report.overdue)
     _write_table(wb, "按月", report.monthly)
+    _write_table(wb, "企业评分", report.scorecard, labels=SCORECARD_LABELS_ZH)
+    _write_table(wb, "配送企业", report.distributors, labels=SCORECARD_LABELS_ZH)
+    _write_table(wb, "医保预付与结算", _fund_rows(report), labels=SCORECARD_LABELS_ZH)
     wb.save(path_or_buffer)
+
+
+# The supplier scorecard (企业评分), the distributors' deliveries and the fund's money, in Chinese.
+SCORECARD_LABELS_ZH: dict[str, str] = {
+    **COLUMN_LABELS_ZH, **METRIC_LABELS_ZH, "distributor": "配送企业", "agreed_share": "约定量占比",
+    "ordered_quantity": "订单数量", "delivered_quantity": "到货数量", "delivered_48h": "48小时内到货数量",
+    "days_short": "缺货天数",
+}
+
+
+def _fund_rows(report: Report) -> pd.DataFrame:
+    """Per hospital: agreed amount, prepaid, offset, balance, prepaid share, paid and the share settled
+    directly by the fund (a section the bureau reads, 医保预付与直接结算)."""
+    cols = ["hospital_id", "hospital_name", "agreed_amount", "prepaid_amount", "prepay_offset", "prepay_balance",
+            "prepaid_share", "paid_amount", "direct_settled_share"]
+    return report.hospitals[[c for c in cols if c in report.hospitals.columns]]
 
 
 # --- blank templates -----------------------------------------------------------------------------
@@ -302,6 +323,16 @@ _EXAMPLES: dict[str, list[dict[str, Any]]] = {
              regions="市辖区,某某县", min_share=0.0, agreed_ratio=None),
         dict(generic_name="阿托伐他汀钙片", specification="20mg", supplier="另一药业", unit_price=0.62, capacity=None,
              regions=None, min_share=0.1, agreed_ratio=None),
+    ],
+    "fund_transfers": [
+        dict(transfer_id="YF2020001", hospital_id="H001", hospital_name="市第一人民医院", batch="第一批", kind="预付",
+             amount=36000.0, date=date(2020, 1, 10)),
+        dict(transfer_id="CD2020001", hospital_id="H001", hospital_name="市第一人民医院", batch="第一批", kind="冲抵",
+             amount=12000.0, date=date(2020, 4, 10)),
+    ],
+    "shortages": [
+        dict(hospital_id="H001", hospital_name="市第一人民医院", product_id="P001", generic_name="阿托伐他汀钙片",
+             specification="20mg", supplier="某某药业", start_date=date(2020, 3, 1), status="未解决", orders=3),
     ],
     "substitutes": [
         dict(generic_name="阿托伐他汀钙片", specification="20mg", substitute="瑞舒伐他汀钙片"),

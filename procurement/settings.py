@@ -30,7 +30,19 @@ class Settings:
     nonwinning_over_share: float | None = None
     # the insurance fund prepays at least this share of a hospital's agreed amount (医保预付, policy 30%)
     prepay_share_min: float = 0.3
+    # the next cycle's agreed volume / actual use (接续采购); None: the ratio by number of winners
+    renewal_ratio: float | None = None
 
     def grade_share(self, grade: str) -> float:
         """Retained share for a grade (0 for an unknown grade: nothing is retained by mistake)."""
         return dict(self.grade_shares).get(grade, 0.0)
+
+
+_RATIO_BY_WINNERS = {1: 0.5, 2: 0.6, 3: 0.7}
+
+
+def agreed_ratio_by_winners(n_winners: int) -> float:
+    """National rule since the 7th batch: 1 winner 50%, 2 60%, 3 70%, 4 or more 80% of declared volume."""
+    if n_winners < 1:
+        raise ValueError("a drug needs at least one winner / 至少需要一个中选企业")
+    return _RATIO_BY_WINNERS.get(n_winners, 0.8)
