@@ -317,3 +317,14 @@ def test_price_drops_leave_out_products_without_an_agreed_volume():
     assert pd.isna(p.loc["C", "mean_price_drop"]) and pd.isna(p.loc["D", "max_price_drop"])
     products = {x["product_id"]: x for x in r.to_json()["products"]}
     assert products["C"]["mean_price_drop"] is None and products["B"]["max_price_drop"] == pytest.approx(0.5)
+
+
+def test_nonwinning_lines_without_an_amount_are_warned():
+    ds = alliance()
+    pu = ds.purchases.copy()
+    pu.loc[pu["generic_name"].eq("药04") & ~pu["winning"], "amount"] = float("nan")  # 10 units, amount unknown
+    r = build_report(Dataset(**{**ds.__dict__, "purchases": pu}), AS_OF)
+    # 药04's excess in amount (50 > 40) can no longer be seen: 7 -> 6, and the report says why
+    assert r.execution.iloc[0]["非中选超额产品数"] == 6
+    assert any("非中选采购缺少金额" in w and w.startswith("1 ") for w in r.warnings)
+    assert not any("非中选采购缺少金额" in w for w in build_report(ds, AS_OF).warnings)
