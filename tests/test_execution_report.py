@@ -42,6 +42,8 @@ from datetime import date, datetime
 import openpyxl
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from procurement import store
 from procurement.excel import write_report_xlsx
@@ -328,3 +330,34 @@ def test_nonwinning_lines_without_an_amount_are_warned():
     assert r.execution.iloc[0]["非中选超额产品数"] == 6
     assert any("非中选采购缺少金额" in w and w.startswith("1 ") for w in r.warnings)
     assert not any("非中选采购缺少金额" in w for w in build_report(ds, AS_OF).warnings)
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    bought=st.lists(st.integers(0, 160), min_size=13, max_size=13),
+    nonwinning=st.lists(st.tuples(st.integers(1, 13), st.sampled_from(["乙", "丙"]), st.integers(-5, 80),
+                                  st.sampled_from(["H1", "H2"])), max_size=12),
+    listed=st.lists(st.tuples(st.integers(1, 14), st.sampled_from(["替01", "替02", "替03", "Q01"])), max_size=8),
+    subs_bought=st.lists(st.sampled_from(["替01", "替02", "替03"]), max_size=3),
+)
+def test_execution_invariants(bought, nonwinning, listed, subs_bought):
+    # whatever is bought: the statuses partition the signed products, each count within its whole
+    ds = alliance(pd.DataFrame([(f"药{i:02d}", "10mg", s) for i, s in listed],
+                               columns=["generic_name", "specification", "substitute"]))
+    lines = [_line(i, "H1", q, q, product=f"P{i:02d}") for i, q in enumerate(bought, start=1) if q]
+    lines += [_line(100 + n, h, q, 2.0 * q, generic=f"药{i:02d}", spec="10mg", supplier=sup)
+              for n, (i, sup, q, h) in enumerate(nonwinning)]
+    lines += [_line(200 + n, "H1", 1, 1, generic=s, spec="1片", supplier="某厂") for n, s in enumerate(subs_bought)]
+    e = build_report(Dataset(**{**ds.__dict__, "purchases": conform("purchases", pd.DataFrame(lines))}), AS_OF).execution
+    assert list(e.columns) == EXPECTED_COLUMNS and len(e) == 1
+    row = e.iloc[0]
+    parts = ["零采购产品数", "低于序时进度产品数", "超量采购产品数", "正常采购产品数"]
+    assert row["签约产品总数"] == 13 and sum(row[c] for c in parts) == 13
+    assert sum(row[c + "占比"] for c in parts) == pytest.approx(1.0)
+    assert row["零采购产品数"] == sum(q == 0 for q in bought)
+    assert 0 <= row["采购非中选产品数"] <= row["对应非中选产品总数"]
+    assert row["非中选超量产品数"] <= 13 and row["非中选超额产品数"] <= 13
+    assert row["低于序时进度且非中选超量的产品数"] <= min(row["低于序时进度产品数"], row["非中选超量产品数"])
+    assert 0 <= row["采购可替代产品数"] <= row["对应可替代产品总数"]
+    # every listed value of a signed drug (药01..药13) counts once
+    assert row["对应可替代产品总数"] == len({s for i, s in listed if i <= 13})
