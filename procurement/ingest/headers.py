@@ -148,6 +148,7 @@ FIELDS: dict[str, tuple[Field, ...]] = {
         _f("regions", "供应地区", "供应省份", "供应区域"),
         _f("min_share", "最低份额"),
         _f("agreed_ratio", "约定比例", "带量比例"),
+        _f("backup", "备选企业", "备供企业", "是否备选", "备选", "备供", "备选供应"),
     ),
     # 可替代产品: the winning drug (generic name + specification) and a product that can replace it,
     # by code or generic name in one column (a list gives one or the other)
