@@ -361,3 +361,15 @@ def test_execution_invariants(bought, nonwinning, listed, subs_bought):
     assert 0 <= row["采购可替代产品数"] <= row["对应可替代产品总数"]
     # every listed value of a signed drug (药01..药13) counts once
     assert row["对应可替代产品总数"] == len({s for i, s in listed if i <= 13})
+
+
+def test_track_filters_keep_the_substitutes_bought():
+    from webapp.filters import Filters, filter_dataset
+
+    # by batch 第一批: the 8 non-winning lines 替01..替08 stay (by name); Q01, the winning product of
+    # 第二批 named by code, is filtered out with its batch -> 8 of 11 (was 9)
+    row = build_report(filter_dataset(alliance(), Filters(batches=("第一批",))), AS_OF).execution.iloc[0]
+    assert (row["对应可替代产品总数"], row["采购可替代产品数"]) == (11, 8)
+    # by region 东区 (H1 only): all of H1's 9; H2's non-winning 药12 is no longer known -> 对应非中选 9
+    row = build_report(filter_dataset(alliance(), Filters(regions=("东区",))), AS_OF).execution.iloc[0]
+    assert (row["采购可替代产品数"], row["对应非中选产品总数"], row["采购非中选产品数"]) == (9, 9, 8)
