@@ -850,7 +850,8 @@ def build_report(dataset: Dataset, as_of: date | None = None, settings: Settings
         execution=_execution(detail, runs, summed, catalogue, periods, ts, settings, (run_codes, all_codes[1]),
                              dataset.substitutes),
         overdue=_overdue(ledger, ts, settings, coded), monthly=_monthly(purchases, ledger, catalogue, product),
-        warnings=_warnings(batches, detail, total, ledger, unknown, catalogue, cells),
+        warnings=[*_warnings(batches, detail, total, ledger, unknown, catalogue, cells),
+                  *_unpriced_nonwinning(runs, detail, catalogue, (run_codes, all_codes[1]))],
     )
     return _with_money_and_supply(report, dataset, ts, settings)
 
@@ -1191,6 +1192,30 @@ def _substitute_counts(
     })
     out = out.drop(columns=list(counts.columns)).merge(counts.reset_index(), on=["hospital_id", "batch"], how="left")
     return out.fillna({c: 0 for c in counts.columns})
+
+
+def _unpriced_nonwinning(runs: pd.DataFrame, detail: pd.DataFrame, catalogue: pd.DataFrame,
+                         run_codes: _Codes) -> list[str]:
+    """A warning when non-winning purchases of signed drugs up to as_of came without an amount.
+
+    Their amount is unknown (no price to apply), so 非中选超额 compares only the amounts given and
+    may count too few: said, not hidden.
+    """
+    codes, uniques = run_codes
+    listed = np.append(np.asarray(uniques.isin(list(set(catalogue["product_id"].dropna()))), dtype=bool), False)
+    rows = runs["kept"].to_numpy(dtype=bool) & ~listed[codes] & (runs["unpriced"].to_numpy(dtype="float64") != 0)
+    if not rows.any() or detail.empty:
+        return []
+    lines = runs.loc[rows, ["hospital_id", "generic_name", "specification"]]
+    found = pd.DataFrame({"hospital_id": lines["hospital_id"].astype("string").to_numpy(),
+                          "drug": _drug_key(lines).to_numpy()}).drop_duplicates()
+    signed = pd.DataFrame({"hospital_id": detail["hospital_id"].astype("string").to_numpy(),
+                           "drug": detail["product_id"].map(catalogue.set_index("product_id")["drug"]).to_numpy()})
+    n = len(found.merge(signed.drop_duplicates(), on=["hospital_id", "drug"]))
+    if not n:
+        return []
+    return [f"{n} 个机构×药品的非中选采购缺少金额, 非中选超额产品数只按已有金额判断 / {n} hospital x drug pairs have "
+            "non-winning purchases without an amount; 非中选超额 (non-winning over in amount) counts only the amounts given"]
 
 
 def _norm_drug(frame: pd.DataFrame) -> pd.Series:

@@ -391,7 +391,8 @@ def _upsert(conn: Connection, kind: str, frame: pd.DataFrame, import_id: int) ->
     cols = schema.stored_columns(kind)
     values = [c for c in cols if c not in keys]
     on = sa.and_(*(stage.c[k] == target.c[k] for k in keys))
-    differs = sa.or_(*(stage.c[c].is_distinct_from(target.c[c]) for c in values))
+    # sa.false() first: a table whose columns are all key (substitutes) has no value that can differ
+    differs = sa.or_(sa.false(), *(stage.c[c].is_distinct_from(target.c[c]) for c in values))
     missing = target.c[keys[0]].is_(None)
     added, replaced = conn.execute(
         sa.select(
@@ -417,7 +418,7 @@ def _upsert(conn: Connection, kind: str, frame: pd.DataFrame, import_id: int) ->
         stmt = stmt.on_conflict_do_update(
             index_elements=list(keys),
             set_={c: stmt.excluded[c] for c in [*values, "import_id"]},
-            where=sa.or_(*(target.c[c].is_distinct_from(stmt.excluded[c]) for c in values)),
+            where=sa.or_(sa.false(), *(target.c[c].is_distinct_from(stmt.excluded[c]) for c in values)),
         )
         conn.execute(stmt)
     if kind == "purchases":

@@ -11,6 +11,7 @@ from datetime import date
 
 import pandas as pd
 
+from procurement.ingest.values import norm_key_column
 from procurement.model import Dataset
 
 
@@ -38,6 +39,17 @@ def _text(series: pd.Series) -> list[str]:
     return series.astype(object).where(series.notna(), "").astype(str).tolist()
 
 
+def _listed_substitute(pur: pd.DataFrame, substitutes: pd.DataFrame) -> pd.Series:
+    """Non-winning lines whose generic name is on the substitutes list: the execution report counts
+    them as substitutes bought (采购可替代产品数), so a filter must not drop them (names compared as
+    the report compares them)."""
+    if substitutes.empty:
+        return pd.Series(False, index=pur.index)
+    listed = set(norm_key_column(substitutes["substitute"].astype("string")).dropna())
+    name = norm_key_column(pur["generic_name"].astype("string"))
+    return pur["product_id"].isna() & name.isin(listed).to_numpy()
+
+
 def filter_dataset(ds: Dataset, f: Filters) -> Dataset:
     """The part of ``ds`` the filters select; planning tables (demand, offers) are left whole.
 
@@ -62,7 +74,7 @@ def filter_dataset(ds: Dataset, f: Filters) -> Dataset:
     drug_keys = pd.Series(list(zip(_text(pur["generic_name"]), _text(pur["specification"]), strict=True)),
                           index=pur.index, dtype=object)
     non_winning = pur["product_id"].isna() & drug_keys.isin(drugs)
-    purchases = pur[in_hosp & (winning | non_winning)]
+    purchases = pur[in_hosp & (winning | non_winning | _listed_substitute(pur, ds.substitutes))]
     pay = ds.payments
     pay_ok = pay["hospital_id"].isin(hosp_ids) & (
         pay["product_id"].isin(prod_ids) | (pay["product_id"].isna() & _keep(pay["supplier"], f.suppliers))

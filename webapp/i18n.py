@@ -190,6 +190,7 @@ TEXT: dict[str, dict[str, str]] = {
     "kind_payments": {"zh": "回款记录", "en": "Payments"},
     "kind_demand": {"zh": "报量", "en": "Declared demand"},
     "kind_offers": {"zh": "中选企业供应", "en": "Offers"},
+    "kind_substitutes": {"zh": "可替代产品", "en": "Substitutes"},
     "kind_unknown": {"zh": "未识别", "en": "Not recognised"},
     # progress statuses
     "status_zero_purchase": {"zh": "零采购", "en": "Zero purchase"},
