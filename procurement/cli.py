@@ -61,6 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--as-of", type=_iso_date, metavar="DATE", help="截至日期 YYYY-MM-DD")
     rep.add_argument("--json", action="store_true")
     rep.add_argument("--xlsx", metavar="OUT", help="写出 Excel 报告 / write the Excel report")
+    rep.add_argument("--monthly", metavar="OUT", help="写出月报工作簿 / write the monthly report workbook")
+    rep.add_argument("--by-region", action="store_true", help="月报按地区分表 / one monthly sheet per region")
     rep.set_defaults(func=_cmd_report)
 
     ren = sub.add_parser("renew", help="接续采购报量文件 / the next cycle's declaration file from actual use")
@@ -184,6 +186,14 @@ def _cmd_report(args: argparse.Namespace) -> int:
         from procurement.excel import write_report_xlsx
 
         write_report_xlsx(report, args.xlsx)
+    if args.monthly:
+        from procurement.metrics import PROGRESS_STATUS_ZH
+        from procurement.monthly import monthly_report, write_monthly_xlsx
+
+        ends = dataset.products.drop_duplicates("product_id", keep="last").set_index("product_id")["agreement_end"]
+        frame = monthly_report(report.detail, dataset.purchases, report.as_of,
+                               report.detail["product_id"].map(ends))
+        write_monthly_xlsx(frame, report.as_of, args.monthly, by_region=args.by_region, status_zh=PROGRESS_STATUS_ZH)
     payload = report.to_json()
     if args.json:
         _print_json(payload)

@@ -234,6 +234,7 @@ def write_report_xlsx(report: Report, path_or_buffer: Any) -> None:
     _write_table(wb, "明细", report.detail)
     _write_table(wb, "逾期回款", report.overdue)
     _write_table(wb, "按月", report.monthly)
+    _write_table(wb, "按地区", report.regions)
     _write_table(wb, "企业评分", report.scorecard, labels=SCORECARD_LABELS_ZH)
     _write_table(wb, "配送企业", report.distributors, labels=SCORECARD_LABELS_ZH)
     _write_table(wb, "医保预付与结算", _fund_rows(report), labels=SCORECARD_LABELS_ZH)

@@ -160,12 +160,14 @@ LEVEL_IDS: dict[str, list[str]] = {
     "hospitals": ["hospital_id", "hospital_name", "region", "level"],
     "products": ["product_id", "batch", "generic_name", "specification", "supplier"],
     "suppliers": ["supplier"],
+    "regions": ["region"],
 }
 _JSON_IDS: dict[str, list[str]] = {
     "batches": ["batch"],
     "hospitals": ["hospital_id", "hospital_name"],
     "products": ["product_id", "batch", "generic_name", "specification", "supplier"],
     "suppliers": ["supplier"],
+    "regions": ["region"],
 }
 _PAYMENT_PIECES = (
     "paid_amount", "matched_paid", "amount_days", "paid_on_time",
@@ -193,6 +195,7 @@ class Report:
     overdue: pd.DataFrame
     monthly: pd.DataFrame
     warnings: list[str] = field(default_factory=list)
+    regions: pd.DataFrame = field(default_factory=pd.DataFrame)  # 所属地区 of the hospitals
     distributors: pd.DataFrame = field(default_factory=pd.DataFrame)  # delivery figures per 配送企业
     scorecard: pd.DataFrame = field(default_factory=pd.DataFrame)  # per winner (企业评分)
 
@@ -202,7 +205,7 @@ class Report:
             "as_of": self.as_of.isoformat(),
             "total": {k: _plain(self.total.get(k)) for k in METRIC_KEYS},
         }
-        for level in ("batches", "hospitals", "products", "suppliers"):
+        for level in ("batches", "hospitals", "products", "suppliers", "regions"):
             frame = getattr(self, level)
             out[level] = _records(frame, _JSON_IDS[level] + list(METRIC_KEYS))
         out["distributors"] = _records(self.distributors, ["distributor", *supply.DELIVERY_COLUMNS])
@@ -846,7 +849,7 @@ def build_report(dataset: Dataset, as_of: date | None = None, settings: Settings
     total = _total(ctx)
     report = Report(
         as_of=ts.date(), total=total, batches=batches, hospitals=_hospital_level(ctx),
-        products=_product_level(ctx), suppliers=_supplier_level(ctx), detail=detail,
+        products=_product_level(ctx), suppliers=_supplier_level(ctx), regions=_region_level(ctx), detail=detail,
         execution=_execution(detail, runs, summed, catalogue, periods, ts, settings, (run_codes, all_codes[1]),
                              dataset.substitutes),
         overdue=_overdue(ledger, ts, settings, coded), monthly=_monthly(purchases, ledger, catalogue, product),
@@ -882,25 +885,29 @@ def _with_money_and_supply(report: Report, dataset: Dataset, ts: pd.Timestamp, s
     batch_of = report.products.set_index("product_id")["batch"] if len(report.products) else pd.Series(dtype=object)
     if len(lines):
         lines["batch"] = lines["product_id"].map(batch_of)
-    shortages = dataset.shortages.assign(batch=dataset.shortages["product_id"].map(batch_of))
-    transfers = dataset.fund_transfers
-    payments = dataset.payments
+    region_of = dataset.hospitals.drop_duplicates("hospital_id", keep="last").set_index("hospital_id")["region"]
+    shortages = dataset.shortages.assign(batch=dataset.shortages["product_id"].map(batch_of),
+                                         region=dataset.shortages["hospital_id"].map(region_of))
+    transfers = dataset.fund_transfers.assign(region=dataset.fund_transfers["hospital_id"].map(region_of))
+    payments = dataset.payments.assign(region=dataset.payments["hospital_id"].map(region_of))
+    if len(lines):
+        lines["region"] = lines["hospital_id"].map(region_of)
     nothing = {k: np.nan for k in ("prepaid_amount", "prepay_offset", "prepay_balance", "prepaid_share",
                                    "direct_settled_share")}
     for level, key in (("products", "product_id"), ("suppliers", "supplier"), ("hospitals", "hospital_id"),
-                       ("batches", "batch")):
+                       ("batches", "batch"), ("regions", "region")):
         frame = getattr(report, level).copy()
         frame = _merged(frame, supply.delivery_figures(lines, [key]), key, ["delivery_rate", "delivered_48h_share"])
         frame = _merged(frame, supply.open_shortages(shortages, ts, [key]), key, ["open_shortages"])
         frame["open_shortages"] = frame["open_shortages"].fillna(0).astype(int)
         for col, value in nothing.items():
             frame[col] = value
-        if level in ("hospitals", "batches") and len(transfers):
+        if level in ("hospitals", "batches", "regions") and len(transfers):
             frame = _merged(frame.drop(columns=list(funds.FUND_COLUMNS)), funds.prepay_figures(transfers, ts, [key]),
                             key, list(funds.FUND_COLUMNS), fill=0.0)
             frame["prepaid_share"] = funds.prepaid_share(frame["prepaid_amount"].to_numpy(),
                                                          frame["agreed_amount"].to_numpy())
-        if level in ("hospitals", "suppliers"):
+        if level in ("hospitals", "suppliers", "regions"):
             paid = funds.fund_paid(payments, ts, [key])
             frame = _merged(frame, paid, key, ["fund_paid"], fill=0.0)
             frame["direct_settled_share"] = funds.direct_settled_share(frame.pop("fund_paid").to_numpy(),
@@ -1031,6 +1038,17 @@ def _hospital_level(ctx: _Context) -> pd.DataFrame:
     hospitals["winning_share"] = _share_col(hospitals, "hospital_id", ctx.shares["hospitals"])
     hospitals["grade"] = hospitals["hospital_id"].map(ctx.grades)
     return _order(hospitals, LEVEL_IDS["hospitals"], [*_EXTRA, "grade"])
+
+
+def _region_level(ctx: _Context) -> pd.DataFrame:
+    """By the hospitals' region (所属地区): a multi-city alliance or a province reads itself this way.
+    Hospitals without a region form one group, its region blank."""
+    region = ctx.cells["hospital_id"].map(ctx.hospital_info["region"]).astype("string")
+    cells = ctx.cells.assign(region=region)
+    regions = _finish(_sum(cells, ["region"]), ctx.settings)
+    signed = cells[cells["agreed_volume"] > 0]
+    regions = regions.merge(_drops(signed, ["region"], ctx.catalogue), on="region", how="left")
+    return _order(regions, LEVEL_IDS["regions"], _EXTRA)
 
 
 def _supplier_level(ctx: _Context) -> pd.DataFrame:
