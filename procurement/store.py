@@ -875,12 +875,20 @@ def _fetch(conn: Connection, stmt: sa.Select, kind: str, names: list[str]) -> pd
     return pd.DataFrame(data, copy=False)  # canonical by construction: no re-cast, no re-index copy
 
 
-def _hospital_filter(stmt: sa.Select, table: sa.Table, hospital_id: str | None) -> sa.Select:
-    return stmt if hospital_id is None else stmt.where(table.c.hospital_id == hospital_id)
+# Whose rows a read may see: None (all), one hospital's code, or the hospitals of a region (a list).
+Scope = str | list[str] | None
+
+
+def _hospital_filter(stmt: sa.Select, table: sa.Table, hospital_id: Scope) -> sa.Select:
+    if hospital_id is None:
+        return stmt
+    if isinstance(hospital_id, list):
+        return stmt.where(table.c.hospital_id.in_(hospital_id))
+    return stmt.where(table.c.hospital_id == hospital_id)
 
 
 def _load_table(
-    conn: Connection, kind: str, hospital_id: str | None, *, ordered: bool = True
+    conn: Connection, kind: str, hospital_id: Scope, *, ordered: bool = True
 ) -> pd.DataFrame:
     table = schema.KIND_TABLES[kind]
     cols = schema.stored_columns(kind)
@@ -892,7 +900,7 @@ def _load_table(
     return _fetch(conn, stmt, kind, cols)
 
 
-def _load_payments(conn: Connection, hospital_id: str | None, *, with_ids: bool = True) -> pd.DataFrame:
+def _load_payments(conn: Connection, hospital_id: Scope, *, with_ids: bool = True) -> pd.DataFrame:
     """Payments with the delivery date of the order they name, for on-time matching.
 
     A payment naming an order also takes that order's product and supplier when it gives none:
@@ -909,7 +917,7 @@ def _load_payments(conn: Connection, hospital_id: str | None, *, with_ids: bool 
     return _fetch(conn, _hospital_filter(stmt, pay, hospital_id), "payments", [*cols, "order_date"])
 
 
-def _load_order_lines(conn: Connection, hospital_id: str | None) -> pd.DataFrame:
+def _load_order_lines(conn: Connection, hospital_id: Scope) -> pd.DataFrame:
     """The order lines that carry an order date or an ordered quantity (delivery monitoring).
 
     Read through a partial index of exactly those lines, so a store of lines without them (most
@@ -921,18 +929,23 @@ def _load_order_lines(conn: Connection, hospital_id: str | None) -> pd.DataFrame
     return _fetch(conn, _hospital_filter(stmt, lines, hospital_id), "purchases", cols)
 
 
-def _load_purchase_series(conn: Connection, hospital_id: str | None) -> pd.DataFrame:
+def _load_purchase_series(conn: Connection, hospital_id: Scope) -> pd.DataFrame:
     """Daily totals as purchase rows (no order id), string columns as categoricals.
 
     Read through the same connection (and so the same snapshot) as the other tables. One row per
     hospital and drug with its days as binary arrays (see :mod:`procurement.daily`): an alliance's
     year of daily totals loads in a fraction of a second.
     """
-    return daily.to_purchases(_read_series(conn, None if hospital_id is None else [hospital_id]))
+    wanted = None if hospital_id is None else hospital_id if isinstance(hospital_id, list) else [hospital_id]
+    return daily.to_purchases(_read_series(conn, wanted))
 
 
-def load_dataset(engine: Engine, hospital_id: str | None = None, *, aggregated: bool = True) -> Dataset:
-    """Everything stored (one hospital's share when scoped), read in one consistent snapshot.
+def load_dataset(
+    engine: Engine, hospital_id: str | None = None, *, region: str | None = None, aggregated: bool = True
+) -> Dataset:
+    """Everything stored (one hospital's share, or one region's hospitals', when scoped), read in one
+    consistent snapshot. A region scope (a leader responsible for one region) sees the hospitals whose
+    所属地区 is that region and nothing of the others; the alliance-wide catalogue stays whole.
 
     ``aggregated`` returns purchases as daily totals per hospital and drug (``order_id`` blank,
     string columns categorical with the same values) and payments without their payment and order
@@ -940,6 +953,12 @@ def load_dataset(engine: Engine, hospital_id: str | None = None, *, aggregated: 
     """
     frames: dict[str, pd.DataFrame] = {}
     with engine.connect() as conn, conn.begin():
+        scope: Scope = hospital_id
+        if region is not None:
+            h = schema.KIND_TABLES["hospitals"]
+            in_region = [r[0] for r in conn.execute(sa.select(h.c.hospital_id).where(h.c.region == region))]
+            scope = in_region if hospital_id is None else [x for x in in_region if x == hospital_id]
+        hospital_id = scope  # type: ignore[assignment]
         for kind in TABLE_KINDS:
             if kind == "purchases":
                 frames[kind] = (
