@@ -29,6 +29,11 @@ TABLE_KINDS: tuple[TableKind, ...] = (
     "shortages",
 )
 
+# Tables an alliance may run without: the province's substitutes list, the bureau's fund records and the
+# shortage register. The others make the alliance (the synthetic alliance fills only those).
+OPTIONAL_KINDS: tuple[TableKind, ...] = ("substitutes", "fund_transfers", "shortages")
+CORE_KINDS: tuple[TableKind, ...] = tuple(k for k in TABLE_KINDS if k not in OPTIONAL_KINDS)
+
 # The Chinese name of each table kind, as users call the sheet (messages, templates, summaries).
 KIND_LABELS_ZH: dict[str, str] = {
     "hospitals": "医疗机构",

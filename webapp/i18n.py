@@ -132,6 +132,7 @@ TEXT: dict[str, dict[str, str]] = {
     "left_outside_procurement": {"zh": "非集采药品", "en": "outside the procurement"},
     "left_non_winning": {"zh": "非中选产品", "en": "non-winning"},
     "left_unpaid": {"zh": "未支付", "en": "unpaid"},
+    "left_consumables": {"zh": "耗材", "en": "consumables"},
     "import_summary": {"zh": "导入摘要：{file} › {sheet}", "en": "Import summary: {file} › {sheet}"},
     "outside_top": {"zh": "未计入的非集采药品（前 10）", "en": "Drugs outside the procurement left out (top 10)"},
     "sheet_warnings": {"zh": "提示（已导入，请核对）", "en": "Warnings (imported; please check)"},
@@ -191,6 +192,8 @@ TEXT: dict[str, dict[str, str]] = {
     "kind_demand": {"zh": "报量", "en": "Declared demand"},
     "kind_offers": {"zh": "中选企业供应", "en": "Offers"},
     "kind_substitutes": {"zh": "可替代产品", "en": "Substitutes"},
+    "kind_fund_transfers": {"zh": "医保基金预付与结算", "en": "Fund transfers"},
+    "kind_shortages": {"zh": "缺货登记", "en": "Shortages"},
     "kind_unknown": {"zh": "未识别", "en": "Not recognised"},
     # progress statuses
     "status_zero_purchase": {"zh": "零采购", "en": "Zero purchase"},
