@@ -233,17 +233,6 @@ def test_plan_page_runs_the_allocation(db) -> None:
     assert any("成本变化" in i.value for i in at.info)
 
 
-def test_accounts_page_creates_a_user(db) -> None:
-    at = sign_in("coord")
-    page(at, "accounts")
-    at.text_input(key="acc_new_name").input("lead2")
-    at.text_input(key="acc_new_password").input("another-pass")
-    at.selectbox(key="acc_new_role").set_value("leadership")
-    [b for b in at.button if b.label == "创建"][0].click().run()
-    assert not at.exception, [e.value for e in at.exception]
-    assert "lead2" in set(at.dataframe[0].value["用户名"])
-
-
 def test_hospital_download_holds_only_its_own_rows(db, alliance) -> None:
     import openpyxl
 
