@@ -147,13 +147,7 @@ def test_every_text_has_both_languages() -> None:
             assert entry.get("zh") and entry.get("en"), key
 
 
-def test_formats() -> None:
-    assert i18n.fmt_wan(525_300) == "52.53 万元"
-    assert i18n.fmt_wan(525_300, "en") == "52.53 10k yuan"
-    assert i18n.fmt_pct(0.8672) == "86.72%"
-    assert i18n.fmt_pct(None) == "—" and i18n.fmt_wan(float("nan")) == "—"
-    assert i18n.fmt_metric("completion_rate", 1.0055) == "100.55%"
-    assert i18n.fmt_metric("agreed_volume", 873000) == "873,000"
+def test_text_with_values() -> None:
     assert i18n.t("imported", added=3, replaced=0, unchanged=1) == "已导入：新增 3 行，替换 0 行，未变 1 行"
 
 
@@ -161,8 +155,10 @@ def test_for_display_units_and_headers() -> None:
     frame = pd.DataFrame({"paid_amount": [525_300.0], "completion_rate": [0.4492], "progress_status": ["zero_purchase"],
                           "hospital_id": ["H1"]})
     shown = for_display(frame, ["hospital_id", "paid_amount", "completion_rate", "progress_status", "missing"])
-    assert list(shown.columns) == ["机构编码", "回款金额 (万元)", "采购完成率 (%)", "进度状态"]
-    assert shown.iloc[0].tolist() == ["H1", 52.53, 44.92, "零采购"]
+    # money stays in yuan (the header says so), rates become percent points shown with a % sign
+    assert list(shown.columns) == ["机构编码", "回款金额（元）", "采购完成率", "进度状态"]
+    assert shown.iloc[0].tolist() == ["H1", 525_300.0, pytest.approx(44.92), "零采购"]
+    assert shown.attrs["formats"] == {"回款金额（元）": "%,.0f", "采购完成率": "%.2f%%"}
 
 
 def test_problems_frame_rows_as_excel_numbers() -> None:

@@ -14,7 +14,7 @@ import streamlit as st
 from sqlalchemy.engine import Engine
 
 from procurement import auth, sessions
-from webapp import data, formats, state
+from webapp import data, state, widgets
 from webapp.tables import for_display
 
 NEW_FORM_KEYS = ("acc_new_name", "acc_new_password", "acc_new_password2", "acc_new_role", "acc_new_hospital")
@@ -179,9 +179,8 @@ def render() -> None:
     st.subheader(tr("acc_list"))
     shown = users.assign(role=users["role"].map(lambda r: tr(f"role_{r}")),
                          hospital_name=users["hospital_id"].map(lambda h: hospitals.get(h, h) if h else None))
-    st.dataframe(formats.display(for_display(shown, ["username", "role", "hospital_name", "hospital_id",
-                                                     "created_at"], lang)),
-                 hide_index=True, key="acc_table")
+    widgets.dataframe(for_display(shown, ["username", "role", "hospital_name", "hospital_id", "created_at"], lang),
+                      key="acc_table")
     st.subheader(tr("acc_new"))
     _create(engine, hospitals)
     left, right = st.columns(2)
