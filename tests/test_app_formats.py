@@ -146,3 +146,15 @@ PAGES_BY_ROLE_SRC = {
     "hospital": ("track", "payments", "savings", "upload"),
     "leadership": ("savings", "track", "payments"),
 }
+
+
+def test_savings_change_since_last_month() -> None:
+    from datetime import date
+
+    from webapp.views.savings import month_change
+
+    # by hand: 300 + 200 realised before December, 50 in December up to the 10th -> 50 this month, 500 before
+    monthly = pd.DataFrame({"month": pd.to_datetime(["2026-10-01", "2026-11-01", "2026-12-01"]),
+                            "savings_realized": [300.0, 200.0, 50.0]})
+    assert month_change(monthly, date(2026, 12, 10), 550.0) == (50.0, 500.0)
+    assert month_change(monthly.iloc[0:0], date(2026, 12, 10), 550.0) == (None, None)

@@ -89,7 +89,31 @@ TEXT: dict[str, dict[str, str]] = {
         "volume. They differ when large-volume products fell less.",
     },
     "top_products": {"zh": "节约金额前 {n} 的产品", "en": "Top {n} products by savings"},
-    "heatmap": {"zh": "完成率热力图（机构×产品）", "en": "Completion heat map (hospital × product)"},
+    "heatmap": {"zh": "完成率对照序时进度（机构×品种）", "en": "Completion against schedule (hospital × drug)"},
+    "heat_scale": {"zh": "完成率÷序时进度", "en": "Completion ÷ time elapsed"},
+    "heat_over": {"zh": "超量", "en": "over"},
+    "heat_hover": {"zh": "完成率 {completion}，序时进度 {elapsed}，完成率÷序时进度 {ratio}",
+                   "en": "completion {completion}, time elapsed {elapsed}, ratio {ratio}"},
+    "heat_note": {
+        "zh": "格内数字为采购完成率；颜色按完成率÷序时进度：红色低于序时进度的 80%（预警），黄色低于序时进度，"
+        "绿色达到或超过序时进度，紫色超过约定采购量。",
+        "en": "Cells show completion; the colour is completion ÷ time elapsed: red under 80% of schedule "
+        "(warning), amber behind schedule, green on or ahead of schedule, purple over the agreed volume.",
+    },
+    "grade_A": {"zh": "A 级（完成率≥100% 且按时回款率≥95%，留用 50%）",
+                "en": "A (completion ≥ 100%, on time ≥ 95%: keeps 50%)"},
+    "grade_B": {"zh": "B 级（完成率≥90%，留用 40%）", "en": "B (completion ≥ 90%: keeps 40%)"},
+    "grade_C": {"zh": "C 级（完成率≥80%，留用 30%）", "en": "C (completion ≥ 80%: keeps 30%)"},
+    "grade_D": {"zh": "D 级（留用 0%）", "en": "D (keeps 0%)"},
+    "retained_note": {
+        "zh": "估算：实际节约金额（超出约定量的采购不计）× 医保基金支付比例 × 按考核等级的留用比例；单位万元。",
+        "en": "Estimate: realised savings (purchases above the agreed volume excluded) × fund share × the "
+        "grade's share; in 10k yuan.",
+    },
+    "savings_as_of": {"zh": "统计截至 {date}。本月以来实际节约 {month}（上月末累计 {before}）。",
+                      "en": "As of {date}. Realised savings this month so far {month} (cumulative at last "
+                      "month's end {before})."},
+    "this_month": {"zh": "本月", "en": "this month"},
     "retained": {"zh": "结余留用估算（按机构）", "en": "Retained savings estimate by hospital"},
     "weighted_drop": {"zh": "加权降价幅度（节约率）", "en": "Weighted price drop (savings rate)"},
     # upload

@@ -55,7 +55,8 @@ def policy_settings() -> Settings:
     return replace(default, payment_days=int(days), warning_factor=float(factor), fund_share=float(share))
 
 
-def metric_cards(total: Mapping[str, Any], keys: Sequence[str], per_row: int = 4) -> None:
+def metric_cards(total: Mapping[str, Any], keys: Sequence[str], per_row: int = 4,
+                 deltas: Mapping[str, str] | None = None) -> None:
     """The headline figures, formatted by what they are (webapp.formats); 万元 cards say the exact yuan
     in their help. On a phone Streamlit stacks the columns, one card a row."""
     lang = state.language()
@@ -63,7 +64,8 @@ def metric_cards(total: Mapping[str, Any], keys: Sequence[str], per_row: int = 4
         cols = st.columns(per_row)
         for col, key in zip(cols, keys[start:start + per_row], strict=False):
             value = total.get(key)
-            col.metric(label(key, lang), formats.metric(key, value, lang), help=formats.metric_help(key, value, lang))
+            col.metric(label(key, lang), formats.metric(key, value, lang), help=formats.metric_help(key, value, lang),
+                       delta=(deltas or {}).get(key), delta_color="normal")
 
 
 def table(frame: pd.DataFrame, columns: Sequence[str], *, height: int | str = "auto", key: str | None = None) -> None:
@@ -87,7 +89,9 @@ def dataframe(shown: pd.DataFrame, *, key: str | None = None, height: int | str 
 
 
 def chart(fig: go.Figure, key: str) -> None:
-    st.plotly_chart(fig, key=f"chart_{key}", theme=None, config={"displaylogo": False})
+    """A plotly chart without its toolbar: on a phone the toolbar covered the titles, and every figure is in
+    the Excel report anyway."""
+    st.plotly_chart(fig, key=f"chart_{key}", theme=None, config={"displaylogo": False, "displayModeBar": False})
 
 
 def download(label_text: str, data: bytes | Callable[[], bytes], file_name: str, key: str,
