@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 from procurement.report import METRIC_LABELS_ZH
 
 Lang = str  # "zh" | "en"
@@ -433,36 +431,27 @@ def label(key: str, lang: str = "zh") -> str:
     return key if entry is None else entry.get(lang, entry["zh"])
 
 
-def _missing(value: object) -> bool:
-    try:
-        return value is None or (isinstance(value, float) and math.isnan(value)) or bool(value != value)
-    except (TypeError, ValueError):
-        return False
-
-
+# Kept for code written before webapp.formats (other branches may still call them): they now give the
+# one format of webapp.formats, so nothing shows two ways.
 def fmt_wan(yuan: object, lang: str = "zh", digits: int = 2) -> str:
-    """Money as people read it here: 52.53 万元 (10k yuan)."""
-    if _missing(yuan):
-        return "—"
-    return f"{float(yuan) / 10_000:,.{digits}f} {t('wan_yuan', lang)}"
+    from webapp import formats
+
+    return formats.wan(yuan, lang) or "—"
 
 
 def fmt_pct(rate: object, digits: int = 2) -> str:
-    """A fraction on screen as a percentage: 0.8672 -> 86.72%."""
-    return "—" if _missing(rate) else f"{float(rate) * 100:.{digits}f}%"
+    from webapp import formats
+
+    return formats.pct(rate, digits) or "—"
 
 
 def fmt_num(value: object, digits: int = 0) -> str:
-    """A count or volume with thousands separators."""
-    return "—" if _missing(value) else f"{float(value):,.{digits}f}"
+    from webapp import formats
+
+    return formats.num(value, digits) or "—"
 
 
 def fmt_metric(key: str, value: object, lang: str = "zh") -> str:
-    """Format a metric by what it is: money in 万元, rates as %, days with one decimal, else a count."""
-    if key in MONEY_KEYS:
-        return fmt_wan(value, lang)
-    if key in RATE_KEYS:
-        return fmt_pct(value)
-    if key == "avg_days_to_pay":
-        return fmt_num(value, 1)
-    return fmt_num(value)
+    from webapp import formats
+
+    return formats.metric(key, value, lang)
