@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from procurement import auth
+from procurement import auth, sessions
 from webapp import data, i18n, state
 
 
@@ -38,6 +38,8 @@ def render() -> None:
         st.markdown(both("no_accounts_env"))
         st.code("VBP_ADMIN_PASSWORD='…' make run", language="bash")
         return
+    if state.get("session_ended"):
+        st.info(tr("session_ended"))
     with st.form("sign_in"):
         username = st.text_input(tr("username"), key="signin_user")
         password = st.text_input(tr("password"), type="password", key="signin_password")
@@ -47,5 +49,7 @@ def render() -> None:
         if user is None:
             st.error(tr("bad_login"))
         else:
-            state.sign_in(user)
-            st.rerun()
+            sessions.purge_expired(engine)
+            state.drop("session_ended")
+            state.sign_in(user, sessions.start_session(engine, user))
+            st.rerun()  # the same address now opens the page it names
