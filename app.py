@@ -17,12 +17,13 @@ from webapp import data, state
 from webapp.views import signin
 
 PAGES_BY_ROLE: dict[str, tuple[str, ...]] = {
-    "coordinator": ("track", "payments", "savings", "upload", "plan", "accounts"),
-    "hospital": ("track", "payments", "savings", "upload"),
-    "leadership": ("savings", "track", "payments"),
+    "coordinator": ("track", "payments", "supply", "savings", "upload", "plan", "accounts"),
+    "hospital": ("track", "payments", "supply", "savings", "upload"),
+    "leadership": ("savings", "track", "payments", "supply"),
 }
 ALL_PAGES = PAGES_BY_ROLE["coordinator"]
 ICONS = {"track": ":material/trending_up:", "payments": ":material/payments:", "savings": ":material/savings:",
+         "supply": ":material/local_shipping:",
          "upload": ":material/upload_file:", "plan": ":material/account_tree:", "accounts": ":material/group:"}
 
 

@@ -34,12 +34,13 @@ _PY_FORMATS = {MONEY_FORMAT: "{:,.0f}", PRICE_FORMAT: "{:,.4f}", PERCENT_FORMAT:
 ALLOWED_FORMATS = frozenset({MONEY_FORMAT, PRICE_FORMAT, PERCENT_FORMAT, DAYS_FORMAT, COUNT_FORMAT, DECIMAL_FORMAT})
 
 VOLUME_KEYS = frozenset({"agreed_volume", "purchased_volume", "volume", "load", "capacity", "shortage_volume",
-                         "declared_volume", "planned_volume", "remaining_volume", "load_before", "spare"})
+                         "declared_volume", "planned_volume", "remaining_volume", "load_before", "spare",
+                         "ordered_quantity", "delivered_quantity"})
 PRICE_KEYS = frozenset({"unit_price", "from_price", "to_price", "baseline_price", "price_gap", "cost_per_unit",
                         "cost_per_unit_change"})
-DAYS_KEYS = frozenset({"avg_days_to_pay"})
+DAYS_KEYS = frozenset({"avg_days_to_pay", "days_short"})
 COUNT_KEYS = frozenset({"switches", "suppliers_used", "rows_added", "rows_replaced", "rows_unchanged",
-                        "import_id", "idle_winners"})
+                        "import_id", "idle_winners", "open_shortages", "orders"})
 PERCENT_KEYS = RATE_KEYS | {"share", "gap"}
 # Cards whose amount is small enough that 万元 to two decimals would hide up to 50 yuan.
 EXACT_MONEY_CARDS = frozenset({"overdue_amount"})

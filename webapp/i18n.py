@@ -38,6 +38,21 @@ TEXT: dict[str, dict[str, str]] = {
     # pages
     "page_track": {"zh": "执行进度", "en": "Progress"},
     "page_payments": {"zh": "回款监测", "en": "Payments"},
+    "page_supply": {"zh": "供应监测", "en": "Supply"},
+    "supply_scorecard": {"zh": "中选企业评分", "en": "Supplier scorecard"},
+    "supply_scorecard_help": {"zh": "每家中选企业：约定量占比、订单到货、48小时配送、未关闭缺货与缺货天数、按时回款。",
+                              "en": "Per winner: share of agreed volume, delivered vs ordered, 48-hour deliveries, "
+                                    "open shortages and days short, payments on time."},
+    "supply_distributors": {"zh": "配送企业配送情况", "en": "Deliveries by distributor"},
+    "supply_open": {"zh": "未关闭的缺货登记", "en": "Open shortages"},
+    "supply_replan_hint": {"zh": "有未关闭缺货的企业：{suppliers}。可在“量分配方案”页或命令行 python -m optimizer replan 中重新分配。",
+                           "en": "Suppliers with open shortages: {suppliers}. Re-plan them on the plan page or with "
+                                 "python -m optimizer replan."},
+    "supply_no_orders": {"zh": "采购记录中没有订单数量或订单日期，无法计算配送率。",
+                         "en": "No purchase line carries an ordered quantity or an order date: no delivery rate."},
+    "fund_section": {"zh": "医保基金预付与直接结算", "en": "Fund prepayment and direct settlement"},
+    "fund_none": {"zh": "尚未导入医保基金预付/冲抵/直接结算记录。",
+                  "en": "No fund prepayment, offset or direct settlement records imported yet."},
     "page_savings": {"zh": "节约成效", "en": "Savings"},
     "page_upload": {"zh": "数据上传", "en": "Upload"},
     "page_plan": {"zh": "量分配方案", "en": "Allocation plan"},
@@ -372,6 +387,14 @@ METRIC_EN: dict[str, str] = {
     "overdue_31_60": "Overdue 31-60 days",
     "overdue_61_90": "Overdue 61-90 days",
     "overdue_over_90": "Overdue over 90 days",
+    "delivery_rate": "Delivery rate",
+    "delivered_48h_share": "Delivered within 48 h",
+    "open_shortages": "Open shortages",
+    "prepaid_amount": "Prepaid by the fund",
+    "prepay_offset": "Prepayment offset",
+    "prepay_balance": "Prepayment balance",
+    "prepaid_share": "Prepaid share",
+    "direct_settled_share": "Settled directly by the fund",
 }
 
 # Metric and column names, used by cards, tables and chart axes.
@@ -426,16 +449,26 @@ METRIC_TEXT: dict[str, dict[str, str]] = {
     "rows_added": {"zh": "新增行数", "en": "Rows added"},
     "rows_replaced": {"zh": "替换行数", "en": "Rows replaced"},
     "rows_unchanged": {"zh": "未变行数", "en": "Rows unchanged"},
+    "distributor": {"zh": "配送企业", "en": "Distributor"},
+    "agreed_share": {"zh": "约定量占比", "en": "Share of agreed volume"},
+    "ordered_quantity": {"zh": "订单数量", "en": "Ordered"},
+    "delivered_quantity": {"zh": "到货数量", "en": "Delivered"},
+    "days_short": {"zh": "缺货天数", "en": "Days short"},
+    "start_date": {"zh": "缺货开始日期", "en": "Short since"},
+    "end_date": {"zh": "恢复供应日期", "en": "Closed on"},
+    "orders": {"zh": "缺货订单提交次数", "en": "Orders not delivered"},
 }
 
 # Metrics that are money (shown in 万元) and rates (shown as percentages).
 MONEY_KEYS = frozenset(
     {"agreed_amount", "purchase_amount", "paid_amount", "overdue_amount", "savings_agreed",
-     "savings_realized", "retained_savings", "amount", "total_cost", "objective", "savings", "cost_change"}
+     "savings_realized", "retained_savings", "amount", "total_cost", "objective", "savings", "cost_change",
+     "prepaid_amount", "prepay_offset", "prepay_balance"}
 )
 RATE_KEYS = frozenset(
     {"completion_rate", "time_elapsed", "projected_completion", "collection_rate", "paid_vs_agreed",
-     "on_time_rate", "savings_rate", "mean_price_drop", "max_price_drop", "winning_share"}
+     "on_time_rate", "savings_rate", "mean_price_drop", "max_price_drop", "winning_share",
+     "delivery_rate", "delivered_48h_share", "prepaid_share", "direct_settled_share", "agreed_share"}
 )
 
 
