@@ -170,7 +170,7 @@ class Rows:
 
         A row with an unreadable cell stays a problem: it is not left out, whatever else it says.
         """
-        new = mask & ~self.skip & ~self.invalid
+        new = np.asarray(mask, bool) & ~self.skip & ~self.invalid
         n = int(new.sum())
         if n:
             self.sd.left_out[reason] = self.sd.left_out.get(reason, 0) + n
@@ -583,7 +583,9 @@ def _purchase_status(r: Rows) -> np.ndarray:
     pending = status == "pending"
     if pending.any():  # ordered, not received: only a received quantity > 0 says something arrived
         qty = r.col("quantity")
-        arrived = (qty.to_numpy() > 0) if qty is not None and not _is_ordered_header(r, "quantity") else False
+        arrived = np.zeros(r.n, bool)
+        if qty is not None and not _is_ordered_header(r, "quantity"):
+            arrived = np.nan_to_num(qty.to_numpy(dtype=float), nan=0.0) > 0
         r.leave_out(pending & ~arrived, "not_delivered")
     return status
 
