@@ -293,7 +293,7 @@ def _print_summary(summary: store.ImportSummary, out: TextIO) -> None:
 
 
 _REASONS_ZH = {
-    "total_rows": "合计行", "cancelled": "已取消/作废/拒收", "not_delivered": "未到货", "not_vbp": "非带量采购",
+    "total_rows": "合计行", "notes_below": "表尾备注行", "cancelled": "已取消/作废/拒收", "not_delivered": "未到货", "not_vbp": "非带量采购",
     "outside_procurement": "非集采药品", "non_winning": "非中选产品", "unpaid": "未支付",
 }
 

@@ -71,7 +71,7 @@ _HOSPITAL_NAME = _f("hospital_name", "机构名称", "医疗机构名称", "医�
                     "定点医疗机构名称", "机构", "医药机构名称", "组织机构名称")
 # A product's other codes (province platform, YPID, insurance code): in a products sheet they fill
 # other_codes; elsewhere a column of any of them names the product (each resolves, see resolve.py).
-_OTHER_CODE_ALIASES = ("省级药品集中采购平台药品编码", "省平台产品编码", "省平台药品编码", "国家药品编码(YPID)",
+_OTHER_CODE_ALIASES = ("省级药品集中采购平台药品编码", "省平台产品编码", "省平台药品编码", "国家药品编码",
                        "ypid", "商品统编代码", "药品统编代码", "统编代码", "医保代码", "平台药品编码")
 _PRODUCT_ID = _f("product_id", "产品编码", "药品编码", "产品代码", "医保药品编码", "药品代码", "产品id", "药品id",
                  "产品编号", "药品编号")
@@ -275,7 +275,10 @@ def score(kind: str, headers: Sequence[object]) -> float:
     fields = set(match_headers(kind, headers).values())
     if not fields:
         return 0.0
-    return len(fields) - 1.5 * len(missing_required(kind, fields))
+    # a missing hospital column costs nothing here: a hospital's own export has none, and is then
+    # either supplied one (--hospital, the uploading account) or refused naming the column
+    missing = [g for g in missing_required(kind, fields) if g != _HOSPITAL_REQ]
+    return len(fields) - 1.5 * len(missing)
 
 
 def closest_kind(headers: Sequence[object]) -> tuple[str | None, float]:
@@ -318,6 +321,9 @@ def describe_group(kind: str, group: tuple[tuple[str, ...], ...]) -> tuple[str, 
                        + [a for n in extra for a in (field_of(kind, n).zh, *field_of(kind, n).aliases)])
     zh = " 或 ".join(zh_parts) + (f"（可用列名：{aliases}）" if aliases else "")
     en = " or ".join(en_parts) + (f" (accepted headers: {aliases})" if aliases else "")
+    if group == _HOSPITAL_REQ and kind in ("agreements", "purchases", "payments", "demand"):
+        zh += "；医院自己的导出文件可由医院账号上传，或在命令行用 --hospital 指定医院"
+        en += "; a hospital's own export can be uploaded by its hospital account, or given --hospital on the command line"
     return zh, en
 
 

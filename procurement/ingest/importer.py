@@ -40,7 +40,7 @@ __all__ = ["ParseResult", "SheetResult", "Source", "detect_kind", "file_sha256",
 _ORDER = {"hospitals": 0, "products": 1}
 # Kinds whose file may leave the hospital out: a hospital's own export (data-templates.md, hospitals).
 _HOSPITAL_KINDS = ("agreements", "purchases", "payments", "demand")
-LEFT_OUT_REASONS = ("total_rows", "cancelled", "not_delivered", "not_vbp", "outside_procurement", "non_winning",
+LEFT_OUT_REASONS = ("total_rows", "notes_below", "cancelled", "not_delivered", "not_vbp", "outside_procurement", "non_winning",
                     "unpaid")
 
 
@@ -66,7 +66,7 @@ class SheetResult:
         sd = self.data
         left = {k: v for k, v in (sd.left_out if sd else {}).items() if v}
         left = {k: left[k] for k in sorted(left, key=lambda k: (LEFT_OUT_REASONS + (k,)).index(k))}
-        read = (len(sd.rows) + left.get("total_rows", 0)) if sd else 0
+        read = (len(sd.rows) + left.get("total_rows", 0) + left.get("notes_below", 0)) if sd else 0
         imported = 0 if self.frame is None else len(self.frame)
         out: dict = {
             "file": self.file, "sheet": self.sheet, "kind": self.kind, "header_row": self.header_row,
@@ -134,9 +134,6 @@ def _missing_columns(sd: SheetData) -> list[Problem]:
         if group == HOSPITAL_GROUP and sd.supplied_hospital is not None:
             continue
         zh, en = describe_group(sd.kind, group)
-        if group == HOSPITAL_GROUP and sd.kind in _HOSPITAL_KINDS:
-            zh += "；医院自己的导出文件可由医院账号上传，或在命令行用 --hospital 指定医院"
-            en += "; a hospital's own export can be uploaded by its hospital account, or given --hospital on the command line"
         problems.append(
             Problem(sd.file, sd.sheet, sd.header_row, group[0][0] and field_of(sd.kind, group[0][0]).zh,
                     f"{kind_label(sd.kind)}表缺少必填列：{zh}", f"required column missing in {sd.kind}: {en}")
