@@ -38,6 +38,7 @@ from procurement.problems import Problem
 __all__ = ["ParseResult", "SheetResult", "Source", "detect_kind", "file_sha256", "parse_files"]
 
 _ORDER = {"hospitals": 0, "products": 1}
+_NUMBERED = ("purchases", "payments")  # ids a file may repeat: order lines, identical rows, payments
 # Kinds whose file may leave the hospital out: a hospital's own export (data-templates.md, hospitals).
 _HOSPITAL_KINDS = ("agreements", "purchases", "payments", "demand")
 LEFT_OUT_REASONS = ("total_rows", "notes_below", "cancelled", "not_delivered", "not_vbp", "outside_procurement", "non_winning",
@@ -163,6 +164,10 @@ def _merge(kind: str, parts: list[tuple[SheetData, pd.DataFrame]]) -> tuple[pd.D
     cols = list(COLUMNS[kind])
     if pd.Index(key.array).is_unique:  # the usual case, and a cheaper hash pass than duplicated()
         return canonical(kind, allf[cols]), []
+    if kind in _NUMBERED:
+        key = _number_repeats(kind, allf, key, [sd.file for sd, _ in parts])
+        if pd.Index(key.array).is_unique:
+            return canonical(kind, allf[cols]), []
     dup = key.duplicated(keep=False).to_numpy()
     sub, subkey = allf[dup], key[dup]
     distinct = sub[cols].astype("string").fillna("\x00").assign(_k=subkey.to_numpy()).drop_duplicates()
@@ -290,9 +295,6 @@ def parse_files(
         results[pos] = SheetResult(sd.file, sd.sheet, sd.kind, sd.header_row, frame, sheet_problems,
                                    warnings=list(sd.warnings), data=sd)
         parts.setdefault(sd.kind, []).append((sd, frame))
-    for k in ("purchases", "payments"):
-        if k in parts:
-            _number_repeats(k, parts[k])
     tables: dict[str, pd.DataFrame] = {}
     dup_problems: list[Problem] = []
     for k, kparts in parts.items():
@@ -319,34 +321,27 @@ def _output_problem(file: str, sheet: str, row: int) -> Problem:
         "Upload the purchase records, agreements and other raw data instead")
 
 
-def _number_repeats(kind: str, parts: list[tuple[SheetData, pd.DataFrame]]) -> None:
+def _number_repeats(kind: str, allf: pd.DataFrame, key: pd.Series, files: list[str]) -> pd.Series:
     """An id repeated within one file and hospital gets "#2", "#3"... from its second row on.
 
     Multi-line orders (one 入库单号 over several products) and identical lines without an id are
     each their own purchase; numbering in file order keeps the keys the same when the same file
-    is imported again, so that adds nothing (model.py, order_id).
+    is imported again, so that adds nothing (model.py, order_id). Changes ``allf`` in place and
+    returns the new natural key. Only repeated keys are looked at: unique ids cost nothing here.
     """
-    key = NATURAL_KEYS[kind][1]
-    by_file: dict[str, list[int]] = {}
-    for i, (sd, _) in enumerate(parts):
-        by_file.setdefault(sd.file, []).append(i)
-    for members in by_file.values():
-        frames = [parts[i][1] for i in members]
-        ids = pd.concat([f[key] for f in frames], ignore_index=True) if len(frames) > 1 else frames[0][key]
-        if pd.Index(ids.array).is_unique:  # the usual case: unique order line ids
-            continue
-        hospitals = (pd.concat([f["hospital_id"] for f in frames], ignore_index=True) if len(frames) > 1
-                     else frames[0]["hospital_id"])
-        both = pd.DataFrame({"h": hospitals.fillna("").to_numpy(), "k": ids.to_numpy()})
-        nth = both.groupby(["h", "k"], sort=False, dropna=False).cumcount().to_numpy()
-        numbered = ids.astype("string").reset_index(drop=True)
-        repeat = nth > 0
-        numbered[repeat] = numbered[repeat] + "#" + pd.Series(nth[repeat] + 1).astype(str).to_numpy()
-        start = 0
-        for f in frames:
-            f[key] = numbered.iloc[start:start + len(f)].to_numpy()
-            f[key] = f[key].astype("string")
-            start += len(f)
+    id_col = NATURAL_KEYS[kind][1]
+    dup = key.duplicated(keep=False).to_numpy()
+    sub = pd.DataFrame({"f": np.asarray(files, dtype=object)[allf["_part"].to_numpy()[dup]],
+                        "k": key.to_numpy()[dup]})
+    nth = sub.groupby(["f", "k"], sort=False).cumcount().to_numpy()
+    if not (nth > 0).any():  # repeated only across files: the same rows sent twice, or a conflict
+        return key
+    where = np.flatnonzero(dup)[nth > 0]
+    suffix = pd.Series(nth[nth > 0] + 1).astype(str).radd("#").to_numpy()
+    ids = allf[id_col].astype("string").to_numpy(dtype=object)
+    ids[where] = ids[where] + suffix
+    allf[id_col] = pd.array(ids, dtype="string")
+    return _key_series(kind, allf)
 
 
 def _in_file_order(problems: list[Problem], results: list[SheetResult]) -> list[Problem]:
