@@ -173,3 +173,26 @@ def test_cli_import_without_hospital_exits_2_naming_the_column(tmp_path, capsys,
     assert "own.xlsx › 入库" in err and "机构编码" in err and "--hospital" in err
     assert json.loads(out)["ok"] is False
     assert store.is_empty(store.get_engine(None))
+
+
+def test_identical_payments_without_an_id_are_two_payments():
+    rows = [["机构编码", "配送企业", "回款金额", "回款日期"],
+            ["H001", "国药控股", 100, "2020-04-01"], ["H001", "国药控股", 100, "2020-04-01"]]
+    pay = parse_files([("p.xlsx", xlsx({"回款": rows}))], reference=reference()).tables["payments"]
+    assert pay["amount"].sum() == 200.0  # two payments of 100, not one
+    first, second = pay["payment_id"].tolist()
+    assert first.startswith("h:") and second == first + "#2"
+
+
+def test_the_upload_page_table_shows_what_was_left_out_and_taken():
+    from webapp.upload import check_uploads, sheets_frame
+
+    rows = [["订单编号", "入库日期", "机构编码", "产品编码", "采购数量", "入库数量", "订单状态", "备注"],
+            ["D1", "2020-03-01", "H001", "P001", 5, 4, "已入库", None],
+            ["D2", "2020-03-01", "H001", "P001", 5, 0, "已取消", None]]
+    check = check_uploads([("p.xlsx", xlsx({"采购": rows}))], reference(), None)
+    frame = sheets_frame(check, "zh")
+    row = frame.iloc[0]
+    assert (row["读取行数"], row["行数"], row["未计入（原因）"]) == (2, 1, "已取消/作废/拒收 1")
+    assert (row["数量列"], row["未使用的列"]) == ("入库数量", "备注")
+    assert sheets_frame(check, "en").iloc[0]["Left out (why)"] == "cancelled 1"
