@@ -196,3 +196,25 @@ def test_the_upload_page_table_shows_what_was_left_out_and_taken():
     assert (row["读取行数"], row["行数"], row["未计入（原因）"]) == (2, 1, "已取消/作废/拒收 1")
     assert (row["数量列"], row["未使用的列"]) == ("入库数量", "备注")
     assert sheets_frame(check, "en").iloc[0]["Left out (why)"] == "cancelled 1"
+
+
+_STATUS = st.sampled_from(["已入库", "已取消", "退货", "待配送", "作废", "", None, "挂起", "已配送"])
+_FLAG = st.sampled_from(["是", "否", "1", "0", "", None, "可能"])
+_QTY = st.one_of(st.integers(-5, 50), st.none(), st.sampled_from(["abc", "3盒", "1,000"]))
+_CODE = st.sampled_from(["P001", "P002", "X-1", "", None])
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.tuples(_CODE, _QTY, _STATUS, _FLAG), min_size=1, max_size=8))
+def test_every_row_read_is_imported_left_out_or_a_problem(lines):
+    # Whatever the cells, nothing vanishes: rows = imported + left out + rows with problems, and
+    # the summary is plain JSON.
+    rows = [["订单编号", "入库日期", "机构编码", "产品编码", "入库数量", "订单状态", "是否集采"]]
+    rows += [[f"D{i}", "2020-03-01", "H001", code, qty, status, flag]
+             for i, (code, qty, status, flag) in enumerate(lines)]
+    result = parse_files([("f.xlsx", xlsx({"S": rows}))], reference=reference())
+    summary = result.sheets[0].to_json()
+    json.dumps(summary, allow_nan=False)
+    assert summary["rows_with_problems"] >= 0
+    assert summary["rows"] == summary["imported"] + sum(summary["left_out"].values()) + summary["rows_with_problems"]
+    assert (summary["rows_with_problems"] > 0) <= (not result.ok)
