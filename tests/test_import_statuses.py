@@ -205,3 +205,16 @@ def test_a_blank_status_and_a_blank_flag_count():
     result = _parse(rows)
     assert result.ok and result.tables["purchases"]["quantity"].tolist() == [2.0]
     assert isinstance(result.tables["purchases"], pd.DataFrame)
+
+
+def test_what_was_stocked_in_wins_over_what_was_dispatched():
+    # a platform delivery list: 配送数量 (dispatched) before 入库数量 (stocked in); 3 of 5 arrived
+    rows = [["订单编号", "配送日期", "验收日期", "机构编码", "产品编码", "配送数量", "入库数量"],
+            ["D1", "2020-03-01", "2020-03-03", "H001", "P001", 5, 3]]
+    result = _parse(rows)
+    assert result.ok, [str(p) for p in result.problems]
+    t = result.tables["purchases"]
+    assert t["quantity"].tolist() == [3.0] and t["date"].dt.day.tolist() == [3]
+    summary = result.sheets[0].to_json()
+    assert summary["quantity_column"] == "入库数量"
+    assert summary["columns_not_used"] == ["配送日期", "配送数量"]

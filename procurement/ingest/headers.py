@@ -183,6 +183,17 @@ FIELDS: dict[str, tuple[Field, ...]] = {
     ),
 }
 
+# Where a sheet has several columns of one of these fields, the one whose header comes first in the
+# field's list is taken: what was stocked in (入库数量) over what was dispatched (配送数量).
+def _rank(kind: str, name: str) -> dict[str, int]:
+    fld = next(f for f in FIELDS[kind] if f.name == name)
+    return {normalize_header(a): i for i, a in enumerate((fld.zh, *fld.aliases))}
+
+
+_RANKED: dict[str, dict[str, dict[str, int]]] = {
+    "purchases": {"quantity": _rank("purchases", "quantity"), "date": _rank("purchases", "date")},
+}
+
 # An ordered quantity or order date stands for the received one when the sheet has none
 # (an order list): data-templates.md lists 采购数量/订单数量 and 订单日期/下单时间 under both.
 _PROMOTE: dict[str, tuple[tuple[str, str], ...]] = {
@@ -247,11 +258,18 @@ def match_headers(kind: str, headers: Sequence[object]) -> dict[int, str]:
     table = ALIASES[kind]
     found: dict[int, str] = {}
     taken: set[str] = set()
+    ranked = _RANKED.get(kind, {})
     for i, header in enumerate(headers):
-        name = table.get(normalize_header(header))
+        key = normalize_header(header)
+        name = table.get(key)
         if name and name not in taken:
             found[i] = name
             taken.add(name)
+        elif name in ranked:  # a second received quantity: the more final one wins (入库 over 配送)
+            j = next(c for c, n in found.items() if n == name)
+            if ranked[name].get(key, 99) < ranked[name].get(normalize_header(headers[j]), 99):
+                del found[j]
+                found[i] = name
     for secondary, primary in _PROMOTE.get(kind, ()):
         if secondary in taken and primary not in taken:
             col = next(i for i, n in found.items() if n == secondary)
