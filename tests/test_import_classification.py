@@ -138,3 +138,25 @@ def test_a_file_with_a_hospital_column_ignores_the_supplied_hospital():
     rows = [BUY, ["D1", "2020-03-01", "H001", "P001", 1]]
     result = parse_files([("x.xlsx", xlsx({"S": rows}))], reference=reference(), hospital="H002")
     assert result.tables["purchases"]["hospital_id"].tolist() == ["H001"]
+
+
+def test_a_stock_in_report_with_two_code_columns_resolves_by_either():
+    # Layout of the national drug-use monitoring stock-in report (药品入库情况: 医疗机构代码,
+    # 组织机构名称, 国家药管平台药品编码(YPID), 院内药品唯一码, 省级药品集中采购平台药品编码, 产品名称,
+    # 入库日期, 入库数量（最小制剂单位）, 入库总金额（元）), as listed by public monitoring-system code.
+    ref = _with_other_codes()  # P001 has YP001 and 33010001, P003 has YP003
+    rows = [
+        ["医疗机构代码", "组织机构名称", "国家药管平台药品编码(YPID)", "院内药品唯一码", "省级药品集中采购平台药品编码",
+         "产品名称", "入库日期", "入库数量（最小制剂单位）", "入库总金额（元）"],
+        ["H001", "第一人民医院", "YP999", "HIS-1", "33010001", "阿托伐他汀钙片", "2020-03-01", 28, 14],  # by 2nd code
+        ["H001", "第一人民医院", "YP003", "HIS-2", None, "氨氯地平片", "2020-03-01", 56, 5.6],          # by YPID
+        ["H001", "第一人民医院", "YP404", "HIS-3", "ZJ404", "布洛芬片", "2020-03-01", 10, 2],           # outside
+    ]
+    result = parse_files([("monitor.xlsx", xlsx({"入库": rows}))], reference=ref)
+    assert result.ok, [str(p) for p in result.problems]
+    t = result.tables["purchases"]
+    assert t["product_id"].tolist() == ["P001", "P003"] and t["quantity"].tolist() == [28.0, 56.0]
+    summary = result.sheets[0].to_json()
+    assert summary["left_out"] == {"outside_procurement": 1}
+    assert summary["outside_procurement_top"][0]["code"] == "YP404"
+    assert summary["columns_not_used"] == ["院内药品唯一码"]

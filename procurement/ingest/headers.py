@@ -72,7 +72,8 @@ _HOSPITAL_NAME = _f("hospital_name", "机构名称", "医疗机构名称", "医�
 # A product's other codes (province platform, YPID, insurance code): in a products sheet they fill
 # other_codes; elsewhere a column of any of them names the product (each resolves, see resolve.py).
 _OTHER_CODE_ALIASES = ("省级药品集中采购平台药品编码", "省平台产品编码", "省平台药品编码", "国家药品编码",
-                       "ypid", "商品统编代码", "药品统编代码", "统编代码", "医保代码", "平台药品编码")
+                       "ypid", "商品统编代码", "药品统编代码", "统编代码", "医保代码", "平台药品编码",
+                       "国家药管平台药品编码", "国家医保药品编码")
 _PRODUCT_ID = _f("product_id", "产品编码", "药品编码", "产品代码", "医保药品编码", "药品代码", "产品id", "药品id",
                  "产品编号", "药品编号")
 _PRODUCT_ANY_ID = Field("product_id", "产品编码", _PRODUCT_ID.aliases + _OTHER_CODE_ALIASES)
@@ -265,6 +266,10 @@ def match_headers(kind: str, headers: Sequence[object]) -> dict[int, str]:
         if name and name not in taken:
             found[i] = name
             taken.add(name)
+        elif name == "product_id" and kind != "products" and "alt_product_id" not in taken:
+            # a second code column (YPID next to the platform code): each row may resolve by either
+            found[i] = "alt_product_id"
+            taken.add("alt_product_id")
         elif name in ranked:  # a second received quantity: the more final one wins (入库 over 配送)
             j = next(c for c, n in found.items() if n == name)
             if ranked[name].get(key, 99) < ranked[name].get(normalize_header(headers[j]), 99):

@@ -425,6 +425,12 @@ def resolve_products(
         unknown_u = (found_u < 0) & np.fromiter((v is not None for v in tpid.values), bool, len(tpid.values))
         pos = np.where(found_u >= 0, found_u, cat.empty_row)[tpid.codes]
         unknown_code = unknown_u[tpid.codes]
+        alt = r.t.text.get("alt_product_id")
+        if alt is not None:  # a second code column: rows its code resolves are known
+            alt_u = cat.product_positions(alt.values)
+            by_alt = (pos == cat.empty_row) & (alt_u >= 0)[alt.codes]
+            pos = np.where(by_alt, alt_u[alt.codes], pos)
+            unknown_code &= ~by_alt
     tg, ts, tsup = (r.t.text.get(n) for n in ("generic_name", "specification", "supplier"))
     if tg is not None and ts is not None:
         need = (pos == cat.empty_row) & ~tg.blank() & ~ts.blank() & ~r.skip
