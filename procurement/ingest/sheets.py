@@ -32,7 +32,7 @@ HEADER_SCAN_ROWS = 20
 MAX_PROBLEMS_PER_CHECK = 200
 
 TEXT_FIELDS = frozenset(
-    ["hospital_id", "hospital_name", "region", "level", "product_id", "batch", "generic_name", "dosage_form", "specification", "unit", "supplier", "order_id", "payment_id", "current_supplier", "regions",
+    ["hospital_id", "hospital_name", "region", "level", "product_id", "batch", "generic_name", "dosage_form", "specification", "unit", "supplier", "order_id", "payment_id", "current_supplier", "regions", "backup",
      "other_ids", "other_codes", "distributor", "status", "invoice_id", "vbp_flag", "payer", "alt_product_id"]
 )
 NUMBER_FIELDS = frozenset(
