@@ -218,3 +218,11 @@ def test_every_row_read_is_imported_left_out_or_a_problem(lines):
     assert summary["rows_with_problems"] >= 0
     assert summary["rows"] == summary["imported"] + sum(summary["left_out"].values()) + summary["rows_with_problems"]
     assert (summary["rows_with_problems"] > 0) <= (not result.ok)
+
+
+def test_a_report_workbook_is_refused_once_not_once_per_sheet():
+    body = ["第一人民医院", "H001", "东区", "第五批", "2021-01-01", "2021-12-31", "50%", 10, 1, "10%", 2, "20%"]
+    content = xlsx({"按医疗机构": [EXECUTION, body], "国采医疗机构带量执行报表": [EXECUTION, body]})
+    result = parse_files([("report.xlsx", content)], reference=reference())
+    assert [(p.sheet, p.row) for p in result.problems] == [("按医疗机构", 1)]
+    assert all(s.note and "执行报表" in s.note for s in result.sheets)

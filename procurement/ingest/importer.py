@@ -243,9 +243,11 @@ def parse_files(
                                            "隐藏的工作表，已跳过 / hidden sheet; skipped"))
                 continue
             report_row = execution_report_row(raw.rows) if kind is None else None
-            if report_row is not None:
-                results.append(SheetResult(name, raw.name, None, raw.first_row + report_row, None,
-                                           [_output_problem(name, raw.name, raw.first_row + report_row)]))
+            if report_row is not None:  # an output: said once per file, its other sheets noted
+                said = any(r.file == name and r.problems and r.kind is None and r.header_row for r in results)
+                problems_here = [] if said else [_output_problem(name, raw.name, raw.first_row + report_row)]
+                results.append(SheetResult(name, raw.name, None, raw.first_row + report_row, None, problems_here,
+                                           "执行报表（输出），未导入 / an execution report (an output); not imported"))
                 found_any = True  # said what it is: no second message for the file
                 continue
             sd = extract(raw, name, kind)
@@ -314,11 +316,11 @@ def parse_files(
 def _output_problem(file: str, sheet: str, row: int) -> Problem:
     return Problem(
         file, sheet, row, None,
-        "这是国采医疗机构带量执行报表（国家平台下发的执行结果，或本工具导出的报表），是输出而不是导入数据，"
-        "其中的计数不会作为采购记录或约定采购量导入；请上传采购记录、约定采购量等原始数据",
-        "this is the national execution report by institution (国采医疗机构带量执行报表), an output of the "
-        "national platform or of this tool, not input data; its counts never become purchases or agreements. "
-        "Upload the purchase records, agreements and other raw data instead")
+        "这是带量采购执行报表（国家平台下发的国采医疗机构带量执行报表，或本工具导出的执行报告），是输出而不是"
+        "导入数据，其中的计数不会作为采购记录或约定采购量导入；请上传采购记录、约定采购量等原始数据",
+        "this is a VBP execution report (the national platform's 国采医疗机构带量执行报表, or a report this tool "
+        "exported): an output, not input data; its counts never become purchases or agreements. Upload the "
+        "purchase records, agreements and other raw data instead")
 
 
 def _number_repeats(kind: str, allf: pd.DataFrame, key: pd.Series, files: list[str]) -> pd.Series:
