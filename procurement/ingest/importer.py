@@ -41,8 +41,9 @@ _ORDER = {"hospitals": 0, "products": 1}
 _NUMBERED = ("purchases", "payments")  # ids a file may repeat: order lines, identical rows, payments
 # Kinds whose file may leave the hospital out: a hospital's own export (data-templates.md, hospitals).
 _HOSPITAL_KINDS = ("agreements", "purchases", "payments", "demand")
-LEFT_OUT_REASONS = ("total_rows", "notes_below", "cancelled", "not_delivered", "not_vbp", "outside_procurement", "non_winning",
-                    "unpaid")
+# Why rows are left out on purpose, in the order the summary lists them.
+LEFT_OUT_REASONS = ("total_rows", "notes_below", "cancelled", "not_delivered", "not_vbp", "outside_procurement",
+                    "non_winning", "unpaid")
 
 
 @dataclass
