@@ -218,3 +218,13 @@ def test_what_was_stocked_in_wins_over_what_was_dispatched():
     summary = result.sheets[0].to_json()
     assert summary["quantity_column"] == "入库数量"
     assert summary["columns_not_used"] == ["配送日期", "配送数量"]
+
+
+def test_an_hrp_record_s_supplier_is_the_distributor_not_the_maker():
+    # HRP purchase records name the company the hospital bought from 供货单位 and the maker 生产厂家
+    rows = [["入库单号", "入库日期", "机构编码", "通用名", "规格", "生产厂家", "供货单位", "入库数量", "是否集采"],
+            ["R1", "2020-03-01", "H001", "阿托伐他汀钙片", "10mg", "企业B", "国药控股", 7, "国采"]]
+    result = _parse(rows)
+    assert result.ok, [str(p) for p in result.problems]
+    t = result.tables["purchases"]
+    assert (t["product_id"].iloc[0], t["supplier"].iloc[0], t["distributor"].iloc[0]) == ("P002", "企业B", "国药控股")

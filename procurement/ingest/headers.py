@@ -83,9 +83,10 @@ _SUPPLIER = _f("supplier", "中选企业", "生产企业", "企业名称", "供�
                "中选生产企业", "企业", "厂商", "中选企业名称", "生产企业名称")
 _QTY_UNIT = _f("unit", "单位", "计量单位", "包装单位", "数量单位", "采购单位")
 # 配送企业: who delivered and invoiced; never read as the winner (maker). 药企名称 in invoice and
-# payment lists of the provincial platforms is the distributor that invoiced.
+# payment lists of the provincial platforms is the distributor that invoiced; 供应商/供货单位 of a
+# hospital's HRP purchase record is the company it bought from, the distributor, not the maker.
 _DISTRIBUTOR = _f("distributor", "配送企业", "配送公司", "配送商", "配送单位", "配送企业名称", "配送公司名称",
-                  "药企名称", "配送企业全称")
+                  "药企名称", "配送企业全称", "供应商", "供应商名称", "供货单位", "供货公司", "供货商", "供货企业")
 _INVOICE = _f("invoice_id", "发票号", "发票号码", "发票编号", "发票id")
 _VBP_FLAG = _f("vbp_flag", "带量采购标志", "是否集采", "集采标志", "是否带量", "是否带量采购", "带量标志",
                "是否集采药品", "集采药品标识")
