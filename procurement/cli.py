@@ -330,7 +330,7 @@ def _print_summary(summary: store.ImportSummary, out: TextIO) -> None:
 
 
 _REASONS_ZH = {
-    "total_rows": "合计行", "cancelled": "已取消/作废/拒收", "not_delivered": "未到货", "not_vbp": "非带量采购",
+    "total_rows": "合计行", "notes_below": "表尾备注行", "cancelled": "已取消/作废/拒收", "not_delivered": "未到货", "not_vbp": "非带量采购",
     "outside_procurement": "非集采药品", "non_winning": "非中选产品", "unpaid": "未支付",
 }
 
@@ -347,6 +347,10 @@ def _print_sheets(files: list[dict[str, Any]], out: TextIO) -> None:
                   f"读取 {sh['rows']} 行，导入 {sh['imported']} 行，未计入 / left out: {left}", file=out)
             if sh.get("quantity_column"):
                 print(f"    数量列 / quantity column: {sh['quantity_column']}", file=out)
+            if sh.get("returns"):
+                print(f"    退货/冲红行（已冲减）/ return lines (subtracted): {sh['returns']}", file=out)
+            if sh.get("hospital_supplied"):
+                print(f"    无机构列，按 / no hospital column, taken as: {sh['hospital_supplied']}", file=out)
             for top in sh.get("outside_procurement_top", []):
                 print(f"    非集采药品 / outside: {top['code'] or ''} {top['name'] or ''} × {top['rows']}", file=out)
             if sh.get("columns_not_used"):

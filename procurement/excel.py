@@ -276,6 +276,12 @@ _FORMATS: dict[str, tuple[str, str | None]] = {
     "agreed_ratio": ("比例 0-1, 空为按中选企业数 / blank = by number of winners", "0.00"),
     "regions": ("地区名称, 逗号分隔, 空为全部 / comma-separated regions", None),
     "unit": ("片/粒/支/袋/ml 或 盒/瓶 (按包装转换比换算) / unit", None),
+    "ordered_quantity": ("订购数量, 与入库数量单位相同 / quantity ordered, same unit", FMT_VOLUME),
+    "order_date": ("日期 2020-03-05 / date ordered", FMT_DATE),
+    "status": ("已入库/已取消/退货 或 已支付/待支付 (取消、未支付不计入, 退货冲减) / "
+               "cancelled and unpaid rows are left out, returns subtract", None),
+    "vbp_flag": ("是/否 (否不计入) / yes or no (no = left out)", None),
+    "payer": ("医院 或 医保基金 / hospital or fund", None),
 }
 _UNITS = ["片", "粒", "支", "袋", "ml", "盒", "瓶"]
 _LEVELS = ["三级甲等", "三级", "二级", "一级", "基层医疗机构"]

@@ -311,3 +311,25 @@ def test_payment_term_setting_changes_overdue(db) -> None:
     at.number_input(key="rule_payment_days").set_value(365).run()
     assert not at.exception, [e.value for e in at.exception]
     assert number(metric(at, "逾期未回款金额")) == 0.0
+
+
+def test_hospital_own_export_without_hospital_column_shows_its_summary(db, alliance) -> None:
+    own = alliance.hospitals["hospital_id"].iloc[0]
+    product = alliance.agreements[alliance.agreements["hospital_id"] == own]["product_id"].iloc[0]
+    day = alliance.purchases["date"].max().strftime("%Y-%m-%d")
+    at = sign_in("h1")
+    page(at, "upload")
+    content = _purchases_xlsx([
+        {"入库单号": "T-OWN-1", "入库日期": day, "药品编码": product, "入库数量": 10, "订单状态": "已入库"},
+        {"入库单号": "T-OWN-2", "入库日期": day, "药品编码": product, "入库数量": 20, "订单状态": "已取消"},
+        {"入库单号": "T-OWN-3", "入库日期": day, "药品编码": "NOT-VBP-1", "入库数量": 5, "订单状态": "已入库"},
+    ])
+    at.file_uploader[0].set_value(("own_export.xlsx", content, "application/octet-stream")).run()
+    assert not at.exception, [e.value for e in at.exception]
+    sheets = at.dataframe[0].value
+    assert sheets[["读取行数", "行数", "未计入（原因）", "数量列"]].iloc[0].tolist() == [
+        3, 1, "已取消/作废/拒收 1，非集采药品 1", "入库数量"]
+    assert any(own in i.value for i in at.info)  # taken as the account's own hospital
+    at.button(key="confirm_import").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("新增 1 行" in s.value for s in at.success)

@@ -163,6 +163,7 @@ TEXT: dict[str, dict[str, str]] = {
     "col_warning_count": {"zh": "提示数", "en": "Warnings"},
     "col_note": {"zh": "说明", "en": "Note"},
     "left_total_rows": {"zh": "合计行", "en": "total rows"},
+    "left_notes_below": {"zh": "表尾备注行", "en": "notes below the data"},
     "left_cancelled": {"zh": "已取消/作废/拒收", "en": "cancelled"},
     "left_not_delivered": {"zh": "未到货", "en": "not delivered"},
     "left_not_vbp": {"zh": "非带量采购", "en": "not VBP"},

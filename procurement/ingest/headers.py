@@ -71,8 +71,9 @@ _HOSPITAL_NAME = _f("hospital_name", "机构名称", "医疗机构名称", "医�
                     "定点医疗机构名称", "机构", "医药机构名称", "组织机构名称")
 # A product's other codes (province platform, YPID, insurance code): in a products sheet they fill
 # other_codes; elsewhere a column of any of them names the product (each resolves, see resolve.py).
-_OTHER_CODE_ALIASES = ("省级药品集中采购平台药品编码", "省平台产品编码", "省平台药品编码", "国家药品编码(YPID)",
-                       "ypid", "商品统编代码", "药品统编代码", "统编代码", "医保代码", "平台药品编码")
+_OTHER_CODE_ALIASES = ("省级药品集中采购平台药品编码", "省平台产品编码", "省平台药品编码", "国家药品编码",
+                       "ypid", "商品统编代码", "药品统编代码", "统编代码", "医保代码", "平台药品编码",
+                       "国家药管平台药品编码", "国家医保药品编码")
 _PRODUCT_ID = _f("product_id", "产品编码", "药品编码", "产品代码", "医保药品编码", "药品代码", "产品id", "药品id",
                  "产品编号", "药品编号")
 _PRODUCT_ANY_ID = Field("product_id", "产品编码", _PRODUCT_ID.aliases + _OTHER_CODE_ALIASES)
@@ -82,9 +83,10 @@ _SUPPLIER = _f("supplier", "中选企业", "生产企业", "企业名称", "供�
                "中选生产企业", "企业", "厂商", "中选企业名称", "生产企业名称")
 _QTY_UNIT = _f("unit", "单位", "计量单位", "包装单位", "数量单位", "采购单位")
 # 配送企业: who delivered and invoiced; never read as the winner (maker). 药企名称 in invoice and
-# payment lists of the provincial platforms is the distributor that invoiced.
+# payment lists of the provincial platforms is the distributor that invoiced; 供应商/供货单位 of a
+# hospital's HRP purchase record is the company it bought from, the distributor, not the maker.
 _DISTRIBUTOR = _f("distributor", "配送企业", "配送公司", "配送商", "配送单位", "配送企业名称", "配送公司名称",
-                  "药企名称", "配送企业全称")
+                  "药企名称", "配送企业全称", "供应商", "供应商名称", "供货单位", "供货公司", "供货商", "供货企业")
 _INVOICE = _f("invoice_id", "发票号", "发票号码", "发票编号", "发票id")
 _VBP_FLAG = _f("vbp_flag", "带量采购标志", "是否集采", "集采标志", "是否带量", "是否带量采购", "带量标志",
                "是否集采药品", "集采药品标识")
@@ -226,6 +228,17 @@ FIELDS: dict[str, tuple[Field, ...]] = {
     ),
 }
 
+# Where a sheet has several columns of one of these fields, the one whose header comes first in the
+# field's list is taken: what was stocked in (入库数量) over what was dispatched (配送数量).
+def _rank(kind: str, name: str) -> dict[str, int]:
+    fld = next(f for f in FIELDS[kind] if f.name == name)
+    return {normalize_header(a): i for i, a in enumerate((fld.zh, *fld.aliases))}
+
+
+_RANKED: dict[str, dict[str, dict[str, int]]] = {
+    "purchases": {"quantity": _rank("purchases", "quantity"), "date": _rank("purchases", "date")},
+}
+
 # An ordered quantity or order date stands for the received one when the sheet has none
 # (an order list): data-templates.md lists 采购数量/订单数量 and 订单日期/下单时间 under both.
 _PROMOTE: dict[str, tuple[tuple[str, str], ...]] = {
@@ -294,11 +307,22 @@ def match_headers(kind: str, headers: Sequence[object]) -> dict[int, str]:
     table = ALIASES[kind]
     found: dict[int, str] = {}
     taken: set[str] = set()
+    ranked = _RANKED.get(kind, {})
     for i, header in enumerate(headers):
-        name = table.get(normalize_header(header))
+        key = normalize_header(header)
+        name = table.get(key)
         if name and name not in taken:
             found[i] = name
             taken.add(name)
+        elif name == "product_id" and kind != "products" and "alt_product_id" not in taken:
+            # a second code column (YPID next to the platform code): each row may resolve by either
+            found[i] = "alt_product_id"
+            taken.add("alt_product_id")
+        elif name in ranked:  # a second received quantity: the more final one wins (入库 over 配送)
+            j = next(c for c, n in found.items() if n == name)
+            if ranked[name].get(key, 99) < ranked[name].get(normalize_header(headers[j]), 99):
+                del found[j]
+                found[i] = name
     for secondary, primary in _PROMOTE.get(kind, ()):
         if secondary in taken and primary not in taken:
             col = next(i for i, n in found.items() if n == secondary)
@@ -322,7 +346,10 @@ def score(kind: str, headers: Sequence[object]) -> float:
     fields = set(match_headers(kind, headers).values())
     if not fields:
         return 0.0
-    return len(fields) - 1.5 * len(missing_required(kind, fields))
+    # a missing hospital column costs nothing here: a hospital's own export has none, and is then
+    # either supplied one (--hospital, the uploading account) or refused naming the column
+    missing = [g for g in missing_required(kind, fields) if g != _HOSPITAL_REQ]
+    return len(fields) - 1.5 * len(missing)
 
 
 def closest_kind(headers: Sequence[object]) -> tuple[str | None, float]:
@@ -365,6 +392,9 @@ def describe_group(kind: str, group: tuple[tuple[str, ...], ...]) -> tuple[str, 
                        + [a for n in extra for a in (field_of(kind, n).zh, *field_of(kind, n).aliases)])
     zh = " 或 ".join(zh_parts) + (f"（可用列名：{aliases}）" if aliases else "")
     en = " or ".join(en_parts) + (f" (accepted headers: {aliases})" if aliases else "")
+    if group == _HOSPITAL_REQ and kind in ("agreements", "purchases", "payments", "demand"):
+        zh += "；医院自己的导出文件可由医院账号上传，或在命令行用 --hospital 指定医院"
+        en += "; a hospital's own export can be uploaded by its hospital account, or given --hospital on the command line"
     return zh, en
 
 

@@ -173,7 +173,9 @@ class Rows:
 
         A row with an unreadable cell stays a problem: it is not left out, whatever else it says.
         """
-        new = mask & ~self.skip & ~self.invalid
+        if mask is False:
+            return np.zeros(self.n, bool)
+        new = np.asarray(mask, bool) & ~self.skip & ~self.invalid
         n = int(new.sum())
         if n:
             self.sd.left_out[reason] = self.sd.left_out.get(reason, 0) + n
@@ -283,14 +285,15 @@ def _supplied_hospital(r: Rows, cat: Catalogue, have_catalogue: bool) -> pd.Seri
     return pd.Series(hid, index=range(r.n), dtype="string")
 
 
-def meaning(r: Rows, name: str, vocab: dict[str, str]) -> np.ndarray:
-    """What each row's status/flag/payer cell means (a vocabulary label, None when blank).
+def meaning(r: Rows, name: str, vocab: dict[str, str]) -> np.ndarray | None:
+    """What each row's status/flag/payer cell means (a vocabulary label, None when blank), or None
+    when the sheet has no such column.
 
     Values not in the vocabulary are one problem naming every distinct one, never a guess.
     """
     tc = r.t.text.get(name)
     if tc is None:
-        return np.full(r.n, None, dtype=object)
+        return None
     labels_u = np.array([None if v is None else vocab.get(norm_value(v), "?") for v in tc.values], dtype=object)
     per_row = labels_u[tc.codes]
     unknown = (per_row == "?") & ~r.skip
@@ -308,6 +311,11 @@ def meaning(r: Rows, name: str, vocab: dict[str, str]) -> np.ndarray:
             f"{', '.join(rows)}), so it cannot tell whether they count; known values {known_zh}"))
         r.invalid |= unknown
     return np.where(per_row == "?", None, per_row)
+
+
+def rows_meaning(labels: np.ndarray | None, label: str) -> np.ndarray | bool:
+    """Rows whose cell means ``label`` (False for every row when the column is absent)."""
+    return False if labels is None else labels == label
 
 
 def _leave_outside(r: Rows, mask: np.ndarray) -> None:
@@ -420,6 +428,12 @@ def resolve_products(
         unknown_u = (found_u < 0) & np.fromiter((v is not None for v in tpid.values), bool, len(tpid.values))
         pos = np.where(found_u >= 0, found_u, cat.empty_row)[tpid.codes]
         unknown_code = unknown_u[tpid.codes]
+        alt = r.t.text.get("alt_product_id")
+        if alt is not None:  # a second code column: rows its code resolves are known
+            alt_u = cat.product_positions(alt.values)
+            by_alt = (pos == cat.empty_row) & (alt_u >= 0)[alt.codes]
+            pos = np.where(by_alt, alt_u[alt.codes], pos)
+            unknown_code &= ~by_alt
     tg, ts, tsup = (r.t.text.get(n) for n in ("generic_name", "specification", "supplier"))
     if tg is not None and ts is not None:
         need = (pos == cat.empty_row) & ~tg.blank() & ~ts.blank() & ~r.skip
@@ -578,15 +592,20 @@ def _is_ordered_header(r: Rows, field: str) -> bool:
     return head is not None and ALIASES["purchases"].get(normalize_header(head)) == "ordered_quantity"
 
 
-def _purchase_status(r: Rows) -> np.ndarray:
+def _purchase_status(r: Rows) -> np.ndarray | None:
     """Leave out cancelled, not-VBP and not-yet-delivered lines; the status label of each row."""
     status = meaning(r, "status", PURCHASE_STATUS)
-    r.leave_out(status == "cancelled", "cancelled")
-    r.leave_out(meaning(r, "vbp_flag", VBP_FLAG) == "not_vbp", "not_vbp")
-    pending = status == "pending"
-    if pending.any():  # ordered, not received: only a received quantity > 0 says something arrived
+    if status is not None:
+        r.leave_out(status == "cancelled", "cancelled")
+    vbp = meaning(r, "vbp_flag", VBP_FLAG)
+    if vbp is not None:
+        r.leave_out(vbp == "not_vbp", "not_vbp")
+    pending = rows_meaning(status, "pending")
+    if np.any(pending):  # ordered, not received: only a received quantity > 0 says something arrived
         qty = r.col("quantity")
-        arrived = (qty.to_numpy() > 0) if qty is not None and not _is_ordered_header(r, "quantity") else False
+        arrived = np.zeros(r.n, bool)
+        if qty is not None and not _is_ordered_header(r, "quantity"):
+            arrived = np.nan_to_num(qty.to_numpy(dtype=float), nan=0.0) > 0
         r.leave_out(pending & ~arrived, "not_delivered")
     return status
 
@@ -599,7 +618,7 @@ def _purchases(r: Rows, cat: Catalogue) -> pd.DataFrame:
     factors = unit_factors(r, "quantity", pos, cat)
     quantity = r.require("quantity").to_numpy() * factors
     # a return (退货, 冲红, or a negative quantity) subtracts its volume and amount
-    returned = ((status == "returned") | (quantity < 0)) & ~r.skip
+    returned = (rows_meaning(status, "returned") | (quantity < 0)) & ~r.skip
     quantity = np.where(returned, -np.abs(quantity), quantity)
     winning = pos < cat.n_products
     nonwin = ~winning & (pos != cat.empty_row)
@@ -643,8 +662,8 @@ def _ordered_quantity(r: Rows, pos: np.ndarray, cat: Catalogue, factors: np.ndar
 
 
 def _payments(r: Rows, cat: Catalogue) -> pd.DataFrame:
-    r.leave_out(meaning(r, "status", PAYMENT_STATUS) == "unpaid", "unpaid")
-    r.leave_out(meaning(r, "vbp_flag", VBP_FLAG) == "not_vbp", "not_vbp")
+    r.leave_out(rows_meaning(meaning(r, "status", PAYMENT_STATUS), "unpaid"), "unpaid")
+    r.leave_out(rows_meaning(meaning(r, "vbp_flag", VBP_FLAG), "not_vbp"), "not_vbp")
     payer = meaning(r, "payer", PAYER)
     if "product_id" in r.t.cols:  # a payment may name only its supplier, distributor or invoice
         pos = resolve_products(r, cat, allow_nonwinning=False, optional=np.ones(r.n, bool), classify=True)
@@ -658,7 +677,8 @@ def _payments(r: Rows, cat: Catalogue) -> pd.DataFrame:
         "hospital_id": hospital, "product_id": _take(cat, pos, "product_id"),
         "supplier": supplier, "amount": amount, "date": date,
         "invoice_id": _text(r, "invoice_id"), "distributor": _text(r, "distributor"),
-        "payer": pd.Series(pd.array(payer, dtype="string")),
+        "payer": (pd.Series(pd.array(payer, dtype="string")) if payer is not None
+                  else pd.Series(pd.NA, index=range(r.n), dtype="string")),
         "order_date": pd.Series(pd.NaT, index=range(r.n), dtype="datetime64[ns]"),
     })
     _fill_keys(frame, "payment_id", ["order_id", "hospital_id", "product_id", "supplier", "amount", "date"])
