@@ -403,9 +403,9 @@ def _undefined_unit(unit: object, pkg: Packaging) -> tuple[str, str]:
 
 
 def _close(amount: np.ndarray, expected: np.ndarray) -> np.ndarray:
-    """Amounts that match within 1% or 0.01 yuan, whichever is larger."""
+    """Amounts that match within 1% or 0.01 yuan, whichever is larger (both bounds included)."""
     with np.errstate(invalid="ignore"):
-        return np.abs(amount - expected) <= np.maximum(0.01 * np.abs(expected), 0.01)
+        return np.abs(amount - expected) <= np.maximum(0.01 * np.abs(expected), 0.01) + 1e-9
 
 
 def check_amounts(r: Rows, cat: Catalogue, pos: np.ndarray, qty: str, quantity: np.ndarray) -> None:
@@ -483,13 +483,15 @@ def _hospitals(r: Rows, cat: Catalogue) -> pd.DataFrame:
     })
 
 
-def row_packagings(r: Rows) -> tuple[np.ndarray, list[Packaging]]:
+def row_packagings(r: Rows, min_unit_field: str | None = "unit") -> tuple[np.ndarray, list[Packaging]]:
     """(code per row, packagings): each row's packaging from its own columns and specification text.
 
     Columns win where present (最小单位, 包装单位, 包装转换比); the text fills what they leave. A
-    text that contradicts a column is a warning, so a person sees which one was taken.
+    text that contradicts a column is a warning, so a person sees which one was taken. In sheets
+    of quantities, ``unit`` is the quantity's unit, not the minimum unit: pass None there.
     """
-    parts = [_text(r, n) for n in ("specification", "unit", "pack_unit")]
+    unit = _text(r, min_unit_field) if min_unit_field else _text(r, "_none")
+    parts = [_text(r, "specification"), unit, _text(r, "pack_unit")]
     size = _num(r, "pack_size")
     frame = pd.DataFrame({"s": parts[0], "u": parts[1], "pu": parts[2], "n": size})
     codes, uniques = pd.factorize(pd.MultiIndex.from_frame(frame.astype(object)))
@@ -702,13 +704,15 @@ def _payments(r: Rows, cat: Catalogue) -> pd.DataFrame:
     return frame
 
 
-def _drug_packagings(r: Rows, cat: Catalogue, pos: np.ndarray | None = None) -> tuple[np.ndarray, list[Packaging]]:
+def _drug_packagings(
+    r: Rows, cat: Catalogue, pos: np.ndarray | None = None, min_unit_field: str | None = "unit"
+) -> tuple[np.ndarray, list[Packaging]]:
     """(code per row, packagings) for planning rows, which name a drug rather than a product.
 
-    The catalogue's packaging where the row resolves (``pos``, or the drug's shared packaging),
-    else what the row's own columns and specification text say.
+    The row's own columns and specification text where they say anything, else the catalogue's
+    packaging (the product ``pos`` names, or what the drug's winners share).
     """
-    codes, pkgs = row_packagings(r)
+    codes, pkgs = row_packagings(r, min_unit_field)
     g, sp = (_text(r, n) for n in ("generic_name", "specification"))
     keys = [None if pd.isna(a) or pd.isna(b) else f"{V.norm_key(a)}|{V.norm_key(b)}" for a, b in zip(g, sp, strict=True)]
     found = cat.drug_index.get_indexer(keys) if len(cat.drug_index) else np.full(r.n, -1)
@@ -722,7 +726,7 @@ def _drug_packagings(r: Rows, cat: Catalogue, pos: np.ndarray | None = None) -> 
 
 def _demand(r: Rows, cat: Catalogue) -> pd.DataFrame:
     declared = r.require("declared_volume")
-    codes, pkgs = _drug_packagings(r, cat)
+    codes, pkgs = _drug_packagings(r, cat, min_unit_field=None)
     factors = packaging_factors(r, "declared_volume", codes, pkgs, np.ones(r.n, bool))
     return pd.DataFrame({
         "hospital_id": resolve_hospitals(r, cat),
