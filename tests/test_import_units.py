@@ -226,3 +226,17 @@ def test_offers_pack_prices_are_per_unit():
     assert problems[5][0].column == "中选价格"
     ok = parse_files([("o.xlsx", xlsx({"产品": products, "中选企业": rows[:4]}))])
     assert ok.tables["offers"]["unit_price"].tolist() == pytest.approx([0.5, 0.1, 2.5])
+
+
+def test_a_pack_unit_column_is_not_the_quantity_unit_and_is_pointed_out():
+    result = _purchases([
+        ["O1", "2026-03-01", "H1", "A", 3, "盒"],  # 3 片: read in minimum units, with one warning
+        ["O2", "2026-03-01", "H1", "A", 4, "盒"],  # 4 片
+    ], ("订单编号", "入库日期", "机构编码", "产品编码", "采购数量", "包装单位"))
+    assert result.ok, [str(p) for p in result.problems]
+    assert result.tables["purchases"]["quantity"].tolist() == [3.0, 4.0]
+    warnings = result.sheets[0].warnings
+    assert len(warnings) == 1 and warnings[0].row == 2 and "2 rows" in warnings[0].message_en
+    stated = _purchases([["O1", "2026-03-01", "H1", "A", 3, "盒"]],
+                        ("订单编号", "入库日期", "机构编码", "产品编码", "采购数量(盒)", "包装单位"))
+    assert stated.tables["purchases"]["quantity"].tolist() == [21.0] and not stated.sheets[0].warnings

@@ -174,6 +174,11 @@ FIELDS: dict[str, tuple[Field, ...]] = {
     ),
 }
 
+# A sheet of quantities may describe the product's pack beside them (包装单位: 盒). That column is
+# never the quantity's unit: the importer only warns when it is the one hint a quantity has.
+for _kind in ("agreements", "purchases"):
+    FIELDS[_kind] = (*FIELDS[_kind], _PACK_UNIT)
+
 # Required columns, as groups of alternatives: each inner tuple is one way to satisfy the group.
 _HOSPITAL_REQ = (("hospital_id",), ("hospital_name",))
 _PRODUCT_REQ = (("product_id",), ("generic_name", "specification", "supplier"))

@@ -387,11 +387,33 @@ def packaging_factors(
         f = pkgs[p].factor(units[u_code])
         table[i] = np.nan if f is None else f
     factors = table[combo]
+    _warn_unstated_unit(r, qty, codes, units)
     bad = np.isnan(factors) & check
     if bad.any():
         name = "unit" if "unit" in r.sd.raw else qty
         r.flag(bad, name, lambda p: _undefined_unit(units[codes[p]], pkgs[pkg_codes[p]]))
     return factors
+
+
+def _warn_unstated_unit(r: Rows, qty: str, codes: np.ndarray, units: np.ndarray) -> None:
+    """One warning where quantities state no unit but the sheet has a 包装单位 column.
+
+    By the spec such quantities are minimum units; a person must see that this is how they
+    were read, since an export listing the pack beside its quantities often counts in packs.
+    """
+    if "pack_unit" not in r.sd.raw:
+        return
+    unstated = np.fromiter((u is None for u in units), bool, len(units))[codes]
+    if not unstated.any():
+        return
+    first = np.zeros(r.n, bool)
+    first[np.argmax(unstated)] = True
+    n, head, pack_head = int(unstated.sum()), r.sd.header(qty), r.sd.header("pack_unit")
+    r.sd.warn(first, qty, lambda p: (
+        f"{n} 行的{head}未注明单位（表中的{pack_head}列说明的是包装，不是数量的单位），已按最小单位读取；"
+        "如数量是包装数，请在表头注明，如 采购数量(盒)",
+        f"{n} rows: {head} states no unit ({pack_head} describes the pack, not the quantity), so it was read "
+        "in minimum units; if it counts packs, say so in the header, e.g. 采购数量(盒)"))
 
 
 def _undefined_unit(unit: object, pkg: Packaging) -> tuple[str, str]:
