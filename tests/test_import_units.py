@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from import_fixtures import by_row, xlsx
 
 from procurement.ingest.importer import parse_files
@@ -240,3 +242,19 @@ def test_a_pack_unit_column_is_not_the_quantity_unit_and_is_pointed_out():
     stated = _purchases([["O1", "2026-03-01", "H1", "A", 3, "盒"]],
                         ("订单编号", "入库日期", "机构编码", "产品编码", "采购数量(盒)", "包装单位"))
     assert stated.tables["purchases"]["quantity"].tolist() == [21.0] and not stated.sheets[0].warnings
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.integers(1, 30), st.integers(1, 5), st.integers(0, 500), st.sampled_from(["片", "板", "盒", None]))
+def test_boards_and_boxes_round_trip(per_board, boards, count, unit):
+    # 规格包装 'n片×b板/盒': 板 = n 片, 盒 = n x b 片; the price per 盒 is n x b x 0.1.
+    winners = [["集采批次", "通用名", "规格包装", "中选企业", "中选价"],
+               ["第一批", "甲片", f"10mg×{per_board}片×{boards}板/盒", "企业A", round(per_board * boards * 0.1, 4)]]
+    buy = [["入库日期", "机构编码", "通用名", "规格包装", "中选企业", "入库数量", "单位"],
+           ["2026-03-01", "H1", "甲片", f"10mg×{per_board}片×{boards}板/盒", "企业A", count, unit]]
+    result = parse_files([("all.xlsx", xlsx({"中选": winners, "机构": HOSPITALS, "采购": buy}))])
+    assert result.ok, [str(p) for p in result.problems]
+    factor = {"片": 1, None: 1, "板": per_board, "盒": per_board * boards}[unit]
+    assert result.tables["products"]["unit_price"].tolist() == pytest.approx([0.1])
+    assert result.tables["purchases"]["quantity"].tolist() == [count * factor]
+    assert result.tables["purchases"]["amount"].tolist() == pytest.approx([count * factor * 0.1])

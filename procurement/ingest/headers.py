@@ -82,7 +82,7 @@ _QTY_UNIT = _f("unit", "单位", "计量单位", "数量单位", "采购单位",
 _PACK_SIZE = _f("pack_size", "包装转换比", "包装数量", "转换比", "转换系数", "转换包装系数", "最小包装数量", "包装系数",
                 "包装转换系数", "包装比例", "换算比", "换算系数", "包装换算比", "最小包装转换比")
 _MIN_UNIT = _f("unit", "最小单位", "最小制剂单位", "计量单位", "最小计量单位", "最小使用单位", "制剂单位")
-_PACK_UNIT = _f("pack_unit", "包装单位", "最小销售包装单位", "最小包装单位", "销售包装单位", "包装")
+_PACK_UNIT = _f("pack_unit", "包装单位", "最小销售包装单位", "最小包装单位", "销售包装单位")
 # Prices: per minimum unit, or per pack of the row's packaging (a bracketed unit in the header,
 # 中选价格(元/片), says otherwise and wins). Never 单价 alone: it does not say which.
 _UNIT_PRICE = _f("unit_price", "中选单价", "单位制剂价格", "最小单位价格", "最小制剂单位价格", "中选最小单位价格",

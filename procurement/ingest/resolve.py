@@ -590,9 +590,9 @@ def prices_per_unit(r: Rows, codes: np.ndarray, pkgs: list[Packaging], required:
             "check the prices or the pack size"))
     if required:
         name = "unit_price" if "unit_price" in r.t.cols else "pack_price"
-        missing = ~given & ~r.t.bad.get(name, np.zeros(r.n, bool))
-        if "pack_price" in r.t.bad and "unit_price" in r.t.bad:
-            missing &= ~r.t.bad["pack_price"]
+        missing = ~given
+        for col in ("unit_price", "pack_price"):  # an unreadable price is reported already
+            missing &= ~r.t.bad.get(col, np.zeros(r.n, bool))
         head = r.sd.header(name)
         r.flag(missing, name, lambda p: (f"缺少{head}，请填写", f"{head} ({name}) is missing; fill it in"))
     return per_unit
