@@ -258,3 +258,27 @@ def test_boards_and_boxes_round_trip(per_board, boards, count, unit):
     assert result.tables["products"]["unit_price"].tolist() == pytest.approx([0.1])
     assert result.tables["purchases"]["quantity"].tolist() == [count * factor]
     assert result.tables["purchases"]["amount"].tolist() == pytest.approx([count * factor * 0.1])
+
+
+def test_a_rows_own_packaging_where_the_catalogue_says_nothing_or_the_maker_did_not_win():
+    products = [["集采批次", "通用名", "规格", "中选企业", "中选单价"],
+                ["第一批", "乙片", "5mg", "企业E", 0.2],  # no pack size anywhere in the catalogue
+                ["第一批", "甲片", "20mg*7片/盒", "企业A", 0.5]]
+    buy = [
+        ["入库日期", "机构编码", "通用名", "规格", "中选企业", "采购数量", "单位", "转换系数"],
+        ["2026-03-01", "H1", "乙片", "5mg", "企业E", 3, "盒", 10],  # the row says 10 per 盒: 30
+        ["2026-03-01", "H1", "乙片", "5mg", "企业E", 3, "盒", None],  # nothing says: refused
+        ["2026-03-01", "H1", "甲片", "20mg*7片/盒", "企业X", 2, "盒", 14],  # another maker's box of 14: 28
+        ["2026-03-01", "H1", "甲片", "20mg*7片/盒", "企业Y", 2, "盒", None],  # its own text: 7 per 盒, 14
+        ["2026-03-01", "H1", "甲片", "20mg*7片/盒", "企业A", 2, "盒", 14],  # a winner: the catalogue's 7, 14
+    ]
+    result = parse_files([("all.xlsx", xlsx({"产品": products, "机构": HOSPITALS, "采购": buy}))])
+    problems = by_row(result.problems)
+    assert sorted(problems) == [3] and "无法换算的单位" in problems[3][0].message_zh
+    ok = parse_files([("all.xlsx", xlsx({"产品": products, "机构": HOSPITALS, "采购": [buy[0], buy[1], *buy[3:]]}))])
+    assert ok.ok, [str(p) for p in ok.problems]
+    assert ok.tables["purchases"]["quantity"].tolist() == [30.0, 28.0, 14.0, 14.0]
+    assert ok.tables["purchases"]["winning"].tolist() == [True, False, False, True]
+    # the non-winning row with a 转换系数 that contradicts its text is pointed out; none borrowed a pack
+    sheet = next(s for s in ok.sheets if s.kind == "purchases")
+    assert [(w.row, w.column) for w in sheet.warnings] == [(3, "规格")]

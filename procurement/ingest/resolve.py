@@ -352,20 +352,56 @@ def _unit_codes(r: Rows, qty: str) -> tuple[np.ndarray, np.ndarray]:
 
 
 def unit_factors(r: Rows, qty: str, pos: np.ndarray, cat: Catalogue) -> np.ndarray:
-    """Minimum units per unit written, per row, from the product's packaging (NaN where undefined).
+    """Minimum units per unit written, per row (NaN where undefined, and then a row error).
 
-    Rows of a non-winning product are converted with what the drug's winners share; where that
-    is not the minimum unit, the row is imported with a warning, since another maker's pack
-    may differ.
+    A winning product's unit is converted with its catalogue packaging; where that does not
+    define the unit, with what the row itself states (包装转换比, 最小制剂单位, a 规格包装 text).
+    A non-winning product is another maker's: its own statement first, else what the drug's
+    winners share, with a warning, since another maker's pack may differ.
     """
-    factors = packaging_factors(r, qty, pos, cat.packagings, pos != cat.empty_row)
-    borrowed = (pos >= cat.n_products) & (pos != cat.empty_row) & np.isfinite(factors) & (factors != 1)
+    codes, units = _unit_codes(r, qty)
+    codes = np.where(codes < 0, len(units) - 1, codes).astype(np.int64)
+    factors = _factor_table(codes, units, pos, cat.packagings)
+    _warn_unstated_unit(r, qty, codes, units)
+    resolved = pos != cat.empty_row
+    nonwin = (pos >= cat.n_products) & resolved
+    own = np.zeros(r.n, bool)
+    need = (np.isnan(factors) | nonwin) & resolved
+    if need.any() and _states_packaging(r):
+        idx = np.flatnonzero(need)
+        own_codes, own_pkgs = row_packagings(r, "min_unit", idx)
+        own_factors = _factor_table(codes[idx], units, own_codes, own_pkgs)
+        found = ~np.isnan(own_factors)
+        factors[idx[found]] = own_factors[found]
+        own[idx[found]] = True
+    borrowed = nonwin & ~own & np.isfinite(factors) & (factors != 1)
+    name = "unit" if "unit" in r.sd.raw else qty
     if borrowed.any():
-        r.sd.warn(borrowed, "unit" if "unit" in r.sd.raw else qty, lambda p: (
+        r.sd.warn(borrowed, name, lambda p: (
             f"非中选产品按该药品中选产品的包装换算（1 单位 = {factors[p]:g} 最小单位），请核对其包装",
             f"non-winning product converted with the winners' packaging (1 unit = {factors[p]:g} minimum "
             "units); check its pack"))
+    bad = np.isnan(factors) & resolved
+    if bad.any():
+        r.flag(bad, name, lambda p: _undefined_unit(units[codes[p]], cat.packagings[pos[p]]))
     return factors
+
+
+def _states_packaging(r: Rows) -> bool:
+    """Whether a sheet of quantities says anything of its products' packaging itself."""
+    return any(n in r.t.cols for n in ("pack_size", "min_unit", "pack_unit", "specification"))
+
+
+def _factor_table(codes: np.ndarray, units: np.ndarray, pkg_codes: np.ndarray, pkgs: list[Packaging]) -> np.ndarray:
+    """``pkgs[pkg_codes[i]].factor(units[codes[i]])`` per row, NaN for None, per distinct pair."""
+    width = len(pkgs)
+    combo, combos = pd.factorize(codes * width + pkg_codes)
+    table = np.empty(len(combos))
+    for i, c in enumerate(combos):
+        u_code, p = divmod(int(c), width)
+        f = pkgs[p].factor(units[u_code])
+        table[i] = np.nan if f is None else f
+    return table[combo]
 
 
 def packaging_factors(
@@ -379,14 +415,7 @@ def packaging_factors(
     """
     codes, units = _unit_codes(r, qty)
     codes = np.where(codes < 0, len(units) - 1, codes).astype(np.int64)
-    width = len(pkgs)
-    combo, combos = pd.factorize(codes * width + pkg_codes)
-    table = np.empty(len(combos))
-    for i, c in enumerate(combos):
-        u_code, p = divmod(int(c), width)
-        f = pkgs[p].factor(units[u_code])
-        table[i] = np.nan if f is None else f
-    factors = table[combo]
+    factors = _factor_table(codes, units, pkg_codes, pkgs)
     _warn_unstated_unit(r, qty, codes, units)
     bad = np.isnan(factors) & check
     if bad.any():
@@ -505,17 +534,22 @@ def _hospitals(r: Rows, cat: Catalogue) -> pd.DataFrame:
     })
 
 
-def row_packagings(r: Rows, min_unit_field: str | None = "unit") -> tuple[np.ndarray, list[Packaging]]:
+def row_packagings(
+    r: Rows, min_unit_field: str | None = "unit", idx: np.ndarray | None = None
+) -> tuple[np.ndarray, list[Packaging]]:
     """(code per row, packagings): each row's packaging from its own columns and specification text.
 
     Columns win where present (最小单位, 包装单位, 包装转换比); the text fills what they leave. A
     text that contradicts a column is a warning, so a person sees which one was taken. In sheets
-    of quantities, ``unit`` is the quantity's unit, not the minimum unit: pass None there.
+    of quantities, ``unit`` is the quantity's unit, not the minimum unit: pass None there. With
+    ``idx``, only those rows (codes in their order).
     """
     unit = _text(r, min_unit_field) if min_unit_field else _text(r, "_none")
     parts = [_text(r, "specification"), unit, _text(r, "pack_unit")]
     size = _num(r, "pack_size")
     frame = pd.DataFrame({"s": parts[0], "u": parts[1], "pu": parts[2], "n": size})
+    if idx is not None:
+        frame = frame.iloc[idx]
     codes, uniques = pd.factorize(pd.MultiIndex.from_frame(frame.astype(object)))
     pkgs: list[Packaging] = []
     clash: list[list[str]] = []
@@ -529,12 +563,14 @@ def row_packagings(r: Rows, min_unit_field: str | None = "unit") -> tuple[np.nda
     clash.append([])
     codes = np.where(codes < 0, len(pkgs) - 1, codes)
     spec_raw = _cells(r, "specification") if "specification" in r.sd.raw else None
-    hit = np.array([bool(c) for c in clash])[codes]
+    row_code = np.full(r.n, len(pkgs) - 1)
+    row_code[np.arange(r.n) if idx is None else idx] = codes
+    hit = np.array([bool(c) for c in clash])[row_code]
     if hit.any() and spec_raw is not None:
         r.sd.warn(hit, "specification", lambda p: (
-            f"规格包装 '{show(spec_raw[p])}' 与包装列（{'、'.join(clash[codes[p]])}）不一致，以包装列为准",
-            f"packaging text '{show(spec_raw[p])}' contradicts the packaging columns ({', '.join(clash[codes[p]])}); "
-            "the columns are taken"))
+            f"规格包装 '{show(spec_raw[p])}' 与包装列（{'、'.join(clash[row_code[p]])}）不一致，以包装列为准",
+            f"packaging text '{show(spec_raw[p])}' contradicts the packaging columns "
+            f"({', '.join(clash[row_code[p]])}); the columns are taken"))
     return codes, pkgs
 
 
