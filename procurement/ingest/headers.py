@@ -178,9 +178,11 @@ FIELDS: dict[str, tuple[Field, ...]] = {
 # never the quantity's unit: the importer only warns when it is the one hint a quantity has.
 # Its own 包装转换比 and 最小制剂单位 (or a 规格包装 text) convert a row's quantity where the catalogue
 # does not: always for a non-winning product, which is another maker's pack.
+# Not 包装数量 there: beside a quantity it may be the number of packs bought.
 _ROW_MIN_UNIT = _f("min_unit", "最小单位", "最小制剂单位", "最小计量单位", "最小使用单位", "制剂单位")
+_ROW_PACK_SIZE = Field("pack_size", _PACK_SIZE.zh, tuple(a for a in _PACK_SIZE.aliases if a != "包装数量"))
 for _kind in ("agreements", "purchases"):
-    FIELDS[_kind] = (*FIELDS[_kind], _PACK_SIZE, _ROW_MIN_UNIT, _PACK_UNIT)
+    FIELDS[_kind] = (*FIELDS[_kind], _ROW_PACK_SIZE, _ROW_MIN_UNIT, _PACK_UNIT)
 
 # Required columns, as groups of alternatives: each inner tuple is one way to satisfy the group.
 _HOSPITAL_REQ = (("hospital_id",), ("hospital_name",))
