@@ -430,9 +430,10 @@ def _warn_unstated_unit(r: Rows, qty: str, codes: np.ndarray, units: np.ndarray)
     By the spec such quantities are minimum units; a person must see that this is how they
     were read, since an export listing the pack beside its quantities often counts in packs.
     """
-    if "pack_unit" not in r.sd.raw:
+    tpack = r.t.text.get("pack_unit")
+    if tpack is None:
         return
-    unstated = np.fromiter((u is None for u in units), bool, len(units))[codes]
+    unstated = np.fromiter((u is None for u in units), bool, len(units))[codes] & ~tpack.blank()
     if not unstated.any():
         return
     first = np.zeros(r.n, bool)
