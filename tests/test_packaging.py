@@ -33,6 +33,10 @@ from procurement.ingest.packaging import Packaging, combine, conflicts, parse_pa
         ("0.3g/片*10片/板*3板/盒*200盒", "片", "盒", 30, {"板": 10}),
         ("0.3g*10片*2板*10盒/箱", "片", "盒", 20, {"板": 10, "箱": 200}),  # 箱 defined: the text says how many
         ("200丸", "丸", None, 200, {}),
+        # a formula's digits are not counts: not 3 片 of 'O3S', nor a count of 's'
+        ("20mg(按C17H19N3O3S计)×14片", "片", None, 14, {}),
+        ("C17H19N3O3S 20mg×14片/盒", "片", "盒", 14, {}),
+        ("20mg*28's", None, None, 28, {}),
     ],
 )
 def test_real_packaging_texts(text, min_unit, pack_unit, pack_size, levels):

@@ -145,8 +145,12 @@ def _bracket_count(unit: object) -> tuple[float, str | None] | None:
     return float(match.group(1)), match.group(2)
 
 
+_AS_BASIS = re.compile(r"[(\[]([^()\[\]]*[按以][^()\[\]]*计[^()\[\]]*)[)\]]")  # (按C17H19N3O3S计)
+
+
 def _normalise_text(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).lower()
+    text = _AS_BASIS.sub("", text)  # a chemical formula's digits are not counts
     text = text.replace("×", "*").replace("・", "*")
     text = _TIMES.sub("*", text)
     text = re.sub(r"\s+", "", text)
@@ -165,7 +169,10 @@ def parse_packaging(text: str | None) -> Packaging | None:
     """
     if not text or not isinstance(text, str):
         return None
-    tokens = _TOKEN.findall(_normalise_text(text))
+    norm = _normalise_text(text)
+    # 's' counts (28s) only where a count can start, never inside a word such as a formula (O3S)
+    tokens = [m.groups() for m in _TOKEN.finditer(norm)
+              if not m.group(3) or m.start() == 0 or norm[m.start() - 1] in "*/:;,+( "]
     if not tokens:
         return None
     names: list[str | None] = []  # name of each level, bottom (minimum unit) first
