@@ -247,6 +247,7 @@ _FORMATS: dict[str, tuple[str, str | None]] = {
     "pack_price": ("金额(元/包装), 按包装转换比折算 / yuan per pack, divided by the pack size", "0.0000"),
     "pack_unit": ("包装单位 盒/瓶/袋 / the pack's unit", None),
     "min_unit": ("最小制剂单位 片/粒/支/袋/ml / minimum unit", None),
+    "pack_text": ("包装, 如 12片×2板/盒 / packaging, e.g. 12片×2板/盒", None),
     "agreed_volume": ("数量(最小单位, 或填写单位列) / quantity", FMT_VOLUME),
     "quantity": ("数量(最小单位, 或填写单位列) / quantity", FMT_VOLUME),
     "declared_volume": ("数量(最小单位) / quantity in minimum units", FMT_VOLUME),

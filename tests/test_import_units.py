@@ -282,3 +282,16 @@ def test_a_rows_own_packaging_where_the_catalogue_says_nothing_or_the_maker_did_
     # the non-winning row with a 转换系数 that contradicts its text is pointed out; none borrowed a pack
     sheet = next(s for s in ok.sheets if s.kind == "purchases")
     assert [(w.row, w.column) for w in sheet.warnings] == [(3, "规格")]
+
+
+def test_a_separate_packaging_column_is_read_as_packaging_text():
+    rows = [
+        ["集采批次", "通用名", "规格", "包装", "中选企业", "中选价格"],
+        ["第一批", "甲片", "0.25g", "12片×2板/盒", "企业A", 7.2],  # 7.2 / 24 = 0.3
+        ["第一批", "乙片", "5mg", "铝塑板", "企业B", 2.8],  # a material: says nothing, so the pack price is refused
+    ]
+    result = parse_files([("p.xlsx", xlsx({"产品": rows}))])
+    assert sorted(by_row(result.problems)) == [3]
+    p = result.tables["products"]
+    assert p["unit_price"].tolist() == pytest.approx([0.3])
+    assert p[["pack_size", "unit", "pack_unit"]].values.tolist() == [[24.0, "片", "盒"]]

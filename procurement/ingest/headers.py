@@ -83,6 +83,9 @@ _PACK_SIZE = _f("pack_size", "包装转换比", "包装数量", "转换比", "�
                 "包装转换系数", "包装比例", "换算比", "换算系数", "包装换算比", "最小包装转换比")
 _MIN_UNIT = _f("unit", "最小单位", "最小制剂单位", "计量单位", "最小计量单位", "最小使用单位", "制剂单位")
 _PACK_UNIT = _f("pack_unit", "包装单位", "最小销售包装单位", "最小包装单位", "销售包装单位")
+# A packaging column apart from the specification (规格 20mg, 包装 7片/盒): parsed as packaging text
+# only, so a cell holding a material (铝塑板) or a bare word (盒) says nothing.
+_PACK_TEXT = _f("pack_text", "包装", "包装说明", "包装描述", "包装规格说明", "最小包装规格")
 # Prices: per minimum unit, or per pack of the row's packaging (a bracketed unit in the header,
 # 中选价格(元/片), says otherwise and wins). Never 单价 alone: it does not say which.
 _UNIT_PRICE = _f("unit_price", "中选单价", "单位制剂价格", "最小单位价格", "最小制剂单位价格", "中选最小单位价格",
@@ -108,6 +111,7 @@ FIELDS: dict[str, tuple[Field, ...]] = {
         _PACK_SIZE,
         _MIN_UNIT,
         _PACK_UNIT,
+        _PACK_TEXT,
         _SUPPLIER,
         _UNIT_PRICE,
         _PACK_PRICE,
@@ -167,6 +171,7 @@ FIELDS: dict[str, tuple[Field, ...]] = {
         _PACK_SIZE,
         _MIN_UNIT,
         _PACK_UNIT,
+        _PACK_TEXT,
         _f("capacity", "供应能力", "产能", "最大供应量"),
         _f("regions", "供应地区", "供应省份", "供应区域"),
         _f("min_share", "最低份额"),
@@ -182,7 +187,7 @@ FIELDS: dict[str, tuple[Field, ...]] = {
 _ROW_MIN_UNIT = _f("min_unit", "最小单位", "最小制剂单位", "最小计量单位", "最小使用单位", "制剂单位")
 _ROW_PACK_SIZE = Field("pack_size", _PACK_SIZE.zh, tuple(a for a in _PACK_SIZE.aliases if a != "包装数量"))
 for _kind in ("agreements", "purchases"):
-    FIELDS[_kind] = (*FIELDS[_kind], _ROW_PACK_SIZE, _ROW_MIN_UNIT, _PACK_UNIT)
+    FIELDS[_kind] = (*FIELDS[_kind], _ROW_PACK_SIZE, _ROW_MIN_UNIT, _PACK_UNIT, _PACK_TEXT)
 
 # Required columns, as groups of alternatives: each inner tuple is one way to satisfy the group.
 _HOSPITAL_REQ = (("hospital_id",), ("hospital_name",))

@@ -389,7 +389,7 @@ def unit_factors(r: Rows, qty: str, pos: np.ndarray, cat: Catalogue) -> np.ndarr
 
 def _states_packaging(r: Rows) -> bool:
     """Whether a sheet of quantities says anything of its products' packaging itself."""
-    return any(n in r.t.cols for n in ("pack_size", "min_unit", "pack_unit", "specification"))
+    return any(n in r.t.cols for n in ("pack_size", "min_unit", "pack_unit", "pack_text", "specification"))
 
 
 def _factor_table(codes: np.ndarray, units: np.ndarray, pkg_codes: np.ndarray, pkgs: list[Packaging]) -> np.ndarray:
@@ -546,16 +546,18 @@ def row_packagings(
     ``idx``, only those rows (codes in their order).
     """
     unit = _text(r, min_unit_field) if min_unit_field else _text(r, "_none")
-    parts = [_text(r, "specification"), unit, _text(r, "pack_unit")]
+    parts = [_text(r, "specification"), _text(r, "pack_text"), unit, _text(r, "pack_unit")]
     size = _num(r, "pack_size")
-    frame = pd.DataFrame({"s": parts[0], "u": parts[1], "pu": parts[2], "n": size})
+    frame = pd.DataFrame({"s": parts[0], "t": parts[1], "u": parts[2], "pu": parts[3], "n": size})
     if idx is not None:
         frame = frame.iloc[idx]
     codes, uniques = pd.factorize(pd.MultiIndex.from_frame(frame.astype(object)))
     pkgs: list[Packaging] = []
     clash: list[list[str]] = []
-    for spec, unit, pack_unit, n in uniques:
-        text = parse_packaging(None if pd.isna(spec) else str(spec))
+    for spec, pack_text, unit, pack_unit, n in uniques:
+        # a separate packaging column (包装: 7片/盒) says more than the specification (20mg)
+        text = parse_packaging(None if pd.isna(pack_text) else str(pack_text)) \
+            or parse_packaging(None if pd.isna(spec) else str(spec))
         mu, pu = (None if pd.isna(x) else str(x) for x in (unit, pack_unit))
         ns = None if pd.isna(n) or n <= 0 else float(n)
         pkgs.append(combine(text, mu, pu, ns))

@@ -30,7 +30,7 @@ NUMBER_FIELDS = frozenset(
 DATE_FIELDS = frozenset(["date", "agreement_start", "agreement_end"])
 RATIO_FIELDS = frozenset(["min_share", "agreed_ratio"])
 # Packaging and pack prices (procurement/ingest/packaging.py)
-TEXT_FIELDS = TEXT_FIELDS | {"pack_unit", "min_unit"}
+TEXT_FIELDS = TEXT_FIELDS | {"pack_unit", "min_unit", "pack_text"}
 NUMBER_FIELDS = NUMBER_FIELDS | {"pack_price"}
 _TOTAL_PREFIXES = (
     "合计", "合計", "总计", "總計", "小计", "小計", "共计", "共計", "汇总", "匯總", "总合计", "總合計",
