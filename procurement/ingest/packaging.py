@@ -39,11 +39,10 @@ _DOSAGE_ONLY = frozenset(["片", "粒", "丸", "胶囊", "贴", "枚"])
 # Generic words for the two levels, as headers and unit columns write them.
 MINIMUM_WORDS = frozenset([
     "最小单位", "最小制剂单位", "最小计量单位", "制剂单位", "最小使用单位", "基本单位", "最小剂量单位",
-    "最小包装规格单位",
 ])
 PACK_WORDS = frozenset([
     "包装", "包装单位", "最小包装", "最小包装单位", "最小销售包装", "最小销售包装单位", "销售包装单位",
-    "销售单位", "整包装", "包装规格",
+    "销售单位", "整包装",
 ])
 
 _WORDS = "|".join(sorted(_COUNT_WORDS, key=len, reverse=True))

@@ -770,8 +770,9 @@ def _drug_packagings(
 ) -> tuple[np.ndarray, list[Packaging]]:
     """(code per row, packagings) for planning rows, which name a drug rather than a product.
 
-    The row's own columns and specification text where they say anything, else the catalogue's
-    packaging (the product ``pos`` names, or what the drug's winners share).
+    The row's own columns and specification text where they say how many minimum units a pack
+    holds, else the catalogue's packaging (the product ``pos`` names, or what the drug's winners
+    share), else what the row says (a minimum unit, or nothing).
     """
     codes, pkgs = row_packagings(r, min_unit_field)
     g, sp = (_text(r, n) for n in ("generic_name", "specification"))
@@ -780,7 +781,7 @@ def _drug_packagings(
     cat_pos = np.where(found >= 0, cat.n_products + found, cat.empty_row)
     if pos is not None:
         cat_pos = np.where(pos != cat.empty_row, pos, cat_pos)
-    own_known = np.array([p.pack_size is not None or p.min_unit is not None for p in pkgs])[codes]
+    own_known = np.array([p.pack_size is not None for p in pkgs])[codes]  # says how many, not just a name
     use_cat = (cat_pos != cat.empty_row) & ~own_known
     return np.where(use_cat, len(pkgs) + cat_pos, codes), pkgs + cat.packagings
 
