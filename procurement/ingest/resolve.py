@@ -455,9 +455,13 @@ def _undefined_unit(unit: object, pkg: Packaging) -> tuple[str, str]:
 
 
 def _close(amount: np.ndarray, expected: np.ndarray) -> np.ndarray:
-    """Amounts that match within 1% or 0.01 yuan, whichever is larger (both bounds included)."""
+    """Amounts that match within 1% or 0.01 yuan, whichever is larger (both bounds included).
+
+    Compared without sign: a return line may carry a negative amount beside a positive quantity.
+    """
     with np.errstate(invalid="ignore"):
-        return np.abs(amount - expected) <= np.maximum(0.01 * np.abs(expected), 0.01) + 1e-9
+        a, e = np.abs(amount), np.abs(expected)
+        return np.abs(a - e) <= np.maximum(0.01 * e, 0.01) + 1e-9
 
 
 def check_amounts(r: Rows, cat: Catalogue, pos: np.ndarray, qty: str, quantity: np.ndarray) -> None:
@@ -474,9 +478,12 @@ def check_amounts(r: Rows, cat: Catalogue, pos: np.ndarray, qty: str, quantity: 
     amount = r.col("amount").to_numpy(dtype=float)
     price = cat.ext["unit_price"].to_numpy(dtype=float, na_value=np.nan)[pos]
     pack = np.array([np.nan if p.pack_size is None else p.pack_size for p in cat.packagings])[pos]
+    left_out = getattr(r, "skip", None)  # rows left out (cancelled, not VBP) are not read at all
     with np.errstate(invalid="ignore"):
         live = ((pos < cat.n_products) & ~r.invalid & np.isfinite(amount) & np.isfinite(price) & (price > 0)
                 & np.isfinite(quantity) & np.isfinite(raw) & (raw != 0))
+    if left_out is not None:
+        live &= ~left_out
     if not live.any():
         return
     taken_ok = _close(amount, price * quantity)
