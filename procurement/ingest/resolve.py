@@ -364,6 +364,9 @@ def unit_factors(r: Rows, qty: str, pos: np.ndarray, cat: Catalogue) -> np.ndarr
     factors = _factor_table(codes, units, pos, cat.packagings)
     _warn_unstated_unit(r, qty, codes, units)
     resolved = pos != cat.empty_row
+    left_out = getattr(r, "skip", None)  # rows left out (cancelled, not VBP) need no unit
+    if left_out is not None:
+        resolved = resolved & ~left_out
     nonwin = (pos >= cat.n_products) & resolved
     own = np.zeros(r.n, bool)
     need = (np.isnan(factors) | nonwin) & resolved
