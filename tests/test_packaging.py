@@ -145,3 +145,16 @@ def test_columns_win_over_the_text():
     assert other.pack_size == 48 and other.levels == {} and other.pack_unit is None
     assert conflicts(text, "片", None, 48.0) == ["pack_size"]
     assert combine(None, "片", "瓶", 100.0) == Packaging("片", "瓶", 100.0, {})
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.sampled_from(["盒", "板", "片", "箱"]), st.booleans(), st.booleans(), st.booleans())
+def test_unit_spellings_convert_the_same(unit, ideographic_space, padded, suffixed):
+    # 盒 / ' 盒 ' / '盒装' / '\u3000盒': one unit; 板 = 12, 盒 = 24, 箱 undefined, as the text says
+    pkg = parse_packaging("0.25g×12片×2板/盒")
+    written = unit + ("装" if suffixed else "")
+    if ideographic_space:
+        written = "\u3000" + written
+    if padded:
+        written = f"  {written} "
+    assert pkg.factor(written) == {"盒": 24, "板": 12, "片": 1, "箱": None}[unit]
