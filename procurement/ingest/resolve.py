@@ -452,9 +452,10 @@ def _warn_unstated_unit(r: Rows, qty: str, codes: np.ndarray, units: np.ndarray)
 def _undefined_unit(unit: object, pkg: Packaging) -> tuple[str, str]:
     zh, en = pkg.describe()
     return (f"无法换算的单位 '{show(unit)}'：该产品的包装（{zh}）没有说明 1 {show(unit)} 是多少最小单位，"
-            "请改用最小单位或包装单位，或在中选产品表中补充规格包装/包装转换比",
+            "请改用最小单位或包装单位，或在中选产品表中补充最小单位、包装单位、包装转换比或规格包装（如 0.25g×12片×2板/盒）",
             f"unit '{show(unit)}' cannot be converted: the product's packaging ({en}) does not say how many "
-            "minimum units it holds; use the minimum unit or the pack, or complete the catalogue's packaging")
+            "minimum units it holds; use the minimum unit or the pack, or give the catalogue its minimum unit, "
+            "pack unit, pack size or packaging text (e.g. 0.25g×12片×2板/盒)")
 
 
 def _close(amount: np.ndarray, expected: np.ndarray) -> np.ndarray:
