@@ -295,3 +295,13 @@ def test_a_separate_packaging_column_is_read_as_packaging_text():
     p = result.tables["products"]
     assert p["unit_price"].tolist() == pytest.approx([0.3])
     assert p[["pack_size", "unit", "pack_unit"]].values.tolist() == [[24.0, "片", "盒"]]
+
+
+def test_a_winning_rows_own_text_defines_a_board_the_catalogue_does_not():
+    # the catalogue's A is 20mg*7片/盒 (no 板); the export's own 规格包装 says 7片×2板/盒: 板 = 7
+    result = _purchases([["O1", "2026-03-01", "H1", "A", 3, "板", "20mg×7片×2板/盒"],
+                         ["O2", "2026-03-01", "H1", "A", 3, "板", "20mg"],  # says nothing of 板: refused
+                         ["O3", "2026-03-01", "H1", "A", 3, "板", "20mg×7粒×2板/盒"]],  # 粒, not A's 片: refused
+                        ("订单编号", "入库日期", "机构编码", "产品编码", "采购数量", "单位", "规格包装"))
+    assert sorted(by_row(result.problems)) == [3, 4]
+    assert result.tables["purchases"]["quantity"].tolist() == [21.0]

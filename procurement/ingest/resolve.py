@@ -374,7 +374,11 @@ def unit_factors(r: Rows, qty: str, pos: np.ndarray, cat: Catalogue) -> np.ndarr
         idx = np.flatnonzero(need)
         own_codes, own_pkgs = row_packagings(r, "min_unit", idx)
         own_factors = _factor_table(codes[idx], units, own_codes, own_pkgs)
-        found = ~np.isnan(own_factors)
+        # a winning row's own statement counts only where it is about the same minimum unit
+        same_unit = np.array([pos[i] >= cat.n_products or own_pkgs[c].min_unit is None
+                              or cat.packagings[pos[i]].min_unit in (None, own_pkgs[c].min_unit)
+                              for i, c in zip(idx, own_codes, strict=True)], dtype=bool)
+        found = ~np.isnan(own_factors) & same_unit
         factors[idx[found]] = own_factors[found]
         own[idx[found]] = True
     borrowed = nonwin & ~own & np.isfinite(factors) & (factors != 1)
