@@ -628,7 +628,8 @@ def prices_per_unit(r: Rows, codes: np.ndarray, pkgs: list[Packaging], required:
     for name, reading, present, factor in readings:
         undefined = present & ~np.isfinite(factor) & ~given
         head = r.sd.header(name)
-        r.flag(undefined, name, lambda p, h=head, f=name: _undefined_price(h, pkgs[codes[p]], f == "pack_price"))
+        default_pack = name == "pack_price" and _price_basis(r, name) is None
+        r.flag(undefined, name, lambda p, h=head, d=default_pack: _undefined_price(h, pkgs[codes[p]], d))
         usable = present & np.isfinite(factor) & ~given
         per_unit = np.where(usable, reading, per_unit)
         given |= usable | undefined
