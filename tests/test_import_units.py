@@ -305,3 +305,20 @@ def test_a_winning_rows_own_text_defines_a_board_the_catalogue_does_not():
                         ("订单编号", "入库日期", "机构编码", "产品编码", "采购数量", "单位", "规格包装"))
     assert sorted(by_row(result.problems)) == [3, 4]
     assert result.tables["purchases"]["quantity"].tolist() == [21.0]
+
+
+def test_a_price_per_unit_the_packaging_does_not_define_is_refused_and_a_low_baseline_warned():
+    rows = [
+        ["集采批次", "通用名", "规格包装", "中选企业", "中选价格(元/箱)", "集采前价格(元/盒)"],
+        ["第一批", "甲片", "20mg*7片/盒", "企业A", 350.0, None],  # how many 盒 to a 箱 is not said: refused
+    ]
+    result = parse_files([("p.xlsx", xlsx({"产品": rows}))])
+    assert [(p.row, p.column) for p in result.problems] == [(2, "中选价格(元/箱)")]
+    assert "计价单位无法换算" in result.problems[0].message_zh
+    rows = [
+        ["集采批次", "通用名", "规格包装", "中选企业", "中选单价", "集采前价格(元/盒)"],
+        ["第一批", "甲片", "20mg*7片/盒", "企业A", 0.5, 2.8],  # 2.8 / 7 = 0.4 per 片, below 0.5: warned
+    ]
+    result = parse_files([("p.xlsx", xlsx({"产品": rows}))])
+    assert result.ok and result.tables["products"]["baseline_price"].tolist() == pytest.approx([0.4])
+    assert [w.column for w in result.sheets[0].warnings] == ["集采前价格(元/盒)"]
