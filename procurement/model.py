@@ -65,9 +65,10 @@ COLUMNS: dict[str, dict[str, str]] = {
         "dosage_form": "string",
         "specification": "string",
         "pack_size": "float64",  # minimum units per pack, default 1
-        "unit": "string",  # minimum unit (片/粒/支/袋/ml...)
+        "unit": "string",  # minimum unit (片/粒/支/袋/ml...), from the catalogue or the packaging text
+        "pack_unit": "string",  # the pack 包装转换比 counts (盒/瓶/袋...), NA when neither column nor text names it
         "supplier": "string",
-        "unit_price": "float64",
+        "unit_price": "float64",  # yuan per minimum unit, whatever basis the file gave it in
         "baseline_price": "float64",  # NaN when unknown
         "agreement_start": "datetime64[ns]",
         "agreement_end": "datetime64[ns]",

@@ -23,7 +23,7 @@ def _sheet() -> bytes:
     start = dt.datetime(2020, 1, 1, 8, 0, 0)
     for i in range(N):
         ws.append([f"D{i:06d}", start + dt.timedelta(minutes=7 * i), "H001" if i % 2 else "H002",
-                   "P001", 1 + i % 3, "盒" if i % 5 == 0 else "片", round(0.5 + i * 0.01, 2)])
+                   "P001", 1 + i % 3, "盒" if i % 5 == 0 else "片", round(100 + i * 0.01, 2)])  # never 0.5 x a reading: see the cross-check
     ws.append(["D000010", start, "H002", "P001", 99, "片", 1.0])  # H002's D000010 again: its line 2, D000010#2
     ws.append(["", start, "H001", "P001", 1, "片", "abc"])  # no order id, bad amount
     ws.append(["合计", None, None, None, 12345, None, None])
@@ -49,7 +49,7 @@ def test_values_on_the_vectorised_paths(result):
     assert len(t) == N + 1  # D000010#2 is a purchase of its own, the bad row is out, the total is not data
     expected_qty = sum((1 + i % 3) * (14 if i % 5 == 0 else 1) for i in range(N)) + 99
     assert t["quantity"].sum() == expected_qty
-    assert t["amount"].sum() == pytest.approx(sum(round(0.5 + i * 0.01, 2) for i in range(N)) + 1.0)
+    assert t["amount"].sum() == pytest.approx(sum(round(100 + i * 0.01, 2) for i in range(N)) + 1.0)
     assert t["order_id"].iloc[-1] == "D000010#2" and t["hospital_id"].iloc[-1] == "H002"
     assert result.sheets[0].to_json()["left_out"] == {"total_rows": 1}
     last = dt.datetime(2020, 1, 1, 8) + dt.timedelta(minutes=7 * (N - 1))

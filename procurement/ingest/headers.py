@@ -81,7 +81,9 @@ _GENERIC = _f("generic_name", "通用名", "药品通用名", "药品名称", "�
 _SPEC = _f("specification", "规格", "规格型号", "药品规格", "包装规格", "规格包装")
 _SUPPLIER = _f("supplier", "中选企业", "生产企业", "企业名称", "供应企业", "生产厂家", "厂家", "生产厂商",
                "中选生产企业", "企业", "厂商", "中选企业名称", "生产企业名称")
-_QTY_UNIT = _f("unit", "单位", "计量单位", "包装单位", "数量单位", "采购单位")
+# The unit a row's quantity is written in. Not 包装单位: an export's 包装单位 column describes the
+# product's pack (盒), whatever unit the quantity beside it is counted in.
+_QTY_UNIT = _f("unit", "单位", "计量单位", "数量单位", "采购单位", "采购计量单位", "入库单位", "库存单位")
 # 配送企业: who delivered and invoiced; never read as the winner (maker). 药企名称 in invoice and
 # payment lists of the provincial platforms is the distributor that invoiced; 供应商/供货单位 of a
 # hospital's HRP purchase record is the company it bought from, the distributor, not the maker.
@@ -90,6 +92,22 @@ _DISTRIBUTOR = _f("distributor", "配送企业", "配送公司", "配送商", "�
 _INVOICE = _f("invoice_id", "发票号", "发票号码", "发票编号", "发票id")
 _VBP_FLAG = _f("vbp_flag", "带量采购标志", "是否集采", "集采标志", "是否带量", "是否带量采购", "带量标志",
                "是否集采药品", "集采药品标识")
+# Packaging (procurement/ingest/packaging.py): catalogue columns win over the specification text.
+_PACK_SIZE = _f("pack_size", "包装转换比", "包装数量", "转换比", "转换系数", "转换包装系数", "最小包装数量", "包装系数",
+                "包装转换系数", "包装比例", "换算比", "换算系数", "包装换算比", "最小包装转换比")
+_MIN_UNIT = _f("unit", "最小单位", "最小制剂单位", "计量单位", "最小计量单位", "最小使用单位", "制剂单位")
+_PACK_UNIT = _f("pack_unit", "包装单位", "最小销售包装单位", "最小包装单位", "销售包装单位")
+# A packaging column apart from the specification (规格 20mg, 包装 7片/盒): parsed as packaging text
+# only, so a cell holding a material (铝塑板) or a bare word (盒) says nothing.
+_PACK_TEXT = _f("pack_text", "包装", "包装说明", "包装描述", "包装规格说明", "最小包装规格")
+# Prices: per minimum unit, or per pack of the row's packaging (a bracketed unit in the header,
+# 中选价格(元/片), says otherwise and wins). Never 单价 alone: it does not say which.
+_UNIT_PRICE = _f("unit_price", "中选单价", "单位制剂价格", "最小单位价格", "最小制剂单位价格", "中选最小单位价格",
+                 "最小计量单位价格", "单位价格", "制剂单价", "最小单位中选价", "最小制剂单位中选价格")
+_PACK_PRICE = _f("pack_price", "中选价", "中选价格", "包装价格", "挂网价", "挂网价格", "中选包装价格", "包装中选价格",
+                 "中标价", "中标价格", "最小包装中选价格", "最小包装价格")
+_BASELINE_PRICE = _f("baseline_price", "集采前价格", "基准价", "原采购价", "集采前采购均价", "参比价格", "原价",
+                     "集采前单价", "中选前价格", "集采前价", "原采购单价", "集采前最小单位价格")
 
 FIELDS: dict[str, tuple[Field, ...]] = {
     "hospitals": (
@@ -106,11 +124,14 @@ FIELDS: dict[str, tuple[Field, ...]] = {
         _GENERIC,
         _f("dosage_form", "剂型"),
         _SPEC,
-        _f("pack_size", "包装转换比", "包装数量", "转换比", "转换系数", "最小包装数量", "包装系数", "包装转换系数"),
-        _f("unit", "最小单位", "最小制剂单位", "计量单位", "最小计量单位"),
+        _PACK_SIZE,
+        _MIN_UNIT,
+        _PACK_UNIT,
+        _PACK_TEXT,
         _SUPPLIER,
-        _f("unit_price", "中选单价", "中选价", "中选价格", "单价"),
-        _f("baseline_price", "集采前价格", "基准价", "原采购价", "集采前采购均价", "参比价格", "原价", "集采前单价"),
+        _UNIT_PRICE,
+        _PACK_PRICE,
+        _BASELINE_PRICE,
         _f("agreement_start", "协议期起", "执行开始日期", "协议开始日期", "开始日期"),
         _f("agreement_end", "协议期止", "执行结束日期", "协议结束日期", "结束日期"),
     ),
@@ -123,6 +144,7 @@ FIELDS: dict[str, tuple[Field, ...]] = {
         _SUPPLIER,
         _f("agreed_volume", "约定采购量", "约定量", "协议采购量", "任务量", "约定用量"),
         _QTY_UNIT,
+        _f("amount", "约定采购金额", "约定金额", "协议采购金额", "约定采购总金额"),
     ),
     "purchases": (
         _f("order_id", "订单编号", "订单号", "配送单号", "入库单号", "订单id", "订单代码", "采购单号", "订单明细编号",
@@ -171,13 +193,19 @@ FIELDS: dict[str, tuple[Field, ...]] = {
         _GENERIC,
         _SPEC,
         _f("declared_volume", "申报量", "报量", "预采量", "历史用量", "上年度用量", "需求量", "申报数量", "预计采购量"),
+        _QTY_UNIT,
         _f("current_supplier", "现用企业", "原用企业", "在用厂家", "在用企业"),
     ),
     "offers": (
         _GENERIC,
         _SPEC,
         _SUPPLIER,
-        _f("unit_price", "中选单价", "中选价", "中选价格", "单价"),
+        _UNIT_PRICE,
+        _PACK_PRICE,
+        _PACK_SIZE,
+        _MIN_UNIT,
+        _PACK_UNIT,
+        _PACK_TEXT,
         _f("capacity", "供应能力", "产能", "最大供应量"),
         _f("regions", "供应地区", "供应省份", "供应区域"),
         _f("min_share", "最低份额"),
@@ -245,19 +273,30 @@ _PROMOTE: dict[str, tuple[tuple[str, str], ...]] = {
     "purchases": (("ordered_quantity", "quantity"), ("order_date", "date")),
 }
 
+# A sheet of quantities may describe the product's pack beside them (包装单位: 盒). That column is
+# never the quantity's unit: the importer only warns when it is the one hint a quantity has.
+# Its own 包装转换比 and 最小制剂单位 (or a 规格包装 text) convert a row's quantity where the catalogue
+# does not: always for a non-winning product, which is another maker's pack.
+# Not 包装数量 there: beside a quantity it may be the number of packs bought.
+_ROW_MIN_UNIT = _f("min_unit", "最小单位", "最小制剂单位", "最小计量单位", "最小使用单位", "制剂单位")
+_ROW_PACK_SIZE = Field("pack_size", _PACK_SIZE.zh, tuple(a for a in _PACK_SIZE.aliases if a != "包装数量"))
+for _kind in ("agreements", "purchases"):
+    FIELDS[_kind] = (*FIELDS[_kind], _ROW_PACK_SIZE, _ROW_MIN_UNIT, _PACK_UNIT, _PACK_TEXT)
+
 # Required columns, as groups of alternatives: each inner tuple is one way to satisfy the group.
 _HOSPITAL_REQ = (("hospital_id",), ("hospital_name",))
 _PRODUCT_REQ = (("product_id",), ("generic_name", "specification", "supplier"))
 REQUIRED: dict[str, tuple[tuple[tuple[str, ...], ...], ...]] = {
     "hospitals": ((("hospital_id",),), (("hospital_name",),)),
-    "products": tuple(((f,),) for f in ("batch", "generic_name", "specification", "supplier", "unit_price")),
+    "products": (*(((f,),) for f in ("batch", "generic_name", "specification", "supplier")),
+                 (("unit_price",), ("pack_price",))),
     "agreements": (_HOSPITAL_REQ, _PRODUCT_REQ, (("agreed_volume",),)),
     "purchases": ((("date",),), _HOSPITAL_REQ, _PRODUCT_REQ, (("quantity",),)),
     # a payment may name only its distributor, its invoice, or nothing but the hospital (matched then
     # to the hospital's oldest unpaid deliveries): product, supplier and distributor are optional
     "payments": (_HOSPITAL_REQ, (("amount",),), (("date",),)),
     "demand": (_HOSPITAL_REQ, (("generic_name",),), (("specification",),), (("declared_volume",),)),
-    "offers": tuple(((f,),) for f in ("generic_name", "specification", "supplier", "unit_price")),
+    "offers": (*(((f,),) for f in ("generic_name", "specification", "supplier")), (("unit_price",), ("pack_price",))),
     "substitutes": tuple(((f,),) for f in ("generic_name", "specification", "substitute")),
     "fund_transfers": (_HOSPITAL_REQ, (("date",),),
                        (("kind", "amount"), ("prepay_amount",), ("offset_amount",), ("direct_amount",))),
