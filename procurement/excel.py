@@ -344,6 +344,9 @@ _EXAMPLES: dict[str, list[dict[str, Any]]] = {
     "shortages": [
         dict(hospital_id="H001", hospital_name="市第一人民医院", product_id="P001", generic_name="阿托伐他汀钙片",
              specification="20mg", supplier="某某药业", start_date=date(2020, 3, 1), status="未解决", orders=3),
+        dict(hospital_id="H002", hospital_name="县人民医院", product_id="P002", generic_name="苯磺酸氨氯地平片",
+             specification="5mg", supplier="某某制药", start_date=date(2020, 2, 10), end_date=date(2020, 2, 20),
+             status="已解决", orders=1),
     ],
     "substitutes": [
         dict(generic_name="阿托伐他汀钙片", specification="20mg", substitute="瑞舒伐他汀钙片"),
