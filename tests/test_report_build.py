@@ -215,7 +215,8 @@ def test_empty_dataset_gives_empty_levels():
 
 def test_to_json_shape(report):
     out = report.to_json()
-    assert list(out) == ["as_of", "total", "batches", "hospitals", "products", "suppliers", "execution", "warnings"]
+    assert list(out) == ["as_of", "total", "batches", "hospitals", "products", "suppliers", "regions", "distributors",
+                         "execution", "warnings"]
     assert out["as_of"] == "2020-06-30"
     assert list(out["total"]) == list(METRIC_KEYS)
     assert list(out["batches"][0]) == ["batch", *METRIC_KEYS]
