@@ -37,6 +37,7 @@ import pandas as pd
 
 from procurement import metrics as m
 from procurement.arrays import stable_argsort
+from procurement.ledger import match_payments_coded, payment_figures
 from procurement.model import Dataset
 from procurement.settings import Settings
 
@@ -605,7 +606,7 @@ def _cells(
 ) -> pd.DataFrame:
     """Additive pieces per hospital x product (product NA: payments tied to a supplier only).
 
-    ``coded``: the ledger's sorted key codes from :func:`metrics.match_payments_coded`.
+    ``coded``: the ledger's sorted key codes from :func:`ledger.match_payments_coded`.
     """
     keys = ["hospital_id", "product_id", "pay_supplier"]
     ag = dataset.agreements.groupby(["hospital_id", "product_id"], dropna=False, as_index=False)["agreed_volume"].sum()
@@ -615,7 +616,7 @@ def _cells(
         purchased_volume=("quantity", "sum"), purchase_amount=("amount", "sum")
     )
     pu["pay_supplier"] = pd.Series(pd.NA, index=pu.index, dtype="string")
-    figures = m.payment_figures(ledger, as_of, settings.payment_days)
+    figures = payment_figures(ledger, as_of, settings.payment_days)
     led = _ledger_cells(ledger, figures, coded) if coded is not None and len(ledger) else None
     if led is None:
         led = pd.concat([_as_strings(ledger[["hospital_id", "product_id", "supplier"]]), figures], axis=1)
@@ -792,7 +793,7 @@ def build_report(dataset: Dataset, as_of: date | None = None, settings: Settings
     # payments are matched to delivery days; every other figure reads purchases summed per key and month
     kept = _up_to(dataset.purchases, ts)
     deliveries, known = _deliveries(dataset.purchases, kept, catalogue, all_codes)
-    ledger, coded = m.match_payments_coded(deliveries, _payments(dataset, catalogue, ts), known, categorical=True,
+    ledger, coded = match_payments_coded(deliveries, _payments(dataset, catalogue, ts), known, categorical=True,
                                            payment_days=settings.payment_days)
     runs, run_codes = _month_runs(dataset.purchases, kept, all_codes)
     purchases, product = _purchases(runs, catalogue, run_codes, all_codes[1])

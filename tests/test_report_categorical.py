@@ -281,7 +281,7 @@ def test_helper_makes_categoricals_with_the_same_values():
 
 # --- the integer helpers the fast paths rest on, against plain numpy / pandas ---------------------
 
-from procurement import metrics as m  # noqa: E402
+from procurement import ledger as lg  # noqa: E402
 from procurement import report as rep  # noqa: E402
 
 int_arrays = st.lists(st.integers(0, 70_000), min_size=0, max_size=3000).map(lambda v: np.array(v, dtype=np.int64))
@@ -304,7 +304,7 @@ def test_combined_codes_number_tuples_by_first_appearance(distinct):
     a = rng.permutation(n) if distinct else rng.integers(0, 40, n)
     b = rng.integers(0, 7, n)
     want = pd.factorize(pd.Series([f"{x}|{y}" for x, y in zip(a, b, strict=True)]))[0]
-    assert np.array_equal(m._combine(a.astype(np.int64), b.astype(np.int64)), want)
+    assert np.array_equal(lg._combine(a.astype(np.int64), b.astype(np.int64)), want)
 
 
 def test_month_numbers_are_numpys_months():
