@@ -240,8 +240,11 @@ def payment_figures(ledger: pd.DataFrame, as_of: date | pd.Timestamp, payment_da
     """Per ledger row, the additive pieces of the payment metrics (sum them at any level).
 
     paid_amount, matched_paid (paid against a delivery), amount_days (for the weighted mean),
-    paid_on_time, overdue_amount and one column per aging bucket. Payment before delivery (a
-    prepayment) counts as paid on day 0.
+    paid_on_time, due_or_paid (the on-time rate's base: delivered amount already paid, or unpaid and
+    delivered ``payment_days`` or more days before as_of; an amount neither due nor paid cannot be
+    late yet, so it counts neither way), overdue_amount and one column per aging bucket. Payment
+    before delivery (a prepayment) counts as paid on day 0. The ledger is that of the payments on or
+    before as_of (the report matches only those): every payment in it counts as paid.
     """
     as_of = pd.Timestamp(as_of).normalize()
     amount = ledger["amount"].to_numpy(dtype="float64")
@@ -269,6 +272,7 @@ def payment_figures(ledger: pd.DataFrame, as_of: date | pd.Timestamp, payment_da
             "matched_paid": np.where(matched, amount, 0.0),
             "amount_days": amount_days,
             "paid_on_time": on_time,
+            "due_or_paid": np.where(matched | (delivered & ~paid & (age >= payment_days)), amount, 0.0),
             "overdue_amount": np.where(bucket >= 0, amount, 0.0),
         },
         index=ledger.index,

@@ -160,9 +160,15 @@ def paid_vs_agreed(paid_amount: ArrayLike, agreed_amount: ArrayLike) -> ArrayLik
     return ratio(paid_amount, agreed_amount)
 
 
-def on_time_rate(paid_on_time: ArrayLike, purchase_amount: ArrayLike) -> ArrayLike:
-    """按时回款率: share of purchase amount paid within the payment term of its delivery."""
-    return ratio(paid_on_time, purchase_amount)
+def on_time_rate(paid_on_time: ArrayLike, due_or_paid: ArrayLike) -> ArrayLike:
+    """按时回款率: of the purchase amount due by as-of or already paid, the share paid within the
+    payment term of its delivery.
+
+    ``due_or_paid`` leaves out deliveries neither paid nor yet due (delivered fewer than the term's
+    days before as-of): they cannot be late yet, and counting them would make every recent month
+    look like late payment.
+    """
+    return ratio(paid_on_time, due_or_paid)
 
 
 def avg_days_to_pay(amount_days: ArrayLike, matched_paid: ArrayLike) -> ArrayLike:

@@ -146,7 +146,7 @@ _JSON_IDS: dict[str, list[str]] = {
     "suppliers": ["supplier"],
 }
 _PAYMENT_PIECES = (
-    "paid_amount", "matched_paid", "amount_days", "paid_on_time",
+    "paid_amount", "matched_paid", "amount_days", "paid_on_time", "due_or_paid",
     "overdue_amount", "overdue_31_60", "overdue_61_90", "overdue_over_90",
 )
 _ADDITIVE = (
@@ -660,9 +660,9 @@ def _cells(
 
 def _grades(cells: pd.DataFrame, settings: Settings) -> pd.Series:
     """结余留用 grade per hospital from its overall completion and on-time payment."""
-    h = cells.groupby("hospital_id", dropna=False)[["purchased_volume", "agreed_volume", "paid_on_time", "purchase_amount"]].sum()
+    h = cells.groupby("hospital_id", dropna=False)[["purchased_volume", "agreed_volume", "paid_on_time", "due_or_paid"]].sum()
     completion = m.completion_rate(h["purchased_volume"], h["agreed_volume"])
-    on_time = m.on_time_rate(h["paid_on_time"], h["purchase_amount"])
+    on_time = m.on_time_rate(h["paid_on_time"], h["due_or_paid"])
     return pd.Series(np.asarray(m.retention_grade(completion, on_time, settings), dtype=object), index=h.index)
 
 
@@ -695,7 +695,7 @@ def _finish(frame: pd.DataFrame, settings: Settings, elapsed: pd.Series | None =
     f["projected_completion"] = m.projected_completion(f["completion_rate"], f["time_elapsed"])
     f["collection_rate"] = m.collection_rate(f["paid_amount"], f["purchase_amount"])
     f["paid_vs_agreed"] = m.paid_vs_agreed(f["paid_amount"], f["agreed_amount"])
-    f["on_time_rate"] = m.on_time_rate(f["paid_on_time"], f["purchase_amount"])
+    f["on_time_rate"] = m.on_time_rate(f["paid_on_time"], f["due_or_paid"])
     f["avg_days_to_pay"] = m.avg_days_to_pay(f["amount_days"], f["matched_paid"])
     f["savings_rate"] = m.savings_rate(f["savings_agreed"], f["baseline_agreed"])
     return f
