@@ -20,6 +20,105 @@ from procurement.arrays import stable_argsort
 from procurement.metrics import overdue_bucket_index
 
 
+def link_payments(payments: pd.DataFrame, purchases: pd.DataFrame) -> pd.DataFrame:
+    """Payments with what the purchase lines they name say, where they do not say it themselves.
+
+    The file-mode twin of the store's ``_relink_payments`` (which keeps the same on each stored
+    payment), so the ledger works on daily delivery totals that carry no order, invoice or
+    distributor. Always within the payment's own hospital (ids are scoped by hospital), in order:
+
+    - ``invoice_id``: the hospital's lines carrying that invoice number. order_date is their earliest
+      delivery day; product and supplier are taken when all the lines share one (an invoice over
+      several products pays that day's deliveries of its supplier, or of the hospital).
+    - ``order_id``: the hospital's line of that order: its day, product and supplier.
+    - ``distributor`` (a payment naming no product, supplier, invoice or order that links): the
+      supplier whose goods that distributor delivered to the hospital, when every such line names
+      the same one; otherwise the payment stays at the hospital level.
+
+    A payment with ``link_by`` set (linked by the store), or with both an order_date and a product
+    given, is left as it is; otherwise a link found replaces any order_date given. ``link_by`` says
+    which link was taken (blank: none).
+    """
+    pay = payments.copy()
+    link_by = pd.Series(pd.NA, index=pay.index, dtype="string")
+    if "link_by" in pay.columns:
+        link_by = link_by.fillna(pay["link_by"].astype("string"))
+    open_ = link_by.isna() & pay["hospital_id"].notna() & (pay["order_date"].isna() | pay["product_id"].isna())
+    day = pd.Series(pd.NaT, index=pay.index, dtype="datetime64[ns]")
+    product = pd.Series(pd.NA, index=pay.index, dtype="string")
+    supplier = pd.Series(pd.NA, index=pay.index, dtype="string")
+    for level, id_col in (("invoice", "invoice_id"), ("order", "order_id")):
+        wanted = open_ & link_by.isna() & _column(pay, id_col).notna()  # (an invoice link comes first)
+        if not wanted.any() or id_col not in purchases.columns:
+            continue
+        found = _named_lines(pay.loc[wanted, ["hospital_id", id_col]], purchases, id_col)
+        found = found[found["date"].notna()]
+        day.loc[found.index] = found["date"].to_numpy()
+        product.loc[found.index] = found["product_id"].to_numpy(dtype=object)
+        supplier.loc[found.index] = found["supplier"].to_numpy(dtype=object)
+        link_by.loc[found.index] = level
+    alone = open_ & link_by.isna() & pay["product_id"].isna() & pay["supplier"].isna()
+    wanted = alone & _column(pay, "distributor").notna()
+    if wanted.any() and "distributor" in purchases.columns:
+        found = _distributor_suppliers(pay.loc[wanted, ["hospital_id", "distributor"]], purchases).dropna()
+        supplier.loc[found.index] = found.to_numpy(dtype=object)
+        link_by.loc[found.index] = "distributor"
+    linked = link_by.notna() & open_
+    if linked.any():
+        pay["order_date"] = pay["order_date"].mask(linked & day.notna(), day)
+        pay["product_id"] = pay["product_id"].astype("string").mask(linked & pay["product_id"].isna(), product)
+        pay["supplier"] = pay["supplier"].astype("string").mask(linked & pay["supplier"].isna(), supplier)
+    pay["link_by"] = link_by
+    return pay
+
+
+def _column(frame: pd.DataFrame, col: str) -> pd.Series:
+    """A column, or a blank one where the frame has none (payments of an older layout)."""
+    if col in frame.columns:
+        return frame[col]
+    return pd.Series(pd.NA, index=frame.index, dtype="string")
+
+
+def _lines_of(named: pd.DataFrame, purchases: pd.DataFrame, id_col: str) -> pd.DataFrame:
+    """The purchase lines of the same hospital carrying one of the (hospital_id, ``id_col``) pairs
+    of ``named``, as strings with a ``pair`` key; only the few lines named are read closely."""
+    ids = pd.unique(named[id_col].to_numpy(dtype=object, na_value=None))
+    hit = np.flatnonzero(purchases[id_col].isin(ids).to_numpy(dtype=bool, na_value=False))
+    cols = ["hospital_id", id_col, "date", "product_id", "supplier"]
+    lines = pd.DataFrame({c: purchases[c].take(hit).astype("string" if c != "date" else "datetime64[ns]").to_numpy()
+                          for c in cols})
+    return lines[lines["hospital_id"].notna()]
+
+
+def _named_lines(named: pd.DataFrame, purchases: pd.DataFrame, id_col: str) -> pd.DataFrame:
+    """Per payment of ``named``: the day, product and supplier its invoice or order names (NaT /
+    blank where the hospital has no such line). An invoice over several lines: its earliest day,
+    and the product or supplier only when every line has the same one."""
+    groups = _lines_of(named, purchases, id_col).groupby(["hospital_id", id_col], sort=False)
+    per = pd.DataFrame({"date": groups["date"].min(), "product_id": _the_one(groups, "product_id"),
+                        "supplier": _the_one(groups, "supplier")})
+    keys = pd.MultiIndex.from_arrays([named["hospital_id"].astype("string"), named[id_col].astype("string")])
+    out = per.reindex(keys)
+    out.index = named.index
+    return out
+
+
+def _distributor_suppliers(named: pd.DataFrame, purchases: pd.DataFrame) -> pd.Series:
+    """Per payment of ``named``: the one supplier whose goods its distributor delivered to its
+    hospital (blank: none, several, or a line naming none)."""
+    per = _the_one(_lines_of(named, purchases, "distributor").groupby(["hospital_id", "distributor"], sort=False),
+                   "supplier")
+    keys = pd.MultiIndex.from_arrays([named["hospital_id"].astype("string"), named["distributor"].astype("string")])
+    out = per.reindex(keys)
+    return pd.Series(out.to_numpy(), index=named.index, dtype="string")
+
+
+def _the_one(groups: Any, col: str) -> pd.Series:
+    """Per group, the value of ``col`` every row has, else blank (several values, or a row without one)."""
+    one = (groups[col].nunique() == 1) & (groups[col].count() == groups.size())
+    return groups[col].first().where(one)
+
+
 def match_payments(deliveries: pd.DataFrame, payments: pd.DataFrame) -> pd.DataFrame:
     """The payment ledger: see :func:`match_payments_coded`."""
     return match_payments_coded(deliveries, payments)[0]
@@ -36,15 +135,25 @@ def match_payments_coded(
 
     ``deliveries``: hospital_id, product_id, supplier, date, amount (any granularity: they are
     summed per hospital, product and day first, so order lines and pre-aggregated rows give the
-    same ledger). ``payments``: hospital_id, product_id, supplier, order_date, amount, date.
+    same ledger). ``payments``: hospital_id, product_id, supplier, order_date, amount, date, and
+    optionally ``link_by`` and ``payer``. Product, supplier and order_date are what the payment
+    names or what the deliveries it names say (:func:`link_payments`, or the store's copy of it):
+    order_date is the delivery day of its invoice or order, ``link_by`` where they came from
+    ('invoice', 'order', 'distributor'; blank: the payment's own).
 
-    A payment with an order_date pays that day's delivery of its product; then payments with a
-    product pay the hospital's oldest unpaid deliveries of that product, payments with only a
-    supplier those of the supplier, payments with neither those of the hospital (FIFO). Amounts are
-    matched in integer cents, so the ledger sums back exactly.
+    Always within the payment's hospital, a payment pays, in this order (data-templates.md):
+    1. invoice, 2. order: the named day's delivery of its product (else of its supplier, else of
+       the hospital: an invoice over several products or suppliers), invoice links first;
+    3. product: the oldest unpaid deliveries of its product;
+    4. supplier, 5. distributor (the one supplier whose goods its distributor delivered there):
+       the oldest unpaid deliveries of that supplier, named suppliers first;
+    6. hospital: the oldest unpaid deliveries of the hospital.
+    What a named day leaves unpaid goes on down the same list (FIFO). Amounts are matched in
+    integer cents, so the ledger sums back exactly.
 
     Returns rows of hospital_id, product_id, supplier, delivery_date (NaT: a payment with nothing
-    left to pay), pay_date (NaT: unpaid), amount (yuan); and per key column the ledger rows' codes
+    left to pay), pay_date (NaT: unpaid), amount (yuan), and ``payer`` when the payments have one
+    (blank on unpaid deliveries: what the fund settled directly can be told apart); and per key column the ledger rows' codes
     in sorted order of the values with the number of distinct values (blank: that number), so
     callers can group millions of ledger rows without hashing their strings again.
     ``delivery_codes``: per key column the caller already holds, the delivery rows' codes (-1:
@@ -75,6 +184,7 @@ def match_payments_coded(
     day_d, day_p = (_day_numbers(deliveries["date"]), _day_numbers(payments["order_date"]))
     p_na = payments["product_id"].isna().to_numpy()
     s_na = payments["supplier"].isna().to_numpy()
+    link_by = _objects(payments["link_by"]) if "link_by" in payments.columns else np.full(len(payments), None)
 
     # one delivery per hospital, product, supplier and day. Daily totals read from the store come
     # one per such key and day, sorted by key then day: then (summarising) they are kept in that key
@@ -111,10 +221,10 @@ def match_payments_coded(
     p_date = payments["date"].to_numpy(dtype="datetime64[ns]")
     p_order = np.argsort(p_date, kind="stable")
     ph, pp, ps, pday = h_p[p_order], p_p[p_order], s_p[p_order], day_p[p_order]
-    p_na, s_na, p_date = p_na[p_order], s_na[p_order], p_date[p_order]
+    p_na, s_na, p_date, link_by = p_na[p_order], s_na[p_order], p_date[p_order], link_by[p_order]
     left = np.round(np.nan_to_num(payments["amount"].to_numpy(dtype="float64"))[p_order] * 100).astype(np.int64)
     left = left.clip(min=0)
-    has_target = payments["order_date"].notna().to_numpy()[p_order] & ~p_na
+    named_day = payments["order_date"].notna().to_numpy()[p_order]
 
     pieces: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     summaries: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
@@ -186,13 +296,27 @@ def match_payments_coded(
             left[:] -= np.round(np.bincount(pr[pi], weights=cents, minlength=left.size)).astype(np.int64)
             pieces.append((dr[di], pr[pi], cents))
 
-    # 1. a named delivery day of the product; 2-4. FIFO by product, by supplier, by hospital
-    # (a named day's deliveries share their date, so any position order is their date order; the
-    # stages that pay the oldest first across products take the open positions in date order)
-    if has_target.any():
-        run(np.arange(remaining.size), np.flatnonzero(has_target), [dh, dp, dday], [ph, pp, pday])
+    # 1-2. the named delivery day (invoice links, then order links) of the product, else of the
+    # supplier, else of the hospital; 3. FIFO by product; 4-5. by supplier (named, then a
+    # distributor's); 6. by hospital. A named day's deliveries share their date, so any position
+    # order is their date order; the stages that pay the oldest first across products take the
+    # open positions in date order
+    by_invoice, by_distributor = link_by == "invoice", link_by == "distributor"
+    day_keys = (
+        (~p_na, [dh, dp, dday], [ph, pp, pday]),
+        (p_na & ~s_na, [dh, ds, dday], [ph, ps, pday]),
+        (p_na & s_na, [dh, dday], [ph, pday]),
+    )
+    for link in (named_day & by_invoice, named_day & ~by_invoice):
+        for level, d_keys, p_keys in day_keys:
+            if (link & level).any():
+                run(np.arange(remaining.size), np.flatnonzero(link & level & (left > 0)), d_keys, p_keys)
     run(np.flatnonzero(remaining > 0), np.flatnonzero(~p_na & (left > 0)), [dh, dp], [ph, pp], summarise=True)
-    for stage, keys in (((p_na & ~s_na), ([dh, ds], [ph, ps])), ((p_na & s_na), ([dh], [ph]))):
+    for stage, keys in (
+        (p_na & ~s_na & ~by_distributor, ([dh, ds], [ph, ps])),
+        (p_na & ~s_na & by_distributor, ([dh, ds], [ph, ps])),
+        (p_na & s_na, ([dh], [ph])),
+    ):
         if (stage & (left > 0)).any():
             run(open_by_date(), np.flatnonzero(stage & (left > 0)), *keys)
 
@@ -223,6 +347,11 @@ def match_payments_coded(
     ledger["delivery_date"] = np.concatenate([d_date[di], d_date[unpaid], np.repeat(nat, excess.size)])
     ledger["pay_date"] = np.concatenate([p_date[pi], np.repeat(nat, unpaid.size), p_date[excess]])
     ledger["amount"] = np.concatenate([cents, remaining[unpaid], left[excess]]).astype("float64") / 100.0
+    if "payer" in payments.columns:  # who paid: a few distinct values, spread by code (blank: the last)
+        payer_codes, payers = pd.factorize(_objects(payments["payer"])[p_order])
+        payer_codes[payer_codes < 0] = len(payers)
+        codes = np.concatenate([payer_codes[pi], np.full(unpaid.size, len(payers)), payer_codes[excess]])
+        ledger["payer"] = pd.array([*payers, None], dtype="string").take(codes)
     if payment_days is not None:
         n_pieces = cents.size - sum(x[2].size for x in summaries)
         days = _days_to_pay(ledger["delivery_date"].to_numpy()[:n_pieces], ledger["pay_date"].to_numpy()[:n_pieces])

@@ -37,7 +37,7 @@ import pandas as pd
 
 from procurement import metrics as m
 from procurement.arrays import stable_argsort
-from procurement.ledger import match_payments_coded, payment_figures
+from procurement.ledger import link_payments, match_payments_coded, payment_figures
 from procurement.model import Dataset
 from procurement.settings import Settings
 
@@ -572,23 +572,10 @@ def _dense(*codes: np.ndarray) -> np.ndarray:
 
 
 def _payments(dataset: Dataset, catalogue: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
-    """Payments up to as_of, with product, hospital and delivery day taken from a named order."""
+    """Payments on or before as_of, with delivery day, product and supplier taken from the invoice,
+    order or distributor they name in their own hospital (:func:`ledger.link_payments`)."""
     pay = dataset.payments
-    pay = pay[pay["date"].notna() & (pay["date"] <= as_of)].copy()
-    needs = pay["order_id"].notna() & (pay["order_date"].isna() | pay["product_id"].isna() | pay["hospital_id"].isna())
-    if needs.any():
-        purchases = dataset.purchases
-        wanted = purchases["order_id"].isin(pd.unique(pay.loc[needs, "order_id"].to_numpy(dtype=object)))
-        orders = _as_strings(purchases.loc[wanted, ["order_id", "date", "product_id", "hospital_id"]])
-        orders = orders.drop_duplicates("order_id").set_index("order_id")
-        linked = needs & pay["order_id"].isin(orders.index)
-    else:
-        linked = needs
-    if linked.any():
-        oid = pay.loc[linked, "order_id"]
-        pay.loc[linked, "order_date"] = pay.loc[linked, "order_date"].fillna(oid.map(orders["date"]))
-        pay.loc[linked, "product_id"] = pay.loc[linked, "product_id"].fillna(oid.map(orders["product_id"]))
-        pay.loc[linked, "hospital_id"] = pay.loc[linked, "hospital_id"].fillna(oid.map(orders["hospital_id"]))
+    pay = link_payments(pay[pay["date"].notna() & (pay["date"] <= as_of)], dataset.purchases)
     info = catalogue.set_index("product_id")["supplier"]
     codes, uniques = pd.factorize(pay["product_id"])  # each distinct product looked up once
     listed = np.append(np.asarray(pd.Index(uniques).isin(info.index), dtype=bool), False)[codes]  # -1 (blank): not

@@ -87,7 +87,7 @@ def hand_made() -> Dataset:
     payments = conform("payments", pd.DataFrame({
         "payment_id": ["K1", "K2", "K3", "K4", "K5"],
         "order_id": ["O1", None, None, None, "O3"],
-        "hospital_id": ["H1", "H1", "H1", "H2", None],
+        "hospital_id": ["H1", "H1", "H1", "H2", "H2"],  # ids are scoped by hospital: K5 names its own
         "product_id": ["P1", "P1", None, None, None],
         "supplier": ["甲", "甲", "乙", None, None],
         "amount": [100.0, 50.0, 30.0, 20.0, 100.0],
@@ -115,7 +115,7 @@ def test_hand_made_figures_from_categorical_columns():
     assert detail.loc[("H1", "P2"), "purchased_volume"] == 0.0
     # H1 P1 paid 100 (named day) + 50 (FIFO); the supplier-only 30 names 乙, who delivered nothing to H1
     assert detail.loc[("H1", "P1"), "paid_amount"] == 150.0
-    # H2: O3 named by K5 (hospital and product taken from the order) pays 100 of its 300, and K4
+    # H2: O3 named by K5 (product taken from the order) pays 100 of its 300, and K4
     # (neither product nor supplier) 20 of H2's oldest unpaid delivery, the same one
     assert detail.loc[("H2", "P1"), "paid_amount"] == 120.0
     assert detail.loc[("H2", "P1"), "overdue_amount"] == 180.0  # delivered 3 Feb, 57 days before as-of
