@@ -1,8 +1,9 @@
 """The payment ledger: which payment paid which delivery, and what is left unpaid or unmatched.
 
-Its one job is matching payments to deliveries (data-templates.md, payments): a payment pays the
-deliveries it names first, then the same hospital's oldest unpaid deliveries of its product, its
-supplier, or any of the hospital's (FIFO), in integer cents so the ledger sums back exactly. On-time
+Its one job is matching payments to deliveries (data-templates.md, payments): always within its own
+hospital, a payment pays the deliveries its invoice or order names first, then the oldest unpaid
+deliveries of its product, its supplier, its distributor's one supplier, or any of the hospital's
+(FIFO), in integer cents so the ledger sums back exactly. On-time
 rate, overdue aging and days to pay are all read off this one ledger (:func:`payment_figures` gives
 each row's additive pieces); the metrics themselves are the pure functions of :mod:`procurement.metrics`.
 Vectorised throughout (no Python loop over rows): reports match millions of delivery days.
@@ -80,8 +81,8 @@ def _column(frame: pd.DataFrame, col: str) -> pd.Series:
 
 
 def _lines_of(named: pd.DataFrame, purchases: pd.DataFrame, id_col: str) -> pd.DataFrame:
-    """The purchase lines of the same hospital carrying one of the (hospital_id, ``id_col``) pairs
-    of ``named``, as strings with a ``pair`` key; only the few lines named are read closely."""
+    """The purchase lines carrying one of the ``id_col`` values of ``named`` (any hospital: the
+    caller matches the hospital too), key columns as strings; only the few lines named are copied."""
     ids = pd.unique(named[id_col].to_numpy(dtype=object, na_value=None))
     hit = np.flatnonzero(purchases[id_col].isin(ids).to_numpy(dtype=bool, na_value=False))
     cols = ["hospital_id", id_col, "date", "product_id", "supplier"]
