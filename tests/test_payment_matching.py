@@ -22,6 +22,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 sys.path.insert(0, str(Path(__file__).parent))
 from store_fixtures import BACKENDS, make_engine  # noqa: E402
@@ -215,3 +217,48 @@ def test_parsed_files_never_link_another_hospitals_order():
     h = report.hospitals.set_index("hospital_id")
     assert h.loc["H1", "paid_amount"] == 20.0 and h.loc["H2", "paid_amount"] == 0.0
     assert h.loc["H1", "avg_days_to_pay"] == 48.0
+
+
+# --- invariants of the ledger with every level of link -------------------------------------------
+
+SUPPLIER_OF = {"P1": "S1", "P2": "S1", "P3": "S2"}
+day = st.integers(min_value=0, max_value=60).map(lambda n: T("2020-01-01") + pd.Timedelta(days=n))
+cents = st.integers(min_value=1, max_value=30_000).map(lambda c: c / 100)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    deliveries=st.lists(st.tuples(st.sampled_from(["H1", "H2"]), st.sampled_from(list(SUPPLIER_OF)), day, cents),
+                        max_size=12),
+    payments=st.lists(st.tuples(
+        st.sampled_from(["H1", "H2"]), st.sampled_from(["P1", "P3", None]), st.sampled_from(["S1", "S2", None]),
+        st.one_of(st.none(), day), st.sampled_from([None, "invoice", "order", "distributor"]), cents, day),
+        max_size=10),
+)
+def test_every_level_keeps_each_cent_and_pays_only_what_the_payment_names(deliveries, payments):
+    from procurement.ledger import match_payments
+
+    d = pd.DataFrame([(h, p, SUPPLIER_OF[p], t, a) for h, p, t, a in deliveries],
+                     columns=["hospital_id", "product_id", "supplier", "date", "amount"])
+    rows = []
+    for h, p, s, named, by, a, t in payments:
+        s = SUPPLIER_OF[p] if p else s
+        # who paid, spelled so that each ledger piece says what its payment named
+        rows.append((h, p, s, named, by, a, t, f"{h}|{p or ''}|{s or ''}"))
+    p = pd.DataFrame(rows, columns=["hospital_id", "product_id", "supplier", "order_date", "link_by", "amount", "date",
+                                    "payer"])
+    d = d.astype({"hospital_id": "string", "product_id": "string", "supplier": "string", "date": "datetime64[ns]",
+                  "amount": "float64"})
+    p = p.astype({"hospital_id": "string", "product_id": "string", "supplier": "string", "order_date": "datetime64[ns]",
+                  "link_by": "string", "date": "datetime64[ns]", "amount": "float64", "payer": "string"})
+    ledger = match_payments(d, p)
+    delivered, paid = ledger[ledger["delivery_date"].notna()], ledger[ledger["pay_date"].notna()]
+    assert round(delivered["amount"].sum(), 2) == round(d["amount"].sum(), 2)
+    assert round(paid["amount"].sum(), 2) == round(p["amount"].sum(), 2)
+    assert (ledger["amount"] > 0).all()
+    matched = ledger[ledger["delivery_date"].notna() & ledger["pay_date"].notna()]
+    for _, row in matched.iterrows():
+        hospital, product, supplier = row["payer"].split("|")
+        assert row["hospital_id"] == hospital  # never another hospital's delivery
+        assert not product or row["product_id"] == product
+        assert not supplier or row["supplier"] == supplier
