@@ -562,13 +562,9 @@ def _objects(values: pd.Series) -> np.ndarray:
     return values.to_numpy(dtype=object, na_value=None)
 
 
-def _joint_codes(*columns: np.ndarray) -> list[np.ndarray]:
-    """Integer codes of values shared across several arrays (NA gets a code of its own)."""
-    return _joint_codes_and_uniques(*columns)[0]
-
-
 def _joint_codes_and_uniques(*columns: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
-    """:func:`_joint_codes` and the distinct values (NA's code is ``len(uniques)``)."""
+    """Integer codes of values shared across several arrays, and the distinct values (NA's code is
+    ``len(uniques)``: a code of its own)."""
     sizes = [len(c) for c in columns]
     codes, uniques = pd.factorize(np.concatenate(columns), use_na_sentinel=True)
     codes = np.where(codes < 0, len(uniques), codes).astype(np.int64)
