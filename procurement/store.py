@@ -279,7 +279,7 @@ def import_tables(
                 added[kind], replaced[kind], unchanged[kind] = _upsert(conn, kind, frame, import_id)
             for kind in ("purchases", "payments"):  # payments follow the orders they name
                 if added.get(kind) or replaced.get(kind):
-                    _relink_payments(conn, kind, import_id)
+                    _relink_payments(conn, kind, import_id, frames[kind]["hospital_id"])
             if hospital_scope is not None:
                 _refuse_catalogue_changes(hospital_scope, source_name, added, replaced)
             conn.execute(
@@ -542,22 +542,92 @@ def _sqlite_coded_load(
     return True
 
 
-def _relink_payments(conn: Connection, kind: str, import_id: int | None) -> None:
-    """Copy the named order's day, product and supplier onto payments this import wrote (``kind``
-    payments) or that name orders it wrote (``kind`` purchases); None: onto every payment."""
+def _relink_payments(conn: Connection, kind: str, import_id: int | None, hospitals: Any = None) -> None:
+    """Copy onto payments what the purchase lines they name say (``schema.LINK_COLUMNS``).
+
+    In the order of data-templates.md, always from lines of the payment's own hospital: its
+    invoice's lines (their earliest day; the product and supplier when all of them share one),
+    else its order's line, else, for a payment naming no product or supplier, the one supplier
+    whose goods its distributor delivered there. ``kind`` payments: the payments this import
+    wrote; ``kind`` purchases: those naming an order it wrote, and (``hospitals``: the hospitals
+    of its lines) their payments naming an invoice or a distributor, whose lines it may have
+    changed; ``import_id`` None: every payment. Invoices and distributors cost nothing where no
+    payment names one.
+    """
     pay, lines = schema.KIND_TABLES["payments"], schema.KIND_TABLES["purchases"]
     if not (_has_rows(conn, pay) and _has_rows(conn, lines)) and import_id is not None:
         return
-    written = {"payments": pay.c.import_id == import_id, "purchases": lines.c.import_id == import_id}
-    condition = sa.true() if import_id is None else written[kind]
     if kind == "payments" or import_id is None:  # a re-stated payment may now name another order, or none
-        mine = sa.true() if import_id is None else written["payments"]
-        conn.execute(sa.update(pay).where(mine).values(link_date=None, link_product_id=None, link_supplier=None))
+        _link_payments(conn, sa.true() if import_id is None else pay.c.import_id == import_id)
+        return
+    # the orders this import wrote (the fast path: an order line is found by its natural key)
     conn.execute(
         sa.update(pay)
-        .where(pay.c.order_id == lines.c.order_id, pay.c.hospital_id == lines.c.hospital_id, condition)
-        .values(link_date=lines.c.date, link_product_id=lines.c.product_id, link_supplier=lines.c.supplier)
+        .where(pay.c.order_id == lines.c.order_id, pay.c.hospital_id == lines.c.hospital_id,
+               lines.c.import_id == import_id)
+        .values(link_date=lines.c.date, link_product_id=lines.c.product_id, link_supplier=lines.c.supplier,
+                link_by="order")
     )
+    # payments naming an invoice or a distributor: worked out again (an invoice link overrides the
+    # order link just written; a line may have moved to another invoice or distributor)
+    names = sa.or_(pay.c.invoice_id.is_not(None), pay.c.distributor.is_not(None))
+    if not _has_rows(conn, sa.select(pay.c.hospital_id).where(names).subquery()):
+        return
+    ids = None if hospitals is None else pd.unique(pd.Series(hospitals).dropna().astype(str).to_numpy())
+    scope = names if ids is None or len(ids) > 500 else sa.and_(names, pay.c.hospital_id.in_(list(ids)))
+    _link_payments(conn, scope)
+
+
+def _link_payments(conn: Connection, scope: sa.ColumnElement) -> None:
+    """Work out the link of every payment ``scope`` selects, from scratch: invoice, else order, else distributor."""
+    pay, lines = schema.KIND_TABLES["payments"], schema.KIND_TABLES["purchases"]
+    conn.execute(sa.update(pay).where(scope).values(link_date=None, link_product_id=None, link_supplier=None,
+                                                    link_by=None))
+    conn.execute(
+        sa.update(pay)
+        .where(pay.c.order_id == lines.c.order_id, pay.c.hospital_id == lines.c.hospital_id, scope)
+        .values(link_date=lines.c.date, link_product_id=lines.c.product_id, link_supplier=lines.c.supplier,
+                link_by="order")
+    )
+    naming = sa.and_(scope, pay.c.invoice_id.is_not(None))
+    if _has_rows(conn, sa.select(pay.c.hospital_id).where(naming).subquery()):
+        theirs = sa.select(pay.c.hospital_id).where(naming).distinct()
+        invoices = (
+            sa.select(lines.c.hospital_id, lines.c.invoice_id, sa.func.min(lines.c.date).label("day"),
+                      _the_one(lines.c.product_id).label("product_id"), _the_one(lines.c.supplier).label("supplier"))
+            .where(lines.c.invoice_id.is_not(None), lines.c.hospital_id.in_(theirs))
+            .group_by(lines.c.hospital_id, lines.c.invoice_id)
+            .subquery()
+        )
+        conn.execute(
+            sa.update(pay)
+            .where(pay.c.hospital_id == invoices.c.hospital_id, pay.c.invoice_id == invoices.c.invoice_id, naming)
+            .values(link_date=invoices.c.day, link_product_id=invoices.c.product_id,
+                    link_supplier=invoices.c.supplier, link_by="invoice")
+        )
+    alone = sa.and_(scope, pay.c.distributor.is_not(None), pay.c.product_id.is_(None), pay.c.supplier.is_(None),
+                    pay.c.link_by.is_(None))
+    if _has_rows(conn, sa.select(pay.c.hospital_id).where(alone).subquery()):
+        theirs = sa.select(pay.c.hospital_id).where(alone).distinct()
+        one = _the_one(lines.c.supplier)
+        suppliers = (
+            sa.select(lines.c.hospital_id, lines.c.distributor, one.label("supplier"))
+            .where(lines.c.distributor.is_not(None), lines.c.hospital_id.in_(theirs))
+            .group_by(lines.c.hospital_id, lines.c.distributor)
+            .having(one.is_not(None))
+            .subquery()
+        )
+        conn.execute(
+            sa.update(pay)
+            .where(pay.c.hospital_id == suppliers.c.hospital_id, pay.c.distributor == suppliers.c.distributor, alone)
+            .values(link_supplier=suppliers.c.supplier, link_by="distributor")
+        )
+
+
+def _the_one(column: sa.ColumnElement) -> sa.ColumnElement:
+    """In a group: the value every row has, else NULL (several values, or a row without one)."""
+    same = sa.and_(sa.func.min(column) == sa.func.max(column), sa.func.count(column) == sa.func.count())
+    return sa.case((same, sa.func.min(column)), else_=None)
 
 
 def _has_rows(conn: Connection, table: sa.FromClause) -> bool:
@@ -913,8 +983,8 @@ def _load_payments(conn: Connection, hospital_id: Scope, *, with_ids: bool = Tru
     pay = schema.KIND_TABLES["payments"]
     cols = [c for c in schema.stored_columns("payments") if with_ids or c not in ("payment_id", "order_id")]
     filled = {c: sa.func.coalesce(pay.c[c], pay.c[f"link_{c}"]).label(c) for c in ("product_id", "supplier")}
-    stmt = sa.select(*(filled.get(c, pay.c[c]) for c in cols), pay.c.link_date.label("order_date"))
-    return _fetch(conn, _hospital_filter(stmt, pay, hospital_id), "payments", [*cols, "order_date"])
+    stmt = sa.select(*(filled.get(c, pay.c[c]) for c in cols), pay.c.link_date.label("order_date"), pay.c.link_by)
+    return _fetch(conn, _hospital_filter(stmt, pay, hospital_id), "payments", [*cols, "order_date", "link_by"])
 
 
 def _load_order_lines(conn: Connection, hospital_id: Scope) -> pd.DataFrame:
