@@ -38,7 +38,7 @@ def filter_sidebar(opts: Mapping[str, Any], *, allow_hospital: bool, key: str) -
         as_of: date | None = None
         if opts.get("max_date"):
             picked = st.date_input(tr("f_as_of"), value=opts["max_date"], min_value=opts["min_date"],
-                                   max_value=opts["max_date"], key=f"{key}_as_of")
+                                   max_value=opts["max_date"], key=f"{key}_as_of", format="YYYY-MM-DD")
             as_of = None if picked == opts["max_date"] else picked
     return Filters(tuple(batches), tuple(regions), tuple(hospitals), tuple(suppliers), as_of)
 

@@ -359,5 +359,10 @@ def test_savings_page_at_phone_width(server, browser) -> None:
         assert box["x"] >= 0 and box["x"] + box["width"] <= 390
     folder = os.environ.get("VBP_SCREENSHOT_DIR")
     if folder:
+        page.wait_for_timeout(1500)
         page.screenshot(path=str(Path(folder) / "savings_phone.png"))
+        heatmap = plots.nth(plots.count() - 1)
+        heatmap.scroll_into_view_if_needed()
+        page.wait_for_timeout(1000)
+        heatmap.screenshot(path=str(Path(folder) / "savings_phone_heatmap.png"))
     context.close()

@@ -15,9 +15,9 @@ from webapp import charts, data, formats, planning, state, widgets
 from webapp.tables import for_display, problems_frame, with_names
 
 ALLOC_COLUMNS = ["hospital_id", "generic_name", "specification", "supplier", "volume", "unit_price", "switched"]
-WINNER_COLUMNS = ["generic_name", "specification", "supplier", "unit_price", "capacity", "load", "share", "reason"]
-SWITCH_COLUMNS = ["hospital_name", "hospital_id", "generic_name", "specification", "from_supplier", "from_price",
-                  "to_supplier", "to_price", "price_gap", "volume", "reason"]
+WINNER_COLUMNS = ["generic_name", "specification", "supplier", "reason", "load", "share", "unit_price", "capacity"]
+SWITCH_COLUMNS = ["hospital_name", "generic_name", "specification", "from_supplier", "to_supplier", "reason",
+                  "price_gap", "volume", "from_price", "to_price", "hospital_id"]
 
 
 def _input_dataset():
