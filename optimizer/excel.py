@@ -63,7 +63,7 @@ def write_plan_xlsx(
         from optimizer.summary import summarize
 
         summary = summarize(plan, inp, settings)
-        _readme_sheet(wb, plan, summary, settings, comparison is not None, disruption is not None)
+        _readme_sheet(wb, plan, summary, settings, comparison is not None, bool(disruption))
     _allocation_sheet(wb, plan, names, regions)
     if summary is not None:
         _winners_sheet(wb, summary)
