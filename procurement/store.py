@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
-from procurement import daily
+from procurement import daily, roles
 from procurement import db_schema as schema
 from procurement.arrays import stable_argsort
 from procurement.model import COLUMNS, NATURAL_KEYS, TABLE_KINDS, Dataset, canonical
@@ -32,10 +32,9 @@ from procurement.problems import InputError, Problem
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
-# Tables holding one hospital's own rows: what a hospital account may write and see.
+# Tables holding one hospital's own rows: what a hospital account sees of them is its own. What each
+# role may *write* is decided in :mod:`procurement.roles` (a hospital never writes its agreements).
 HOSPITAL_KINDS: tuple[str, ...] = ("agreements", "purchases", "payments", "demand")
-# Alliance-wide catalogue: a hospital account may re-send it unchanged but never change it.
-CATALOGUE_KINDS: tuple[str, ...] = ("products", "offers")
 
 _ROWS_PER_INSERT = 50  # x columns stays far below SQLite's 32,766 bound parameters
 
@@ -186,16 +185,28 @@ def import_tables(
     file_hash: str,
     user: str = "cli",
     hospital_scope: str | None = None,
+    role: str | None = None,
 ) -> ImportSummary:
     """Store canonical tables in one transaction; any failure leaves the database as it was.
 
     A row whose natural key is stored already replaces it when a value differs and is counted
-    unchanged otherwise. With ``hospital_scope`` (a hospital account) rows of other hospitals and
-    changes to the alliance catalogue are refused with an ``InputError``.
+    unchanged otherwise. ``role`` is the importing account's (default: a hospital when
+    ``hospital_scope`` is given, else a coordinator, as the command line runs). Refused with an
+    ``InputError`` and nothing written: any table the role may not write (:mod:`procurement.roles`;
+    a hospital writes purchases, payments and declarations only, leadership nothing), rows of another
+    hospital than ``hospital_scope``, and a hospital's change to a declaration a coordinator accepted.
+    Declarations a coordinator writes are accepted by that coordinator.
     """
     unknown = sorted(set(tables) - set(TABLE_KINDS))
     if unknown:
         raise ValueError(f"unknown table kinds: {unknown}")
+    role = roles.effective_role(role, hospital_scope)
+    if role == roles.HOSPITAL and hospital_scope is None:
+        raise ValueError("a hospital account's import needs its hospital_scope")
+    sent = {kind: len(frame) for kind, frame in tables.items() if frame is not None}
+    refused = roles.refusals(role, sent, source_name)
+    if refused:  # before anything else: which rows are wrong does not matter, none may be written
+        raise InputError(refused)
     frames: dict[str, pd.DataFrame] = {}
     problems: list[Problem] = []
     for kind in TABLE_KINDS:
@@ -230,13 +241,15 @@ def import_tables(
                 )
                 .returning(schema.imports.c.id)
             ).scalar_one()
+            if role == roles.HOSPITAL and "demand" in frames:
+                _refuse_accepted_demand(conn, frames["demand"], source_name)
             for kind, frame in frames.items():
                 added[kind], replaced[kind], unchanged[kind] = _upsert(conn, kind, frame, import_id)
             for kind in ("purchases", "payments"):  # payments follow the orders they name
                 if added.get(kind) or replaced.get(kind):
                     _relink_payments(conn, kind, import_id)
-            if hospital_scope is not None:
-                _refuse_catalogue_changes(hospital_scope, source_name, added, replaced)
+            if role == roles.COORDINATOR and (added.get("demand") or replaced.get("demand")):
+                _accept_written_demand(conn, import_id, user)
             conn.execute(
                 sa.update(schema.imports)
                 .where(schema.imports.c.id == import_id)
@@ -310,24 +323,59 @@ def _scope_problems(frames: dict[str, pd.DataFrame], hospital_id: str, source_na
     return problems
 
 
-def _refuse_catalogue_changes(
-    hospital_id: str, source_name: str, added: dict[str, int], replaced: dict[str, int]
-) -> None:
-    problems = [
+def _refuse_accepted_demand(conn: Connection, frame: pd.DataFrame, source_name: str) -> None:
+    """A hospital may re-state its pending declarations, never one a coordinator has accepted.
+
+    Runs inside the import's transaction (the lock is held), before anything of it is written.
+    Only the hospital's own rows can match: the frame passed the scope check.
+    """
+    demand = schema.KIND_TABLES["demand"]
+    keys = list(NATURAL_KEYS["demand"])
+    values = [c for c in schema.stored_columns("demand") if c not in keys]
+    hospitals = sorted(set(frame["hospital_id"].dropna()))
+    stmt = sa.select(*(demand.c[c] for c in [*keys, *values])).where(
+        demand.c.accepted_by.is_not(None), demand.c.hospital_id.in_(hospitals)
+    )
+    stored = pd.DataFrame(conn.execute(stmt).all(), columns=[*keys, *values])
+    if stored.empty:
+        return
+    both = frame[[*keys, *values]].astype(object).merge(
+        stored.astype(object), on=keys, suffixes=("", "_stored")
+    )
+    changed = np.zeros(len(both), dtype=bool)
+    for col in values:  # a few rows per hospital: plain Python comparison, blanks equal to blanks
+        pairs = zip(both[col].tolist(), both[f"{col}_stored"].tolist(), strict=True)
+        changed |= np.array([_blank(a) != _blank(b) or (not _blank(a) and a != b) for a, b in pairs], dtype=bool)
+    if not changed.any():
+        return
+    names = both.loc[changed, ["generic_name", "specification"]].astype(str).agg(" ".join, axis=1).tolist()
+    shown = "、".join(names[:5]) + ("…" if len(names) > 5 else "")
+    raise InputError([
         Problem(
             source_name,
-            kind,
+            "demand",
             None,
             None,
-            f"医疗机构账号 {hospital_id} 不能修改联盟目录（{added.get(kind, 0) + replaced.get(kind, 0)} 行）",
-            f"hospital account {hospital_id} cannot change the alliance catalogue "
-            f"({added.get(kind, 0) + replaced.get(kind, 0)} row(s))",
+            f"报量已由联盟办公室确认，医疗机构账号不能再修改（{len(names)} 行：{shown}），未写入任何数据；"
+            "如需调整请联系联盟办公室",
+            f"declarations accepted by the alliance office cannot be changed by a hospital account "
+            f"({len(names)} row(s): {', '.join(names[:5])}); nothing was written; ask the alliance office",
         )
-        for kind in CATALOGUE_KINDS
-        if added.get(kind, 0) or replaced.get(kind, 0)
-    ]
-    if problems:
-        raise InputError(problems)
+    ])
+
+
+def _blank(value: Any) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value))
+
+
+def _accept_written_demand(conn: Connection, import_id: int, user: str) -> None:
+    """Declarations a coordinator writes are the alliance's: accepted by that coordinator now."""
+    demand = schema.KIND_TABLES["demand"]
+    conn.execute(
+        sa.update(demand)
+        .where(demand.c.import_id == import_id)
+        .values(accepted_by=user, accepted_at=datetime.now(UTC).replace(tzinfo=None))
+    )
 
 
 def _upsert(conn: Connection, kind: str, frame: pd.DataFrame, import_id: int) -> tuple[int, int, int]:
@@ -944,6 +992,45 @@ def list_imports(engine: Engine, hospital_id: str | None = None) -> pd.DataFrame
         "rows_unchanged",
     ]
     return pd.DataFrame.from_records(records, columns=columns)
+
+
+def accept_demand(engine: Engine, user: str, hospital_id: str | None = None, *, role: str = "coordinator") -> int:
+    """A coordinator accepts the pending declarations (报量) of one hospital (None: of every hospital).
+
+    From then on they are the alliance's: the hospital can no longer change them by an upload.
+    Logged like an import (user, time, the hospital), which also refreshes every cached view.
+    Returns the number of declarations accepted.
+    """
+    if role != roles.COORDINATOR:
+        raise InputError([Problem("-", "demand", None, None, "只有联盟办公室可以确认报量",
+                                  "only the alliance office (a coordinator) can accept declarations")])
+    demand = schema.KIND_TABLES["demand"]
+    pending = demand.c.accepted_by.is_(None)
+    if hospital_id is not None:
+        pending = sa.and_(pending, demand.c.hospital_id == hospital_id)
+    now = datetime.now(UTC).replace(tzinfo=None)
+    with engine.connect() as conn:
+        conn.execution_options(sqlite_begin="IMMEDIATE")
+        with conn.begin():
+            n = conn.execute(sa.update(demand).where(pending).values(accepted_by=user, accepted_at=now)).rowcount
+            if n:
+                conn.execute(
+                    sa.insert(schema.imports).values(
+                        user_name=user, imported_at=now, source_name=f"报量确认 / declarations accepted ({n})",
+                        file_hash="", hospital_scope=hospital_id, added="{}", replaced="{}", unchanged="{}",
+                    )
+                )
+    return int(n)
+
+
+def demand_status(engine: Engine, hospital_id: str | None = None) -> pd.DataFrame:
+    """Declarations with who accepted them and when (``accepted_by`` blank: still the hospital's own)."""
+    demand = schema.KIND_TABLES["demand"]
+    cols = [*schema.stored_columns("demand"), "accepted_by", "accepted_at"]
+    stmt = _hospital_filter(sa.select(*(demand.c[c] for c in cols)), demand, hospital_id)
+    with engine.connect() as conn:
+        rows = conn.execute(stmt.order_by(*(demand.c[k] for k in NATURAL_KEYS["demand"]))).all()
+    return pd.DataFrame(rows, columns=cols)
 
 
 def data_version(engine: Engine) -> int:
