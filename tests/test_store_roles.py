@@ -213,3 +213,30 @@ def test_declarations_a_coordinator_writes_are_accepted(engine) -> None:
                         source_name="office.xlsx", file_hash="o", user="office")
     assert status(engine) == {"阿莫西林": (2500.0, "office")}
     assert status(engine, "H2") == {"阿莫西林": (7.0, "office")}
+
+
+# --- a payment naming another hospital's order names no order (issue 15 item 4) -------------------
+
+
+def test_a_payment_naming_another_hospitals_order_is_treated_as_naming_none(engine) -> None:
+    """O1 is H1's order (delivered 2020-01-05, product P1). H2's payment naming O1 takes nothing from it:
+    no delivery day, no product, exactly as a payment naming an order nobody has; H1's own payment naming
+    O1 is linked. The summary is the same whether or not the named order exists elsewhere."""
+    seed(engine)
+    sent = {}
+    for payment, order in (("PX", "O1"), ("PY", "NO-SUCH-ORDER")):
+        summary = store.import_tables(engine, {"payments": payments([(payment, order, "H2", 5.0, "2020-02-01")])},
+                                      source_name="p.xlsx", file_hash=payment, user="h2", hospital_scope="H2")
+        sent[payment] = (summary.added, summary.replaced, summary.unchanged)
+    assert sent["PX"] == sent["PY"] == ({"payments": 1}, {"payments": 0}, {"payments": 0})
+    store.import_tables(engine, {"payments": payments([("PZ", "O1", "H1", 5.0, "2020-02-01")])},
+                        source_name="p.xlsx", file_hash="PZ", user="h1", hospital_scope="H1")
+    pay = store.load_dataset(engine, aggregated=False).payments.set_index("payment_id")
+    for payment in ("PX", "PY"):
+        assert pd.isna(pay.loc[payment, "order_date"]) and pd.isna(pay.loc[payment, "product_id"]), payment
+    assert pay.loc["PZ", "order_date"] == pd.Timestamp("2020-01-05") and pay.loc["PZ", "product_id"] == "P1"
+    # and re-importing H1's order (a purchases import relinks payments) still leaves H2's payment unlinked
+    store.import_tables(engine, {"purchases": purchases([("O1", "2020-01-06", "H1", "P1", 100.0, 50.0)])},
+                        source_name="o.xlsx", file_hash="o1", user="h1", hospital_scope="H1")
+    pay = store.load_dataset(engine, aggregated=False).payments.set_index("payment_id")
+    assert pd.isna(pay.loc["PX", "order_date"]) and pay.loc["PZ", "order_date"] == pd.Timestamp("2020-01-06")

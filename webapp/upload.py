@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import pandas as pd
 from sqlalchemy.engine import Engine
 
-from procurement import store
+from procurement import roles, store
 from procurement.ingest.importer import ParseResult, combined_sha256, parse_files
 from procurement.model import Dataset
 from procurement.problems import Problem
@@ -46,10 +46,31 @@ class UploadCheck:
         return [p for p in self.result.problems if p.file == file_name]
 
 
-def check_uploads(sources: Sequence[Source], reference: Dataset | None, hospital_scope: str | None) -> UploadCheck:
-    """Read every sheet of every file; a hospital user's rows of other hospitals are problems."""
+def check_uploads(sources: Sequence[Source], reference: Dataset | None, hospital_scope: str | None,
+                  role: str | None = None) -> UploadCheck:
+    """Read every sheet of every file; a hospital user's rows of other hospitals are problems, and so is
+    every sheet of a table the role may not write (``role`` None: a check only, nothing to be saved)."""
     result = parse_files(list(sources), reference=reference, hospital_scope=hospital_scope)
+    if role is not None:
+        result = _with_role_refusals(result, roles.effective_role(role, hospital_scope))
     return UploadCheck(list(sources), result, combined_sha256(sources))
+
+
+def _with_role_refusals(result: ParseResult, role: str) -> ParseResult:
+    """A problem on each sheet of a kind the role may not write, shown before the user confirms.
+
+    The store refuses the same at saving whatever this page does; here the user learns which sheet.
+    """
+    refused = []
+    for sheet in result.sheets:
+        if sheet.kind is not None and not roles.may_write(role, sheet.kind):
+            n = 0 if sheet.frame is None else len(sheet.frame)
+            problem = roles.refusal(role, sheet.kind, n, sheet.file, sheet.sheet)
+            sheet.problems.append(problem)
+            refused.append(problem)
+    if not refused:
+        return result
+    return ParseResult(result.tables, result.sheets, [*result.problems, *refused])
 
 
 def sheets_frame(check: UploadCheck, lang: str = "zh") -> pd.DataFrame:
@@ -82,12 +103,15 @@ def marked_copy(check: UploadCheck, file_name: str) -> bytes:
     return mark_problems(source, check.problems_of(file_name))
 
 
-def save_upload(engine: Engine, check: UploadCheck, username: str, hospital_scope: str | None) -> store.ImportSummary:
-    """Store a clean upload; the store re-checks the hospital scope and raises InputError if violated."""
+def save_upload(engine: Engine, check: UploadCheck, username: str, hospital_scope: str | None,
+                role: str | None = None) -> store.ImportSummary:
+    """Store a clean upload under the account's role; the store re-checks the role and the hospital
+    scope and raises InputError (nothing written) when either is violated."""
     if not check.ok:
         raise ValueError("refusing to save an upload with problems")
     return store.import_tables(engine, check.result.tables, source_name=check.source_name,
-                               file_hash=check.file_hash, user=username, hospital_scope=hospital_scope)
+                               file_hash=check.file_hash, user=username, hospital_scope=hospital_scope,
+                               role=role)
 
 
 def summary_counts(summary: store.ImportSummary) -> dict[str, int]:
