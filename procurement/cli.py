@@ -51,6 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--db", metavar="URL", help="数据库 URL (默认 VBP_DB_URL 或内置 SQLite)")
     imp.add_argument("--kind", choices=TABLE_KINDS, help="强制表类型 / force the table kind")
     imp.add_argument("--json", action="store_true", help="以 JSON 输出 / print JSON")
+    imp.add_argument("--user", metavar="NAME",
+                     help="导入日志中记录的用户（默认操作系统用户）/ who the import log names (default: the OS user)")
     imp.set_defaults(func=_cmd_import)
 
     rep = sub.add_parser("report", help="执行情况报告 / execution report")
@@ -131,12 +133,23 @@ def _parse_and_store(
 def _cmd_import(args: argparse.Namespace) -> int:
     files = [Path(f) for f in args.files]
     engine = store.get_engine(args.db)
-    summary = _parse_and_store(engine, files, source_name=", ".join(f.name for f in files), kind=args.kind)
+    summary = _parse_and_store(engine, files, source_name=", ".join(f.name for f in files), kind=args.kind,
+                               user=_import_user(args.user))
     if args.json:
         _print_json({**summary.to_json(), "files": [str(f) for f in files]})
     else:
         _print_summary(summary, sys.stdout)
     return 0
+
+
+def _import_user(given: str | None) -> str:
+    """Who an import from the command line is logged under: ``--user``, else the operating-system user
+    (``os:NAME``, so it is never mistaken for an app account)."""
+    if given and given.strip():
+        return given.strip()
+    from procurement.auth import default_actor
+
+    return default_actor()
 
 
 def _cmd_report(args: argparse.Namespace) -> int:

@@ -43,9 +43,17 @@ def render() -> None:
         password = st.text_input(tr("password"), type="password", key="signin_password")
         submitted = st.form_submit_button(tr("sign_in"), type="primary")
     if submitted:
-        user = auth.authenticate(engine, username, password)
-        if user is None:
-            st.error(tr("bad_login"))
+        answer = auth.sign_in(engine, username, password, address=_client_address())
+        if answer.user is None:  # held back by throttling: say why and for how long
+            st.error(tr("bad_login") if answer.status == "bad" else answer.message)
         else:
-            state.sign_in(user)
+            state.sign_in(answer.user)
             st.rerun()
+
+
+def _client_address() -> str | None:
+    """The browser's address for sign-in throttling (the proxy's X-Forwarded-For with VBP_TRUST_PROXY=1)."""
+    try:
+        return auth.client_address(st.context.ip_address, dict(st.context.headers or {}))
+    except Exception:  # noqa: BLE001 - no request context (tests, scripts): throttle by account only
+        return None
