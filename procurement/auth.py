@@ -516,14 +516,19 @@ def ensure_coordinator_from_env(engine: Engine) -> str | None:
     """Create the first coordinator from ``VBP_ADMIN_USER``/``VBP_ADMIN_PASSWORD`` when none exists.
 
     Returns the username created, or None when nothing was done (a coordinator exists, or no
-    password is set: there is no default password).
+    password is set: there is no default password). A password the policy refuses creates nobody;
+    the reason goes to stderr (the server log, or the terminal of ``make run``).
     """
     _ensure_table(engine)
     password = os.environ.get("VBP_ADMIN_PASSWORD")
     if not password or has_coordinator(engine):
         return None
     username = os.environ.get("VBP_ADMIN_USER") or "admin"
-    create_user(engine, username, password, "coordinator", actor="env:VBP_ADMIN_PASSWORD")
+    try:
+        create_user(engine, username, password, "coordinator", actor="env:VBP_ADMIN_PASSWORD")
+    except AccountError as exc:
+        sys.stderr.write(f"VBP_ADMIN_PASSWORD / VBP_ADMIN_USER: {exc}\n")
+        return None
     return username
 
 

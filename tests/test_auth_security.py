@@ -244,3 +244,16 @@ def test_cli_imports_are_logged_under_the_os_user_or_user(tmp_path) -> None:
     assert main(["import", str(path), "--db", url, "--user", "li.ming"]) == 0
     users = store.list_imports(store.get_engine(url))["user"].tolist()
     assert users == ["li.ming", f"os:{getpass.getuser()}"]
+
+
+def test_a_weak_admin_password_from_the_environment_creates_nobody_and_says_why(tmp_path, monkeypatch,
+                                                                                  capsys) -> None:
+    eng = create_engine(f"sqlite:///{tmp_path / 'env.sqlite'}")
+    monkeypatch.setenv("VBP_ADMIN_PASSWORD", "admin123")
+    monkeypatch.delenv("VBP_ADMIN_USER", raising=False)
+    assert auth.ensure_coordinator_from_env(eng) is None
+    assert not auth.has_users(eng)
+    assert "too common" in capsys.readouterr().err
+    monkeypatch.setenv("VBP_ADMIN_PASSWORD", GOOD)
+    assert auth.ensure_coordinator_from_env(eng) == "admin"
+    assert auth.account_events(eng)["actor"].tolist() == ["env:VBP_ADMIN_PASSWORD"]
