@@ -148,3 +148,18 @@ def test_a_row_naming_another_hospital_is_refused_alike_whether_its_id_exists(en
         assert not check.ok
         messages.append([(p.row, p.column, p.message_zh, p.message_en) for p in check.result.problems])
     assert messages[0] == messages[1]
+
+
+def test_no_message_tells_a_hospital_which_other_hospitals_exist(engine, alliance) -> None:
+    """Another hospital's code is answered exactly as a code nobody has (only the code differs)."""
+    mine, other = alliance.hospitals["hospital_id"].iloc[:2]
+    assert "H-NOBODY" not in set(alliance.hospitals["hospital_id"])
+    product = alliance.products["product_id"].iloc[0]
+    messages = []
+    for code in (other, "H-NOBODY"):
+        check = upload.check_uploads([("p.xlsx", purchase_file(code, product, "X-1", "2024-01-05"))],
+                                     store.load_reference(engine), mine, "hospital")
+        assert not check.ok
+        messages.append([(p.row, p.column, p.message_zh.replace(code, "?"), p.message_en.replace(code, "?"))
+                         for p in check.result.problems])
+    assert messages[0] == messages[1]

@@ -49,7 +49,12 @@ class UploadCheck:
 def check_uploads(sources: Sequence[Source], reference: Dataset | None, hospital_scope: str | None,
                   role: str | None = None) -> UploadCheck:
     """Read every sheet of every file; a hospital user's rows of other hospitals are problems, and so is
-    every sheet of a table the role may not write (``role`` None: a check only, nothing to be saved)."""
+    every sheet of a table the role may not write (``role`` None: a check only, nothing to be saved).
+
+    A hospital account's files are resolved against its own hospital only: a code of another hospital
+    is then answered exactly as a code nobody has, so no message tells which hospitals exist."""
+    if reference is not None and hospital_scope is not None:
+        reference = reference.scoped(hospital_scope)
     result = parse_files(list(sources), reference=reference, hospital_scope=hospital_scope)
     if role is not None:
         result = _with_role_refusals(result, roles.effective_role(role, hospital_scope))
