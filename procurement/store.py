@@ -1055,6 +1055,7 @@ def accept_demand(engine: Engine, user: str, hospital_id: str | None = None, *, 
     with engine.connect() as conn:
         conn.execution_options(sqlite_begin="IMMEDIATE")
         with conn.begin():
+            _write_lock(conn)
             n = conn.execute(sa.update(demand).where(pending).values(accepted_by=user, accepted_at=now)).rowcount
             if n:
                 conn.execute(
