@@ -592,6 +592,7 @@ def _payments(dataset: Dataset, catalogue: pd.DataFrame, as_of: pd.Timestamp) ->
         sole = orders.drop_duplicates("order_id", keep=False)
         sole.index = _order_keys(pd.Series(pd.NA, index=sole.index, dtype="string"), sole["order_id"])
         orders = pd.concat([orders, sole])
+        orders = orders[~orders.index.duplicated()]  # an order stored without hospital has the same key
         keys = _order_keys(pay.loc[needs, "hospital_id"], pay.loc[needs, "order_id"])
         linked = needs & keys.isin(orders.index).reindex(pay.index, fill_value=False)
     else:

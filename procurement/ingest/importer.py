@@ -242,6 +242,7 @@ def _fill_order_dates(payments: pd.DataFrame, purchases: pd.DataFrame) -> pd.Dat
 
     lines = purchases.drop_duplicates(["hospital_id", "order_id"])
     dates = pd.Series(lines["date"].to_numpy(), index=key(lines).to_numpy())
+    dates = dates[~dates.index.duplicated()]
     found = key(payments).map(dates)
     out = payments.copy()
     out["order_date"] = out["order_date"].fillna(found) if "order_date" in out else found
