@@ -35,8 +35,7 @@ def render() -> None:
                                 format_func=lambda h: f"{hospitals.get(h, h)} ({h})" if h else "—")
         if st.form_submit_button(tr("acc_create"), type="primary"):
             try:
-                created = auth.create_user(engine, name, password, role, hospital or None,
-                                           actor=user.username)
+                created = auth.create_user(engine, name, password, role, hospital or None)
             except auth.AccountError as exc:
                 st.error(str(exc))
             else:
@@ -50,7 +49,7 @@ def render() -> None:
         new_password = st.text_input(tr("acc_new_password"), type="password", key="acc_reset_password")
         if st.form_submit_button(tr("acc_reset")):
             try:
-                auth.set_password(engine, who, new_password, actor=user.username)
+                auth.set_password(engine, who, new_password)
             except auth.AccountError as exc:
                 st.error(str(exc))
             else:
@@ -61,7 +60,7 @@ def render() -> None:
         victim = st.selectbox(tr("acc_pick"), others, key="acc_delete_user")
         if st.form_submit_button(tr("acc_delete")) and victim:
             try:
-                auth.delete_user(engine, victim, actor=user.username)
+                auth.delete_user(engine, victim)
             except auth.AccountError as exc:
                 st.error(str(exc))
             else:

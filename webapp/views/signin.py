@@ -44,10 +44,11 @@ def render() -> None:
         submitted = st.form_submit_button(tr("sign_in"), type="primary")
     if submitted:
         answer = auth.sign_in(engine, username, password, address=_client_address())
-        if answer.user is None:  # held back by throttling: say why and for how long
-            st.error(tr("bad_login") if answer.status == "bad" else answer.message)
+        user = answer.user
+        if user is None:
+            st.error(tr("bad_login") if answer.status == "bad" else answer.message)  # throttled: why, how long
         else:
-            state.sign_in(answer.user)
+            state.sign_in(user)
             st.rerun()
 
 
