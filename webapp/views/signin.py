@@ -24,6 +24,14 @@ def _both_languages(key: str) -> str:
     return f"{i18n.t(key, 'zh')}  \n{i18n.t(key, 'en')}"
 
 
+def _client_address() -> str | None:
+    """The browser's address for sign-in throttling (the proxy's X-Forwarded-For with VBP_TRUST_PROXY=1)."""
+    try:
+        return auth.client_address(st.context.ip_address, dict(st.context.headers or {}))
+    except Exception:  # noqa: BLE001 - no request context (tests, scripts): throttle by account only
+        return None
+
+
 def render() -> None:
     """Ask for a name and password; explain how to create the first coordinator when there is none."""
     tr = state.tr
@@ -50,11 +58,3 @@ def render() -> None:
         else:
             state.sign_in(user)
             st.rerun()
-
-
-def _client_address() -> str | None:
-    """The browser's address for sign-in throttling (the proxy's X-Forwarded-For with VBP_TRUST_PROXY=1)."""
-    try:
-        return auth.client_address(st.context.ip_address, dict(st.context.headers or {}))
-    except Exception:  # noqa: BLE001 - no request context (tests, scripts): throttle by account only
-        return None
