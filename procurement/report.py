@@ -570,11 +570,6 @@ def _dense(*codes: np.ndarray) -> np.ndarray:
     return out
 
 
-def _order_keys(hospital: pd.Series, order: pd.Series) -> pd.Series:
-    """One text key per (hospital, order id); a blank hospital gives the key of "no hospital named"."""
-    return hospital.astype("string").fillna("") + "\x1f" + order.astype("string").fillna("")
-
-
 def _payments(dataset: Dataset, catalogue: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
     """Payments up to as_of, with product, hospital and delivery day taken from a named order."""
     pay = dataset.payments
@@ -584,21 +579,12 @@ def _payments(dataset: Dataset, catalogue: pd.DataFrame, as_of: pd.Timestamp) ->
         purchases = dataset.purchases
         wanted = purchases["order_id"].isin(pd.unique(pay.loc[needs, "order_id"].to_numpy(dtype=object)))
         orders = _as_strings(purchases.loc[wanted, ["order_id", "date", "product_id", "hospital_id"]])
-        orders = orders.drop_duplicates(["hospital_id", "order_id"])
-        # order ids are scoped by hospital: a payment names an order of its own hospital (another
-        # hospital's order with that id is no order of its); one naming no hospital, an order id only
-        # one hospital has
-        orders.index = _order_keys(orders["hospital_id"], orders["order_id"])
-        sole = orders.drop_duplicates("order_id", keep=False)
-        sole.index = _order_keys(pd.Series(pd.NA, index=sole.index, dtype="string"), sole["order_id"])
-        orders = pd.concat([orders, sole])
-        orders = orders[~orders.index.duplicated()]  # an order stored without hospital has the same key
-        keys = _order_keys(pay.loc[needs, "hospital_id"], pay.loc[needs, "order_id"])
-        linked = needs & keys.isin(orders.index).reindex(pay.index, fill_value=False)
+        orders = orders.drop_duplicates("order_id").set_index("order_id")
+        linked = needs & pay["order_id"].isin(orders.index)
     else:
         linked = needs
     if linked.any():
-        oid = keys[linked[needs]]
+        oid = pay.loc[linked, "order_id"]
         pay.loc[linked, "order_date"] = pay.loc[linked, "order_date"].fillna(oid.map(orders["date"]))
         pay.loc[linked, "product_id"] = pay.loc[linked, "product_id"].fillna(oid.map(orders["product_id"]))
         pay.loc[linked, "hospital_id"] = pay.loc[linked, "hospital_id"].fillna(oid.map(orders["hospital_id"]))

@@ -235,15 +235,9 @@ def _in_file_order(problems: list[Problem], results: list[SheetResult]) -> list[
 
 
 def _fill_order_dates(payments: pd.DataFrame, purchases: pd.DataFrame) -> pd.DataFrame:
-    """Payments naming an order of their own hospital get that order's delivery date when it is in the
-    same call (order ids are scoped by hospital: another hospital's order with the same id is not theirs)."""
-    def key(frame: pd.DataFrame) -> pd.Series:
-        return frame["hospital_id"].astype("string").fillna("") + "\x1f" + frame["order_id"].astype("string")
-
-    lines = purchases.drop_duplicates(["hospital_id", "order_id"])
-    dates = pd.Series(lines["date"].to_numpy(), index=key(lines).to_numpy())
-    dates = dates[~dates.index.duplicated()]
-    found = key(payments).map(dates)
+    """Payments naming an order get that order's delivery date when it is in the same call."""
+    dates = purchases.drop_duplicates("order_id").set_index("order_id")["date"]
+    found = payments["order_id"].map(dates)
     out = payments.copy()
     out["order_date"] = out["order_date"].fillna(found) if "order_date" in out else found
     out["order_date"] = out["order_date"].astype("datetime64[ns]")
