@@ -32,9 +32,13 @@ from procurement.problems import InputError, Problem
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
-# Tables holding one hospital's own rows: what a hospital account sees of them is its own. What each
-# role may *write* is decided in :mod:`procurement.roles` (a hospital never writes its agreements).
+# Tables holding one hospital's own rows: what a hospital account may write and see.
 HOSPITAL_KINDS: tuple[str, ...] = ("agreements", "purchases", "payments", "demand")
+# Alliance-wide catalogue: a hospital account may re-send it unchanged but never change it.
+CATALOGUE_KINDS: tuple[str, ...] = ("products", "offers")
+# What each role may write at all is decided first, in :mod:`procurement.roles` (a hospital writes
+# purchases, payments and declarations only): the two lists above are what is scoped on reads and a
+# second guard behind it.
 
 _ROWS_PER_INSERT = 50  # x columns stays far below SQLite's 32,766 bound parameters
 
@@ -225,19 +229,21 @@ def import_tables(
     *,
     source_name: str,
     file_hash: str,
+    role: str | None = None,
     user: str = "cli",
     hospital_scope: str | None = None,
-    role: str | None = None,
 ) -> ImportSummary:
     """Store canonical tables in one transaction; any failure leaves the database as it was.
 
+    ``role`` is the importing account's (default: a hospital when ``hospital_scope`` is given, else a
+    coordinator, as the command line runs). Refused with an ``InputError`` and nothing written: any
+    table the role may not write (:mod:`procurement.roles`: a hospital writes purchases, payments and
+    declarations only, leadership nothing) and a hospital's change to a declaration a coordinator
+    accepted. Declarations a coordinator writes are accepted by that coordinator.
+
     A row whose natural key is stored already replaces it when a value differs and is counted
-    unchanged otherwise. ``role`` is the importing account's (default: a hospital when
-    ``hospital_scope`` is given, else a coordinator, as the command line runs). Refused with an
-    ``InputError`` and nothing written: any table the role may not write (:mod:`procurement.roles`;
-    a hospital writes purchases, payments and declarations only, leadership nothing), rows of another
-    hospital than ``hospital_scope``, and a hospital's change to a declaration a coordinator accepted.
-    Declarations a coordinator writes are accepted by that coordinator.
+    unchanged otherwise. With ``hospital_scope`` (a hospital account) rows of other hospitals and
+    changes to the alliance catalogue are refused with an ``InputError``.
     """
     unknown = sorted(set(tables) - set(TABLE_KINDS))
     if unknown:
@@ -270,6 +276,9 @@ def import_tables(
         conn.execution_options(sqlite_begin="IMMEDIATE")
         with conn.begin():
             _write_lock(conn)
+            if role == roles.HOSPITAL and "demand" in frames:  # under the lock: no acceptance in between
+                _refuse_accepted_demand(conn, frames["demand"], source_name)
+
             import_id = conn.execute(
                 sa.insert(schema.imports)
                 .values(
@@ -284,15 +293,16 @@ def import_tables(
                 )
                 .returning(schema.imports.c.id)
             ).scalar_one()
-            if role == roles.HOSPITAL and "demand" in frames:
-                _refuse_accepted_demand(conn, frames["demand"], source_name)
             for kind, frame in frames.items():
                 added[kind], replaced[kind], unchanged[kind] = _upsert(conn, kind, frame, import_id)
+            if role == roles.COORDINATOR and (added.get("demand") or replaced.get("demand")):
+                _accept_written_demand(conn, import_id, user)
+
             for kind in ("purchases", "payments"):  # payments follow the orders they name
                 if added.get(kind) or replaced.get(kind):
                     _relink_payments(conn, kind, import_id)
-            if role == roles.COORDINATOR and (added.get("demand") or replaced.get("demand")):
-                _accept_written_demand(conn, import_id, user)
+            if hospital_scope is not None:
+                _refuse_catalogue_changes(hospital_scope, source_name, added, replaced)
             conn.execute(
                 sa.update(schema.imports)
                 .where(schema.imports.c.id == import_id)
@@ -364,6 +374,26 @@ def _scope_problems(frames: dict[str, pd.DataFrame], hospital_id: str, source_na
                 )
             )
     return problems
+
+
+def _refuse_catalogue_changes(
+    hospital_id: str, source_name: str, added: dict[str, int], replaced: dict[str, int]
+) -> None:
+    problems = [
+        Problem(
+            source_name,
+            kind,
+            None,
+            None,
+            f"医疗机构账号 {hospital_id} 不能修改联盟目录（{added.get(kind, 0) + replaced.get(kind, 0)} 行）",
+            f"hospital account {hospital_id} cannot change the alliance catalogue "
+            f"({added.get(kind, 0) + replaced.get(kind, 0)} row(s))",
+        )
+        for kind in CATALOGUE_KINDS
+        if added.get(kind, 0) or replaced.get(kind, 0)
+    ]
+    if problems:
+        raise InputError(problems)
 
 
 def _refuse_accepted_demand(conn: Connection, frame: pd.DataFrame, source_name: str) -> None:
