@@ -36,9 +36,6 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 HOSPITAL_KINDS: tuple[str, ...] = ("agreements", "purchases", "payments", "demand")
 # Alliance-wide catalogue: a hospital account may re-send it unchanged but never change it.
 CATALOGUE_KINDS: tuple[str, ...] = ("products", "offers")
-# What each role may write at all is decided first, in :mod:`procurement.roles` (a hospital writes
-# purchases, payments and declarations only): the two lists above are what is scoped on reads and a
-# second guard behind it.
 
 _ROWS_PER_INSERT = 50  # x columns stays far below SQLite's 32,766 bound parameters
 
