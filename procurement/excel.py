@@ -202,7 +202,7 @@ def _write_summary(wb: Workbook, report: Report) -> None:
         value = report.total.get(key)
         if key == "progress_status" and isinstance(value, str):
             value = PROGRESS_STATUS_ZH.get(value, value)
-        cell = WriteOnlyCell(ws, value=_cell_value(value))
+        cell = keep_as_text(WriteOnlyCell(ws, value=_cell_value(value)))  # formats and fills keep the prefix
         fmt = number_format(key)
         if fmt:
             cell.number_format = fmt
@@ -210,7 +210,7 @@ def _write_summary(wb: Workbook, report: Report) -> None:
             cell.fill, cell.font = OVERDUE_FILL, OVERDUE_FONT
         if key == "warning" and value:
             cell.fill = LAGGARD_FILL
-        ws.append([METRIC_LABELS_ZH[key], keep_as_text(cell), key])
+        ws.append([METRIC_LABELS_ZH[key], cell, key])
     ws.append([])
     if report.warnings:
         head = WriteOnlyCell(ws, value="提示 / Warnings")

@@ -163,3 +163,16 @@ def test_no_message_tells_a_hospital_which_other_hospitals_exist(engine, allianc
         messages.append([(p.row, p.column, p.message_zh.replace(code, "?"), p.message_en.replace(code, "?"))
                          for p in check.result.problems])
     assert messages[0] == messages[1]
+
+
+def test_the_role_check_leaves_a_cached_check_as_it_was(engine, alliance) -> None:
+    """The page adds the role's refusals to a check that may be cached between reruns: never twice."""
+    hospital = alliance.hospitals["hospital_id"].iloc[0]
+    plain = upload.check_uploads([("a.xlsx", sheet_of(alliance, "agreements", hospital))],
+                                 store.load_reference(engine), hospital)
+    assert plain.ok
+    for _ in range(2):
+        refused = upload.for_role(plain, "hospital", hospital)
+        assert len(refused.result.problems) == 1 and len(refused.result.sheets[0].problems) == 1
+    assert plain.ok and not plain.result.sheets[0].problems
+    assert upload.for_role(plain, "coordinator") is plain

@@ -160,10 +160,8 @@ def sources_of(files: Sequence[Any]) -> list[Source]:
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def check_upload(url: str, data_version: int, scope: str | None, sources: tuple[Source, ...],
-                 role: str | None = None):
-    """Parse uploaded files once per content (reruns while the user reads the problems cost nothing);
-    with ``role``, sheets the role may not write are problems too."""
+def check_upload(url: str, data_version: int, scope: str | None, sources: tuple[Source, ...]):
+    """Parse uploaded files once per content (reruns while the user reads the problems cost nothing)."""
     from webapp.upload import check_uploads
 
-    return check_uploads(list(sources), reference(url, data_version), scope, role)
+    return check_uploads(list(sources), reference(url, data_version), scope)

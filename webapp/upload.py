@@ -7,7 +7,7 @@ worse than none, so problems block the import and come back with a marked copy o
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 from sqlalchemy.engine import Engine
@@ -56,26 +56,27 @@ def check_uploads(sources: Sequence[Source], reference: Dataset | None, hospital
     if reference is not None and hospital_scope is not None:
         reference = reference.scoped(hospital_scope)
     result = parse_files(list(sources), reference=reference, hospital_scope=hospital_scope)
-    if role is not None:
-        result = _with_role_refusals(result, roles.effective_role(role, hospital_scope))
-    return UploadCheck(list(sources), result, combined_sha256(sources))
+    check = UploadCheck(list(sources), result, combined_sha256(sources))
+    return check if role is None else for_role(check, role, hospital_scope)
 
 
-def _with_role_refusals(result: ParseResult, role: str) -> ParseResult:
-    """A problem on each sheet of a kind the role may not write, shown before the user confirms.
-
-    The store refuses the same at saving whatever this page does; here the user learns which sheet.
-    """
-    refused = []
-    for sheet in result.sheets:
+def for_role(check: UploadCheck, role: str, hospital_scope: str | None = None) -> UploadCheck:
+    """The check with a problem on each sheet of a kind the role may not write, shown before the user
+    confirms (the store refuses the same at saving, whatever the page does). ``check`` is left as it
+    was: it may be a cached object shared between reruns."""
+    role = roles.effective_role(role, hospital_scope)
+    sheets, refused = [], []
+    for sheet in check.result.sheets:
         if sheet.kind is not None and not roles.may_write(role, sheet.kind):
             n = 0 if sheet.frame is None else len(sheet.frame)
             problem = roles.refusal(role, sheet.kind, n, sheet.file, sheet.sheet)
-            sheet.problems.append(problem)
+            sheet = replace(sheet, problems=[*sheet.problems, problem])
             refused.append(problem)
+        sheets.append(sheet)
     if not refused:
-        return result
-    return ParseResult(result.tables, result.sheets, [*result.problems, *refused])
+        return check
+    result = ParseResult(check.result.tables, sheets, [*check.result.problems, *refused])
+    return UploadCheck(check.sources, result, check.file_hash)
 
 
 def sheets_frame(check: UploadCheck, lang: str = "zh") -> pd.DataFrame:

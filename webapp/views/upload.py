@@ -9,7 +9,7 @@ from procurement.model import TABLE_KINDS
 from procurement.problems import InputError
 from webapp import data, state, widgets
 from webapp.tables import for_display, problems_frame
-from webapp.upload import marked_copy, save_upload, sheets_frame, summary_counts
+from webapp.upload import for_role, marked_copy, save_upload, sheets_frame, summary_counts
 
 
 def _templates(role: str) -> None:
@@ -42,7 +42,7 @@ def render() -> None:
     if files:
         state.drop("last_import")
         sources = tuple(data.sources_of(files))
-        check = data.check_upload(ctx.url, ctx.version, ctx.scope, sources, user.role)
+        check = for_role(data.check_upload(ctx.url, ctx.version, ctx.scope, sources), user.role, user.scope)
         st.subheader(tr("sheets_found"))
         st.dataframe(sheets_frame(check, lang), hide_index=True, key="upload_sheets")
         for sheet in check.result.sheets:
