@@ -60,7 +60,7 @@ def hostile():
     files = []
     for kind in TABLE_KINDS:
         table = ds.table(kind).copy()
-        if table.empty:
+        if table.empty or kind not in FIELDS:
             continue
         if kind == "hospitals":
             table.loc[table["hospital_id"] == first_hospital, ["hospital_name", "region"]] = [HOSPITAL, REGION]
@@ -123,7 +123,7 @@ def test_plan_workbook_has_no_formula_cell(hostile) -> None:
     assert HOSPITAL in shown["分配方案"] and DRUG in shown["分配方案"]
 
 
-@pytest.mark.parametrize("kind", TABLE_KINDS)
+@pytest.mark.parametrize("kind", [k for k in TABLE_KINDS if k in FIELDS])
 def test_templates_have_no_formula_cell(kind) -> None:
     buffer = io.BytesIO()
     write_template(kind, buffer)
