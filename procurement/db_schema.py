@@ -56,6 +56,14 @@ LINK_COLUMNS: dict[str, dict[str, type[sa.types.TypeEngine]]] = {
 }
 
 
+# Who accepted a hospital's declaration (报量) and when: NULL while it is still the hospital's own (pending),
+# set when a coordinator writes the row or accepts it (``store.accept_demand``); a hospital account may
+# change its pending rows only. Kept by the store beside the model's columns, never read into a Dataset.
+REVIEW_COLUMNS: dict[str, dict[str, type[sa.types.TypeEngine]]] = {
+    "demand": {"accepted_by": sa.Text, "accepted_at": sa.DateTime},
+}
+
+
 def stored_columns(kind: str) -> list[str]:
     """The model columns of ``kind`` that live in the database (derived ones excluded)."""
     derived = DERIVED_COLUMNS.get(kind, ())
@@ -69,6 +77,7 @@ def _kind_table(kind: str) -> sa.Table:
     # is written in the same transaction anyway
     cols.append(sa.Column("import_id", sa.Integer, nullable=False))
     cols += [sa.Column(name, kind_()) for name, kind_ in LINK_COLUMNS.get(kind, {}).items()]
+    cols += [sa.Column(name, kind_()) for name, kind_ in REVIEW_COLUMNS.get(kind, {}).items()]
     table = sa.Table(kind, metadata, *cols)
     # the natural key is a unique index rather than the primary key: an index can be dropped while a
     # first import fills an empty table and rebuilt in one sort, several times faster than row by row

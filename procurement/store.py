@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
-from procurement import daily
+from procurement import daily, roles
 from procurement import db_schema as schema
 from procurement.arrays import stable_argsort
 from procurement.model import COLUMNS, NATURAL_KEYS, TABLE_KINDS, Dataset, canonical
@@ -228,10 +228,17 @@ def import_tables(
     *,
     source_name: str,
     file_hash: str,
+    role: str | None = None,
     user: str = "cli",
     hospital_scope: str | None = None,
 ) -> ImportSummary:
     """Store canonical tables in one transaction; any failure leaves the database as it was.
+
+    ``role`` is the importing account's (default: a hospital when ``hospital_scope`` is given, else a
+    coordinator, as the command line runs). Refused with an ``InputError`` and nothing written: any
+    table the role may not write (:mod:`procurement.roles`: a hospital writes purchases, payments and
+    declarations only, leadership nothing) and a hospital's change to a declaration a coordinator
+    accepted. Declarations a coordinator writes are accepted by that coordinator.
 
     A row whose natural key is stored already replaces it when a value differs and is counted
     unchanged otherwise. With ``hospital_scope`` (a hospital account) rows of other hospitals and
@@ -240,6 +247,13 @@ def import_tables(
     unknown = sorted(set(tables) - set(TABLE_KINDS))
     if unknown:
         raise ValueError(f"unknown table kinds: {unknown}")
+    role = roles.effective_role(role, hospital_scope)
+    if role == roles.HOSPITAL and hospital_scope is None:
+        raise ValueError("a hospital account's import needs its hospital_scope")
+    sent = {kind: len(frame) for kind, frame in tables.items() if frame is not None}
+    refused = roles.refusals(role, sent, source_name)
+    if refused:  # before anything else: which rows are wrong does not matter, none may be written
+        raise InputError(refused)
     frames: dict[str, pd.DataFrame] = {}
     problems: list[Problem] = []
     for kind in TABLE_KINDS:
@@ -261,6 +275,9 @@ def import_tables(
         conn.execution_options(sqlite_begin="IMMEDIATE")
         with conn.begin():
             _write_lock(conn)
+            if role == roles.HOSPITAL and "demand" in frames:  # under the lock: no acceptance in between
+                _refuse_accepted_demand(conn, frames["demand"], source_name)
+
             import_id = conn.execute(
                 sa.insert(schema.imports)
                 .values(
@@ -277,6 +294,9 @@ def import_tables(
             ).scalar_one()
             for kind, frame in frames.items():
                 added[kind], replaced[kind], unchanged[kind] = _upsert(conn, kind, frame, import_id)
+            if role == roles.COORDINATOR and (added.get("demand") or replaced.get("demand")):
+                _accept_written_demand(conn, import_id, user)
+
             for kind in ("purchases", "payments"):  # payments follow the orders they name
                 if added.get(kind) or replaced.get(kind):
                     _relink_payments(conn, kind, import_id, frames[kind]["hospital_id"])
@@ -373,6 +393,61 @@ def _refuse_catalogue_changes(
     ]
     if problems:
         raise InputError(problems)
+
+
+def _refuse_accepted_demand(conn: Connection, frame: pd.DataFrame, source_name: str) -> None:
+    """A hospital may re-state its pending declarations, never one a coordinator has accepted.
+
+    Runs inside the import's transaction (the lock is held), before anything of it is written.
+    Only the hospital's own rows can match: the frame passed the scope check.
+    """
+    demand = schema.KIND_TABLES["demand"]
+    keys = list(NATURAL_KEYS["demand"])
+    values = [c for c in schema.stored_columns("demand") if c not in keys]
+    hospitals = sorted(set(frame["hospital_id"].dropna()))
+    stmt = sa.select(*(demand.c[c] for c in [*keys, *values])).where(
+        demand.c.accepted_by.is_not(None), demand.c.hospital_id.in_(hospitals)
+    )
+    stored = pd.DataFrame(conn.execute(stmt).all(), columns=[*keys, *values])
+    if stored.empty:
+        return
+    both = frame[[*keys, *values]].astype(object).merge(
+        stored.astype(object), on=keys, suffixes=("", "_stored")
+    )
+    changed = np.zeros(len(both), dtype=bool)
+    for col in values:  # a few rows per hospital: plain Python comparison, blanks equal to blanks
+        pairs = zip(both[col].tolist(), both[f"{col}_stored"].tolist(), strict=True)
+        changed |= np.array([_blank(a) != _blank(b) or (not _blank(a) and a != b) for a, b in pairs], dtype=bool)
+    if not changed.any():
+        return
+    names = both.loc[changed, ["generic_name", "specification"]].astype(str).agg(" ".join, axis=1).tolist()
+    shown = "、".join(names[:5]) + ("…" if len(names) > 5 else "")
+    raise InputError([
+        Problem(
+            source_name,
+            "demand",
+            None,
+            None,
+            f"报量已由联盟办公室确认，医疗机构账号不能再修改（{len(names)} 行：{shown}），未写入任何数据；"
+            "如需调整请联系联盟办公室",
+            f"declarations accepted by the alliance office cannot be changed by a hospital account "
+            f"({len(names)} row(s): {', '.join(names[:5])}); nothing was written; ask the alliance office",
+        )
+    ])
+
+
+def _blank(value: Any) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value))
+
+
+def _accept_written_demand(conn: Connection, import_id: int, user: str) -> None:
+    """Declarations a coordinator writes are the alliance's: accepted by that coordinator now."""
+    demand = schema.KIND_TABLES["demand"]
+    conn.execute(
+        sa.update(demand)
+        .where(demand.c.import_id == import_id)
+        .values(accepted_by=user, accepted_at=datetime.now(UTC).replace(tzinfo=None))
+    )
 
 
 def _upsert(conn: Connection, kind: str, frame: pd.DataFrame, import_id: int) -> tuple[int, int, int]:
@@ -1094,6 +1169,46 @@ def list_imports(engine: Engine, hospital_id: str | None = None) -> pd.DataFrame
         "rows_unchanged",
     ]
     return pd.DataFrame.from_records(records, columns=columns)
+
+
+def accept_demand(engine: Engine, user: str, hospital_id: str | None = None, *, role: str = "coordinator") -> int:
+    """A coordinator accepts the pending declarations (报量) of one hospital (None: of every hospital).
+
+    From then on they are the alliance's: the hospital can no longer change them by an upload.
+    Logged like an import (user, time, the hospital), which also refreshes every cached view.
+    Returns the number of declarations accepted.
+    """
+    if role != roles.COORDINATOR:
+        raise InputError([Problem("-", "demand", None, None, "只有联盟办公室可以确认报量",
+                                  "only the alliance office (a coordinator) can accept declarations")])
+    demand = schema.KIND_TABLES["demand"]
+    pending = demand.c.accepted_by.is_(None)
+    if hospital_id is not None:
+        pending = sa.and_(pending, demand.c.hospital_id == hospital_id)
+    now = datetime.now(UTC).replace(tzinfo=None)
+    with engine.connect() as conn:
+        conn.execution_options(sqlite_begin="IMMEDIATE")
+        with conn.begin():
+            _write_lock(conn)
+            n = conn.execute(sa.update(demand).where(pending).values(accepted_by=user, accepted_at=now)).rowcount
+            if n:
+                conn.execute(
+                    sa.insert(schema.imports).values(
+                        user_name=user, imported_at=now, source_name=f"报量确认 / declarations accepted ({n})",
+                        file_hash="", hospital_scope=hospital_id, added="{}", replaced="{}", unchanged="{}",
+                    )
+                )
+    return int(n)
+
+
+def demand_status(engine: Engine, hospital_id: str | None = None) -> pd.DataFrame:
+    """Declarations with who accepted them and when (``accepted_by`` blank: still the hospital's own)."""
+    demand = schema.KIND_TABLES["demand"]
+    cols = [*schema.stored_columns("demand"), "accepted_by", "accepted_at"]
+    stmt = _hospital_filter(sa.select(*(demand.c[c] for c in cols)), demand, hospital_id)
+    with engine.connect() as conn:
+        rows = conn.execute(stmt.order_by(*(demand.c[k] for k in NATURAL_KEYS["demand"]))).all()
+    return pd.DataFrame(rows, columns=cols)
 
 
 def data_version(engine: Engine) -> int:

@@ -1,7 +1,10 @@
 """A marked-up copy of a bad file: each bad cell filled red with the problem as a comment.
 
 Users fix files in Excel, so the most useful error report is their own file with the cells to
-fix highlighted; everything else in the workbook is left as it was.
+fix highlighted; everything else in the workbook is left as it was, but for formulas: an uploaded
+file is untrusted, and the copy goes back to whoever downloads it. A formula cell keeps the value
+Excel stored for it (what the import read), or its formula as text when none was stored, and text
+that would turn into a formula stays text (:mod:`procurement.excel_safety`).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from openpyxl.comments import Comment
 from openpyxl.styles import PatternFill
 from openpyxl.worksheet.worksheet import Worksheet
 
+from procurement.excel_safety import keep_as_text
 from procurement.ingest.headers import normalize_header
 from procurement.ingest.reader import RawSheet, Source, read_source, source_bytes, source_name
 from procurement.problems import Problem
@@ -29,9 +33,12 @@ def _workbook(source: Source) -> Workbook:
     data = source_bytes(source)
     if data[:4] == b"PK\x03\x04":
         try:
-            return load_workbook(io.BytesIO(data))
+            wb = load_workbook(io.BytesIO(data), keep_links=False)  # no external links in the copy
         except Exception:  # an .xlsb or .ods is a zip too: fall back to a copy of the values
             pass
+        else:
+            _defuse(wb, data)
+            return wb
     wb = Workbook()
     wb.remove(wb.active)
     sheets: list[RawSheet] = read_source((source_name(source), data))
@@ -40,8 +47,32 @@ def _workbook(source: Source) -> Workbook:
         for r, row in enumerate(raw.rows):
             for c, value in enumerate(row):
                 if value not in ("", None):
-                    ws.cell(raw.first_row + r, raw.first_col + c + 1, value)
+                    keep_as_text(ws.cell(raw.first_row + r, raw.first_col + c + 1, value))
     return wb
+
+
+def _defuse(wb: Workbook, data: bytes) -> None:
+    """Formulas become the values Excel cached for them (the formula's text when none was cached);
+    formula-like text is kept as text. The cached values are read only when there are formulas."""
+    formulas: list[tuple[str, int, int]] = []
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.data_type == "f":
+                    formulas.append((ws.title, cell.row, cell.column))
+                elif cell.data_type == "s":
+                    keep_as_text(cell)
+    if not formulas:
+        return
+    cached = load_workbook(io.BytesIO(data), data_only=True)
+    for title, row, col in formulas:
+        cell = wb[title].cell(row, col)
+        value = cached[title].cell(row, col).value
+        if value is None:
+            keep_as_text(cell)  # the formula itself, as text
+        else:
+            cell.value = value
+            keep_as_text(cell)
 
 
 def _column_of(ws: Worksheet, header: str, below: int | None) -> int | None:
