@@ -98,10 +98,24 @@ def precheck(name: str, data: bytes) -> str:
         check_zip(data)
     elif kind == "ole2":
         check_ole2(data)
+    elif kind == "text":
+        check_lines(data)
     elif kind == "xml":
         raise Refused("文件是 XML（如 Excel 2003 XML 表格），不支持；请在 Excel 中另存为 .xlsx 后上传",
                       "the file is XML (such as Excel 2003 XML), which is not supported; save it as .xlsx")
     return kind
+
+
+def check_lines(data: bytes) -> None:
+    """More physical lines than Excel has rows: refused before any row is parsed (a newline bomb).
+
+    A quoted field may hold a line break, so rows can only be fewer than lines; the message says
+    lines. UTF-16 text is counted by its encoded line feed.
+    """
+    lines = data.count(b"\n\x00") if R._utf16_encoding(data[:4096]) else data.count(b"\n")
+    if lines > MAX_ROWS:
+        raise Refused(f"文件有 {lines} 行，超过上限 {MAX_ROWS} 行（Excel 的上限），请拆分后上传",
+                      f"the file has {lines} lines, over the limit of {MAX_ROWS} (Excel's); split it")
 
 
 def _eocd_entries(data: bytes) -> int | None:
@@ -391,13 +405,32 @@ def encode_chunk(rows: list[list[Any]], width: int) -> tuple[int, int, list[tupl
     parts: list[tuple] = []
     for j in range(width):
         col = grid[:, j]
+        if not _factorizable(col):
+            parts.append(("raw", col.copy()))
+            continue
         codes, uniques = pd.factorize(col, use_na_sentinel=True)
         uniques = np.asarray(uniques, dtype=object)
-        if len(uniques) > n // 2 or any(type(u) in (bool, int, np.bool_) for u in uniques):
+        if len(uniques) > n // 2:
             parts.append(("raw", col.copy()))
         else:
             parts.append(("f", codes.astype(np.int32), uniques))
     return n, width, parts
+
+
+_ONE_KIND = frozenset(["string", "floating", "integer", "boolean", "date", "datetime", "time", "timedelta",
+                       "empty", "bytes", "decimal"])
+_NUMBERS = (bool, int, float, np.bool_)
+
+
+def _factorizable(col: np.ndarray) -> bool:
+    """Whether hashing keeps every cell as it was: False, 0 and 0.0 are one key to a hash table.
+
+    One kind of value (what CSV, HTML and nearly every workbook column hold) is decided by pandas'
+    C-level type inference; only mixed columns pay for a look at each cell's type.
+    """
+    if pd.api.types.infer_dtype(col, skipna=True) in _ONE_KIND:
+        return True
+    return sum(1 for t in set(map(type, col)) if issubclass(t, _NUMBERS)) <= 1
 
 
 def decode_chunk(n: int, width: int, parts: list[tuple]) -> list[list[Any]]:
@@ -437,6 +470,7 @@ def _send(fd: int, message: tuple) -> None:
 def _worker_main(job: _Job, fd: int, deadline_s: float) -> None:
     """In the child: limits first, then the sheets as framed messages; never returns."""
     code = 0
+    start_rss = _rss()
     try:
         signal.signal(signal.SIGINT, signal.SIG_DFL)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
@@ -458,7 +492,18 @@ def _worker_main(job: _Job, fd: int, deadline_s: float) -> None:
         _safe_send(fd, ("error", f"{type(exc).__name__}: {exc}"))
         code = 3
     finally:
+        usage = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+        _safe_send(fd, ("stats", start_rss, usage))
         os._exit(code)
+
+
+def _rss() -> int:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * resource.getpagesize()
+
+
+# Memory of the last worker: (resident bytes when forked, peak resident bytes), for measurements.
+last_worker_memory: tuple[int, int] = (0, 0)
 
 
 def _safe_send(fd: int, message: tuple) -> None:
@@ -558,6 +603,7 @@ def _run_worker(job: _Job, limit_s: float) -> list[R.RawSheet]:
 
 def _collect(fd: int, pid: int, limit_s: float) -> tuple[list[R.RawSheet], Refused | None]:
     """Read the worker's messages until it ends, dies or overruns its time; always reaps it."""
+    global last_worker_memory
     deadline = time.monotonic() + limit_s
     framer = _Framer()
     sheets: list[R.RawSheet] = []
@@ -588,6 +634,8 @@ def _collect(fd: int, pid: int, limit_s: float) -> tuple[list[R.RawSheet], Refus
                     finished = True
                 elif tag == "refused":
                     outcome = Refused(*message[1:])
+                elif tag == "stats":
+                    last_worker_memory = (message[1], message[2])
                 elif tag == "memory":
                     outcome = _died(0, limit_s)
                 else:
