@@ -9,6 +9,7 @@ should have been caught by its declared dimension) fails the test.
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import sys
@@ -20,11 +21,12 @@ import pytest
 import sqlalchemy as sa
 from hostile_files import CORPUS, valid_xlsx
 from import_fixtures import reference
+from openpyxl import load_workbook
 
 from procurement import store
 from procurement.ingest import guard
 from procurement.ingest import reader as R
-from webapp.upload import check_uploads
+from webapp.upload import check_uploads, marked_copy
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -74,6 +76,11 @@ def test_app_upload_check_refuses_and_the_process_lives_on(name):
     assert len(mine) == 1, [str(p) for p in mine]  # one clear message, not a cascade
     assert phrase in mine[0].message_en and mine[0].message_zh
     assert elapsed < 10, f"{name} took {elapsed:.1f} s"
+    # the marked copy the page offers opens nothing the guard refused in the server's process
+    marked = load_workbook(io.BytesIO(marked_copy(check, name)))
+    texts = [str(c.value) for ws in marked for row in ws.iter_rows() for c in row if c.value is not None]
+    comments = [c.comment.text for ws in marked for row in ws.iter_rows() for c in row if c.comment]
+    assert any(phrase in t for t in texts + comments)
     # the same process serves the next upload as if nothing happened
     good = check_uploads([("good.xlsx", valid_xlsx())], reference(), None)
     assert good.ok, [str(p) for p in good.result.problems]

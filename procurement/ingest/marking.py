@@ -15,8 +15,9 @@ from openpyxl.comments import Comment
 from openpyxl.styles import PatternFill
 from openpyxl.worksheet.worksheet import Worksheet
 
+from procurement.ingest.guard import precheck
 from procurement.ingest.headers import normalize_header
-from procurement.ingest.reader import RawSheet, Source, read_source, source_bytes, source_name
+from procurement.ingest.reader import RawSheet, ReadError, Source, read_source, source_bytes, source_name
 from procurement.problems import Problem
 
 RED = PatternFill(fill_type="solid", start_color="FFFFC7CE", end_color="FFFFC7CE")
@@ -24,9 +25,17 @@ AUTHOR = "导入检查 / import check"
 HEADER_SCAN_ROWS = 30
 
 
-def _workbook(source: Source) -> Workbook:
-    """The file as an openpyxl workbook: .xlsx kept as is, .xls and .csv copied cell by cell."""
+def _workbook(source: Source) -> Workbook | None:
+    """The file as an openpyxl workbook: .xlsx kept as is, .xls and .csv copied cell by cell.
+
+    None for a file the import guard refuses (a bomb, a damaged or encrypted file): openpyxl runs
+    in the server's own process, so it only ever opens what passed the guard's checks.
+    """
     data = source_bytes(source)
+    try:
+        precheck(source_name(source), data)
+    except ReadError:
+        return None
     if data[:4] == b"PK\x03\x04":
         try:
             return load_workbook(io.BytesIO(data))
@@ -34,7 +43,10 @@ def _workbook(source: Source) -> Workbook:
             pass
     wb = Workbook()
     wb.remove(wb.active)
-    sheets: list[RawSheet] = read_source((source_name(source), data))
+    try:
+        sheets: list[RawSheet] = read_source((source_name(source), data))
+    except ReadError:
+        return None
     for raw in sheets:
         ws = wb.create_sheet(raw.name[:31] or "Sheet")
         for r, row in enumerate(raw.rows):
@@ -85,6 +97,8 @@ def mark_problems(source: Source, problems: list[Problem]) -> bytes:
     """.xlsx bytes of ``source`` with each problem's cell filled red and commented (zh and en)."""
     wb = _workbook(source)
     name = source_name(source)
+    if wb is None:
+        return _problem_list(name, problems)
     notes: dict[tuple[str, int, int], list[str]] = defaultdict(list)
     for p in problems:
         if p.file != name:
@@ -100,6 +114,24 @@ def mark_problems(source: Source, problems: list[Problem]) -> bytes:
         comment = Comment(text, AUTHOR)
         comment.width, comment.height = 320, min(60 + 40 * len(texts), 400)
         cell.comment = comment
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _problem_list(name: str, problems: list[Problem]) -> bytes:
+    """For a file that cannot be opened: its problems as a list, every cell written as text."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "问题 Problems"
+    ws.append(["文件 File", "工作表 Sheet", "行 Row", "列 Column", "问题", "Problem"])
+    for p in problems:
+        if p.file == name:
+            ws.append([p.file, p.sheet, p.row, p.column, p.message_zh, p.message_en])
+    for row in ws.iter_rows(min_row=2):
+        for cell in row:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"  # a file named "=HYPERLINK(...)" stays text
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

@@ -250,7 +250,10 @@ def _calamine_chunks(sheet: Any, skip: int, chunk_rows: int) -> Iterator[tuple[l
     ``iter_rows`` starts at the sheet's first row (leading empty rows included) but already at its
     first used column, so only the rows above the used range are skipped here.
     """
+    from procurement.ingest.guard import CHUNK_CELLS
+
     width = sheet.width
+    chunk_rows = max(64, min(chunk_rows, CHUNK_CELLS // max(width, 1)))
     chunk: list[list[Any]] = []
     for i, row in enumerate(sheet.iter_rows()):
         if i < skip:
@@ -285,15 +288,21 @@ _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 
 def _csv_chunks(data: bytes, chunk_rows: int) -> Iterator[tuple[list[list[Any]], int]]:
     """CSV rows under the row, column, cell and field-size limits; a refusal names the line."""
-    from procurement.ingest.guard import MAX_CELLS, MAX_COLUMNS, MAX_FIELD_CHARS, MAX_ROWS, Refused
+    from procurement.ingest.guard import (
+        CHUNK_CELLS,
+        MAX_CELLS,
+        MAX_COLUMNS,
+        MAX_FIELD_CHARS,
+        MAX_ROWS,
+        Refused,
+    )
 
     encoding = text_encoding(data)
-    stream = io.TextIOWrapper(io.BufferedReader(_RawBytes(data), 1 << 20), encoding=encoding, newline="")
-    head = stream.read(65536)
+    head = _text_stream(data, encoding).read(65536)
     if len(_CONTROL.findall(head)) > max(2, len(head) // 100):
         raise _not_a_table("内容含有大量控制字符（二进制文件）", "it holds control characters (a binary file)")
     delimiter = _delimiter(head[:20000])
-    lines = _chain(head, stream)
+    lines = _text_stream(data, encoding)  # from the start again: the head was only for sniffing
     previous = csv.field_size_limit(MAX_FIELD_CHARS)
     try:
         reader = csv.reader(lines, delimiter=delimiter)
@@ -324,7 +333,7 @@ def _csv_chunks(data: bytes, chunk_rows: int) -> Iterator[tuple[list[list[Any]],
                               f"the file has over {MAX_CELLS} cells; split it", row=reader.line_num)
             width = max(width, len(row))
             chunk.append(row)
-            if len(chunk) == chunk_rows:
+            if len(chunk) == chunk_rows or len(chunk) * width >= CHUNK_CELLS:
                 yield _padded(chunk, width), width
                 chunk = []
         if chunk:
@@ -335,12 +344,9 @@ def _csv_chunks(data: bytes, chunk_rows: int) -> Iterator[tuple[list[list[Any]],
         csv.field_size_limit(previous)
 
 
-def _chain(head: str, stream: io.TextIOBase) -> Iterator[str]:
-    """Lines of ``head`` followed by the rest of ``stream``, as csv.reader wants them."""
-    rest = stream.readline()
-    first = io.StringIO(head + rest, newline="")
-    yield from first
-    yield from stream
+def _text_stream(data: bytes, encoding: str) -> io.TextIOWrapper:
+    """Decoded lines of ``data`` as read, 1 MB of bytes at a time (the text is never whole in memory)."""
+    return io.TextIOWrapper(io.BufferedReader(_RawBytes(data), 1 << 20), encoding=encoding, newline="")
 
 
 def _padded(chunk: list[list[Any]], width: int) -> list[list[Any]]:
