@@ -15,7 +15,6 @@ from openpyxl.comments import Comment
 from openpyxl.styles import PatternFill
 from openpyxl.worksheet.worksheet import Worksheet
 
-from procurement.ingest.guard import precheck
 from procurement.ingest.headers import normalize_header
 from procurement.ingest.reader import RawSheet, ReadError, Source, read_source, source_bytes, source_name
 from procurement.problems import Problem
@@ -33,7 +32,7 @@ def _workbook(source: Source) -> Workbook | None:
     """
     data = source_bytes(source)
     try:
-        precheck(source_name(source), data)
+        sheets: list[RawSheet] = read_source((source_name(source), data))  # the guarded worker
     except ReadError:
         return None
     if data[:4] == b"PK\x03\x04":
@@ -43,10 +42,6 @@ def _workbook(source: Source) -> Workbook | None:
             pass
     wb = Workbook()
     wb.remove(wb.active)
-    try:
-        sheets: list[RawSheet] = read_source((source_name(source), data))
-    except ReadError:
-        return None
     for raw in sheets:
         ws = wb.create_sheet(raw.name[:31] or "Sheet")
         for r, row in enumerate(raw.rows):
