@@ -20,6 +20,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import itertools
 import os
 import re
 from collections.abc import Iterator
@@ -304,44 +305,45 @@ def _csv_chunks(data: bytes, chunk_rows: int) -> Iterator[tuple[list[list[Any]],
     delimiter = _delimiter(head[:20000])
     lines = _text_stream(data, encoding)  # from the start again: the head was only for sniffing
     previous = csv.field_size_limit(MAX_FIELD_CHARS)
+    reader = csv.reader(lines, delimiter=delimiter)
+    done = cells = width = 0
     try:
-        reader = csv.reader(lines, delimiter=delimiter)
-        chunk: list[list[Any]] = []
-        width = cells = 0
         while True:
+            take = 1024 if not done else max(64, min(chunk_rows, CHUNK_CELLS // max(width, 1)))
             try:
-                row = next(reader)
-            except StopIteration:
-                break
+                chunk = list(itertools.islice(reader, take))  # the rows of a chunk without a Python loop
             except csv.Error as exc:
-                line = reader.line_num
-                if "field larger" in str(exc):
-                    raise Refused(f"第 {line} 行有单元格超过 {MAX_FIELD_CHARS} 个字符（Excel 单元格的上限），已拒绝",
-                                  f"line {line} holds a field over {MAX_FIELD_CHARS} characters (Excel's cell "
-                                  f"limit); refused", row=line) from exc
-                raise Refused(f"第 {line} 行格式不正确：{exc}", f"line {line} is malformed: {exc}", row=line) from exc
-            if len(row) > MAX_COLUMNS:
-                raise Refused(f"第 {reader.line_num} 行有 {len(row)} 列，超过上限 {MAX_COLUMNS} 列",
-                              f"line {reader.line_num} has {len(row)} columns, over the limit of {MAX_COLUMNS}",
-                              row=reader.line_num)
-            if reader.line_num > MAX_ROWS:
+                raise _csv_refusal(exc, reader.line_num, MAX_FIELD_CHARS) from exc
+            if not chunk:
+                return
+            wide = max(map(len, chunk))
+            if wide > MAX_COLUMNS:
+                at = done + next(i for i, r in enumerate(chunk) if len(r) == wide) + 1
+                raise Refused(f"第 {at} 行有 {wide} 列，超过上限 {MAX_COLUMNS} 列",
+                              f"line {at} has {wide} columns, over the limit of {MAX_COLUMNS}", row=at)
+            done += len(chunk)
+            if done > MAX_ROWS:
                 raise Refused(f"文件超过 {MAX_ROWS} 行（Excel 的上限），请拆分后上传",
-                              f"the file has over {MAX_ROWS} lines (Excel's limit); split it", row=reader.line_num)
-            cells += len(row)
+                              f"the file has over {MAX_ROWS} lines (Excel's limit); split it", row=MAX_ROWS + 1)
+            cells += sum(map(len, chunk))
             if cells > MAX_CELLS:
                 raise Refused(f"文件超过 {MAX_CELLS} 个单元格，请拆分后上传",
-                              f"the file has over {MAX_CELLS} cells; split it", row=reader.line_num)
-            width = max(width, len(row))
-            chunk.append(row)
-            if len(chunk) == chunk_rows or len(chunk) * width >= CHUNK_CELLS:
-                yield _padded(chunk, width), width
-                chunk = []
-        if chunk:
+                              f"the file has over {MAX_CELLS} cells; split it", row=done)
+            width = max(width, wide)
             yield _padded(chunk, width), width
     except UnicodeDecodeError as exc:
         raise _not_a_table("无法识别文字编码", "unknown text encoding") from exc
     finally:
         csv.field_size_limit(previous)
+
+
+def _csv_refusal(exc: csv.Error, line: int, limit: int) -> ReadError:
+    from procurement.ingest.guard import Refused
+
+    if "field larger" in str(exc):
+        return Refused(f"第 {line} 行有单元格超过 {limit} 个字符（Excel 单元格的上限），已拒绝",
+                       f"line {line} holds a field over {limit} characters (Excel's cell limit); refused", row=line)
+    return Refused(f"第 {line} 行格式不正确：{exc}", f"line {line} is malformed: {exc}", row=line)
 
 
 def _text_stream(data: bytes, encoding: str) -> io.TextIOWrapper:
