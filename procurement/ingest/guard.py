@@ -20,6 +20,14 @@ row lists while the child encodes the next one. Why not pickle the rows as they 
 200,000-row purchases workbook, pickling the row lists cost 0.9 s + 0.5 s against a 2.2 s bare
 parse (0.6x more); the factorized chunks cost about 0.25x, and repeated values come back as one
 shared object each, which also keeps the server's memory down (``benchmarks/bench_guard.py``).
+
+Measured (2 shared cores, load average ~10, so CPU seconds; best of 3): on that 200,000-row file,
+bare calamine 2.11 s, ``parse_files`` reading in the worker 2.84 s (1.34x), the former in-process
+read 3.10 s (1.30x - 1.60x over its runs): the worker costs no more than reading in-process did.
+Every hostile file of tests/hostile_files.py: refused in at most 1.6 s, the server's peak resident
+memory at most 223 MB (the 52 MB upload included), the worker's growth at most 99 MB. A valid
+100 MB CSV (1,022,664 purchase lines): server peak 1.26 GB (1.62 GB with the in-process read), of
+which the rows the reader hands over are ~390 MB; the rest is parse_files' later stages.
 """
 
 from __future__ import annotations
@@ -513,8 +521,11 @@ def _worker_main(job: _Job, fd: int, deadline_s: float) -> None:
 
 
 def _rss() -> int:
-    with open("/proc/self/statm") as f:
-        return int(f.read().split()[1]) * resource.getpagesize()
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * resource.getpagesize()
+    except OSError:
+        return 0
 
 
 # Memory of the last worker: (resident bytes when forked, peak resident bytes), for measurements.
@@ -527,10 +538,15 @@ def _safe_send(fd: int, message: tuple) -> None:
 
 
 def _limit_resources(deadline_s: float) -> None:
-    with open("/proc/self/statm") as f:
-        inherited = int(f.read().split()[0]) * resource.getpagesize()
-    limit = inherited + WORKER_MEMORY_BYTES
-    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    """Address space: what the fork inherited (the server's own, mostly shared) plus the budget."""
+    try:
+        with open("/proc/self/statm") as f:
+            inherited = int(f.read().split()[0]) * resource.getpagesize()
+    except OSError:  # no /proc (macOS): the time limit and the prechecks still hold
+        inherited = None
+    if inherited is not None:
+        limit = inherited + WORKER_MEMORY_BYTES
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     cpu = int(deadline_s) + 1
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
