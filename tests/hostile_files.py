@@ -104,6 +104,22 @@ def dimension_bomb() -> bytes:
     return xlsx_parts(sheet_xml(purchase_rows(), dimension="A1:XFD1048576"))
 
 
+def dimension_bomb_elsewhere() -> bytes:
+    """The same bomb in a sheet stored at xl/data/s1.xml: found through the workbook's relationships."""
+    data = xlsx_parts(sheet_xml(purchase_rows(), dimension="A1:XFD1048576"))
+    src = zipfile.ZipFile(io.BytesIO(data))
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in src.infolist():
+            content = src.read(info)
+            name = info.filename
+            if name == "xl/worksheets/sheet1.xml":
+                name = "xl/data/s1.xml"
+            content = content.replace(b"worksheets/sheet1.xml", b"data/s1.xml")
+            out.writestr(name, content)
+    return buf.getvalue()
+
+
 def dimension_rows_bomb() -> bytes:
     """A declared range of 2,000,000 rows: over Excel's own limit."""
     return xlsx_parts(sheet_xml(purchase_rows(), dimension="A1:E2000000"))
@@ -377,6 +393,7 @@ def empty() -> bytes:
 CORPUS: dict[str, tuple[Callable[[], bytes], str]] = {
     "dimension_bomb.xlsx": (dimension_bomb, "declares 16384 columns"),
     "dimension_rows.xlsx": (dimension_rows_bomb, "declares 2000000 rows"),
+    "dimension_bomb_elsewhere.xlsx": (dimension_bomb_elsewhere, "declares 16384 columns"),
     "far_cell.xlsx": (far_cell, "more memory than allowed"),
     "far_cell_lying_dimension.xlsx": (far_cell_lying_dimension, "more memory than allowed"),
     "columns_16384.xlsx": (columns_16384, "16384 columns"),

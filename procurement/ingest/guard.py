@@ -198,7 +198,7 @@ def check_zip(data: bytes) -> None:
             if _is_xml_member(info.filename):
                 head = _head(zf, info, MAX_PROLOG_BYTES)
                 check_prolog(head, info.filename)
-            if _is_sheet_member(info.filename):
+            if _is_sheet_member(info.filename) or info.filename in titles:
                 check_dimension(_head(zf, info, 1024 * 1024), titles.get(info.filename, info.filename))
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError) as exc:
         raise _damaged(str(exc)) from exc
@@ -370,7 +370,8 @@ def scan_xml(data: bytes) -> Refused | None:
         for info in zf.infolist():
             if not _is_xml_member(info.filename):
                 continue
-            found = _scan_member(zf, info, titles.get(info.filename))
+            sheet = titles.get(info.filename) or (info.filename if _is_sheet_member(info.filename) else None)
+            found = _scan_member(zf, info, sheet)
             if found is not None:
                 return found
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError) as exc:
