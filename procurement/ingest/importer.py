@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from procurement.ingest.guard import read_problem
 from procurement.ingest.headers import (
     HOSPITAL_GROUP,
     describe_group,
@@ -232,9 +233,8 @@ def parse_files(
         name = source_name(source)
         try:
             raws = read_source(source)
-        except (ReadError, OSError) as exc:
-            problems.append(Problem(name, None, None, None, f"无法读取文件：{exc}",
-                                    f"cannot read the file: {exc}"))
+        except (ReadError, OSError) as exc:  # read in a limited worker: bombs end here, named
+            problems.append(read_problem(name, exc))
             continue
         found_any = False
         unrecognised: list[tuple[int, tuple[str, str]]] = []

@@ -20,7 +20,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from procurement.excel_safety import keep_as_text
 from procurement.ingest.headers import normalize_header
-from procurement.ingest.reader import RawSheet, Source, read_source, source_bytes, source_name
+from procurement.ingest.reader import RawSheet, ReadError, Source, read_source, source_bytes, source_name
 from procurement.problems import Problem
 
 RED = PatternFill(fill_type="solid", start_color="FFFFC7CE", end_color="FFFFC7CE")
@@ -28,9 +28,17 @@ AUTHOR = "导入检查 / import check"
 HEADER_SCAN_ROWS = 30
 
 
-def _workbook(source: Source) -> Workbook:
-    """The file as an openpyxl workbook: .xlsx kept as is, .xls and .csv copied cell by cell."""
+def _workbook(source: Source) -> Workbook | None:
+    """The file as an openpyxl workbook: .xlsx kept as is, .xls and .csv copied cell by cell.
+
+    None for a file the import guard refuses (a bomb, a damaged or encrypted file): openpyxl runs
+    in the server's own process, so it only ever opens what passed the guard's checks.
+    """
     data = source_bytes(source)
+    try:
+        sheets: list[RawSheet] = read_source((source_name(source), data))  # the guarded worker
+    except ReadError:
+        return None
     if data[:4] == b"PK\x03\x04":
         try:
             wb = load_workbook(io.BytesIO(data), keep_links=False)  # no external links in the copy
@@ -41,7 +49,6 @@ def _workbook(source: Source) -> Workbook:
             return wb
     wb = Workbook()
     wb.remove(wb.active)
-    sheets: list[RawSheet] = read_source((source_name(source), data))
     for raw in sheets:
         ws = wb.create_sheet(raw.name[:31] or "Sheet")
         for r, row in enumerate(raw.rows):
@@ -116,6 +123,8 @@ def mark_problems(source: Source, problems: list[Problem]) -> bytes:
     """.xlsx bytes of ``source`` with each problem's cell filled red and commented (zh and en)."""
     wb = _workbook(source)
     name = source_name(source)
+    if wb is None:
+        return _problem_list(name, problems)
     notes: dict[tuple[str, int, int], list[str]] = defaultdict(list)
     for p in problems:
         if p.file != name:
@@ -131,6 +140,24 @@ def mark_problems(source: Source, problems: list[Problem]) -> bytes:
         comment = Comment(text, AUTHOR)
         comment.width, comment.height = 320, min(60 + 40 * len(texts), 400)
         cell.comment = comment
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _problem_list(name: str, problems: list[Problem]) -> bytes:
+    """For a file that cannot be opened: its problems as a list, every cell written as text."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "问题 Problems"
+    ws.append(["文件 File", "工作表 Sheet", "行 Row", "列 Column", "问题", "Problem"])
+    for p in problems:
+        if p.file == name:
+            ws.append([p.file, p.sheet, p.row, p.column, p.message_zh, p.message_en])
+    for row in ws.iter_rows(min_row=2):
+        for cell in row:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"  # a file named "=HYPERLINK(...)" stays text
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
