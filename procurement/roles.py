@@ -19,7 +19,8 @@ COORDINATOR, HOSPITAL, LEADERSHIP = "coordinator", "hospital", "leadership"
 # None: every kind. A role not listed here writes nothing (fail closed).
 WRITABLE_KINDS: dict[str, frozenset[str] | None] = {
     COORDINATOR: None,
-    HOSPITAL: frozenset({"purchases", "payments", "demand"}),
+    # a hospital registers its own shortages (缺货登记) too; the fund's records are the bureau's
+    HOSPITAL: frozenset({"purchases", "payments", "demand", "shortages"}),
     LEADERSHIP: frozenset(),
 }
 
