@@ -42,6 +42,7 @@ users_table = Table(
     Column("role", String(16), nullable=False),
     Column("hospital_id", String(64), nullable=True),
     Column("created_at", DateTime, nullable=False),
+    Column("region", String(64), nullable=True),  # 所属地区 a leadership account is limited to (None: all)
 )
 
 _created: set[str] = set()
@@ -58,6 +59,12 @@ class User:
     username: str
     role: Role
     hospital_id: str | None = None
+    region: str | None = None
+
+    @property
+    def region_scope(self) -> str | None:
+        """The region (所属地区) every read of a leadership account is limited to (None: all regions)."""
+        return self.region if self.role == "leadership" else None
 
     @property
     def scope(self) -> str | None:
@@ -70,7 +77,26 @@ def _ensure_table(engine: Engine) -> None:
     key = str(engine.url)
     if key not in _created:
         metadata.create_all(engine, checkfirst=True)
+        _add_region_column(engine)
         _created.add(key)
+
+
+def _add_region_column(engine: Engine) -> None:
+    """Databases made before accounts had a region get the (empty) column: every account keeps seeing
+    what it saw."""
+    from sqlalchemy import inspect, text
+    from sqlalchemy.exc import DBAPIError
+
+    def present() -> bool:
+        return "region" in {c["name"] for c in inspect(engine).get_columns("users")}
+
+    if not present():
+        try:
+            with engine.begin() as conn:
+                conn.execute(text("ALTER TABLE users ADD COLUMN region VARCHAR(64)"))
+        except DBAPIError:
+            if not present():  # not another process adding it at the same moment
+                raise
 
 
 def _hash(password: str) -> str:
@@ -139,7 +165,7 @@ def authenticate(engine: Engine, username: str, password: str) -> User | None:
         return None
     if not bcrypt.checkpw(raw, row["password_hash"].encode("ascii")):
         return None
-    return User(row["username"], row["role"], row["hospital_id"])
+    return User(row["username"], row["role"], row["hospital_id"], row.get("region"))
 
 
 def list_users(engine: Engine) -> pd.DataFrame:
@@ -156,7 +182,7 @@ def get_user(engine: Engine, username: str) -> User | None:
     _ensure_table(engine)
     with engine.connect() as conn:
         row = conn.execute(select(users_table).where(users_table.c.username == username)).mappings().first()
-    return None if row is None else User(row["username"], row["role"], row["hospital_id"])
+    return None if row is None else User(row["username"], row["role"], row["hospital_id"], row.get("region"))
 
 
 def set_password(engine: Engine, username: str, password: str) -> None:
