@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 
 import pandas as pd
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
+from store_fixtures import BACKENDS, make_engine
 
 from procurement import account_regions, auth
 from webapp import charts, formats, periods
@@ -18,10 +19,10 @@ def fast_bcrypt(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(auth, "BCRYPT_ROUNDS", 4)
 
 
-@pytest.fixture
-def engine(tmp_path):
-    auth._created.discard(f"sqlite:///{tmp_path / 'vbp.sqlite'}")
-    return create_engine(f"sqlite:///{tmp_path / 'vbp.sqlite'}")
+@pytest.fixture(params=BACKENDS)
+def engine(request, tmp_path):
+    """An empty database (SQLite, and PostgreSQL when VBP_TEST_PG_URL is set)."""
+    yield from make_engine(request.param, tmp_path)
 
 
 def test_region_chart_orders_laggards_first_and_names_the_blank_region() -> None:
@@ -86,12 +87,12 @@ def test_a_database_from_before_regions_gets_the_column(engine) -> None:
     """Accounts made before the column existed keep working and are not limited."""
     with engine.begin() as conn:
         conn.execute(text("CREATE TABLE users (username VARCHAR(64) PRIMARY KEY, password_hash VARCHAR(128) "
-                          "NOT NULL, role VARCHAR(16) NOT NULL, hospital_id VARCHAR(64), created_at DATETIME NOT NULL)"))
+                          "NOT NULL, role VARCHAR(16) NOT NULL, hospital_id VARCHAR(64), created_at TIMESTAMP NOT NULL)"))
         conn.execute(text("INSERT INTO users VALUES ('old', :h, 'leadership', NULL, :t)"),
                      {"h": auth._hash("leadership-pw"), "t": datetime.now(UTC).replace(tzinfo=None)})
     user = auth.authenticate(engine, "old", "leadership-pw")
     assert user == auth.User("old", "leadership") and user.region_scope is None
     account_regions.set_region(engine, "old", "西区")
     assert auth.get_user(engine, "old").region == "西区"
-    auth._created.clear()  # a second start finds the column there and leaves it
+    auth._created.discard(str(engine.url))  # a second start finds the column there and leaves it
     assert auth.get_user(engine, "old").region == "西区"

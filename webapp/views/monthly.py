@@ -32,8 +32,9 @@ def render() -> None:
     st.caption(tr("mon_caption", year=day.year, month=day.month, date=formats.day(day)))
     totals = periods.monthly_totals(frame)
     cols = st.columns(3)
-    cols[0].metric(tr("mon_this_month"), formats.num(totals["this_month"]),
-                   delta=formats.num(totals["this_month"] - totals["last_month"]))
+    # no delta arrow: this month runs to the as-of day, last month is whole, so a red arrow early in the
+    # month would read as a fall that has not happened (the caption and the table's 环比增减 say what it is)
+    cols[0].metric(tr("mon_this_month"), formats.num(totals["this_month"]))
     cols[1].metric(tr("mon_last_month"), formats.num(totals["last_month"]))
     cols[2].metric(tr("mon_pace"), formats.num(totals["required_pace"]))
     behind = int((frame["this_month"] < frame["required_pace"] - 1e-9).sum()) if len(frame) else 0
