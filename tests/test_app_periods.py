@@ -162,7 +162,8 @@ def test_monthly_workbook_by_region_has_one_sheet_per_region(db, alliance) -> No
 def test_hospital_monthly_report_holds_its_own_rows_only(db, alliance) -> None:
     at = page(sign_in("h1"), "monthly")
     rows = next(df.value for df in at.dataframe if "本月采购量" in df.value.columns)
-    assert set(rows["机构编码"]) == {"H001"}
+    own = alliance.agreements[alliance.agreements["hospital_id"] == "H001"]
+    assert len(rows) == len(own) and rows["约定采购量"].sum() == pytest.approx(own["agreed_volume"].sum())
     shown = everything_shown(at)
     for other in ("H002", *WEST):
         assert other not in shown
@@ -247,3 +248,28 @@ def test_coordinator_limits_a_leader_to_a_region(db) -> None:
     leader = page(sign_in("north"), "track")
     shown = everything_shown(leader)
     assert "H001" not in shown and "H003" in shown
+
+
+def test_hospital_monthly_download_holds_its_own_rows_only(db, alliance) -> None:
+    from procurement.report import build_report
+    from webapp import data, periods
+
+    ds = data.dataset(db, data.version(db), "H001")
+    rep = build_report(ds)
+    text = _book_text(periods.monthly_xlsx(periods.monthly_frame(ds, rep.detail, rep.as_of), rep.as_of, False))
+    assert "H001" in text
+    others = alliance.hospitals[alliance.hospitals["hospital_id"] != "H001"]
+    for other in (*others["hospital_id"], *others["hospital_name"]):
+        assert other not in text
+
+
+def test_new_pages_render_in_english(db) -> None:
+    at = sign_in("coord")
+    at.radio(key="lang_radio").set_value("en").run()
+    for name, title in [("renewal", "Renewal"), ("monthly", "Monthly report"), ("regions", "Regions")]:
+        page(at, name)
+        assert at.title[0].value == title
+        shown = everything_shown(at)
+        assert "万元" not in shown, name
+        headers = " ".join(" ".join(map(str, df.value.columns)) for df in at.dataframe)
+        assert "申报量" not in headers and "本月采购量" not in headers, name  # headers translated too

@@ -389,7 +389,6 @@ TEXT: dict[str, dict[str, str]] = {
     "mon_this_month": {"zh": "本月采购量", "en": "Bought this month"},
     "mon_last_month": {"zh": "上月采购量", "en": "Bought last month"},
     "mon_pace": {"zh": "按期完成月均应采购量", "en": "Monthly pace to finish"},
-    "mon_behind": {"zh": "本月采购低于按期完成月均量的机构×品种：{n}", "en": "Pairs buying below the pace this month: {n}"},
     "mon_layout": {"zh": "月报工作簿", "en": "Workbook"},
     "mon_one_sheet": {"zh": "一张表（全部）", "en": "One sheet for all"},
     "mon_by_region": {"zh": "每个地区一张表", "en": "One sheet per region"},

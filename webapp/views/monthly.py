@@ -37,10 +37,8 @@ def render() -> None:
     cols[0].metric(tr("mon_this_month"), formats.num(totals["this_month"]))
     cols[1].metric(tr("mon_last_month"), formats.num(totals["last_month"]))
     cols[2].metric(tr("mon_pace"), formats.num(totals["required_pace"]))
-    behind = int((frame["this_month"] < frame["required_pace"] - 1e-9).sum()) if len(frame) else 0
-    if behind:
-        st.warning(tr("mon_behind", n=f"{behind:,}"))
-    widgets.dataframe(periods.shown(frame, COLUMNS if user.scope is None else COLUMNS[1:], lang), key="mon_rows")
+    # a hospital's own table leads with the drugs: its id and name would fill the first screen width
+    widgets.dataframe(periods.shown(frame, COLUMNS if user.scope is None else COLUMNS[3:], lang), key="mon_rows")
     by_region = False
     if user.scope is None:
         layouts = {False: tr("mon_one_sheet"), True: tr("mon_by_region")}
