@@ -13,8 +13,9 @@ import streamlit as st
 
 from webapp import data, disruption, formats, state, widgets
 
-MOVED = ["hospital_name", "hospital_id", "generic_name", "specification", "from_supplier", "to_supplier", "volume",
-         "from_price", "to_price", "extra_cost"]
+# the extra cost beside the move, before the prices (a wide table is cut on the right)
+MOVED = ["hospital_name", "generic_name", "specification", "from_supplier", "to_supplier", "volume", "extra_cost",
+         "from_price", "to_price", "hospital_id"]
 EXTRA_COST = {"zh": "增加金额（元）", "en": "Extra cost (yuan)"}
 
 
@@ -34,8 +35,12 @@ def render(inp, plan, ds, plan_settings) -> None:
     failed = c1.multiselect(tr("dis_suppliers"), suppliers, default=proposed or suppliers[:1], key="plan_dis_suppliers",
                             placeholder=tr("choose"))
     backups = disruption.backup_suppliers(inp)
-    chosen = c2.multiselect(tr("dis_backups"), backups, default=backups, key="plan_dis_backups",
-                            placeholder=tr("choose"), disabled=not backups)
+    chosen: list[str] = []
+    if backups:
+        chosen = c2.multiselect(tr("dis_backups"), backups, default=backups, key="plan_dis_backups",
+                                placeholder=tr("choose"))
+    else:
+        c2.caption(tr("dis_no_backups"))
     if st.button(tr("plan_replan"), key="plan_replan", disabled=not failed):
         with st.spinner(tr("plan_running")):
             result = disruption.run(inp, plan, failed, from_date, ds.purchases, plan_settings, chosen)
@@ -48,7 +53,7 @@ def render(inp, plan, ds, plan_settings) -> None:
     st.info(tr("dis_result", change=formats.yuan(result.extra_cost, lang), moves=f"{len(result.moved):,}",
                shortage=formats.num(short)))
     names = ds.hospitals.drop_duplicates("hospital_id").set_index("hospital_id")["hospital_name"].astype(str).to_dict()
-    st.caption(tr("dis_moves") + "：" + "、".join(result.disrupted))
+    st.caption(tr("dis_moves"))
     moved = disruption.moved_by_hospital(result, names)
     widgets.dataframe(formats.table(moved, MOVED, lang, text={"extra_cost": EXTRA_COST[lang]},
                                     kinds={"extra_cost": formats.MONEY_FORMAT}), key="plan_moves")
