@@ -273,3 +273,18 @@ def test_new_pages_render_in_english(db) -> None:
         assert "万元" not in shown, name
         headers = " ".join(" ".join(map(str, df.value.columns)) for df in at.dataframe)
         assert "申报量" not in headers and "本月采购量" not in headers, name  # headers translated too
+
+
+def test_a_region_set_on_a_signed_in_leader_applies_at_the_next_click(db) -> None:
+    """The account is read on every run: narrowing a leader who is signed in needs no new sign-in."""
+    from procurement import store as st_store
+
+    engine = st_store.get_engine(db)
+    auth.create_user(engine, "moving", PASSWORD, "leadership")
+    at = page(sign_in("moving"), "track")
+    assert "H003" in everything_shown(at)
+    account_regions.set_region(engine, "moving", "东区")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    shown = everything_shown(at)
+    assert "H001" in shown and "H003" not in shown
