@@ -9,10 +9,27 @@ region; a coordinator sees everything by definition and a hospital account its o
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import inspect, select, text, update
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 
 from procurement import auth
+
+
+def add_region_column(engine: Engine) -> None:
+    """Databases made before accounts had a region get the (empty) column: every account keeps seeing
+    what it saw."""
+
+    def present() -> bool:
+        return "region" in {c["name"] for c in inspect(engine).get_columns("users")}
+
+    if not present():
+        try:
+            with engine.begin() as conn:
+                conn.execute(text("ALTER TABLE users ADD COLUMN region VARCHAR(64)"))
+        except DBAPIError:
+            if not present():  # not another process adding it at the same moment
+                raise
 
 
 def account_regions(engine: Engine) -> dict[str, str]:

@@ -77,26 +77,10 @@ def _ensure_table(engine: Engine) -> None:
     key = str(engine.url)
     if key not in _created:
         metadata.create_all(engine, checkfirst=True)
-        _add_region_column(engine)
+        from procurement.account_regions import add_region_column  # late: that module imports this one
+
+        add_region_column(engine)
         _created.add(key)
-
-
-def _add_region_column(engine: Engine) -> None:
-    """Databases made before accounts had a region get the (empty) column: every account keeps seeing
-    what it saw."""
-    from sqlalchemy import inspect, text
-    from sqlalchemy.exc import DBAPIError
-
-    def present() -> bool:
-        return "region" in {c["name"] for c in inspect(engine).get_columns("users")}
-
-    if not present():
-        try:
-            with engine.begin() as conn:
-                conn.execute(text("ALTER TABLE users ADD COLUMN region VARCHAR(64)"))
-        except DBAPIError:
-            if not present():  # not another process adding it at the same moment
-                raise
 
 
 def _hash(password: str) -> str:
