@@ -60,8 +60,8 @@ def test_shown_tables_keep_numbers_and_workbook_headers() -> None:
 
 def test_only_a_leadership_account_takes_a_region(engine) -> None:
     auth.create_user(engine, "boss", "leadership-pw", "leadership")
-    auth.create_user(engine, "coord", "coordinator-pw", "coordinator")
-    auth.create_user(engine, "h1", "hospital-pw", "hospital", "H001")
+    auth.create_user(engine, "coord", "office-secret-77", "coordinator")
+    auth.create_user(engine, "h1", "pharmacy-secret-77", "hospital", "H001")
     account_regions.set_region(engine, "boss", " 东区 ")
     assert auth.get_user(engine, "boss") == auth.User("boss", "leadership", None, "东区")
     assert auth.get_user(engine, "boss").region_scope == "东区"
