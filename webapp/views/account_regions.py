@@ -18,9 +18,11 @@ ALL = ""
 
 
 def region_column(users: pd.DataFrame, engine: Engine) -> pd.Series:
-    """Each account's region, blank for accounts without one (for the accounts list)."""
+    """Each leadership account's region, blank for the others (a region left on an account whose role
+    was changed since limits nothing, so the list does not show it)."""
     regions = account_regions.account_regions(engine)
-    return users["username"].map(lambda u: regions.get(u, ""))
+    leaders = users["role"] == "leadership"
+    return users["username"].map(lambda u: regions.get(u, "")).where(leaders, "")
 
 
 def render(engine: Engine, users: pd.DataFrame, regions: list[str]) -> None:
