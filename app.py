@@ -17,13 +17,15 @@ from webapp import data, state
 from webapp.views import signin
 
 PAGES_BY_ROLE: dict[str, tuple[str, ...]] = {
-    "coordinator": ("track", "payments", "supply", "savings", "upload", "plan", "accounts"),
-    "hospital": ("track", "payments", "supply", "savings", "upload"),
-    "leadership": ("savings", "track", "payments", "supply"),
+    "coordinator": ("track", "payments", "supply", "savings", "regions", "monthly", "renewal", "upload", "plan",
+                    "accounts"),
+    "hospital": ("track", "payments", "supply", "savings", "monthly", "upload"),
+    "leadership": ("savings", "track", "regions", "payments", "supply"),
 }
 ALL_PAGES = PAGES_BY_ROLE["coordinator"]
 ICONS = {"track": ":material/trending_up:", "payments": ":material/payments:", "savings": ":material/savings:",
-         "supply": ":material/local_shipping:",
+         "supply": ":material/local_shipping:", "regions": ":material/map:",
+         "monthly": ":material/calendar_month:", "renewal": ":material/autorenew:",
          "upload": ":material/upload_file:", "plan": ":material/account_tree:", "accounts": ":material/group:"}
 
 
@@ -79,6 +81,8 @@ def sidebar_account(engine: Engine) -> None:
         st.caption(tr("signed_in_as", user=user.username, role=tr(f"role_{user.role}")))
         if user.scope:
             st.caption(tr("hospital_scope", hospital=user.scope))
+        if user.region_scope:
+            st.caption(tr("region_scope", region=user.region_scope))
         if st.button(tr("sign_out"), key="sign_out"):
             sessions.end_session(engine, state.token())
             state.sign_out()

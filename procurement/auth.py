@@ -92,6 +92,7 @@ users_table = Table(
     Column("role", String(16), nullable=False),
     Column("hospital_id", String(64), nullable=True),
     Column("created_at", DateTime, nullable=False),
+    Column("region", String(64), nullable=True),  # 所属地区 a leadership account is limited to (None: all)
 )
 # Consecutive sign-in failures per key: "user:<name>" or "address:<client address>".
 throttle_table = Table(
@@ -128,6 +129,12 @@ class User:
     username: str
     role: Role
     hospital_id: str | None = None
+    region: str | None = None
+
+    @property
+    def region_scope(self) -> str | None:
+        """The region (所属地区) every read of a leadership account is limited to (None: all regions)."""
+        return self.region if self.role == "leadership" else None
 
     @property
     def scope(self) -> str | None:
@@ -140,6 +147,9 @@ def _ensure_table(engine: Engine) -> None:
     key = str(engine.url)
     if key not in _created:
         metadata.create_all(engine, checkfirst=True)
+        from procurement.account_regions import add_region_column  # late: that module imports this one
+
+        add_region_column(engine)
         _created.add(key)
 
 
@@ -362,7 +372,7 @@ def sign_in(
             _count_failure(conn, keys, now)
     if not matched:
         return SignIn("bad")
-    return SignIn("ok", User(row["username"], row["role"], row["hospital_id"]))
+    return SignIn("ok", User(row["username"], row["role"], row["hospital_id"], row.get("region")))
 
 
 def authenticate(engine: Engine, username: str, password: str, *, address: str | None = None,
@@ -430,7 +440,7 @@ def get_user(engine: Engine, username: str) -> User | None:
     _ensure_table(engine)
     with engine.connect() as conn:
         row = conn.execute(select(users_table).where(users_table.c.username == username)).mappings().first()
-    return None if row is None else User(row["username"], row["role"], row["hospital_id"])
+    return None if row is None else User(row["username"], row["role"], row["hospital_id"], row.get("region"))
 
 
 def set_password(engine: Engine, username: str, password: str, *, actor: str | None = None) -> None:

@@ -457,3 +457,12 @@ def supplier_load_chart(suppliers: pd.DataFrame, lang: str = "zh", max_bars: int
     fig.update_xaxes(title=label("load", lang))
     fig.update_yaxes(type="category")
     return _layout(fig, title, height=max(360, 80 + 32 * len(data)))
+
+
+def region_completion_chart(regions: pd.DataFrame, lang: str = "zh", title: str | None = None) -> go.Figure:
+    """Completion rate by region (所属地区) against each region's own time elapsed (its batches' periods),
+    laggards on top; hospitals without a region are one bar, named so (``webapp.periods.region_names``)."""
+    from webapp.periods import region_names
+
+    return completion_bars(region_names(regions, lang), "region", lang,
+                           title=title or t("reg_chart", lang))

@@ -1,7 +1,8 @@
-"""Cached loaders: every read the app makes goes through here, always with the signed-in hospital's scope.
+"""Cached loaders: every read the app makes goes through here, always with the signed-in account's scope
+(its hospital, or the region of a region-scoped leader).
 
-Keys are (database url, data_version, hospital scope, filters/as-of): an import bumps data_version,
-so stale figures are never served, and two hospitals never share an entry.
+Keys are (database url, data_version, hospital scope, filters/as-of, region): an import bumps data_version,
+so stale figures are never served, and two hospitals (or two regions) never share an entry.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ def version(url: str) -> int:
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def dataset(url: str, data_version: int, scope: str | None) -> Dataset:
+def dataset(url: str, data_version: int, scope: str | None, region: str | None = None) -> Dataset:
     """All tables, limited to ``scope`` (a hospital id) when given; data_version only keys the cache.
 
     Held as a shared resource, not copied per use: at a million purchase rows the pickled copy that
@@ -49,8 +50,24 @@ def dataset(url: str, data_version: int, scope: str | None) -> Dataset:
     it: filters, scoping and the report all build new frames. Pages read only the small derived
     caches below (report, names, options), which are st.cache_data.
     """
-    ds = store.load_dataset(engine(url), hospital_id=scope, aggregated=True)
+    ds = store.load_dataset(engine(url), hospital_id=scope, region=region, aggregated=True)
+    if region is not None:  # belt and braces: only rows of the region's own hospitals
+        ds = in_hospitals(ds, set(ds.hospitals["hospital_id"].astype(str)))
     return ds.scoped(scope)  # belt and braces: another hospital's row can never reach a page
+
+
+def in_hospitals(ds: Dataset, hospitals: set[str]) -> Dataset:
+    """Only the rows of ``hospitals`` in every table that has a hospital (the catalogue stays whole)."""
+    from dataclasses import fields, replace
+
+    changes = {}
+    for f in fields(ds):
+        frame = getattr(ds, f.name)
+        if "hospital_id" in frame.columns:
+            keep = frame["hospital_id"].astype("string").isin(hospitals).to_numpy(dtype=bool)
+            if not keep.all():
+                changes[f.name] = frame[keep].reset_index(drop=True)
+    return replace(ds, **changes) if changes else ds
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -60,33 +77,34 @@ def reference(url: str, data_version: int) -> Dataset:
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def names(url: str, data_version: int, scope: str | None) -> Dataset:
+def names(url: str, data_version: int, scope: str | None, region: str | None = None) -> Dataset:
     """Only the hospitals and products tables (small), to put names on ids without copying purchases."""
-    ds = dataset(url, data_version, scope)
+    ds = dataset(url, data_version, scope, region)
     return Dataset(hospitals=ds.hospitals, products=ds.products)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def filter_options(url: str, data_version: int, scope: str | None) -> dict[str, Any]:
-    return options(dataset(url, data_version, scope))
+def filter_options(url: str, data_version: int, scope: str | None, region: str | None = None) -> dict[str, Any]:
+    return options(dataset(url, data_version, scope, region))
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def report(url: str, data_version: int, scope: str | None, filters: Filters, settings: Settings | None = None):
+def report(url: str, data_version: int, scope: str | None, filters: Filters, settings: Settings | None = None,
+           region: str | None = None):
     """The full report (metrics.md) for the filtered, scoped data."""
     from procurement.report import build_report
 
-    ds = filter_dataset(dataset(url, data_version, scope), filters)
+    ds = filter_dataset(dataset(url, data_version, scope, region), filters)
     return build_report(ds, as_of=filters.as_of, settings=settings or Settings())
 
 
 def report_xlsx(url: str, data_version: int, scope: str | None, filters: Filters,
-                settings: Settings | None = None) -> bytes:
+                settings: Settings | None = None, region: str | None = None) -> bytes:
     """The Excel report for exactly what the page shows (built on click, from the cached report)."""
     from procurement.excel import write_report_xlsx
 
     buffer = io.BytesIO()
-    write_report_xlsx(report(url, data_version, scope, filters, settings), buffer)
+    write_report_xlsx(report(url, data_version, scope, filters, settings, region), buffer)
     return buffer.getvalue()
 
 
@@ -112,29 +130,40 @@ class Context:
     version: int
     scope: str | None
     settings: Settings = Settings()  # frozen and hashable: keys the report cache
+    region: str | None = None  # a region-scoped leader's 所属地区 (procurement.account_regions)
 
     def dataset(self) -> Dataset:
-        return dataset(self.url, self.version, self.scope)
+        return dataset(self.url, self.version, self.scope, self.region)
 
     def names(self) -> Dataset:
-        return names(self.url, self.version, self.scope)
+        return names(self.url, self.version, self.scope, self.region)
 
     def options(self) -> dict[str, Any]:
-        return filter_options(self.url, self.version, self.scope)
+        return filter_options(self.url, self.version, self.scope, self.region)
 
     def report(self, filters: Filters):
-        return report(self.url, self.version, self.scope, filters, self.settings)
+        return report(self.url, self.version, self.scope, filters, self.settings, self.region)
 
     def report_xlsx(self, filters: Filters) -> bytes:
-        return report_xlsx(self.url, self.version, self.scope, filters, self.settings)
+        return report_xlsx(self.url, self.version, self.scope, filters, self.settings, self.region)
 
     def engine(self) -> Engine:
         return engine(self.url)
 
 
 def context(scope: str | None, settings: Settings | None = None) -> Context:
+    """The reads of the signed-in account: ``scope`` (its hospital) and, taken from the account itself so
+    that no page can forget it, the region of a region-scoped leader."""
     url = db_url()
-    return Context(url, version(url), scope, settings or Settings())
+    return Context(url, version(url), scope, settings or Settings(), signed_in_region())
+
+
+def signed_in_region() -> str | None:
+    """The region the signed-in account is limited to (None: not limited, or nobody signed in)."""
+    from webapp import state
+
+    user = state.current_user()
+    return None if user is None else user.region_scope
 
 
 def ensure_sample_data(url: str) -> bool:

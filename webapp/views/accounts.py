@@ -16,6 +16,7 @@ from sqlalchemy.engine import Engine
 from procurement import auth, sessions
 from webapp import data, state, widgets
 from webapp.tables import for_display
+from webapp.views import account_regions
 
 NEW_FORM = {"acc_new_name": "", "acc_new_password": "", "acc_new_password2": "", "acc_new_role": None,
             "acc_new_hospital": None}
@@ -180,9 +181,10 @@ def render() -> None:
     hospitals = ctx.options()["hospitals"]
     st.subheader(tr("acc_list"))
     shown = users.assign(role=users["role"].map(lambda r: tr(f"role_{r}")),
-                         hospital_name=users["hospital_id"].map(lambda h: hospitals.get(h, h) if h else None))
-    widgets.dataframe(for_display(shown, ["username", "role", "hospital_name", "hospital_id", "created_at"], lang),
-                      key="acc_table")
+                         hospital_name=users["hospital_id"].map(lambda h: hospitals.get(h, h) if h else None),
+                         region=account_regions.region_column(users, engine))
+    widgets.dataframe(for_display(shown, ["username", "role", "hospital_name", "hospital_id", "region", "created_at"],
+                                  lang), key="acc_table")
     st.subheader(tr("acc_new"))
     _create(engine, hospitals)
     left, right = st.columns(2)
@@ -191,6 +193,7 @@ def render() -> None:
         _reset(engine, usernames)
     with right:
         _delete(engine, usernames)
+    account_regions.render(engine, users, ctx.options()["regions"])
 
 
 def _actor() -> str | None:

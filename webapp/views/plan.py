@@ -6,13 +6,12 @@ savings (or why there are none), winners that get nothing and why, hospitals tha
 
 from __future__ import annotations
 
-from datetime import date
-
 import streamlit as st
 
 from optimizer.summary import reason_text
 from webapp import charts, data, formats, planning, state, widgets
 from webapp.tables import for_display, problems_frame, with_names
+from webapp.views import plan_disruption
 
 ALLOC_COLUMNS = ["hospital_id", "generic_name", "specification", "supplier", "volume", "unit_price", "switched"]
 WINNER_COLUMNS = ["generic_name", "specification", "supplier", "reason", "load", "share", "unit_price", "capacity"]
@@ -163,30 +162,6 @@ def _scenarios(inp, plan_settings) -> None:
             widgets.dataframe(shown, key="plan_cmp_drugs")
 
 
-def _disruption(inp, plan, ds, plan_settings) -> None:
-    tr, lang = state.tr, state.language()
-    st.subheader(tr("plan_disruption"))
-    suppliers = sorted(plan.allocations["supplier"].dropna().astype(str).unique()) if len(plan.allocations) else []
-    if not suppliers:
-        return
-    c1, c2 = st.columns(2)
-    supplier = c1.selectbox(tr("plan_disrupted_supplier"), suppliers, key="plan_dis_supplier")
-    default_day = ds.purchases["date"].max().date() if len(ds.purchases) else date.today()
-    from_date = c2.date_input(tr("plan_from_date"), value=default_day, key="plan_dis_date", format="YYYY-MM-DD")
-    if st.button(tr("plan_replan"), key="plan_replan"):
-        with st.spinner(tr("plan_running")):
-            state.put("disruption", planning.disruption(inp, plan, supplier, from_date, ds.purchases, plan_settings))
-    result = state.get("disruption")
-    if result is not None:
-        st.info(tr("plan_cost_change", change=formats.yuan(result.cost_change, lang),
-                   shortage=formats.num(result.shortage_volume)))
-        st.caption(tr("plan_moves"))
-        widgets.dataframe(for_display(result.moves, list(result.moves.columns), lang), key="plan_moves")
-        if len(result.shortages):
-            widgets.dataframe(for_display(result.shortages, list(result.shortages.columns), lang),
-                              key="plan_dis_short")
-
-
 def render() -> None:
     user = state.current_user()
     tr = state.tr
@@ -220,7 +195,7 @@ def render() -> None:
     summary = state.get("plan_summary") or planning.summary(plan, inp, used)
     _show_plan(plan, summary)
     _scenarios(inp, used)
-    _disruption(inp, plan, ds, used)
+    plan_disruption.render(inp, plan, ds, used)
     comparison, disrupted = state.get("comparison"), state.get("disruption")
     widgets.download(tr("plan_download"), lambda: planning.plan_xlsx(plan, inp, comparison, disrupted, used),
                      "量分配方案.xlsx", key="plan_download")
