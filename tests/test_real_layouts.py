@@ -164,6 +164,10 @@ def test_layout_end_to_end(make, tmp_path, catalogue_dbs):
         assert layout.files[0].name in done.stderr, done.stderr
         if layout.refused_row is not None:
             assert f"› {layout.refused_row} ›" in done.stderr, done.stderr
+        if layout.refused_sheet is not None:  # a sheet that matches nothing is named (data-templates.md)
+            assert layout.refused_sheet in done.stderr, done.stderr
+        for word in layout.refusal_mentions:
+            assert word in done.stderr, done.stderr
         if layout.exit_codes == (2,):
             return
     else:

@@ -68,6 +68,8 @@ class Layout:
     purchases_added: int | None = None
     exit_codes: tuple[int, ...] = (0,)  # acceptable exit codes of the import
     refused_row: int | None = None  # Excel row the refusal must name
+    refused_sheet: str | None = None  # sheet a refusal must name
+    refusal_mentions: tuple[str, ...] = ()  # words the refusal must contain (the missing column...)
 
 
 def _xlsx(path: Path, sheets: dict[str, Sequence[Sequence[Any]]], merges: dict[str, list[str]] | None = None) -> Path:
@@ -161,7 +163,7 @@ def provincial_winners_list_prices_disagree(folder: Path) -> Layout:
     path = folder / "中选产品目录_价格不一致.xlsx"
     _xlsx(path, {"Sheet1": _provincial_winners_rows({"XA02": 0.11})}, {"Sheet1": ["A1:N1"]})
     return Layout("provincial_winners_list_prices_disagree", [path], catalogue="hospitals",
-                  exit_codes=(2,), refused_row=4)
+                  exit_codes=(2,), refused_row=4, refused_sheet="Sheet1")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -307,6 +309,42 @@ def spd_purchase_record(folder: Path) -> Layout:
                   product_volume={("H002", "XA01"): 63})
 
 
+def spd_order_summary(folder: Path) -> Layout:
+    """An SPD order list (order header and detail in one sheet) that names no maker: refused, clearly.
+
+    Source: snackfayadehong/WorkloadQuery, src/src/model/purchaseSummary.js (PurchaseSummaryFileds then
+    PurchaseSummaryDetailFileds, in that order). 供货公司 is the company that delivers (the
+    distributor): it must never be read as the winner/maker (data-templates.md), so products cannot be
+    resolved by name + specification + maker and the sheet is refused naming what it lacks.
+    """
+    header = ["订单ID", "订单号", "订单金额", "入库科室", "订单状态", "开单人员", "订单审核时间", "订单物流状态",
+              "供货公司", "订单备注", "(明细)订单ID", "院内代码", "产品名称", "院内规格", "供货公司", "单价", "规格",
+              "数量", "到货数量", "关闭数量", "未到货数量", "明细备注"]
+    rows = [header,
+            ["1001", "CG2103001", 35.00, "药剂科", "已完成", "李四", "2021-03-02 10:00:00", "已到货", "甲配送", None,
+             "1001", "YN0001", "阿托伐他汀钙片", "20mg*7片/盒", "甲配送", 3.50, "20mg*7片", 10, 10, 0, 0, None]]
+    path = _xlsx(folder / "采购订单.xlsx", {"采购订单": rows})
+    return Layout("spd_order_summary", [path], hospital="H001", exit_codes=(2,), refused_sheet="采购订单",
+                  refusal_mentions=("企业",))
+
+
+def monitoring_usage(folder: Path) -> Layout:
+    """Drug-use monitoring 药品使用情况 (sales to patients): its quantities are use, never purchases.
+
+    Source: the DRUG_USAGE fields of the same QC platform (code search file id 26606532700: 数据上报日期,
+    省级行政区划代码, 组织机构代码, 医疗机构代码, 国家药品编码（YPID）, 院内药品唯一码, 产品名称,
+    销售总金额（元）, 销售数量（最小销售包装单位）, 销售数量（最小制剂单位）), header on row 3.
+    """
+    header = ["数据上报日期", "省级行政区划代码", "组织机构代码", "医疗机构代码", "国家药品编码（YPID）",
+              "院内药品唯一码", "产品名称", "销售总金额（元）", "销售数量（最小销售包装单位）", "销售数量（最小制剂单位）"]
+    rows = [["药品使用情况"] + [None] * 9, ["填报说明：按月汇总"] + [None] * 9, header,
+            ["20210331", "320300", "466000001", "Y32030200101", _ypid("XA01"), "YN0001", "阿托伐他汀钙片", "70.00", "20",
+             "140"]]
+    path = _xlsx(folder / "药品使用情况.xlsx", {"使用": rows}, {"使用": ["A1:J1", "A2:J2"]})
+    return Layout("monitoring_usage", [path], exit_codes=(0, 2), refused_sheet="使用", purchased_volume=0,
+                  agreed_volume=AGREED_VOLUME)
+
+
 _ORDER_HEADER = ["序号", "订单编号", "订单明细编号", "医疗机构编码", "医疗机构名称", "产品编码", "通用名", "剂型",
                  "规格", "生产企业", "配送企业", "单位", "采购单价(元)", "采购数量", "入库数量", "入库金额(元)",
                  "订单状态", "是否集采", "发票号", "下单时间", "入库日期", "备注"]
@@ -431,6 +469,29 @@ def gpo_invoice_payments(folder: Path) -> Layout:
                   purchased_volume=335, purchase_amount=121.90, left_out={"not_vbp": 1})
 
 
+def hrp_payments(folder: Path) -> Layout:
+    """An HRP pharmacy payment record (药库付款记录): each payment names the stock-in it pays.
+
+    Source: rw-bsoft/his, ssdev-platform/src/main/java/phis/application/sto/schemas/YK_FK01.sc (付款记录,
+    凭证号码, 付款工号, 付款时间, 付款金额) joined with YK_FKJL.sc (入库单号, 药品产地, 本次付款, 已付金额)
+    as the payment query lists them. One hospital's own export: no hospital column. Every payment here
+    is paid in full (本次付款 = 付款金额), so the two amount columns cannot disagree. Imported after the
+    HRP stock-in, whose 入库单号 RK2103001 (14.00 + 9.00) and RK2103002 (30.00) it pays.
+    """
+    before = hrp_stock_in(folder / "stock_in").files
+    header = ["付款记录", "凭证号码", "付款时间", "入库单号", "药品产地", "付款金额", "本次付款", "已付金额", "付款工号"]
+    rows = [
+        ["药库付款记录"] + [None] * 8,
+        header,
+        # RK2103001 paid in full: 23.00 on 2021-04-15
+        ["FK001", "PZ0415", "2021-04-15 09:30:00", "RK2103001", "甲制药", "23.00", "23.00", "23.00", "0101"],
+    ]
+    path = _xlsx(folder / "药库付款记录.xlsx", {"付款记录": rows}, {"付款记录": ["A1:I1"]})
+    # paid_amount = 23.00; purchases as in the stock-in (79 units, 53.00 yuan).
+    return Layout("hrp_payments", [path], hospital="H001", before=before, paid_amount=23.00,
+                  purchased_volume=79, purchase_amount=53.00)
+
+
 # ---------------------------------------------------------------------------------------------
 # Files that are not purchases
 
@@ -450,7 +511,8 @@ def shortage_list(folder: Path) -> Layout:
             [1, "市第一人民医院", "Y32030200101", "市辖区", "药品", "阿托伐他汀钙片", "20mg*7片", "XA01", "2021-03-01",
              "2021-03-20", 3, 50, 175.00, "甲制药", "甲配送", "未按合同约定及时供应产品"]]
     path = _xlsx(folder / "集采缺货药品.xlsx", {"缺货登记": rows})
-    return Layout("shortage_list", [path], exit_codes=(0, 2), purchased_volume=0, agreed_volume=AGREED_VOLUME)
+    return Layout("shortage_list", [path], exit_codes=(0, 2), refused_sheet="缺货登记", purchased_volume=0,
+                  agreed_volume=AGREED_VOLUME)
 
 
 def execution_report(folder: Path) -> Layout:
@@ -468,7 +530,8 @@ def execution_report(folder: Path) -> Layout:
             ["市第一人民医院", "H001", "市辖区", "第五批", "2021-01-01", "2021-12-31", "25.00%", 4, 1, "25.00%", 2, "50.00%",
              0, "0.00%", 1, "25.00%", 3, 1, 0, 0, 0, 0, 0]]
     path = _xlsx(folder / "国采地区带量执行报表.xlsx", {"国采医疗机构带量执行报表": rows})
-    return Layout("execution_report", [path], exit_codes=(0, 2), purchased_volume=0, agreed_volume=AGREED_VOLUME)
+    return Layout("execution_report", [path], exit_codes=(0, 2), refused_sheet="国采医疗机构带量执行报表",
+                  purchased_volume=0, agreed_volume=AGREED_VOLUME)
 
 
 ALL = [
@@ -482,7 +545,10 @@ ALL = [
     spd_purchase_record,
     provincial_order_list,
     provincial_order_list_html,
+    spd_order_summary,
+    monitoring_usage,
     gpo_invoice_payments,
+    hrp_payments,
     shortage_list,
     execution_report,
 ]
