@@ -24,14 +24,18 @@ import pytest
 from hypothesis import HealthCheck, Phase, assume, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
+from openpyxl.utils.exceptions import IllegalCharacterError
 
 from procurement.cli import main
 
 # Bounded: no shrinking (a failing example is reported as drawn), so a failure costs no more time
-# than a pass and the module stays well under a minute on a shared machine.
-SETTINGS = settings(max_examples=25, deadline=None, derandomize=True, database=None,
+# than a pass. A report costs about a second (more on a loaded machine), so the two properties
+# that compare reports draw fewer examples than the cheap hostile-file ones; the module stays
+# around a minute on the shared machine.
+SETTINGS = settings(max_examples=15, deadline=None, derandomize=True, database=None,
                     phases=[Phase.explicit, Phase.generate],
                     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+REPORT_SETTINGS = settings(SETTINGS, max_examples=8)
 
 # The catalogue: H1, H2; P1 at 0.50 and P2 at 0.10 per minimum unit; agreed H1-P1 1000, H1-P2 500,
 # H2-P1 400 (1900 in all).
@@ -170,7 +174,7 @@ def _with_columns(header: list[Any], rows: list[list[Any]], extra: list[tuple[in
     return header, rows
 
 
-@SETTINGS
+@REPORT_SETTINGS
 @given(extra=extra_columns(), in_products=st.booleans(), suffix=st.sampled_from([".xlsx", ".csv"]))
 def test_unused_columns_never_change_a_total(extra, in_products, suffix, baseline, catalogue, tmp_path):
     header, rows = _with_columns([ALIASES[f][0] for f in FIELDS], ROWS, extra)
@@ -199,7 +203,7 @@ def _variant(header: str, how: str, field: str) -> str:
     return header
 
 
-@SETTINGS
+@REPORT_SETTINGS
 @given(order=st.permutations(range(len(FIELDS))), data=st.data(),
        how=st.sampled_from(["plain", "traditional", "spaces", "unit"]), suffix=st.sampled_from([".xlsx", ".csv"]))
 def test_column_order_and_aliases_give_the_same_result(order, data, how, suffix, baseline, catalogue, tmp_path):
@@ -279,7 +283,7 @@ def test_random_cells_import_or_exit_2(header, rows, above, suffix, tmp_path):
     path = tmp_path / f"随机表{suffix}"
     try:
         _write(path, all_rows)
-    except (ValueError, TypeError, UnicodeEncodeError):  # a value openpyxl or UTF-8 itself refuses
+    except (ValueError, TypeError, UnicodeEncodeError, IllegalCharacterError):  # openpyxl/UTF-8 refuse it
         assume(False)
     code, err = _import_code(path, tmp_path / "db.sqlite")
     assert code in (0, 2), err[-3000:]
