@@ -7,7 +7,10 @@ import json
 import sys
 import time
 from collections.abc import Sequence
+from datetime import date
 from typing import TextIO
+
+import pandas as pd
 
 from optimizer.checks import check_settings
 from optimizer.inputs import PlanInput, PlanSettings
@@ -20,6 +23,26 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m optimizer", description="带量采购分配优化 / VBP allocation")
     sub = parser.add_subparsers(dest="command", required=True)
     plan = sub.add_parser("plan", help="分配约定量 / allocate agreed volumes")
+    _plan_options(plan)
+    again = sub.add_parser("replan", help="断供后重新分配 / re-plan when suppliers fail")
+    _plan_options(again)
+    again.add_argument("--disrupted", nargs="+", metavar="SUPPLIER", default=None,
+                       help="断供企业；不填则取数据库中未关闭的缺货登记 / failed suppliers (default: open shortages)")
+    again.add_argument("--since", type=_day, default=None, metavar="DATE",
+                       help="断供起始日期 YYYY-MM-DD（默认今天）；此前的采购不再重新分配")
+    again.add_argument("--db", metavar="URL", default=None,
+                       help="读取采购记录和缺货登记的数据库 / database with purchases and shortages")
+    return parser
+
+
+def _day(text: str) -> pd.Timestamp:
+    try:
+        return pd.Timestamp(date.fromisoformat(text))
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"日期应为 YYYY-MM-DD / date must be YYYY-MM-DD: {text!r}") from exc
+
+
+def _plan_options(plan: argparse.ArgumentParser) -> None:
     plan.add_argument("files", nargs="+", metavar="FILE", help=".xlsx/.xls/.csv: 报量、中选企业供应、医疗机构")
     plan.add_argument("--ratio", type=float, default=None, help="约定比例，覆盖规则 / agreed ratio for every drug")
     plan.add_argument("--max-suppliers", type=int, default=1, help="每家医疗机构每个药品的企业数上限 K")
@@ -32,7 +55,6 @@ def build_parser() -> argparse.ArgumentParser:
     plan.add_argument("--region-mode", action="store_true", help="每个地区一个企业 / one supplier per region")
     plan.add_argument("--json", action="store_true", help="输出 JSON / print the plan as JSON")
     plan.add_argument("--xlsx", metavar="OUT", default=None, help="写出分配方案工作簿 / write the plan workbook")
-    return parser
 
 
 def settings_from(args: argparse.Namespace) -> PlanSettings:
@@ -82,6 +104,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
         read_time = time.perf_counter() - t0
         plan = allocate(inp, settings)
         plan.timings["read"] = read_time
+        if args.command == "replan":
+            return _replan(args, inp, plan, settings, out, err)
         if args.xlsx:
             from optimizer.excel import write_plan_xlsx
 
@@ -95,6 +119,62 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
     except Exception as exc:  # an internal error: say so, exit 1
         print(f"内部错误 / internal error: {type(exc).__name__}: {exc}", file=err)
         return 1
+
+
+def _replan(args: argparse.Namespace, inp: PlanInput, plan: Plan, settings: PlanSettings,
+            out: TextIO, err: TextIO) -> int:
+    """``replan``: the plan, then its failed suppliers' remaining volume moved (cli.md)."""
+    from optimizer.replan import replan
+
+    since = args.since if args.since is not None else pd.Timestamp(date.today())
+    stored = _stored(args.db) if args.db else None
+    disrupted = args.disrupted or (open_shortage_suppliers(stored, since) if stored is not None else [])
+    if not disrupted:
+        print("没有断供企业：请用 --disrupted 指定，或用 --db 指向有未关闭缺货登记的数据库 / "
+              "no failed supplier: name them with --disrupted, or --db a database with open shortages", file=err)
+        return 2
+    known = set(inp.offers["supplier"].astype(str)) | set(plan.allocations["supplier"].astype(str))
+    unknown = [s for s in disrupted if s not in known]
+    if unknown:
+        for s in unknown:
+            print(f"{', '.join(args.files)}: 未知的中选企业 / unknown supplier: {s}", file=err)
+        return 2
+    purchases = stored.purchases if stored is not None else None
+    result = replan(inp, plan, disrupted, since, purchases, settings)
+    if args.xlsx:
+        from optimizer.excel import write_plan_xlsx
+
+        write_plan_xlsx(plan, args.xlsx, inp=inp, disruption=result.steps)
+    if args.json:
+        json.dump(result.to_json(), out, ensure_ascii=False, allow_nan=False)
+        out.write("\n")
+    else:
+        out.write(summary(plan))
+        out.write(f"断供企业 / disrupted: {'、'.join(result.disrupted)}（自 {result.since.date()} 起）\n"
+                  f"调整 / moved: {len(result.moved)} 行，{result.moved['volume'].astype(float).sum():,.0f}；"
+                  f"价差增加 / extra cost: {result.extra_cost:,.2f} 元；"
+                  f"仍短缺 / still short: {result.shortages['volume'].astype(float).sum():,.0f}\n")
+    return 0
+
+
+def _stored(url: str) -> Dataset:
+    from procurement import store
+
+    engine = store.get_engine(url)
+    try:
+        return store.load_dataset(engine)
+    finally:
+        engine.dispose()
+
+
+def open_shortage_suppliers(ds: Dataset, as_of: pd.Timestamp) -> list[str]:
+    """Suppliers with a shortage registered and not closed on ``as_of`` (a failing winner)."""
+    shortages = getattr(ds, "shortages", None)
+    if shortages is None or len(shortages) == 0:
+        return []
+    opened = shortages["start_date"].isna() | (shortages["start_date"] <= as_of)
+    still = shortages["end_date"].isna() | (shortages["end_date"] > as_of)
+    return sorted(set(shortages.loc[opened & still, "supplier"].dropna().astype(str)))
 
 
 STATUS_ZH = {"optimal": "最优", "feasible": "可行（未证明最优）", "infeasible": "不可行"}

@@ -7,6 +7,7 @@ hospital, every table has Chinese headers, number formats, a frozen header and a
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -49,7 +50,7 @@ def write_plan_xlsx(
     *,
     inp: PlanInput | None = None,
     comparison: ScenarioComparison | None = None,
-    disruption: DisruptionResult | None = None,
+    disruption: DisruptionResult | Sequence[DisruptionResult] | None = None,
 ) -> None:
     """Write the plan workbook; ``inp`` (optional) adds hospital names and the current suppliers."""
     names, regions, current = _lookups(inp)
@@ -63,8 +64,9 @@ def write_plan_xlsx(
     _solve_sheet(wb, plan)
     if comparison is not None:
         _comparison_sheet(wb, comparison)
-    if disruption is not None:
-        _disruption_sheet(wb, disruption, names)
+    steps = [disruption] if isinstance(disruption, DisruptionResult) else list(disruption or [])
+    for i, step in enumerate(steps):  # one sheet per failed supplier
+        _disruption_sheet(wb, step, names, "断供调整" if i == 0 else f"断供调整{i + 1}")
     wb.save(path_or_buffer)
 
 
@@ -292,8 +294,8 @@ def _comparison_sheet(wb: Workbook, comparison: ScenarioComparison) -> None:
     _write_table(ws, wide, [*DRUG_COLS, *extra], start_row=last + 3)
 
 
-def _disruption_sheet(wb: Workbook, d: DisruptionResult, names: dict[str, str]) -> None:
-    ws = wb.create_sheet("断供调整")
+def _disruption_sheet(wb: Workbook, d: DisruptionResult, names: dict[str, str], title: str = "断供调整") -> None:
+    ws = wb.create_sheet(title)
     last = _key_values(ws, [
         ("断供企业", d.supplier, None),
         ("断供起始日期", d.from_date.to_pydatetime(), "yyyy-mm-dd"),

@@ -44,6 +44,7 @@ class PlanInput:
     baseline: pd.DataFrame | None = None  # generic_name, specification, baseline_price
     agreed: pd.DataFrame | None = None  # hospital_id, generic_name, specification, agreed_volume
     allowed: pd.DataFrame | None = None  # hospital_id, generic_name, specification, supplier
+    backups: pd.DataFrame | None = None  # offers-shaped rows marked 备选企业: used only to re-plan a disruption
 
     @classmethod
     def from_dataset(cls, ds: Dataset) -> PlanInput:
@@ -56,7 +57,12 @@ class PlanInput:
                 .groupby(["generic_name", "specification"], as_index=False)["baseline_price"]
                 .mean()
             )
-        return cls(demand=ds.demand, offers=ds.offers, hospitals=ds.hospitals, baseline=baseline)
+        offers = ds.offers
+        backup = offers["backup"].fillna(False).astype(bool) if "backup" in offers else None
+        if backup is None or not backup.any():
+            return cls(demand=ds.demand, offers=offers, hospitals=ds.hospitals, baseline=baseline)
+        return cls(demand=ds.demand, offers=offers[~backup].reset_index(drop=True), hospitals=ds.hospitals,
+                   baseline=baseline, backups=offers[backup].reset_index(drop=True))
 
     def normalised(self) -> PlanInput:
         """The same input with canonical columns and types, so later steps need not guard."""
@@ -67,6 +73,7 @@ class PlanInput:
             baseline=self.baseline,
             agreed=self.agreed,
             allowed=self.allowed,
+            backups=self.backups,
         )
 
 

@@ -114,6 +114,7 @@ COLUMNS: dict[str, dict[str, str]] = {
         "regions": "string",  # comma-separated region names, NA = all
         "min_share": "float64",  # default 0
         "agreed_ratio": "float64",  # NaN = rule by number of winners
+        "backup": "bool",  # 备选企业: backup supply for a disruption re-plan, never a winner in the plan
     },
 }
 

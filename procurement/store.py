@@ -95,14 +95,50 @@ def get_engine(url: str | None = None) -> Engine:
         _configure_sqlite(engine)
     else:
         engine = sa.create_engine(url, pool_pre_ping=True)
-    schema.metadata.create_all(engine)
+    present = set(sa.inspect(engine).get_table_names())
+    if any(t.name not in present for t in schema.metadata.sorted_tables):
+        with engine.connect() as conn:  # two processes starting at once must not both create a table
+            conn.execution_options(sqlite_begin="IMMEDIATE")
+            with conn.begin():
+                _write_lock(conn)
+                schema.metadata.create_all(conn)  # checks again, under the lock
     _upgrade(engine)
     return engine
 
 
+# Any fixed number: the advisory lock every writer of a PostgreSQL store takes (see ``_write_lock``).
+_PG_WRITE_LOCK = 0x56425001
+
+
+def _write_lock(conn: Connection) -> None:
+    """Serialise writers, as SQLite's ``BEGIN IMMEDIATE`` does, for the rest of the transaction.
+
+    An import recounts the daily series of the buckets it touches from the stored lines: two imports
+    doing that at once under PostgreSQL's READ COMMITTED each write totals that miss the other's
+    lines (lost updates), and both insert the same new series rows (unique violations). Imports take
+    seconds, so one writer at a time costs little; readers are never blocked.
+    """
+    if not _is_sqlite(conn):
+        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_WRITE_LOCK})")
+
+
 def _upgrade(engine: Engine) -> None:
-    """Bring a database written by an earlier version up to date (idempotent, cheap when current)."""
-    inspector = sa.inspect(engine)
+    """Bring a database written by an earlier version up to date (idempotent, cheap when current).
+
+    Looked at without a lock (the usual case: nothing to do); any change is decided again and made
+    under the write lock, so two processes starting at once never apply it twice.
+    """
+    if _upgrade_in(engine, None):
+        with engine.connect() as conn:
+            conn.execution_options(sqlite_begin="IMMEDIATE")
+            with conn.begin():
+                _write_lock(conn)
+                _upgrade_in(conn, conn)
+
+
+def _upgrade_in(bind: Engine | Connection, conn: Connection | None) -> bool:
+    """Whether ``bind``'s schema is out of date; with ``conn`` (a locked transaction), bring it up to date."""
+    inspector = sa.inspect(bind)
     retired = [t for t in schema.RETIRED_TABLES if inspector.has_table(t)]
     indexes = {ix["name"] for ix in inspector.get_indexes("purchases")}
     stale_indexes = [ix for ix in schema.RETIRED_INDEXES if ix in indexes]
@@ -116,27 +152,33 @@ def _upgrade(engine: Engine) -> None:
             if index.unique and index.name in stored and stored[index.name] != [c.name for c in index.columns]:
                 stale_keys.append(index)  # a natural key that gained a column (ids scoped by hospital)
     missing_links = [c for kind, c in missing_columns if kind == "payments" and c.name.startswith("link_")]
-    with engine.connect() as conn:
-        needs_series = _has_rows(conn, schema.KIND_TABLES["purchases"]) and not _has_rows(conn, schema.purchase_series)
-    if not (retired or stale_indexes or needs_series or missing_columns or stale_keys):
-        return
-    with engine.connect() as conn:
-        conn.execution_options(sqlite_begin="IMMEDIATE")
-        with conn.begin():
-            for name in retired:
-                conn.exec_driver_sql(f"DROP TABLE IF EXISTS {name}")
-            for name in stale_indexes:
-                conn.exec_driver_sql(f"DROP INDEX IF EXISTS {name}")
-            for table_name, column in missing_columns:
-                sql_type = column.type.compile(dialect=conn.dialect)
-                conn.exec_driver_sql(f"ALTER TABLE {table_name} ADD COLUMN {column.name} {sql_type}")
-            for index in stale_keys:
-                conn.exec_driver_sql(f"DROP INDEX IF EXISTS {index.name}")
-                index.create(conn)
-            if missing_links:
-                _relink_payments(conn, "payments", None)
-            if needs_series:
-                _rebuild_series(conn)
+    if conn is None:
+        with bind.connect() as reader:
+            needs_series = _series_missing(reader)
+    else:
+        needs_series = _series_missing(conn)
+    if conn is None or not (retired or stale_indexes or needs_series or missing_columns or stale_keys):
+        return bool(retired or stale_indexes or needs_series or missing_columns or stale_keys)
+    for name in retired:
+        conn.exec_driver_sql(f"DROP TABLE IF EXISTS {name}")
+    for name in stale_indexes:
+        conn.exec_driver_sql(f"DROP INDEX IF EXISTS {name}")
+    for table_name, column in missing_columns:
+        sql_type = column.type.compile(dialect=conn.dialect)
+        conn.exec_driver_sql(f"ALTER TABLE {table_name} ADD COLUMN {column.name} {sql_type}")
+    for index in stale_keys:
+        conn.exec_driver_sql(f"DROP INDEX IF EXISTS {index.name}")
+        index.create(conn)
+    if missing_links:
+        _relink_payments(conn, "payments", None)
+    if needs_series:
+        _rebuild_series(conn)
+    return True
+
+
+def _series_missing(conn: Connection) -> bool:
+    """Order lines stored without their daily series (a database written before the series existed)."""
+    return _has_rows(conn, schema.KIND_TABLES["purchases"]) and not _has_rows(conn, schema.purchase_series)
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -216,6 +258,7 @@ def import_tables(
     with engine.connect() as conn:
         conn.execution_options(sqlite_begin="IMMEDIATE")
         with conn.begin():
+            _write_lock(conn)
             import_id = conn.execute(
                 sa.insert(schema.imports)
                 .values(

@@ -472,7 +472,26 @@ def _offers(r: Rows, cat: Catalogue) -> pd.DataFrame:
         "supplier": r.require("supplier"), "unit_price": r.require("unit_price"),
         "capacity": _num(r, "capacity"), "regions": _text(r, "regions"),
         "min_share": _num(r, "min_share", 0.0), "agreed_ratio": _num(r, "agreed_ratio"),
+        "backup": _flag(r, "backup"),
     })
+
+
+_YES = frozenset(["是", "y", "yes", "true", "1", "√", "✓", "备选", "备供", "备选企业"])
+_NO = frozenset(["否", "n", "no", "false", "0", "×", "x"])
+
+
+def _flag(r: Rows, name: str) -> np.ndarray:
+    """A yes/no column (是/否, Y/N, 1/0, √); blank is no, any other text is an error on its row."""
+    text = r.t.text.get(name)
+    if text is None:
+        return np.zeros(r.n, bool)
+    keys = [None if v is None else str(v).strip().lower() for v in text.values]
+    yes = np.array([k in _YES for k in keys], bool)
+    bad_u = np.array([k is not None and k not in _YES and k not in _NO for k in keys], bool)
+    raw = _cells(r, name)
+    r.flag(bad_u[text.codes], name, lambda p: (
+        f"{r.sd.header(name)} '{show(raw[p])}' 应为 是/否", f"'{show(raw[p])}' must be yes or no (是/否)"))
+    return yes[text.codes]
 
 
 def _fill_keys(frame: pd.DataFrame, key: str, columns: list[str]) -> None:

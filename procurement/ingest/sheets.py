@@ -22,7 +22,7 @@ HEADER_SCAN_ROWS = 20
 MAX_PROBLEMS_PER_CHECK = 200
 
 TEXT_FIELDS = frozenset(
-    ["hospital_id", "hospital_name", "region", "level", "product_id", "batch", "generic_name", "dosage_form", "specification", "unit", "supplier", "order_id", "payment_id", "current_supplier", "regions"]
+    ["hospital_id", "hospital_name", "region", "level", "product_id", "batch", "generic_name", "dosage_form", "specification", "unit", "supplier", "order_id", "payment_id", "current_supplier", "regions", "backup"]
 )
 NUMBER_FIELDS = frozenset(
     ["pack_size", "unit_price", "baseline_price", "agreed_volume", "quantity", "amount", "declared_volume", "capacity"]
