@@ -350,7 +350,8 @@ _ORDER_HEADER = ["序号", "订单编号", "订单明细编号", "医疗机构�
                  "订单状态", "是否集采", "发票号", "下单时间", "入库日期", "备注"]
 
 
-def _order_rows() -> list[list[Any]]:
+def _order_rows(extra: list[Any] | None = None) -> list[list[Any]]:
+    """The order list; ``extra`` is one more line placed last before the total row (Excel row 13)."""
     h1, h2 = ["H001", "市第一人民医院"], ["H002", "县人民医院"]
     a = ["XA01", "阿托伐他汀钙片", "片剂", "20mg*7片", "甲制药"]
     b = ["XA02", "氨氯地平片", "片剂", "5mg*28片", "乙药业"]
@@ -386,6 +387,7 @@ def _order_rows() -> list[list[Any]]:
         # atorvastatin 20mg of another maker: non-winning, kept but never in completion or purchase_amount
         ["9", "DD2103008", "DD2103008-1", *h1, "YP8888", "阿托伐他汀钙片", "片剂", "20mg*7片", "戊药业", "甲配送", "盒",
          "10.00", "2", "2", "20.00", "已入库", None, None, "2021-03-12 08:00:00", "2021-03-13", None],
+        *([extra] if extra else []),
         ["合计", None, None, None, None, None, None, None, None, None, None, None, None, "43", "37", "149.90", None,
          None, None, None, None, None],
         [None] * 22,
@@ -412,6 +414,34 @@ def provincial_order_list(folder: Path) -> Layout:
     """
     path = _xlsx(folder / "订单明细查询.xlsx", {"订单明细": _order_rows()}, {"订单明细": ["A1:V1"]})
     return Layout("provincial_order_list", [path], **_ORDER_EXPECT)
+
+
+def provincial_order_list_unit_box(folder: Path) -> Layout:
+    """The order list with one line counted in 箱 (cases), which the packaging does not define.
+
+    20mg*7片 with 盒 = 7 片 says nothing of a case: data-templates.md makes it an error on that row
+    (Excel row 13, column 单位), never a guess; nothing of the file is written.
+    """
+    line = ["10", "DD2103009", "DD2103009-1", "H001", "市第一人民医院", "XA01", "阿托伐他汀钙片", "片剂", "20mg*7片",
+            "甲制药", "甲配送", "箱", "350.00", "1", "1", "350.00", "已入库", "是", None, "2021-03-15 08:00:00",
+            "2021-03-16", None]
+    path = _xlsx(folder / "订单明细查询_箱.xlsx", {"订单明细": _order_rows(line)}, {"订单明细": ["A1:V1"]})
+    return Layout("provincial_order_list_unit_box", [path], exit_codes=(2,), refused_row=13,
+                  refused_sheet="订单明细", refusal_mentions=("箱",))
+
+
+def provincial_order_list_packs_as_tablets(folder: Path) -> Layout:
+    """The order list with one line whose unit says 片 while its amount says boxes.
+
+    10 "片" of XA01 with 入库金额 35.00: 10 x 0.50 = 5.00 does not match, 10 boxes x 3.50 = 35.00 does,
+    so the quantity is packs read as tablets: data-templates.md makes it an error on that row (13).
+    """
+    line = ["10", "DD2103009", "DD2103009-1", "H001", "市第一人民医院", "XA01", "阿托伐他汀钙片", "片剂", "20mg*7片",
+            "甲制药", "甲配送", "片", "3.50", "10", "10", "35.00", "已入库", "是", None, "2021-03-15 08:00:00",
+            "2021-03-16", None]
+    path = _xlsx(folder / "订单明细查询_片.xlsx", {"订单明细": _order_rows(line)}, {"订单明细": ["A1:V1"]})
+    return Layout("provincial_order_list_packs_as_tablets", [path], exit_codes=(2,), refused_row=13,
+                  refused_sheet="订单明细")
 
 
 def provincial_order_list_html(folder: Path) -> Layout:
@@ -545,6 +575,8 @@ ALL = [
     spd_purchase_record,
     provincial_order_list,
     provincial_order_list_html,
+    provincial_order_list_unit_box,
+    provincial_order_list_packs_as_tablets,
     spd_order_summary,
     monitoring_usage,
     gpo_invoice_payments,
