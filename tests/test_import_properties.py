@@ -145,8 +145,12 @@ def test_baseline_matches_hand_totals(baseline):
 _cell_text = st.text(alphabet="甲乙丙丁戊己庚辛ABCxyz0123456789 -/.:,（）()%￥盒片", max_size=12).filter(
     lambda s: not any(w in s.lower() for w in _TOTAL_WORDS)
 )
+# Words that mean something in a used column (a status, a VBP flag, a unit) and nothing in an unused one.
+_meaningful_elsewhere = st.sampled_from(["已取消", "作废", "退货", "冲红", "否", "N", "0", "未支付", "箱", "件", "片", "盒",
+                                         "H2", "P2", "2021-12-31", "-100", "1,750盒"])
 cell_values = st.one_of(
     st.none(),
+    _meaningful_elsewhere,
     st.integers(min_value=-10**12, max_value=10**12),
     st.floats(allow_nan=False, allow_infinity=False, width=32),
     _cell_text,
