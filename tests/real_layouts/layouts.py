@@ -53,6 +53,7 @@ class Layout:
     files: list[Path]
     hospital: str | None = None  # --hospital, for layouts without a hospital column
     before: list[Path] = field(default_factory=list)  # imported after the catalogue, before `files`
+    # (with the same --hospital)
     catalogue: str = "full"  # "full": hospitals+products+agreements; "hospitals": winners list test
     after: list[Path] = field(default_factory=list)  # imported after `files` (agreements by name)
     # Expected figures of `report --json` "total" (None: not checked).
@@ -61,6 +62,7 @@ class Layout:
     paid_amount: float | None = None
     agreed_volume: float | None = None
     agreed_amount: float | None = None
+    other_totals: dict[str, float] = field(default_factory=dict)  # any other key of "total"
     # (hospital_id, product_id) -> purchased volume in minimum units
     product_volume: dict[tuple[str, str], float] = field(default_factory=dict)
     # rows left out by reason, as import --json must count them
@@ -506,20 +508,23 @@ def hrp_payments(folder: Path) -> Layout:
     凭证号码, 付款工号, 付款时间, 付款金额) joined with YK_FKJL.sc (入库单号, 药品产地, 本次付款, 已付金额)
     as the payment query lists them. One hospital's own export: no hospital column. Every payment here
     is paid in full (本次付款 = 付款金额), so the two amount columns cannot disagree. Imported after the
-    HRP stock-in, whose 入库单号 RK2103001 (14.00 + 9.00) and RK2103002 (30.00) it pays.
+    HRP stock-in, whose 入库单号 RK2103001 (14.00 + 9.00) and RK2103002 (30.00) it may pay: a payment
+    pays the deliveries of its order before any other (data-templates.md, payments).
     """
     before = hrp_stock_in(folder / "stock_in").files
     header = ["付款记录", "凭证号码", "付款时间", "入库单号", "药品产地", "付款金额", "本次付款", "已付金额", "付款工号"]
     rows = [
         ["药库付款记录"] + [None] * 8,
         header,
-        # RK2103001 paid in full: 23.00 on 2021-04-15
-        ["FK001", "PZ0415", "2021-04-15 09:30:00", "RK2103001", "甲制药", "23.00", "23.00", "23.00", "0101"],
+        # RK2103002 (30.00, stocked in 2021-03-25) paid in full on 2021-04-15; RK2103001 (23.00) not yet
+        ["FK001", "PZ0415", "2021-04-15 09:30:00", "RK2103002", "丁制药", "30.00", "30.00", "30.00", "0101"],
     ]
     path = _xlsx(folder / "药库付款记录.xlsx", {"付款记录": rows}, {"付款记录": ["A1:I1"]})
-    # paid_amount = 23.00; purchases as in the stock-in (79 units, 53.00 yuan).
-    return Layout("hrp_payments", [path], hospital="H001", before=before, paid_amount=23.00,
-                  purchased_volume=79, purchase_amount=53.00)
+    # paid_amount = 30.00. It pays its own stock-in, so 30.00 waited 21 days (03-25 -> 04-15):
+    # avg_days_to_pay = 21. Paid to the oldest deliveries instead (FIFO) it would be
+    # (23 x 26 + 7 x 21) / 30 = 745 / 30 = 24.83 days.
+    return Layout("hrp_payments", [path], hospital="H001", before=before, paid_amount=30.00,
+                  purchased_volume=79, purchase_amount=53.00, other_totals={"avg_days_to_pay": 21.0})
 
 
 # ---------------------------------------------------------------------------------------------
