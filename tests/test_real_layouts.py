@@ -75,6 +75,7 @@ _REASONS = {
     "not_vbp": ("not_vbp", "non_vbp", "vbp", "非集采", "非带量"),
     "outside": ("outside", "集采外", "范围外", "out_of"),
     "total": ("total_row", "totals", "total", "合计"),
+    "unpaid": ("unpaid", "未支付", "待支付"),
 }
 _LEFT_OUT_KEYS = ("left_out", "skipped", "excluded", "dropped", "leftout", "omitted")
 

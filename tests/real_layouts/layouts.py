@@ -482,13 +482,13 @@ def gpo_invoice_payments(folder: Path) -> Layout:
               "带量采购标志", "发票备注", "是否无配送发票", "无配送发票说明", "发票状态", "支付状态", "支付时间"]
     rows = [
         header,
-        # FP001 pays H001's two delivered lines of DD2103001: 35.00 + 8.40 = 43.40, paid
-        ["F0001", "FP001", "QY0101", "甲配送", "2021-03-05", "43.40", "H001", "PSD01", "1", None, "0", None, "2", "已支付",
-         "2021-04-10 10:00:00"],
-        # FP002 (12.00) not yet paid: not a payment
-        ["F0002", "FP002", "QY0101", "甲配送", "2021-03-08", "12.00", "H001", "PSD01", "1", None, "0", None, "2", "待支付",
+        # FP001 (H001's two delivered lines of DD2103001, 35.00 + 8.40 = 43.40) not yet paid: not a payment
+        ["F0001", "FP001", "QY0101", "甲配送", "2021-03-05", "43.40", "H001", "PSD01", "1", None, "0", None, "2", "待支付",
          None],
-        # FP003 pays H002's 70.00, paid
+        # FP002 pays H001's DD2103003 (12.00, stocked in 2021-03-06) on 2021-04-10: 35 days
+        ["F0002", "FP002", "QY0101", "甲配送", "2021-03-08", "12.00", "H001", "PSD01", "1", None, "0", None, "2", "已支付",
+         "2021-04-10 10:00:00"],
+        # FP003 pays H002's 70.00 (stocked in 2021-03-11) on 2021-04-20: 40 days
         ["F0003", "FP003", "QY0102", "乙配送", "2021-03-12", "70.00", "H002", "PSD02", "1", None, "0", None, "2", "已支付",
          "2021-04-20 16:30:00"],
         # an invoice outside the VBP (带量采购标志 0): left out
@@ -496,9 +496,12 @@ def gpo_invoice_payments(folder: Path) -> Layout:
          "2021-04-20 16:30:00"],
     ]
     path = _xlsx(folder / "发票查询.xlsx", {"发票": rows})
-    # paid_amount = 43.40 + 70.00 = 113.40; purchases as in the order list (335 tablets, 121.90 yuan).
-    return Layout("gpo_invoice_payments", [path], before=before, paid_amount=113.40,
-                  purchased_volume=335, purchase_amount=121.90, left_out={"not_vbp": 1})
+    # paid_amount = 12.00 + 70.00 = 82.00; purchases as in the order list (335 tablets, 121.90 yuan).
+    # By invoice: avg_days_to_pay = (12 x 35 + 70 x 40) / 82 = 3220 / 82 = 39.2683 days. Paid to H001's
+    # oldest deliveries instead (FIFO, the 03-03 lines) it would be (12 x 38 + 70 x 40) / 82 = 39.7073.
+    return Layout("gpo_invoice_payments", [path], before=before, paid_amount=82.00,
+                  purchased_volume=335, purchase_amount=121.90, left_out={"not_vbp": 1, "unpaid": 1},
+                  other_totals={"avg_days_to_pay": 3220 / 82})
 
 
 def hrp_payments(folder: Path) -> Layout:
