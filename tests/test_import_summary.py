@@ -100,7 +100,11 @@ def test_the_national_execution_report_is_refused_saying_what_it_is():
 
 
 _FILLER = st.one_of(st.none(), st.integers(-10**6, 10**6), st.floats(allow_nan=False, allow_infinity=False),
-                    st.text(st.characters(blacklist_categories=("Cc", "Cs")), max_size=6), st.sampled_from(["合计", "", " ", "备注", "total"]))
+                    # text starting with = is a formula once openpyxl writes it (the guard refuses formulas
+                    # without a cached value: tests/test_hostile_uploads.py), not a cell of content
+                    st.text(st.characters(blacklist_categories=("Cc", "Cs")), max_size=6).filter(
+                        lambda s: not s.startswith("=")),
+                    st.sampled_from(["合计", "", " ", "备注", "total"]))
 
 
 @settings(max_examples=40, deadline=None)

@@ -231,13 +231,20 @@ def test_offers_pack_prices_are_per_unit():
 
 
 def test_a_pack_unit_column_is_not_the_quantity_unit_and_is_pointed_out():
+    # 包装单位 盒 beside a quantity that states no unit, and no amount to tell 3 片 from 3 盒: refused
+    # on each row (a volume silently 7 times off is worse than none)
     result = _purchases([
-        ["O1", "2026-03-01", "H1", "A", 3, "盒"],  # 3 片: read in minimum units, with one warning
-        ["O2", "2026-03-01", "H1", "A", 4, "盒"],  # 4 片
+        ["O1", "2026-03-01", "H1", "A", 3, "盒"],
+        ["O2", "2026-03-01", "H1", "A", 4, "盒"],
     ], ("订单编号", "入库日期", "机构编码", "产品编码", "采购数量", "包装单位"))
-    assert result.ok, [str(p) for p in result.problems]
-    assert result.tables["purchases"]["quantity"].tolist() == [3.0, 4.0]
-    warnings = result.sheets[0].warnings
+    assert sorted(p.row for p in result.problems) == [2, 3]
+    assert all("采购数量(盒)" in p.message_zh for p in result.problems)
+    # with an amount the cross-check tells the readings apart: 3 x 0.50 yuan a 片 = 1.50 is 3 片
+    told = _purchases([["O1", "2026-03-01", "H1", "A", 3, "盒", 1.50], ["O2", "2026-03-01", "H1", "A", 4, "盒", 2.00]],
+                      ("订单编号", "入库日期", "机构编码", "产品编码", "采购数量", "包装单位", "采购金额"))
+    assert told.ok, [str(p) for p in told.problems]
+    assert told.tables["purchases"]["quantity"].tolist() == [3.0, 4.0]
+    warnings = told.sheets[0].warnings
     assert len(warnings) == 1 and warnings[0].row == 2 and "2 rows" in warnings[0].message_en
     stated = _purchases([["O1", "2026-03-01", "H1", "A", 3, "盒"]],
                         ("订单编号", "入库日期", "机构编码", "产品编码", "采购数量(盒)", "包装单位"))

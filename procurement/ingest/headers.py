@@ -77,13 +77,16 @@ _OTHER_CODE_ALIASES = ("省级药品集中采购平台药品编码", "省平台�
 _PRODUCT_ID = _f("product_id", "产品编码", "药品编码", "产品代码", "医保药品编码", "药品代码", "产品id", "药品id",
                  "产品编号", "药品编号")
 _PRODUCT_ANY_ID = Field("product_id", "产品编码", _PRODUCT_ID.aliases + _OTHER_CODE_ALIASES)
-_GENERIC = _f("generic_name", "通用名", "药品通用名", "药品名称", "品种名称", "通用名称", "品名", "产品名称")
+_GENERIC = _f("generic_name", "通用名", "药品通用名", "药品名称", "品种名称", "通用名称", "品名", "产品名称", "产品")
 _SPEC = _f("specification", "规格", "规格型号", "药品规格", "包装规格", "规格包装")
 _SUPPLIER = _f("supplier", "中选企业", "生产企业", "企业名称", "供应企业", "生产厂家", "厂家", "生产厂商",
-               "中选生产企业", "企业", "厂商", "中选企业名称", "生产企业名称")
+               "中选生产企业", "企业", "厂商", "中选企业名称", "生产企业名称", "产地简称", "产地", "生产商")
 # The unit a row's quantity is written in. Not 包装单位: an export's 包装单位 column describes the
 # product's pack (盒), whatever unit the quantity beside it is counted in.
-_QTY_UNIT = _f("unit", "单位", "计量单位", "数量单位", "采购单位", "采购计量单位", "入库单位", "库存单位")
+# 包装单位名称 is the Shanghai GPO interface's name for the unit its 配送数量 counts in (interface YY003:
+# "按药品基础信息中包装单位名称所界定的货品配送数量"), so it is the quantity's unit, unlike 包装单位.
+_QTY_UNIT = _f("unit", "单位", "计量单位", "数量单位", "采购单位", "采购计量单位", "入库单位", "库存单位",
+               "包装单位名称", "配送单位")
 # 配送企业: who delivered and invoiced; never read as the winner (maker). 药企名称 in invoice and
 # payment lists of the provincial platforms is the distributor that invoiced; 供应商/供货单位 of a
 # hospital's HRP purchase record is the company it bought from, the distributor, not the maker.
@@ -151,7 +154,7 @@ FIELDS: dict[str, tuple[Field, ...]] = {
            "配送明细编号", "入库明细编号", "订单明细id"),
         # received (delivery) dates; an order date is order_date, or the date when no delivery date exists
         _f("date", "入库日期", "到货日期", "验收日期", "配送日期", "数据上报日期", "日期", "入库时间", "到货时间",
-           "验收时间", "配送时间", "收货日期", "收货时间"),
+           "验收时间", "配送时间", "收货日期", "收货时间", "配送单创建日期", "配送单日期"),
         _HOSPITAL_ID,
         _HOSPITAL_NAME,
         _PRODUCT_ANY_ID,
@@ -174,7 +177,7 @@ FIELDS: dict[str, tuple[Field, ...]] = {
     ),
     "payments": (
         _f("payment_id", "回款单号", "付款单号", "支付单号", "回款编号", "结算单号", "付款编号", "支付编号"),
-        _f("order_id", "订单编号", "关联订单号", "订单号"),
+        _f("order_id", "订单编号", "关联订单号", "订单号", "入库单号"),
         _INVOICE,
         _HOSPITAL_ID,
         _HOSPITAL_NAME,
@@ -334,6 +337,10 @@ def _alias_table(kind: str) -> dict[str, str]:
 
 
 ALIASES: dict[str, dict[str, str]] = {kind: _alias_table(kind) for kind in FIELDS}
+# each field's own Chinese name, normalised: a column headed so wins the field over alias matches
+CANONICAL: dict[str, dict[str, str]] = {
+    kind: {normalize_header(f.zh): f.name for f in FIELDS[kind]} for kind in FIELDS
+}
 
 
 def field_of(kind: str, name: str) -> Field:
@@ -342,14 +349,25 @@ def field_of(kind: str, name: str) -> Field:
 
 
 def match_headers(kind: str, headers: Sequence[object]) -> dict[int, str]:
-    """Column index -> field name for the headers ``kind`` recognises (first column wins a field)."""
+    """Column index -> field name for the headers ``kind`` recognises (first column wins a field).
+
+    A column headed with a field's own name wins it over an earlier column matching only an alias
+    (发票号 over a platform's internal 发票ID, which reads as the alias 发票id).
+    """
     table = ALIASES[kind]
     found: dict[int, str] = {}
-    taken: set[str] = set()
+    own = CANONICAL[kind]
+    taken: set[str] = {own[k] for k in (normalize_header(h) for h in headers) if k in own}
+    for i, header in enumerate(headers):
+        name = own.get(normalize_header(header))
+        if name and name not in found.values():
+            found[i] = name
     ranked = _RANKED.get(kind, {})
     for i, header in enumerate(headers):
         key = normalize_header(header)
         name = table.get(key)
+        if i in found:
+            continue
         if name and name not in taken:
             found[i] = name
             taken.add(name)

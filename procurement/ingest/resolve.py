@@ -560,7 +560,7 @@ def unit_factors(r: Rows, qty: str, pos: np.ndarray, cat: Catalogue) -> np.ndarr
     codes, units = _unit_codes(r, qty)
     codes = np.where(codes < 0, len(units) - 1, codes).astype(np.int64)
     factors = _factor_table(codes, units, pos, cat.packagings)
-    _warn_unstated_unit(r, qty, codes, units)
+    _warn_unstated_unit(r, qty, codes, units, _min_unit_keys(cat.packagings, pos), pos != cat.empty_row)
     resolved = pos != cat.empty_row
     left_out = getattr(r, "skip", None)  # rows left out (cancelled, not VBP) need no unit
     if left_out is not None:
@@ -621,7 +621,7 @@ def packaging_factors(
     codes, units = _unit_codes(r, qty)
     codes = np.where(codes < 0, len(units) - 1, codes).astype(np.int64)
     factors = _factor_table(codes, units, pkg_codes, pkgs)
-    _warn_unstated_unit(r, qty, codes, units)
+    _warn_unstated_unit(r, qty, codes, units, _min_unit_keys(pkgs, pkg_codes), check)
     bad = np.isnan(factors) & check
     if bad.any():
         name = "unit" if "unit" in r.sd.raw else qty
@@ -629,16 +629,40 @@ def packaging_factors(
     return factors
 
 
-def _warn_unstated_unit(r: Rows, qty: str, codes: np.ndarray, units: np.ndarray) -> None:
-    """One warning where quantities state no unit but the sheet has a 包装单位 column.
+def _min_unit_keys(pkgs: list[Packaging], codes: np.ndarray) -> np.ndarray:
+    """Each row's minimum unit (comparable form) from its packaging."""
+    return np.array([unit_key(p.min_unit) for p in pkgs], dtype=object)[codes]
 
-    By the spec such quantities are minimum units; a person must see that this is how they
-    were read, since an export listing the pack beside its quantities often counts in packs.
+
+def _warn_unstated_unit(r: Rows, qty: str, codes: np.ndarray, units: np.ndarray, min_key: np.ndarray,
+                        resolved: np.ndarray) -> None:
+    """Quantities that state no unit on a sheet with a 包装单位 column: read as minimum units.
+
+    By the spec such quantities are minimum units, but an export listing the pack beside its
+    quantities often counts in packs (a GPO delivery list's 配送数量 is in its 包装单位名称): where the
+    row's 包装单位 names a unit that is not the product's minimum unit and no amount can tell the two
+    readings apart, the row is refused (a silently wrong volume is worse than none); elsewhere one
+    warning says how they were read.
     """
     tpack = r.t.text.get("pack_unit")
     if tpack is None:
         return
     unstated = np.fromiter((u is None for u in units), bool, len(units))[codes] & ~tpack.blank()
+    if not unstated.any():
+        return
+    amount = r.col("amount")
+    no_amount = np.ones(r.n, bool) if amount is None else amount.isna().to_numpy()
+    pack_key = np.array([unit_key(v) for v in tpack.values], dtype=object)[tpack.codes]
+    ambiguous = unstated & no_amount & resolved & (pack_key != min_key) & ~r.skip
+    if ambiguous.any():
+        pack_raw = _cells(r, "pack_unit")
+        head_q, head_p = r.sd.header(qty), r.sd.header("pack_unit")
+        r.flag(ambiguous, qty, lambda p: (
+            f"{head_q} 未注明单位，而{head_p}为 '{show(pack_raw[p])}'（不是该产品的最小单位），且无金额可核对："
+            f"无法判断数量是最小单位还是包装数，请在表头注明单位，如 {head_q}(盒) 或 {head_q}(片)",
+            f"{head_q} states no unit while {head_p} is '{show(pack_raw[p])}' (not the product's minimum "
+            f"unit) and no amount can tell: minimum units or packs? Say so in the header, e.g. {head_q}(盒)"))
+        unstated &= ~ambiguous
     if not unstated.any():
         return
     first = np.zeros(r.n, bool)
