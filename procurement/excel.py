@@ -23,7 +23,15 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from procurement.ingest.headers import FIELDS, REQUIRED, kind_label
 from procurement.metrics import PROGRESS_STATUS_ZH
-from procurement.report import COLUMN_LABELS_ZH, EXECUTION_SHEET, METRIC_KEYS, METRIC_LABELS_ZH, Report
+from procurement.report import (
+    COLUMN_LABELS_ZH,
+    EXECUTION_SHEET,
+    GRADE_BASIS_ZH,
+    METRIC_KEYS,
+    METRIC_LABELS_ZH,
+    Report,
+    grade_basis_of,
+)
 
 FMT_VOLUME = "#,##0"
 FMT_YUAN = "#,##0.00"
@@ -109,13 +117,26 @@ def _translate(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
     if "progress_status" in out.columns:
         out["progress_status"] = out["progress_status"].map(lambda s: PROGRESS_STATUS_ZH.get(s, s) if isinstance(s, str) else s)
+    if "grade_basis" in out.columns:  # 实际 (the year's final figures) / 预计 (projected mid-year)
+        out["grade_basis"] = out["grade_basis"].map(lambda s: GRADE_BASIS_ZH.get(s, s) if isinstance(s, str) else s)
     return out
+
+
+def _assessment_labels(frame: pd.DataFrame, labels: dict[str, str]) -> dict[str, str]:
+    """Grade and retained savings headed 实际 or 预计 when every row of the sheet has the same basis."""
+    if "grade_basis" not in frame.columns:
+        return labels
+    basis = grade_basis_of(frame["grade_basis"])
+    if basis is None:
+        return labels
+    zh = GRADE_BASIS_ZH[basis]
+    return {**labels, "grade": f"考核等级({zh})", "retained_savings": f"结余留用(估算, {zh})"}
 
 
 def _write_table(wb: Workbook, title: str, frame: pd.DataFrame, labels: dict[str, str] | None = None) -> None:
     """One sheet: Chinese headers, formats, frozen header, filter, laggards red, overdue amber."""
     ws = wb.create_sheet(title)
-    labels = labels if labels is not None else COLUMN_LABELS_ZH
+    labels = _assessment_labels(frame, labels if labels is not None else COLUMN_LABELS_ZH)
     columns = list(frame.columns)
     headers = [labels.get(c, c) for c in columns]
     shown = _translate(frame)
@@ -211,7 +232,9 @@ def _write_summary(wb: Workbook, report: Report) -> None:
             cell.fill, cell.font = OVERDUE_FILL, OVERDUE_FONT
         if key == "warning" and value:
             cell.fill = LAGGARD_FILL
-        ws.append([METRIC_LABELS_ZH[key], cell, key])
+        ws.append([_summary_label(report, key), cell, key])
+    if report.agreement_year is not None:
+        ws.append([COLUMN_LABELS_ZH["agreement_year"], report.agreement_year, "agreement_year"])
     ws.append([])
     if report.warnings:
         head = WriteOnlyCell(ws, value="提示 / Warnings")
@@ -219,6 +242,15 @@ def _write_summary(wb: Workbook, report: Report) -> None:
         ws.append([head])
         for w in report.warnings:
             ws.append([w])
+
+
+def _summary_label(report: Report, key: str) -> str:
+    """A metric's label; retained savings says whether it rests on final (实际) or projected (预计) grades."""
+    label = METRIC_LABELS_ZH[key]
+    if key == "retained_savings" and "grade_basis" in report.hospitals.columns:
+        basis = grade_basis_of(report.hospitals["grade_basis"])
+        label = f"{label}({GRADE_BASIS_ZH[basis]})" if basis else f"{label}(实际/预计, 见按医疗机构)"
+    return label
 
 
 def write_report_xlsx(report: Report, path_or_buffer: Any) -> None:
@@ -237,7 +269,14 @@ def write_report_xlsx(report: Report, path_or_buffer: Any) -> None:
     _write_table(wb, "企业评分", report.scorecard, labels=SCORECARD_LABELS_ZH)
     _write_table(wb, "配送企业", report.distributors, labels=SCORECARD_LABELS_ZH)
     _write_table(wb, "医保预付与结算", _fund_rows(report), labels=SCORECARD_LABELS_ZH)
+    if len(report.outside_period):  # purchases counted for no agreement year: listed, not hidden
+        _write_table(wb, "协议期外采购", report.outside_period, labels=OUTSIDE_LABELS_ZH)
     wb.save(path_or_buffer)
+
+
+OUTSIDE_LABELS_ZH: dict[str, str] = {
+    **COLUMN_LABELS_ZH, "rows": "记录数", "quantity": "数量(最小单位)", "first_date": "最早日期", "last_date": "最晚日期",
+}
 
 
 # The supplier scorecard (企业评分), the distributors' deliveries and the fund's money, in Chinese.
