@@ -311,6 +311,8 @@ _FORMATS: dict[str, tuple[str, str | None]] = {
     "amount": ("金额(元) / yuan", FMT_YUAN),
     "capacity": ("数量(最小单位), 空为不限 / blank = unlimited", FMT_VOLUME),
     "min_share": ("比例 0-1 / share", "0.00"),
+    "agreement_year": ("协议年度序号 1、2、3 (不填为1), 不是日历年份 / agreement year 1, 2, 3 (blank: 1), "
+                       "not a calendar year", "0"),
     "agreed_ratio": ("比例 0-1, 空为按中选企业数 / blank = by number of winners", "0.00"),
     "regions": ("地区名称, 逗号分隔, 空为全部 / comma-separated regions", None),
     "unit": ("片/粒/支/袋/ml 或 盒/瓶 (按包装转换比换算) / unit", None),
@@ -333,9 +335,9 @@ _EXAMPLES: dict[str, list[dict[str, Any]]] = {
     ],
     "agreements": [
         dict(hospital_id="H001", hospital_name="市第一人民医院", product_id="P001", generic_name="阿托伐他汀钙片",
-             specification="20mg", supplier="某某药业", agreed_volume=120000, unit="片"),
+             specification="20mg", supplier="某某药业", agreed_volume=120000, unit="片", agreement_year=1),
         dict(hospital_id="H002", hospital_name="县人民医院", product_id="P002", generic_name="苯磺酸氨氯地平片",
-             specification="5mg", supplier="某某制药", agreed_volume=3000, unit="盒"),
+             specification="5mg", supplier="某某制药", agreed_volume=3000, unit="盒", agreement_year=1),
     ],
     "purchases": [
         dict(order_id="DD20200305001", date=date(2020, 3, 5), hospital_id="H001", hospital_name="市第一人民医院",

@@ -886,7 +886,7 @@ def build_report(
     view = products_in_view(dataset.products, ts, year)
     all_agreements = dataset.agreements
     dataset = dataset.with_table("agreements", agreements_in_view(all_agreements, view["agreement_year"],
-                                                                  settings.carry_agreed_volume))
+                                                                  settings.carry_agreed_volume, view["n_years"]))
     catalogue = _in_view(_catalogue(dataset), view)
     all_codes = _codes_of(dataset.purchases["product_id"].array)  # hashed once for the whole report
     # payments are matched to delivery days; every other figure reads purchases summed per key and month
@@ -940,6 +940,8 @@ def _in_view(catalogue: pd.DataFrame, view: pd.DataFrame) -> pd.DataFrame:
     out["agreement_year"] = by.map(view["agreement_year"]).fillna(1).astype("int64")
     out["agreement_start"] = by.map(view["year_start"]).astype("datetime64[ns]")
     out["agreement_end"] = by.map(view["year_end"]).astype("datetime64[ns]")
+    # a year asked for that the product does not have (its period is shorter): nothing counts toward it
+    out["no_year"] = out["period_first"].notna() & out["period_last"].notna() & out["agreement_start"].isna()
     return out
 
 
@@ -957,6 +959,9 @@ def _bounds(catalogue: pd.DataFrame, uniques: Any, first: str, last: str, others
     known = np.asarray(at.isin(info.index), dtype=bool)
     lo[~known | (lo == _NO_LOW)] = _NO_LOW
     hi[~known | (hi == _NO_LOW)] = _NO_HIGH
+    if first == "agreement_start" and "no_year" in info.columns:  # no such year: an empty period
+        none = info["no_year"].reindex(at).fillna(False).to_numpy(dtype=bool)
+        lo[none], hi[none] = _NO_HIGH, _NO_LOW
     lo[~known], hi[~known] = others
     return np.append(lo, others[0]), np.append(hi, others[1])  # code -1 (blank): the last
 
@@ -983,9 +988,11 @@ def _in_year(purchases: pd.DataFrame, keep: np.ndarray, all_codes: _Codes, catal
     years in view, exact when the products of a drug share their period (a batch).
     """
     years = catalogue.dropna(subset=["agreement_start", "agreement_end"])
-    if years.empty:
+    absent = bool(catalogue["no_year"].any())
+    if years.empty and not absent:
         return keep
-    others = (int(years["agreement_start"].min().value), int(years["agreement_end"].max().value))
+    others = ((int(years["agreement_start"].min().value), int(years["agreement_end"].max().value))
+              if len(years) else (_NO_HIGH, _NO_LOW))  # every product outside its years: nothing
     lo, hi = _bounds(catalogue, all_codes[1], "agreement_start", "agreement_end", others)
     return _dated(purchases, keep, all_codes[0], lo, hi)
 

@@ -70,17 +70,24 @@ def products_in_view(products: pd.DataFrame, as_of: pd.Timestamp, year: int | No
     return out.drop_duplicates("product_id", keep="last").set_index("product_id")
 
 
-def agreements_in_view(agreements: pd.DataFrame, view: pd.Series, carry: bool = True) -> pd.DataFrame:
+def agreements_in_view(
+    agreements: pd.DataFrame, view: pd.Series, carry: bool = True, years: pd.Series | None = None
+) -> pd.DataFrame:
     """The agreement rows of each product's year in view (``view``: product_id -> year).
 
     A hospital x product with no row for that year takes its latest earlier year's rows when
     ``carry`` (domain.md: a later year with no agreed volume given takes the previous year's).
     Rows of one hospital, product and year are all kept (the report sums them). A blank year is 1.
     The rows keep their own ``agreement_year``; ``view_year`` says which year they stand for.
+    ``years``: product_id -> its number of years; a year in view beyond them has no agreed volume
+    (nothing carries into a year the period does not have).
     """
     ag = agreements.copy()
     ag["agreement_year"] = ag["agreement_year"].astype("float64").fillna(1.0)
     ag["view_year"] = ag["product_id"].map(view).astype("float64").fillna(1.0)
+    if years is not None:
+        count = ag["product_id"].map(years).astype("float64")
+        ag = ag[~((count > 0) & (ag["view_year"] > count))]
     ag = ag[(ag["agreement_year"] <= ag["view_year"]) if carry else (ag["agreement_year"] == ag["view_year"])]
     if ag.empty:
         return ag.reset_index(drop=True)

@@ -66,6 +66,7 @@ import pandas as pd
 import pytest
 
 from procurement.cli import main
+from procurement.excel import write_report_xlsx
 from procurement.ingest.importer import parse_files
 from procurement.model import Dataset, conform
 from procurement.report import build_report
@@ -279,3 +280,28 @@ def test_a_calendar_year_is_refused_with_a_row_message(tmp_path):
     result = parse_files([book])
     problems = [str(p) for p in result.problems]
     assert any("协议年度" in p and "calendar year" in p and "3" in p for p in problems), problems
+
+
+def test_a_year_the_period_does_not_have_counts_nothing(dataset):
+    r = build_report(dataset, MID_YEAR_2, year=3)  # the batch runs 2 years
+    assert r.total["purchased_volume"] == 0 and r.total["agreed_volume"] == 0
+    assert r.total["time_elapsed"] is None
+
+
+def test_excel_labels_grades_and_retained_savings_projected(dataset, tmp_path):
+    import openpyxl
+
+    path = tmp_path / "report.xlsx"
+    write_report_xlsx(build_report(dataset, MID_YEAR_2), path)
+    wb = openpyxl.load_workbook(path, read_only=True)
+    rows = list(wb["按医疗机构"].iter_rows(values_only=True))
+    header = list(rows[0])
+    assert "考核等级(预计)" in header and "结余留用(估算, 预计)" in header
+    assert {r[header.index("等级依据")] for r in rows[1:]} == {"预计"}
+    summary = {r[2]: r[0] for r in wb["汇总"].iter_rows(values_only=True) if len(r) > 2 and r[2]}
+    assert summary["retained_savings"] == "结余留用(估算)(预计)"
+    outside = list(wb["协议期外采购"].iter_rows(values_only=True))
+    assert len(outside) == 3  # header + H1 P1 + H2 P2
+    write_report_xlsx(build_report(dataset, END_YEAR_1), path)
+    header = list(next(openpyxl.load_workbook(path, read_only=True)["按医疗机构"].iter_rows(values_only=True)))
+    assert "考核等级(实际)" in header and "结余留用(估算, 实际)" in header
