@@ -64,13 +64,15 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from procurement.cli import main
 from procurement.excel import write_report_xlsx
 from procurement.ingest.importer import parse_files
 from procurement.model import Dataset, conform
 from procurement.report import build_report
-from procurement.settings import Settings
+from procurement.settings import Settings as Policy
 from procurement.years import agreements_in_view, n_years, year_in_view, year_period
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -238,7 +240,7 @@ def test_first_day_of_year_2_starts_a_new_year(dataset):
 
 
 def test_without_carrying_a_year_has_only_its_own_agreed_volumes(dataset):
-    r = build_report(dataset, MID_YEAR_2, Settings(carry_agreed_volume=False))
+    r = build_report(dataset, MID_YEAR_2, Policy(carry_agreed_volume=False))
     assert r.total["agreed_volume"] == 1200 + 600 + 300  # H1 P2 and H3 P1 gave no year-2 volume
 
 
@@ -305,3 +307,25 @@ def test_excel_labels_grades_and_retained_savings_projected(dataset, tmp_path):
     write_report_xlsx(build_report(dataset, END_YEAR_1), path)
     header = list(next(openpyxl.load_workbook(path, read_only=True)["按医疗机构"].iter_rows(values_only=True)))
     assert "考核等级(实际)" in header and "结余留用(估算, 实际)" in header
+
+
+@given(start=st.dates(date(2019, 1, 1), date(2030, 12, 31)), days=st.integers(0, 4 * 366),
+       probe=st.integers(-400, 5 * 366))
+@settings(max_examples=300, deadline=None)
+def test_years_partition_the_period(start, days, probe):
+    """Invariant: the years of a period cover it day by day, without gap or overlap, each at most a
+    year long; the year in view of a day inside the period is the year that contains it."""
+    s, e = T(start), T(start) + pd.Timedelta(days=days)
+    count = n_years(s, e)
+    assert count >= 1
+    periods = [year_period(s, e, k) for k in range(1, count + 1)]
+    assert periods[0][0] == s and periods[-1][1] == e
+    for (_, last), (first, _) in zip(periods, periods[1:], strict=False):
+        assert first == last + pd.Timedelta(days=1)
+    assert all(first <= last and (last - first).days <= 365 for first, last in periods)
+    day = s + pd.Timedelta(days=probe)
+    k = year_in_view(s, e, day)
+    if s <= day <= e:
+        assert periods[k - 1][0] <= day <= periods[k - 1][1]
+    else:
+        assert k == (1 if day < s else count)
