@@ -329,3 +329,35 @@ def test_years_partition_the_period(start, days, probe):
         assert periods[k - 1][0] <= day <= periods[k - 1][1]
     else:
         assert k == (1 if day < s else count)
+
+
+def test_a_store_written_before_years_reads_its_agreements_as_year_1(tmp_path):
+    """An older database (agreements keyed by hospital and product, no 协议年度) is upgraded on open:
+    its rows become year 1, the key gains the year, and re-importing them replaces them (no duplicates)."""
+    import sqlalchemy as sa
+
+    from procurement import store
+
+    url = f"sqlite:///{tmp_path / 'old.sqlite'}"
+    engine = store.get_engine(url)
+    ag = conform("agreements", pd.DataFrame({"hospital_id": ["H1"], "product_id": ["P1"], "agreed_volume": [10.0]}))
+    products = conform("products", pd.DataFrame({"product_id": ["P1"], "batch": ["第九批"], "generic_name": ["甲药"],
+                                                 "specification": ["10mg"], "supplier": ["甲企业"], "unit_price": [1.0]}))
+    hospitals = conform("hospitals", pd.DataFrame({"hospital_id": ["H1"], "hospital_name": ["一院"]}))
+    store.import_tables(engine, {"hospitals": hospitals, "products": products, "agreements": ag}, source_name="old.xlsx",
+                        file_hash="old")
+    with engine.begin() as conn:  # back to the layout of a store written before agreement years
+        conn.exec_driver_sql("DROP INDEX ux_agreements_natural_key")
+        conn.exec_driver_sql("ALTER TABLE agreements DROP COLUMN agreement_year")
+        conn.exec_driver_sql("CREATE UNIQUE INDEX ux_agreements_natural_key ON agreements (hospital_id, product_id)")
+    engine.dispose()
+    engine = store.get_engine(url)
+    assert store.load_dataset(engine).agreements["agreement_year"].tolist() == [1.0]
+    store.import_tables(engine, {"agreements": ag.assign(agreed_volume=12.0)}, source_name="again.xlsx",
+                        file_hash="again")
+    store.import_tables(engine, {"agreements": ag.assign(agreed_volume=15.0, agreement_year=2.0)},
+                        source_name="year2.xlsx", file_hash="year2")
+    got = store.load_dataset(engine).agreements.sort_values("agreement_year")
+    assert got[["agreement_year", "agreed_volume"]].values.tolist() == [[1.0, 12.0], [2.0, 15.0]]
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT COUNT(*) FROM agreements")).scalar_one() == 2
