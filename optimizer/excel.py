@@ -1,7 +1,8 @@
 """The plan as a workbook a coordinator can send out (分配方案 and its companions).
 
 Coordinators live in Excel: the allocation sheet is sorted by hospital so it can be cut per
-hospital, every table has Chinese headers, number formats, a frozen header and a filter.
+hospital, every table has Chinese headers, number formats, a frozen header and a filter. Names come
+from uploaded files: every cell goes through ``keep_as_text``, so none becomes a formula.
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from optimizer.inputs import PlanInput
+from optimizer.inputs import PlanInput, PlanSettings
 from optimizer.scenarios import DisruptionResult, ScenarioComparison
+from procurement.excel_safety import keep_as_text
 
 VOLUME = "#,##0"  # minimum units are whole; the cell keeps any fraction
 PRICE = "0.0000"
@@ -51,15 +53,28 @@ def write_plan_xlsx(
     inp: PlanInput | None = None,
     comparison: ScenarioComparison | None = None,
     disruption: DisruptionResult | Sequence[DisruptionResult] | None = None,
+    settings: PlanSettings | None = None,
 ) -> None:
-    """Write the plan workbook; ``inp`` (optional) adds hospital names and the current suppliers."""
+    """Write the plan workbook; ``inp`` (optional) adds hospital names, the current suppliers, and the
+    first sheet 说明 that explains the plan (its settings, figures, winners without volume, switches)."""
     names, regions, current = _lookups(inp)
     wb = Workbook()
     wb.remove(wb.active)
+    summary = None
+    if inp is not None:
+        from optimizer.summary import summarize
+
+        summary = summarize(plan, inp, settings)
+        _readme_sheet(wb, plan, summary, settings, comparison is not None, bool(disruption))
     _allocation_sheet(wb, plan, names, regions)
+    if summary is not None:
+        _winners_sheet(wb, summary)
     _load_sheet(wb, plan)
     _shortage_sheet(wb, plan, names, regions)
-    _switch_sheet(wb, plan, names, current)
+    if summary is not None:
+        _switch_reason_sheet(wb, summary, names)
+    else:
+        _switch_sheet(wb, plan, names, current)
     _savings_sheet(wb, plan)
     _solve_sheet(wb, plan)
     if comparison is not None:
@@ -120,12 +135,13 @@ def _write_table(ws: Worksheet, frame: pd.DataFrame, cols: list[Col], start_row:
         cell = ws.cell(row=start_row, column=j, value=col.header)
         cell.font, cell.fill = HEADER_FONT, HEADER_FILL
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        keep_as_text(cell)  # headers may carry scenario names
     r = start_row
     sources = [c.source for c in cols]
     present = frame.reindex(columns=sources)
     for r, row in enumerate(present.itertuples(index=False, name=None), start=start_row + 1):
         for j, (value, col) in enumerate(zip(row, cols, strict=True), start=1):
-            cell = ws.cell(row=r, column=j, value=_cell_value(value))
+            cell = keep_as_text(ws.cell(row=r, column=j, value=_cell_value(value)))
             if col.fmt:
                 cell.number_format = col.fmt
     _widths(ws, cols, present)
@@ -212,6 +228,108 @@ def _switch_sheet(wb: Workbook, plan: Any, names: dict[str, str], current: dict[
     ])
 
 
+# What each sheet holds and the words a reader may not know: the workbook travels without the app.
+SHEET_NOTES = [
+    ("分配方案", "每家机构每个品种由哪家中选企业供应多少（最小单位）、中选单价、是否切换企业。可按机构筛选后分发。"),
+    ("中选企业获量", "每家中选企业分得的量、份额；未获量的企业标明原因（价格、产能、地区）。"),
+    ("企业负荷", "每家中选企业的总分配量与供应能力（空白 = 不限）；利用率高于 95% 标红。"),
+    ("短缺", "因产能或地区不足而无法分配的量；缺口惩罚越高，求解越尽量避免短缺。"),
+    ("切换", "改由其他企业供应的机构×品种，原企业与新企业的单价和原因。"),
+    ("节约", "按集采前价格计算的各品种节约金额；没有集采前价格的品种不在此表中。"),
+    ("求解信息", "求解状态、目标值、相对间隙、耗时，以及输入检查发现的问题。"),
+]
+TERMS = [
+    ("约定比例", "约定采购量 = 报量 × 约定比例（向上取整）。留空时按中选企业数：1 家 50%，2 家 60%，3 家 70%，4 家及以上 80%。"),
+    ("K", "每家机构每个品种最多由几家企业供应；K = 1 即单一来源。"),
+    ("切换企业惩罚", "每单位改由非现供应企业供应时额外计入的金额（元/单位），只影响选择，不计入方案金额。为 0 时，价格相同的情况下仍保留现供应企业。"),
+    ("缺口惩罚", "每单位无法供应时计入的金额（元/单位）。应远高于任何中选单价，否则求解会宁可短缺。"),
+    ("相对间隙", "求解结果与理论最优下界之间的最大差距占比；0.01% 表示总金额最多比最优高万分之一。"),
+    ("目标值", "方案金额 + 切换企业惩罚 + 缺口惩罚，是求解所最小化的量；方案金额只含中选单价 × 分配量。"),
+    ("单位成本", "方案金额 ÷ 分配量。不同约定比例分配的量不同，比较方案时应看单位成本而非总金额。"),
+]
+
+
+def _readme_sheet(wb: Workbook, plan: Any, summary: Any, settings: PlanSettings | None, has_comparison: bool,
+                  has_disruption: bool) -> None:
+    """说明: what the plan is, its figures and settings, the sheets and the terms, readable on its own."""
+    from optimizer.summary import reason_text
+
+    ws = wb.create_sheet("说明")
+    ws.cell(row=1, column=1, value="量分配方案说明").font = Font(bold=True, size=14)
+    rows: list[tuple[str, Any, str | None]] = [
+        ("求解状态", _status(plan.status), None),
+        ("方案金额(元)", summary.total_cost, MONEY),
+        ("分配量(最小单位)", summary.volume, VOLUME),
+        ("单位成本(元/单位)", summary.cost_per_unit, PRICE),
+        ("短缺量(最小单位)", summary.shortage_volume, VOLUME),
+        ("相对集采前价格节约(元)", summary.baseline_savings, MONEY),
+        ("相对现供应企业中选价节约(元)", summary.current_savings, MONEY),
+        ("现供应企业为中选企业的分配量占比", summary.current_covered, PERCENT),
+        ("切换企业的机构×品种", f"{len(summary.switches)} / {summary.pairs}", None),
+        ("未获量的中选企业", f"{len(summary.idle_winners)} / {len(summary.winners)}", None),
+    ]
+    rows += [("节约未计算的原因", reason_text(code), None) for code in summary.savings_reasons]
+    if settings is not None:
+        rows += [
+            ("约定比例", "按中选企业数规则" if settings.ratio is None else settings.ratio,
+             None if settings.ratio is None else PERCENT),
+            ("K(每机构每品种最多企业数)", settings.max_suppliers, None),
+            ("切换企业惩罚(元/单位)", settings.switch_penalty, MONEY),
+            ("缺口惩罚(元/单位)", settings.shortage_penalty, MONEY),
+            ("允许相对间隙", settings.gap, "0.00%"),
+            ("求解时限(秒)", settings.time_limit, None),
+        ]
+    last = _key_values(ws, rows, start_row=3)
+    counts = summary.switch_counts()
+    if len(counts):
+        ws.cell(row=last + 2, column=1, value="切换原因").font = HEADER_FONT
+        last = _key_values(ws, [(reason_text(k), int(v), None) for k, v in counts.items()], start_row=last + 3)
+    notes = list(SHEET_NOTES)
+    if has_comparison:
+        notes.append(("方案对比", "其他约定比例或 K 的方案；单位成本可直接比较，总金额因分配量不同不可直接比较。"))
+    if has_disruption:
+        notes.append(("断供调整", "某企业断供后，剩余约定量改由其他企业供应的结果。"))
+    ws.cell(row=last + 2, column=1, value="各工作表").font = HEADER_FONT
+    last = _key_values(ws, [(name, note, None) for name, note in notes], start_row=last + 3)
+    ws.cell(row=last + 2, column=1, value="术语").font = HEADER_FONT
+    _key_values(ws, [(term, note, None) for term, note in TERMS], start_row=last + 3)
+    ws.column_dimensions["A"].width = 34
+    ws.column_dimensions["B"].width = 90
+    for row in ws.iter_rows(min_col=2, max_col=2):
+        for cell in row:
+            cell.alignment = Alignment(wrap_text=True, vertical="top", horizontal="left")
+
+
+def _winners_sheet(wb: Workbook, summary: Any) -> None:
+    from optimizer.summary import reason_text
+
+    winners = summary.winners.assign(reason_zh=summary.winners["reason"].map(reason_text))
+    winners = winners.sort_values(["generic_name", "specification", "load"], ascending=[True, True, False])
+    ws = _table_sheet(wb, "中选企业获量", winners, [
+        *DRUG_COLS, Col("supplier", "中选企业"), Col("unit_price", "中选单价(元)", PRICE),
+        Col("capacity", "供应能力(空=不限)", VOLUME), Col("load", "分配量", VOLUME), Col("share", "份额", PERCENT),
+        Col("reason_zh", "说明"),
+    ])
+    for r, got in enumerate(winners["load"], start=2):
+        if got <= 1e-6:
+            for c in range(1, 9):
+                ws.cell(row=r, column=c).fill = WARN_FILL
+
+
+def _switch_reason_sheet(wb: Workbook, summary: Any, names: dict[str, str]) -> None:
+    from optimizer.summary import reason_text
+
+    sw = summary.switches.assign(hospital_name=summary.switches["hospital_id"].map(names),
+                                 reason_zh=summary.switches["reason"].map(reason_text))
+    _table_sheet(wb, "切换", sw, [
+        Col("hospital_id", "机构编码"), Col("hospital_name", "机构名称"), *DRUG_COLS,
+        Col("from_supplier", "原供应企业"), Col("from_price", "原企业中选单价(元)", PRICE),
+        Col("to_supplier", "新供应企业"), Col("to_price", "新企业中选单价(元)", PRICE),
+        Col("price_gap", "每单位价差(元)", PRICE), Col("volume", "切换量(最小单位)", VOLUME),
+        Col("reason_zh", "原因"),
+    ])
+
+
 def _savings_sheet(wb: Workbook, plan: Any) -> None:
     _table_sheet(wb, "节约", plan.savings, [
         *DRUG_COLS, Col("baseline_price", "集采前价格(元)", PRICE), Col("baseline_cost", "集采前金额(元)", MONEY),
@@ -223,8 +341,8 @@ def _savings_sheet(wb: Workbook, plan: Any) -> None:
 def _key_values(ws: Worksheet, rows: list[tuple[str, Any, str | None]], start_row: int = 1) -> int:
     """Label / value pairs, one a row; returns the last row written."""
     for r, (label, value, fmt) in enumerate(rows, start=start_row):
-        ws.cell(row=r, column=1, value=label).font = HEADER_FONT
-        cell = ws.cell(row=r, column=2, value=_cell_value(value))
+        keep_as_text(ws.cell(row=r, column=1, value=label)).font = HEADER_FONT
+        cell = keep_as_text(ws.cell(row=r, column=2, value=_cell_value(value)))
         if fmt:
             cell.number_format = fmt
     ws.column_dimensions["A"].width = max(ws.column_dimensions["A"].width or 0, 18)

@@ -23,6 +23,7 @@ from optimizer.checks import CheckIssue, blocking, check_drug, check_hospitals, 
 from optimizer.inputs import DrugData, PlanInput, PlanSettings, split_by_drug
 from optimizer.plan import Plan, PlanStatus, worst_status
 from optimizer.result import assemble_plan
+from optimizer.ties import keep_current_on_ties
 
 # Below this many arcs in all, process start-up costs more than it saves.
 PARALLEL_MIN_ARCS = 40_000
@@ -293,6 +294,8 @@ def allocate(
     for res in solve_parts(to_solve, settings, progress):
         results_by_key[res.key] = res
     results = [results_by_key[d.key] for d in drugs]
+    for drug, res in zip(drugs, results, strict=True):
+        res.x = keep_current_on_ties(drug, res.x, settings)
     timings = {
         "read": 0.0,
         "build": prep + sum(r.build_time for r in results),

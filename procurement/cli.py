@@ -61,6 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--hospital", metavar="H",
                      help="无机构列的文件属于该医院（编码或名称）/ the hospital of files without a hospital column")
     imp.add_argument("--json", action="store_true", help="以 JSON 输出 / print JSON")
+    imp.add_argument("--user", metavar="NAME",
+                     help="导入日志中记录的用户（默认操作系统用户）/ who the import log names (default: the OS user)")
     imp.set_defaults(func=_cmd_import)
 
     rep = sub.add_parser("report", help="执行情况报告 / execution report")
@@ -71,6 +73,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="协议年度 1, 2, 3 (默认: 截至日期所在年度) / agreement year (default: the one containing as-of)")
     rep.add_argument("--json", action="store_true")
     rep.add_argument("--xlsx", metavar="OUT", help="写出 Excel 报告 / write the Excel report")
+    rep.add_argument("--monthly", metavar="OUT", help="写出月报工作簿 / write the monthly report workbook")
+    rep.add_argument("--by-region", action="store_true", help="月报按地区分表 / one monthly sheet per region")
     rep.set_defaults(func=_cmd_report)
 
     ren = sub.add_parser("renew", help="接续采购报量文件 / the next cycle's declaration file from actual use")
@@ -160,7 +164,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
     read: list[dict[str, Any]] = []
     try:
         summary = _parse_and_store(engine, files, source_name=", ".join(f.name for f in files), kind=args.kind,
-                                   hospital=args.hospital, read=read)
+                                   hospital=args.hospital, read=read, user=_import_user(args.user))
     except InputError:
         if args.json:  # what was read, for scripts; the problems themselves go to stderr (exit 2)
             _print_json({"ok": False, "files": read})
@@ -171,6 +175,16 @@ def _cmd_import(args: argparse.Namespace) -> int:
         _print_summary(summary, sys.stdout)
         _print_sheets(read, sys.stdout)
     return 0
+
+
+def _import_user(given: str | None) -> str:
+    """Who an import from the command line is logged under: ``--user``, else the operating-system user
+    (``os:NAME``, so it is never mistaken for an app account)."""
+    if given and given.strip():
+        return given.strip()
+    from procurement.auth import default_actor
+
+    return default_actor()
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
@@ -194,6 +208,14 @@ def _cmd_report(args: argparse.Namespace) -> int:
         from procurement.excel import write_report_xlsx
 
         write_report_xlsx(report, args.xlsx)
+    if args.monthly:
+        from procurement.metrics import PROGRESS_STATUS_ZH
+        from procurement.monthly import monthly_report, write_monthly_xlsx
+
+        ends = dataset.products.drop_duplicates("product_id", keep="last").set_index("product_id")["agreement_end"]
+        frame = monthly_report(report.detail, dataset.purchases, report.as_of,
+                               report.detail["product_id"].map(ends))
+        write_monthly_xlsx(frame, report.as_of, args.monthly, by_region=args.by_region, status_zh=PROGRESS_STATUS_ZH)
     payload = report.to_json()
     if args.json:
         _print_json(payload)
@@ -330,7 +352,7 @@ def _print_summary(summary: store.ImportSummary, out: TextIO) -> None:
 
 
 _REASONS_ZH = {
-    "total_rows": "合计行", "cancelled": "已取消/作废/拒收", "not_delivered": "未到货", "not_vbp": "非带量采购",
+    "total_rows": "合计行", "notes_below": "表尾备注行", "cancelled": "已取消/作废/拒收", "not_delivered": "未到货", "not_vbp": "非带量采购",
     "outside_procurement": "非集采药品", "non_winning": "非中选产品", "unpaid": "未支付",
 }
 
@@ -347,6 +369,10 @@ def _print_sheets(files: list[dict[str, Any]], out: TextIO) -> None:
                   f"读取 {sh['rows']} 行，导入 {sh['imported']} 行，未计入 / left out: {left}", file=out)
             if sh.get("quantity_column"):
                 print(f"    数量列 / quantity column: {sh['quantity_column']}", file=out)
+            if sh.get("returns"):
+                print(f"    退货/冲红行（已冲减）/ return lines (subtracted): {sh['returns']}", file=out)
+            if sh.get("hospital_supplied"):
+                print(f"    无机构列，按 / no hospital column, taken as: {sh['hospital_supplied']}", file=out)
             for top in sh.get("outside_procurement_top", []):
                 print(f"    非集采药品 / outside: {top['code'] or ''} {top['name'] or ''} × {top['rows']}", file=out)
             if sh.get("columns_not_used"):

@@ -21,6 +21,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from procurement.excel_safety import is_formula_text, keep_as_text
 from procurement.ingest.headers import FIELDS, REQUIRED, kind_label
 from procurement.metrics import PROGRESS_STATUS_ZH
 from procurement.report import (
@@ -150,7 +151,7 @@ def _write_table(wb: Workbook, title: str, frame: pd.DataFrame, labels: dict[str
         cell = WriteOnlyCell(ws, value=h)
         cell.font, cell.fill = HEADER_FONT, HEADER_FILL
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        header_cells.append(cell)
+        header_cells.append(keep_as_text(cell))
     ws.append(header_cells)
     formats = [number_format(c) for c in columns]
     overdue_cols = [c in _OVERDUE or (title == "逾期回款" and c == "amount") for c in columns]
@@ -161,12 +162,12 @@ def _write_table(wb: Workbook, title: str, frame: pd.DataFrame, labels: dict[str
         for value, fmt, is_overdue in zip(values, formats, overdue_cols, strict=True):
             v = _cell_value(value)
             hot = is_overdue and isinstance(v, float) and v > 0
-            if not (fmt or laggard[r] or hot):
+            if not (fmt or laggard[r] or hot or is_formula_text(v)):
                 row.append(v)  # plain values share one cell object inside openpyxl: much cheaper
                 continue
             cell = WriteOnlyCell(ws, value=v)
             cell._style = styles.get(fmt, bool(laggard[r]), hot)
-            row.append(cell)
+            row.append(keep_as_text(cell))  # after the style: it carries the quote prefix
         ws.append(row)
 
 
@@ -224,7 +225,7 @@ def _write_summary(wb: Workbook, report: Report) -> None:
         value = report.total.get(key)
         if key == "progress_status" and isinstance(value, str):
             value = PROGRESS_STATUS_ZH.get(value, value)
-        cell = WriteOnlyCell(ws, value=_cell_value(value))
+        cell = keep_as_text(WriteOnlyCell(ws, value=_cell_value(value)))  # formats and fills keep the prefix
         fmt = number_format(key)
         if fmt:
             cell.number_format = fmt
@@ -240,8 +241,8 @@ def _write_summary(wb: Workbook, report: Report) -> None:
         head = WriteOnlyCell(ws, value="提示 / Warnings")
         head.font = HEADER_FONT
         ws.append([head])
-        for w in report.warnings:
-            ws.append([w])
+        for w in report.warnings:  # may quote names from the data
+            ws.append([keep_as_text(WriteOnlyCell(ws, value=w))])
 
 
 def _summary_label(report: Report, key: str) -> str:
@@ -266,6 +267,7 @@ def write_report_xlsx(report: Report, path_or_buffer: Any) -> None:
     _write_table(wb, "明细", report.detail)
     _write_table(wb, "逾期回款", report.overdue)
     _write_table(wb, "按月", report.monthly)
+    _write_table(wb, "按地区", report.regions)
     _write_table(wb, "企业评分", report.scorecard, labels=SCORECARD_LABELS_ZH)
     _write_table(wb, "配送企业", report.distributors, labels=SCORECARD_LABELS_ZH)
     _write_table(wb, "医保预付与结算", _fund_rows(report), labels=SCORECARD_LABELS_ZH)
@@ -305,6 +307,10 @@ _FORMATS: dict[str, tuple[str, str | None]] = {
     "pack_size": ("数字: 每包装最小单位数 / number of minimum units per pack", "0"),
     "unit_price": ("金额(元/最小单位) / yuan per minimum unit", "0.0000"),
     "baseline_price": ("金额(元/最小单位) / yuan per minimum unit", "0.0000"),
+    "pack_price": ("金额(元/包装), 按包装转换比折算 / yuan per pack, divided by the pack size", "0.0000"),
+    "pack_unit": ("包装单位 盒/瓶/袋 / the pack's unit", None),
+    "min_unit": ("最小制剂单位 片/粒/支/袋/ml / minimum unit", None),
+    "pack_text": ("包装, 如 12片×2板/盒 / packaging, e.g. 12片×2板/盒", None),
     "agreed_volume": ("数量(最小单位, 或填写单位列) / quantity", FMT_VOLUME),
     "quantity": ("数量(最小单位, 或填写单位列) / quantity", FMT_VOLUME),
     "declared_volume": ("数量(最小单位) / quantity in minimum units", FMT_VOLUME),
@@ -316,6 +322,12 @@ _FORMATS: dict[str, tuple[str, str | None]] = {
     "agreed_ratio": ("比例 0-1, 空为按中选企业数 / blank = by number of winners", "0.00"),
     "regions": ("地区名称, 逗号分隔, 空为全部 / comma-separated regions", None),
     "unit": ("片/粒/支/袋/ml 或 盒/瓶 (按包装转换比换算) / unit", None),
+    "ordered_quantity": ("订购数量, 与入库数量单位相同 / quantity ordered, same unit", FMT_VOLUME),
+    "order_date": ("日期 2020-03-05 / date ordered", FMT_DATE),
+    "status": ("已入库/已取消/退货 或 已支付/待支付 (取消、未支付不计入, 退货冲减) / "
+               "cancelled and unpaid rows are left out, returns subtract", None),
+    "vbp_flag": ("是/否 (否不计入) / yes or no (no = left out)", None),
+    "payer": ("医院 或 医保基金 / hospital or fund", None),
 }
 _UNITS = ["片", "粒", "支", "袋", "ml", "盒", "瓶"]
 _LEVELS = ["三级甲等", "三级", "二级", "一级", "基层医疗机构"]
@@ -374,6 +386,9 @@ _EXAMPLES: dict[str, list[dict[str, Any]]] = {
     "shortages": [
         dict(hospital_id="H001", hospital_name="市第一人民医院", product_id="P001", generic_name="阿托伐他汀钙片",
              specification="20mg", supplier="某某药业", start_date=date(2020, 3, 1), status="未解决", orders=3),
+        dict(hospital_id="H002", hospital_name="县人民医院", product_id="P002", generic_name="苯磺酸氨氯地平片",
+             specification="5mg", supplier="某某制药", start_date=date(2020, 2, 10), end_date=date(2020, 2, 20),
+             status="已解决", orders=1),
     ],
     "substitutes": [
         dict(generic_name="阿托伐他汀钙片", specification="20mg", substitute="瑞舒伐他汀钙片"),
@@ -407,7 +422,7 @@ def write_template(kind: str, path_or_buffer: Any) -> None:
     ws = wb.active
     ws.title = kind_label(kind)
     for col, fld in enumerate(fields, start=1):
-        cell = ws.cell(row=1, column=col, value=fld.zh)
+        cell = keep_as_text(ws.cell(row=1, column=col, value=fld.zh))
         cell.fill = HEADER_FILL
         cell.alignment = Alignment(horizontal="center")
         if fld.name in alone:
@@ -431,6 +446,7 @@ def write_template(kind: str, path_or_buffer: Any) -> None:
                 fmt = _field_format(fld.name)[1]
                 if fmt:
                     cell.number_format = fmt
+                keep_as_text(cell)
     ws.freeze_panes = "A2"
     names = [f.name for f in fields]
     if "unit" in names:
@@ -459,13 +475,13 @@ def _write_instructions(wb: Workbook, kind: str, alone: set[str], either: set[st
                 " / Red headers are required, blue ones are alternatives (code or name), others optional.")
     head = ["列名", "English", "别名 / aliases", "必填 / required", "格式 / format"]
     for col, h in enumerate(head, start=1):
-        c = ws.cell(row=4, column=col, value=h)
+        c = keep_as_text(ws.cell(row=4, column=col, value=h))
         c.font, c.fill = HEADER_FONT, HEADER_FILL
     for r, fld in enumerate(FIELDS[kind], start=5):
         required = "是 / yes" if fld.name in alone else ("二选一 / one of" if fld.name in either else "否 / no")
         values = [fld.zh, fld.name, "、".join(fld.aliases), required, _field_format(fld.name)[0]]
         for col, v in enumerate(values, start=1):
-            ws.cell(row=r, column=col, value=v)
+            keep_as_text(ws.cell(row=r, column=col, value=v))
     for col, width in zip("ABCDE", (16, 18, 60, 16, 46), strict=True):
         ws.column_dimensions[col].width = width
     ws.freeze_panes = "A5"

@@ -29,6 +29,11 @@ TABLE_KINDS: tuple[TableKind, ...] = (
     "shortages",
 )
 
+# Tables an alliance may run without: the province's substitutes list, the bureau's fund records and the
+# shortage register. The others make the alliance (the synthetic alliance fills only those).
+OPTIONAL_KINDS: tuple[TableKind, ...] = ("substitutes", "fund_transfers", "shortages")
+CORE_KINDS: tuple[TableKind, ...] = tuple(k for k in TABLE_KINDS if k not in OPTIONAL_KINDS)
+
 # The Chinese name of each table kind, as users call the sheet (messages, templates, summaries).
 KIND_LABELS_ZH: dict[str, str] = {
     "hospitals": "医疗机构",
@@ -60,9 +65,10 @@ COLUMNS: dict[str, dict[str, str]] = {
         "dosage_form": "string",
         "specification": "string",
         "pack_size": "float64",  # minimum units per pack, default 1
-        "unit": "string",  # minimum unit (片/粒/支/袋/ml...)
+        "unit": "string",  # minimum unit (片/粒/支/袋/ml...), from the catalogue or the packaging text
+        "pack_unit": "string",  # the pack 包装转换比 counts (盒/瓶/袋...), NA when neither column nor text names it
         "supplier": "string",
-        "unit_price": "float64",
+        "unit_price": "float64",  # yuan per minimum unit, whatever basis the file gave it in
         "baseline_price": "float64",  # NaN when unknown
         "agreement_start": "datetime64[ns]",
         "agreement_end": "datetime64[ns]",
@@ -107,9 +113,10 @@ COLUMNS: dict[str, dict[str, str]] = {
         "invoice_id": "string",  # 发票号: the deliveries it pays, when they carry it
         "distributor": "string",  # 配送企业 that was paid (hospitals usually pay the distributor)
         "payer": "string",  # "hospital" or "fund" (医保基金 direct settlement); blank: the hospital
-        # delivery date of the order this payment names (order_id resolved against purchases),
-        # NA when unlinked: lets payment matching work on pre-aggregated deliveries
+        # delivery date of the invoice or order this payment names (resolved against the same
+        # hospital's purchases), NA when unlinked: lets payment matching work on daily totals
         "order_date": "datetime64[ns]",
+        "link_by": "string",  # where order_date, a blank product or supplier came from: invoice, order, distributor
     },
     "demand": {
         "hospital_id": "string",

@@ -44,6 +44,7 @@ from procurement import funds, supply
 from procurement import metrics as m
 from procurement.arrays import stable_argsort
 from procurement.ingest.values import norm_key_column
+from procurement.ledger import link_payments, match_payments_coded, payment_figures
 from procurement.model import Dataset
 from procurement.settings import Settings
 from procurement.years import agreements_in_view, products_in_view
@@ -167,12 +168,14 @@ LEVEL_IDS: dict[str, list[str]] = {
     "hospitals": ["hospital_id", "hospital_name", "region", "level"],
     "products": ["product_id", "batch", "generic_name", "specification", "supplier"],
     "suppliers": ["supplier"],
+    "regions": ["region"],
 }
 _JSON_IDS: dict[str, list[str]] = {
     "batches": ["batch"],
     "hospitals": ["hospital_id", "hospital_name"],
     "products": ["product_id", "batch", "generic_name", "specification", "supplier"],
     "suppliers": ["supplier"],
+    "regions": ["region"],
 }
 # extra JSON fields per level: the agreement year in view, and each hospital's assessment (考核): its
 # grade and whether it is on the year's final figures ("actual", 实际) or projected mid-year
@@ -182,6 +185,7 @@ _JSON_EXTRA: dict[str, list[str]] = {
     "hospitals": ["agreement_year", "grade", "grade_basis"],
     "products": ["agreement_year"],
     "suppliers": [],
+    "regions": [],
 }
 GRADE_BASIS_ZH: dict[str, str] = {"actual": "实际", "projected": "预计"}
 
@@ -194,7 +198,7 @@ def grade_basis_of(basis: pd.Series) -> str | None:
 
 OUTSIDE_COLUMNS = ("hospital_id", "product_id", "rows", "quantity", "first_date", "last_date")
 _PAYMENT_PIECES = (
-    "paid_amount", "matched_paid", "amount_days", "paid_on_time",
+    "paid_amount", "matched_paid", "amount_days", "paid_on_time", "due_or_paid",
     "overdue_amount", "overdue_31_60", "overdue_61_90", "overdue_over_90",
 )
 _ADDITIVE = (
@@ -219,6 +223,7 @@ class Report:
     overdue: pd.DataFrame
     monthly: pd.DataFrame
     warnings: list[str] = field(default_factory=list)
+    regions: pd.DataFrame = field(default_factory=pd.DataFrame)  # 所属地区 of the hospitals
     distributors: pd.DataFrame = field(default_factory=pd.DataFrame)  # delivery figures per 配送企业
     scorecard: pd.DataFrame = field(default_factory=pd.DataFrame)  # per winner (企业评分)
     # winning purchases up to as_of dated outside every agreement year of their product: counted for
@@ -233,7 +238,7 @@ class Report:
             "total": {k: _plain(self.total.get(k)) for k in METRIC_KEYS},
         }
         out["agreement_year"] = self.agreement_year
-        for level in ("batches", "hospitals", "products", "suppliers"):
+        for level in ("batches", "hospitals", "products", "suppliers", "regions"):
             frame = getattr(self, level)
             out[level] = _records(frame, _JSON_IDS[level] + list(METRIC_KEYS) + _JSON_EXTRA[level])
         out["distributors"] = _records(self.distributors, ["distributor", *supply.DELIVERY_COLUMNS])
@@ -641,23 +646,10 @@ def _dense(*codes: np.ndarray) -> np.ndarray:
 
 
 def _payments(dataset: Dataset, catalogue: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
-    """Payments up to as_of, with product, hospital and delivery day taken from a named order."""
+    """Payments on or before as_of, with delivery day, product and supplier taken from the invoice,
+    order or distributor they name in their own hospital (:func:`ledger.link_payments`)."""
     pay = dataset.payments
-    pay = pay[pay["date"].notna() & (pay["date"] <= as_of)].copy()
-    needs = pay["order_id"].notna() & (pay["order_date"].isna() | pay["product_id"].isna() | pay["hospital_id"].isna())
-    if needs.any():
-        purchases = dataset.purchases
-        wanted = purchases["order_id"].isin(pd.unique(pay.loc[needs, "order_id"].to_numpy(dtype=object)))
-        orders = _as_strings(purchases.loc[wanted, ["order_id", "date", "product_id", "hospital_id"]])
-        orders = orders.drop_duplicates("order_id").set_index("order_id")
-        linked = needs & pay["order_id"].isin(orders.index)
-    else:
-        linked = needs
-    if linked.any():
-        oid = pay.loc[linked, "order_id"]
-        pay.loc[linked, "order_date"] = pay.loc[linked, "order_date"].fillna(oid.map(orders["date"]))
-        pay.loc[linked, "product_id"] = pay.loc[linked, "product_id"].fillna(oid.map(orders["product_id"]))
-        pay.loc[linked, "hospital_id"] = pay.loc[linked, "hospital_id"].fillna(oid.map(orders["hospital_id"]))
+    pay = link_payments(pay[pay["date"].notna() & (pay["date"] <= as_of)], dataset.purchases)
     info = catalogue.set_index("product_id")["supplier"]
     codes, uniques = pd.factorize(pay["product_id"])  # each distinct product looked up once
     listed = np.append(np.asarray(pd.Index(uniques).isin(info.index), dtype=bool), False)[codes]  # -1 (blank): not
@@ -675,7 +667,7 @@ def _cells(
 ) -> pd.DataFrame:
     """Additive pieces per hospital x product (product NA: payments tied to a supplier only).
 
-    ``coded``: the ledger's sorted key codes from :func:`metrics.match_payments_coded`.
+    ``coded``: the ledger's sorted key codes from :func:`ledger.match_payments_coded`.
     """
     keys = ["hospital_id", "product_id", "pay_supplier"]
     ag = dataset.agreements.groupby(["hospital_id", "product_id"], dropna=False, as_index=False)["agreed_volume"].sum()
@@ -685,7 +677,7 @@ def _cells(
         purchased_volume=("quantity", "sum"), purchase_amount=("amount", "sum")
     )
     pu["pay_supplier"] = pd.Series(pd.NA, index=pu.index, dtype="string")
-    figures = m.payment_figures(ledger, as_of, settings.payment_days)
+    figures = payment_figures(ledger, as_of, settings.payment_days)
     led = _ledger_cells(ledger, figures, coded) if coded is not None and len(ledger) else None
     if led is None:
         led = pd.concat([_as_strings(ledger[["hospital_id", "product_id", "supplier"]]), figures], axis=1)
@@ -738,10 +730,10 @@ def _grades(cells: pd.DataFrame, settings: Settings) -> pd.DataFrame:
     completion to date, basis unknown (None). Time elapsed of a hospital: its products' agreed-volume
     weighted mean, as everywhere in the report.
     """
-    cols = ["purchased_volume", "agreed_volume", "paid_on_time", "purchase_amount", "te_weight", "te_base"]
+    cols = ["purchased_volume", "agreed_volume", "paid_on_time", "due_or_paid", "te_weight", "te_base"]
     h = cells.groupby("hospital_id", dropna=False)[cols].sum()
     completion = np.asarray(m.completion_rate(h["purchased_volume"], h["agreed_volume"]), dtype="float64")
-    on_time = m.on_time_rate(h["paid_on_time"], h["purchase_amount"])
+    on_time = m.on_time_rate(h["paid_on_time"], h["due_or_paid"])
     te = np.asarray(m.ratio(h["te_weight"], h["te_base"]), dtype="float64")
     ended = te >= 1.0
     projected = np.asarray(m.projected_completion(completion, te), dtype="float64")
@@ -781,7 +773,7 @@ def _finish(frame: pd.DataFrame, settings: Settings, elapsed: pd.Series | None =
     f["projected_completion"] = m.projected_completion(f["completion_rate"], f["time_elapsed"])
     f["collection_rate"] = m.collection_rate(f["paid_amount"], f["purchase_amount"])
     f["paid_vs_agreed"] = m.paid_vs_agreed(f["paid_amount"], f["agreed_amount"])
-    f["on_time_rate"] = m.on_time_rate(f["paid_on_time"], f["purchase_amount"])
+    f["on_time_rate"] = m.on_time_rate(f["paid_on_time"], f["due_or_paid"])
     f["avg_days_to_pay"] = m.avg_days_to_pay(f["amount_days"], f["matched_paid"])
     f["savings_rate"] = m.savings_rate(f["savings_agreed"], f["baseline_agreed"])
     return f
@@ -892,7 +884,7 @@ def build_report(
     # payments are matched to delivery days; every other figure reads purchases summed per key and month
     kept = _up_to(dataset.purchases, ts)
     deliveries, known = _deliveries(dataset.purchases, kept, catalogue, all_codes)
-    ledger, coded = m.match_payments_coded(deliveries, _payments(dataset, catalogue, ts), known, categorical=True,
+    ledger, coded = match_payments_coded(deliveries, _payments(dataset, catalogue, ts), known, categorical=True,
                                            payment_days=settings.payment_days)
     ledger, coded, other_years_overdue = _ledger_in_year(ledger, coded, catalogue, ts, settings)
     in_year = _in_year(dataset.purchases, kept, all_codes, catalogue)
@@ -914,7 +906,7 @@ def build_report(
     total = _total(ctx)
     report = Report(
         as_of=ts.date(), total=total, batches=batches, hospitals=_hospital_level(ctx),
-        products=_product_level(ctx), suppliers=_supplier_level(ctx), detail=detail,
+        products=_product_level(ctx), suppliers=_supplier_level(ctx), regions=_region_level(ctx), detail=detail,
         execution=_execution(detail, runs, summed, catalogue, periods, ts, settings, (run_codes, all_codes[1]),
                              dataset.substitutes),
         overdue=_overdue(ledger, ts, settings, coded), monthly=_monthly(purchases, ledger, catalogue, product),
@@ -1104,25 +1096,29 @@ def _with_money_and_supply(report: Report, dataset: Dataset, ts: pd.Timestamp, s
     batch_of = report.products.set_index("product_id")["batch"] if len(report.products) else pd.Series(dtype=object)
     if len(lines):
         lines["batch"] = lines["product_id"].map(batch_of)
-    shortages = dataset.shortages.assign(batch=dataset.shortages["product_id"].map(batch_of))
-    transfers = dataset.fund_transfers
-    payments = dataset.payments
+    region_of = dataset.hospitals.drop_duplicates("hospital_id", keep="last").set_index("hospital_id")["region"]
+    shortages = dataset.shortages.assign(batch=dataset.shortages["product_id"].map(batch_of),
+                                         region=dataset.shortages["hospital_id"].map(region_of))
+    transfers = dataset.fund_transfers.assign(region=dataset.fund_transfers["hospital_id"].map(region_of))
+    payments = dataset.payments.assign(region=dataset.payments["hospital_id"].map(region_of))
+    if len(lines):
+        lines["region"] = lines["hospital_id"].map(region_of)
     nothing = {k: np.nan for k in ("prepaid_amount", "prepay_offset", "prepay_balance", "prepaid_share",
                                    "direct_settled_share")}
     for level, key in (("products", "product_id"), ("suppliers", "supplier"), ("hospitals", "hospital_id"),
-                       ("batches", "batch")):
+                       ("batches", "batch"), ("regions", "region")):
         frame = getattr(report, level).copy()
         frame = _merged(frame, supply.delivery_figures(lines, [key]), key, ["delivery_rate", "delivered_48h_share"])
         frame = _merged(frame, supply.open_shortages(shortages, ts, [key]), key, ["open_shortages"])
         frame["open_shortages"] = frame["open_shortages"].fillna(0).astype(int)
         for col, value in nothing.items():
             frame[col] = value
-        if level in ("hospitals", "batches") and len(transfers):
+        if level in ("hospitals", "batches", "regions") and len(transfers):
             frame = _merged(frame.drop(columns=list(funds.FUND_COLUMNS)), funds.prepay_figures(transfers, ts, [key]),
                             key, list(funds.FUND_COLUMNS), fill=0.0)
             frame["prepaid_share"] = funds.prepaid_share(frame["prepaid_amount"].to_numpy(),
                                                          frame["agreed_amount"].to_numpy())
-        if level in ("hospitals", "suppliers"):
+        if level in ("hospitals", "suppliers", "regions"):
             paid = funds.fund_paid(payments, ts, [key])
             frame = _merged(frame, paid, key, ["fund_paid"], fill=0.0)
             frame["direct_settled_share"] = funds.direct_settled_share(frame.pop("fund_paid").to_numpy(),
@@ -1261,6 +1257,17 @@ def _hospital_level(ctx: _Context) -> pd.DataFrame:
     year = signed.groupby("hospital_id")["agreement_year"].agg(_single_year)
     hospitals["agreement_year"] = pd.array(hospitals["hospital_id"].map(year), dtype="Int64")
     return _order(hospitals, LEVEL_IDS["hospitals"], [*_EXTRA, "agreement_year", "grade", "grade_basis"])
+
+
+def _region_level(ctx: _Context) -> pd.DataFrame:
+    """By the hospitals' region (所属地区): a multi-city alliance or a province reads itself this way.
+    Hospitals without a region form one group, its region blank."""
+    region = ctx.cells["hospital_id"].map(ctx.hospital_info["region"]).astype("string")
+    cells = ctx.cells.assign(region=region)
+    regions = _finish(_sum(cells, ["region"]), ctx.settings)
+    signed = cells[cells["agreed_volume"] > 0]
+    regions = regions.merge(_drops(signed, ["region"], ctx.catalogue), on="region", how="left")
+    return _order(regions, LEVEL_IDS["regions"], _EXTRA)
 
 
 def _supplier_level(ctx: _Context) -> pd.DataFrame:

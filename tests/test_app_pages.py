@@ -59,7 +59,10 @@ def metric(at: AppTest, label: str) -> str:
 
 
 def number(text: str) -> float:
-    return float(text.replace(",", "").replace("万元", "").replace("%", "").strip())
+    """A card's figure as a number, in yuan for money ("106.44 万元" -> 1064400, "3,498 元" -> 3498)."""
+    scale = 10_000 if "万元" in text else 1
+    cleaned = text.replace(",", "").replace("万元", "").replace("元", "").replace("¥", "").replace("%", "").strip()
+    return float(cleaned) * scale
 
 
 def chart_text(el) -> str:
@@ -221,7 +224,7 @@ def test_plan_page_runs_the_allocation(db) -> None:
     assert submit
     submit[0].click().run()
     assert not at.exception, [e.value for e in at.exception]
-    assert any("求解状态" in i.value for i in at.info)
+    assert any("求解状态" in i.value for i in at.success)
     allocations = frame_with(at, "分配量")
     assert len(allocations) > 0 and "机构名称" in allocations.columns
     [b for b in at.button if b.key == "plan_compare"][0].click().run()
@@ -230,18 +233,7 @@ def test_plan_page_runs_the_allocation(db) -> None:
     assert comparison["情景"].tolist()[0] == "当前设置" and len(comparison) == 4  # current, 60%, 80%, K=2
     [b for b in at.button if b.key == "plan_replan"][0].click().run()
     assert not at.exception, [e.value for e in at.exception]
-    assert any("成本变化" in i.value for i in at.info)
-
-
-def test_accounts_page_creates_a_user(db) -> None:
-    at = sign_in("coord")
-    page(at, "accounts")
-    at.text_input(key="acc_new_name").input("lead2")
-    at.text_input(key="acc_new_password").input("another-pass")
-    at.selectbox(key="acc_new_role").set_value("leadership")
-    [b for b in at.button if b.label == "创建"][0].click().run()
-    assert not at.exception, [e.value for e in at.exception]
-    assert "lead2" in set(at.dataframe[0].value["用户名"])
+    assert any("金额变化" in i.value for i in at.info)
 
 
 def test_hospital_download_holds_only_its_own_rows(db, alliance) -> None:
@@ -319,3 +311,25 @@ def test_payment_term_setting_changes_overdue(db) -> None:
     at.number_input(key="rule_payment_days").set_value(365).run()
     assert not at.exception, [e.value for e in at.exception]
     assert number(metric(at, "逾期未回款金额")) == 0.0
+
+
+def test_hospital_own_export_without_hospital_column_shows_its_summary(db, alliance) -> None:
+    own = alliance.hospitals["hospital_id"].iloc[0]
+    product = alliance.agreements[alliance.agreements["hospital_id"] == own]["product_id"].iloc[0]
+    day = alliance.purchases["date"].max().strftime("%Y-%m-%d")
+    at = sign_in("h1")
+    page(at, "upload")
+    content = _purchases_xlsx([
+        {"入库单号": "T-OWN-1", "入库日期": day, "药品编码": product, "入库数量": 10, "订单状态": "已入库"},
+        {"入库单号": "T-OWN-2", "入库日期": day, "药品编码": product, "入库数量": 20, "订单状态": "已取消"},
+        {"入库单号": "T-OWN-3", "入库日期": day, "药品编码": "NOT-VBP-1", "入库数量": 5, "订单状态": "已入库"},
+    ])
+    at.file_uploader[0].set_value(("own_export.xlsx", content, "application/octet-stream")).run()
+    assert not at.exception, [e.value for e in at.exception]
+    sheets = at.dataframe[0].value
+    assert sheets[["读取行数", "行数", "未计入（原因）", "数量列"]].iloc[0].tolist() == [
+        3, 1, "已取消/作废/拒收 1，非集采药品 1", "入库数量"]
+    assert any(own in i.value for i in at.info)  # taken as the account's own hospital
+    at.button(key="confirm_import").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("新增 1 行" in s.value for s in at.success)

@@ -30,7 +30,7 @@ def test_completion_bars_order_colours_and_schedule() -> None:
     assert list(bar.marker.color) == [charts.COLOURS["over_purchase"], charts.COLOURS["below_schedule"],
                                       charts.COLOURS["zero_purchase"]]
     assert list(marks.x) == pytest.approx([100.0, 80.0, 50.0])
-    assert bar.text[1] == "44.9%"
+    assert bar.text[1] == "44.92%"
 
 
 def test_completion_bars_single_schedule_line() -> None:
@@ -55,7 +55,7 @@ def test_savings_by_batch_in_wan_yuan() -> None:
     fig = charts.savings_by_batch_chart(batches)
     assert list(fig.data[0].y) == pytest.approx([265.8])
     assert list(fig.data[1].y) == pytest.approx([100.0])
-    assert fig.data[0].text[0] == "21.9%"
+    assert fig.data[0].text[0] == "21.94%"
     assert fig.data[0].name == "预计节约金额" and fig.data[1].name == "实际节约金额"
 
 
@@ -95,28 +95,45 @@ def test_top_products_keeps_the_largest() -> None:
     assert list(fig.data[0].customdata) == ["丙 1mg（X）", "甲 1mg（X）"]  # the maker on hover
 
 
-def test_heatmap_cells_are_completion_percentages() -> None:
+def test_heatmap_colours_completion_against_time_elapsed() -> None:
     detail = pd.DataFrame({
-        "hospital_name": ["甲院", "甲院", "乙院"],
-        "generic_name": ["阿", "布", "阿"],
-        "specification": ["1mg", "2mg", "1mg"],
-        "agreed_volume": [100.0, 200.0, 50.0],
-        "purchased_volume": [50.0, 300.0, 0.0],
+        "hospital_name": ["甲院", "甲院", "乙院", "丙院"],
+        "generic_name": ["阿", "布", "阿", "阿"],
+        "specification": ["1mg", "2mg", "1mg", "1mg"],
+        "agreed_volume": [100.0, 200.0, 50.0, 100.0],
+        "purchased_volume": [50.0, 300.0, 0.0, 30.0],
+        "time_elapsed": [0.5, 0.5, 0.5, 0.5],
     })
     fig = charts.completion_heatmap(detail)
     z = pd.DataFrame(fig.data[0].z, index=fig.data[0].y, columns=fig.data[0].x)
-    assert z.loc["甲院", "阿 1mg"] == pytest.approx(50.0)
-    assert z.loc["甲院", "布 2mg"] == pytest.approx(150.0)
-    assert z.loc["乙院", "阿 1mg"] == pytest.approx(0.0)
-    assert pd.isna(z.loc["乙院", "布 2mg"])
+    text = pd.DataFrame(fig.data[0].text, index=fig.data[0].y, columns=fig.data[0].x)
+    # by hand: 50 / 100 = 50% at 50% elapsed -> ratio 1.0, on schedule (green from 1.0)
+    assert z.loc["甲院", "阿"] == pytest.approx(1.0) and text.loc["甲院", "阿"] == "50%"
+    # 300 / 200 = 150%: over the agreed volume, the purple end of the scale
+    assert z.loc["甲院", "布"] == pytest.approx(2.0) and text.loc["甲院", "布"] == "150%"
+    assert z.loc["乙院", "阿"] == pytest.approx(0.0)  # nothing bought
+    assert z.loc["丙院", "阿"] == pytest.approx(0.6)  # 30% at 50% elapsed: under the 80% warning line
+    assert pd.isna(z.loc["乙院", "布"])
+    scale = dict(fig.data[0].colorscale)
+    assert scale[0.5] == charts.COLOURS["normal"]  # ratio 1.0 (z / zmax 2.0) starts the green
 
 
 def test_heatmap_sums_the_winners_of_a_drug() -> None:
+    # two winners: 100 + 300 agreed, 100 + 100 bought -> 50%, at 25% elapsed -> ratio 2.0, shown as 1.6+
     detail = pd.DataFrame({"hospital_name": ["甲院", "甲院"], "generic_name": ["阿", "阿"],
                            "specification": ["1mg", "1mg"], "agreed_volume": [100.0, 300.0],
-                           "purchased_volume": [100.0, 100.0]})
+                           "purchased_volume": [100.0, 100.0], "time_elapsed": [0.25, 0.25]})
     fig = charts.completion_heatmap(detail)
-    assert fig.data[0].z[0][0] == pytest.approx(50.0)
+    assert fig.data[0].z[0][0] == pytest.approx(1.6) and fig.data[0].text[0][0] == "50%"
+
+
+def test_retained_chart_has_a_legend_per_grade() -> None:
+    hospitals = pd.DataFrame({"hospital_name": ["甲院", "乙院", "丙院"], "retained_savings": [52_300.0, 10_000.0, 0.0],
+                              "grade": ["A", "C", "D"]})
+    fig = charts.retained_chart(hospitals)
+    assert [tr.name for tr in fig.data] == [i18n.t("grade_A"), i18n.t("grade_C")]  # 丙院 retains nothing
+    assert fig.layout.showlegend is True
+    assert list(fig.data[0].text) == ["5.23"]  # 52,300 yuan in 万元
 
 
 def test_overdue_aging_stacks_buckets() -> None:
@@ -147,13 +164,7 @@ def test_every_text_has_both_languages() -> None:
             assert entry.get("zh") and entry.get("en"), key
 
 
-def test_formats() -> None:
-    assert i18n.fmt_wan(525_300) == "52.53 万元"
-    assert i18n.fmt_wan(525_300, "en") == "52.53 10k yuan"
-    assert i18n.fmt_pct(0.8672) == "86.72%"
-    assert i18n.fmt_pct(None) == "—" and i18n.fmt_wan(float("nan")) == "—"
-    assert i18n.fmt_metric("completion_rate", 1.0055) == "100.55%"
-    assert i18n.fmt_metric("agreed_volume", 873000) == "873,000"
+def test_text_with_values() -> None:
     assert i18n.t("imported", added=3, replaced=0, unchanged=1) == "已导入：新增 3 行，替换 0 行，未变 1 行"
 
 
@@ -161,8 +172,10 @@ def test_for_display_units_and_headers() -> None:
     frame = pd.DataFrame({"paid_amount": [525_300.0], "completion_rate": [0.4492], "progress_status": ["zero_purchase"],
                           "hospital_id": ["H1"]})
     shown = for_display(frame, ["hospital_id", "paid_amount", "completion_rate", "progress_status", "missing"])
-    assert list(shown.columns) == ["机构编码", "回款金额 (万元)", "采购完成率 (%)", "进度状态"]
-    assert shown.iloc[0].tolist() == ["H1", 52.53, 44.92, "零采购"]
+    # money stays in yuan (the header says so), rates become percent points shown with a % sign
+    assert list(shown.columns) == ["机构编码", "回款金额（元）", "采购完成率", "进度状态"]
+    assert shown.iloc[0].tolist() == ["H1", 525_300.0, pytest.approx(44.92), "零采购"]
+    assert shown.attrs["formats"] == {"回款金额（元）": "%,.0f", "采购完成率": "%.2f%%"}
 
 
 def test_problems_frame_rows_as_excel_numbers() -> None:

@@ -23,8 +23,8 @@ def _sheet() -> bytes:
     start = dt.datetime(2020, 1, 1, 8, 0, 0)
     for i in range(N):
         ws.append([f"D{i:06d}", start + dt.timedelta(minutes=7 * i), "H001" if i % 2 else "H002",
-                   "P001", 1 + i % 3, "盒" if i % 5 == 0 else "片", round(0.5 + i * 0.01, 2)])
-    ws.append(["D000010", start, "H002", "P001", 99, "片", 1.0])  # conflicts with row 13 (H002's D000010)
+                   "P001", 1 + i % 3, "盒" if i % 5 == 0 else "片", round(100 + i * 0.01, 2)])  # never 0.5 x a reading: see the cross-check
+    ws.append(["D000010", start, "H002", "P001", 99, "片", 1.0])  # H002's D000010 again: its line 2, D000010#2
     ws.append(["", start, "H001", "P001", 1, "片", "abc"])  # no order id, bad amount
     ws.append(["合计", None, None, None, 12345, None, None])
     buf = io.BytesIO()
@@ -39,19 +39,20 @@ def result():
 
 def test_problems_are_exactly_the_planted_ones(result):
     rows = sorted((p.row, p.column) for p in result.problems)
-    # data starts at Excel row 3, so order D000010 is on row 13; the planted rows follow the data
-    key = "机构编码、订单编号"  # the natural key: order ids are scoped by hospital
-    assert rows == [(13, key), (N + 3, key), (N + 4, "采购金额")]
+    # the planted rows follow the data (which starts at Excel row 3); a repeated id is no problem
+    assert rows == [(N + 4, "采购金额")]
     assert "abc" in next(p for p in result.problems if p.row == N + 4).message_zh
 
 
 def test_values_on_the_vectorised_paths(result):
     t = result.tables["purchases"]
-    assert len(t) == N  # the conflicting pair keeps one row, the bad row is out, the total is not data
-    expected_qty = sum((1 + i % 3) * (14 if i % 5 == 0 else 1) for i in range(N))
+    assert len(t) == N + 1  # D000010#2 is a purchase of its own, the bad row is out, the total is not data
+    expected_qty = sum((1 + i % 3) * (14 if i % 5 == 0 else 1) for i in range(N)) + 99
     assert t["quantity"].sum() == expected_qty
-    assert t["amount"].sum() == pytest.approx(sum(round(0.5 + i * 0.01, 2) for i in range(N)))
+    assert t["amount"].sum() == pytest.approx(sum(round(100 + i * 0.01, 2) for i in range(N)) + 1.0)
+    assert t["order_id"].iloc[-1] == "D000010#2" and t["hospital_id"].iloc[-1] == "H002"
+    assert result.sheets[0].to_json()["left_out"] == {"total_rows": 1}
     last = dt.datetime(2020, 1, 1, 8) + dt.timedelta(minutes=7 * (N - 1))
     assert t["date"].max().to_pydatetime() == dt.datetime(last.year, last.month, last.day)
     assert (t["date"].dt.hour == 0).all()
-    assert t["order_id"].is_unique and t["order_id"].iloc[-1] == f"D{N - 1:06d}"
+    assert t["order_id"].is_unique and t["order_id"].iloc[-2] == f"D{N - 1:06d}"

@@ -76,7 +76,7 @@ def test_payments_resolve_products_and_need_amount_and_date():
 
 def test_products_sheet_defaults_and_errors():
     rows = [
-        ["产品编码", "集采批次", "药品通用名", "规格型号", "包装转换比", "生产企业", "中选价格(元)"],
+        ["产品编码", "集采批次", "药品通用名", "规格型号", "包装转换比", "生产企业", "中选单价(元)"],
         ["X1", "第三批", "二甲双胍片", "0.5g", None, "企业M", "0.08"],
         ["X2", "第三批", "二甲双胍片", "0.5g", 0, "企业N", "0.09"],
         ["X3", "第三批", "二甲双胍片", "0.5g", 30, "企业O", None],
@@ -84,7 +84,7 @@ def test_products_sheet_defaults_and_errors():
     result = parse_files([("p.xlsx", xlsx({"产品": rows}))])
     problems = by_row(result.problems)
     assert sorted(problems) == [3, 4]
-    assert "包装转换比" in problems[3][0].message_zh and problems[4][0].column == "中选价格(元)"
+    assert "包装转换比" in problems[3][0].message_zh and problems[4][0].column == "中选单价(元)"
     products = result.tables["products"]
     assert products["product_id"].tolist() == ["X1"] and products["pack_size"].tolist() == [1.0]
 

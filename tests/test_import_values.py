@@ -14,6 +14,7 @@ from import_fixtures import reference
 from procurement.ingest import values as V
 from procurement.ingest.headers import FIELDS, detect_kind, match_headers, promoted, split_header
 from procurement.ingest.importer import parse_files
+from procurement.ingest.packaging import Packaging
 
 FULL = str.maketrans("0123456789,.", "０１２３４５６７８９，．")
 
@@ -86,17 +87,25 @@ def test_date_column_maps_unique_values():
     assert str(days[0])[:10] == str(days[1])[:10] == str(days[4])[:10] == "2020-03-05"
 
 
-@given(st.integers(1, 500), st.sampled_from(["盒", "瓶", "袋", "板", "箱"]))
+@given(st.integers(1, 500), st.sampled_from(["盒", "瓶", "袋"]))
 def test_pack_factor_is_the_pack_size(pack, word):
-    assert V.unit_factor(word, "片", float(pack)) == pack
-    assert V.unit_factor("片", "片", float(pack)) == 1.0
-    assert V.unit_factor(None, "片", float(pack)) == 1.0
-    assert V.unit_factor("粒", "片", float(pack)) is None
+    # A catalogue row with 最小单位 片 and 包装转换比 n but no 包装单位: the sales-pack words are that pack.
+    pkg = Packaging(min_unit="片", pack_size=float(pack))
+    assert pkg.factor(word) == pack
+    assert pkg.factor("片") == 1.0
+    assert pkg.factor(None) == 1.0
+    assert pkg.factor("粒") is None
+
+
+@given(st.integers(1, 500), st.sampled_from(["板", "箱", "件", "提"]))
+def test_cases_and_boards_the_packaging_does_not_define_are_refused(pack, word):
+    # Before issue 10 these were all taken as one pack: 1 箱 of 20 盒 counted as 1 盒.
+    assert Packaging(min_unit="片", pack_size=float(pack)).factor(word) is None
 
 
 def test_pack_word_that_is_the_minimum_unit_counts_as_is():
-    assert V.unit_factor("支", "支", 10.0) == 1.0
-    assert V.unit_factor("支", "盒", 10.0) == 10.0
+    assert Packaging(min_unit="支", pack_size=10.0).factor("支") == 1.0
+    assert Packaging(min_unit="支", pack_unit="盒", pack_size=10.0).factor("盒") == 10.0
 
 
 @settings(max_examples=12, deadline=None)

@@ -76,7 +76,8 @@ def rows_of(ws, first: int = 1, last: int | None = None) -> list[list]:
 
 def test_allocation_sheet_sorted_by_hospital_with_names_and_formats():
     wb = read(make_plan(), inp=make_input())
-    assert wb.sheetnames == ["分配方案", "企业负荷", "短缺", "切换", "节约", "求解信息"]
+    assert wb.sheetnames == ["说明", "分配方案", "中选企业获量", "企业负荷", "短缺", "切换", "节约", "求解信息"]
+    assert read(make_plan()).sheetnames == ["分配方案", "企业负荷", "短缺", "切换", "节约", "求解信息"]
     ws = wb["分配方案"]
     header, *body = rows_of(ws)
     assert header[:6] == ["机构编码", "机构名称", "所属地区", "通用名", "规格", "中选企业"]
@@ -106,8 +107,15 @@ def test_shortage_switch_savings_and_solve_info():
     short = rows_of(wb["短缺"])
     assert short[1] == ["H3", "第三医院", "南区", G, S, 5]
     switch = rows_of(wb["切换"])
-    assert switch[0] == ["机构编码", "机构名称", "通用名", "规格", "原供应企业", "新供应企业", "切换量(最小单位)"]
-    assert switch[1:] == [["H2", "第二医院", G, S, "A", "B", 50]]
+    assert switch[0] == ["机构编码", "机构名称", "通用名", "规格", "原供应企业", "原企业中选单价(元)", "新供应企业",
+                         "新企业中选单价(元)", "每单位价差(元)", "切换量(最小单位)", "原因"]
+    # H2 moves 50 units from A (1.00) to B (2.00): A already carries 96 of its 100, no room for 50
+    assert switch[1:] == [["H2", "第二医院", G, S, "A", 1, "B", 2, -1, 50, "原企业剩余供应能力不足"]]
+    readme = {r[0]: r[1] for r in rows_of(wb["说明"]) if r[0]}
+    # 100 + 60 + 36 + 5 = 201 yuan for 156 units (the sheet 分配方案 sums to these by hand)
+    assert readme["方案金额(元)"] == pytest.approx(201) and readme["分配量(最小单位)"] == pytest.approx(156)
+    assert readme["单位成本(元/单位)"] == pytest.approx(201 / 156)
+    assert readme["切换企业的机构×品种"] == "1 / 3" and "相对间隙" in readme and "缺口惩罚" in readme
     sav = rows_of(wb["节约"])
     assert sav[1][5] == 242 and sav[1][6] == pytest.approx(242 / 438)
     info = wb["求解信息"]

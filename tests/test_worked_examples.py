@@ -184,7 +184,7 @@ def county_files() -> list[tuple[str, bytes]]:
 
 def city_files() -> list[tuple[str, bytes]]:
     def build(wb):
-        _messy_sheet(wb, "聯盟中選產品", ["產品編碼", "集採批次", "通用名", "規格", "中選企業", "中選價格", "集採前價格", "協議期起", "協議期止"],
+        _messy_sheet(wb, "聯盟中選產品", ["產品編碼", "集採批次", "通用名", "規格", "中選企業", "中選單價", "集採前價格", "協議期起", "協議期止"],
                      [[pid, "联盟第一批", f"药品{pid}", "10mg", f"企业{pid}", u, b, "2020-01-01", "2020-12-31"]
                       for pid, b, u, _ in CITY_PRODUCTS])
         _messy_sheet(wb, "成員單位", ["機構編碼", "機構名稱"], [["M1", "市第一人民医院"], ["M2", "市妇幼保健院"]])

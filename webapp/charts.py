@@ -100,7 +100,7 @@ def completion_bars(
             y=names,
             orientation="h",
             marker_color=colours,
-            text=[f"{r * 100:.1f}%" for r in rates],
+            text=[f"{r * 100:.2f}%" for r in rates],
             textposition="outside",
             name=label("completion_rate", lang),
             hovertemplate="%{y}: %{x:.2f}%<extra></extra>",
@@ -113,7 +113,7 @@ def completion_bars(
         )
     elif time_elapsed is not None:
         fig.add_vline(x=time_elapsed * 100, line_dash="dash", line_color="#2c3e50", line_width=3,
-                      annotation_text=f"{label('time_elapsed', lang)} {time_elapsed * 100:.1f}%",
+                      annotation_text=f"{label('time_elapsed', lang)} {time_elapsed * 100:.2f}%",
                       annotation_position="top")
     fig.update_xaxes(title=f"{label('completion_rate', lang)} (%)", ticksuffix="%", rangemode="tozero")
     _room_for_labels(fig, max(float(rates.max()) * 100, float(elapsed.max() or 0) * 100, 100.0))
@@ -186,7 +186,7 @@ def savings_by_batch_chart(batches: pd.DataFrame, lang: str = "zh", title: str |
 def _rate_text(rate: object) -> str:
     if rate is None or rate != rate:
         return ""
-    return f"{float(rate) * 100:.1f}%"
+    return f"{float(rate) * 100:.2f}%"
 
 
 def savings_over_time_chart(monthly: pd.DataFrame, lang: str = "zh", title: str | None = None) -> go.Figure:
@@ -223,10 +223,12 @@ def price_drop_chart(rows: pd.DataFrame, lang: str = "zh", category: str = "batc
     fig = go.Figure()
     fig.add_trace(go.Bar(x=names, y=rows["mean_price_drop"] * 100, name=label("mean_price_drop", lang),
                          marker_color=COLOURS["secondary"],
-                         text=[_rate_text(r) for r in rows["mean_price_drop"]], textposition="outside"))
+                         text=[_rate_text(r) for r in rows["mean_price_drop"]], textposition="outside",
+                         textfont={"size": 12}))
     fig.add_trace(go.Bar(x=names, y=rows["savings_rate"] * 100, name=t("weighted_drop", lang),
                          marker_color=COLOURS["primary"],
-                         text=[_rate_text(r) for r in rows["savings_rate"]], textposition="outside"))
+                         text=[_rate_text(r) for r in rows["savings_rate"]], textposition="outside",
+                         textfont={"size": 12}))
     fig.update_layout(barmode="group")
     fig.update_yaxes(ticksuffix="%", rangemode="tozero")
     fig.update_xaxes(type="category")
@@ -267,22 +269,40 @@ def top_products_chart(products: pd.DataFrame, lang: str = "zh", n: int = 10,
     if data.empty:
         return _empty(title, lang)
     names = drug_label(data)
-    if names.duplicated().any():  # two winners of one drug: tell them apart
-        names = product_label(data)
+    if names.duplicated().any():  # two winners of one drug: tell them apart, on a second line
+        names = names + "<br>" + data["supplier"].astype(str).map(_short_supplier)
+    names = names.map(lambda n: n.replace(" ", "<br>", 1) if "<br>" not in n and len(n) > 10 else n)
     fig = go.Figure(go.Bar(x=data[value] / WAN, y=names, orientation="h",
                            marker_color=COLOURS["primary"], customdata=product_label(data),
                            hovertemplate="%{customdata}: %{x:,.2f}<extra></extra>",
                            text=[f"{v / WAN:,.1f}" for v in data[value]], textposition="outside"))
     fig.update_xaxes(title=f"{label(value, lang)} ({t('wan_yuan', lang)})")
     _room_for_labels(fig, float(data[value].max()) / WAN)
-    fig.update_yaxes(type="category")
-    return _layout(fig, title, height=max(360, 80 + 38 * len(data)))
+    fig.update_yaxes(type="category", tickfont={"size": 13})
+    per_bar = 56 if names.str.contains("<br>").any() else 38
+    return _layout(fig, title, height=max(360, 80 + per_bar * len(data)))
+
+
+def schedule_ratio(detail: pd.DataFrame, row: str, column: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Per (row, column) cell: completion, time elapsed (agreed-volume weighted over the cell's products)
+    and their ratio completion / time elapsed, the figure that says whether a hospital is on schedule."""
+    data = detail.assign(_elapsed_w=detail["time_elapsed"].astype("float64").fillna(0.0)
+                         * detail["agreed_volume"].astype("float64"))
+    sums = data.groupby([row, column], observed=True)[["agreed_volume", "purchased_volume", "_elapsed_w"]].sum()
+    agreed = sums["agreed_volume"].where(sums["agreed_volume"] > 0)
+    completion = (sums["purchased_volume"] / agreed).unstack(column)
+    elapsed = (sums["_elapsed_w"] / agreed).unstack(column)
+    ratio = completion / elapsed.where(elapsed > 0)
+    return completion, elapsed, ratio
 
 
 def completion_heatmap(detail: pd.DataFrame, lang: str = "zh", *, row: str = "hospital_name",
-                       column: str = "drug_label", max_rows: int = 40, max_columns: int = 20) -> go.Figure:
-    """Completion of every hospital (rows) for every drug (columns); red is behind, purple over.
+                       column: str = "drug_label", max_rows: int = 40, max_columns: int = 15) -> go.Figure:
+    """Every hospital (rows) for every drug (columns), coloured by completion against time elapsed.
 
+    A batch half-way through its year at 50% completion is on schedule, so the colour is the ratio
+    completion / time elapsed: red below the warning line (80% of schedule), amber below schedule,
+    green on or ahead of it, purple over the agreed volume; the cell text is the completion itself.
     A drug's winners are summed (the hospital's task is the drug's volume); large alliances are cut
     to the drugs and hospitals with the largest agreed volumes, so the map stays legible.
     """
@@ -297,28 +317,52 @@ def completion_heatmap(detail: pd.DataFrame, lang: str = "zh", *, row: str = "ho
     top_cols = data.groupby(column)["agreed_volume"].sum().nlargest(max_columns).index
     top_rows = data.groupby(row)["agreed_volume"].sum().nlargest(max_rows).index
     data = data[data[column].isin(top_cols) & data[row].isin(top_rows)]
-    agreed = data.pivot_table(index=row, columns=column, values="agreed_volume", aggfunc="sum")
-    bought = data.pivot_table(index=row, columns=column, values="purchased_volume", aggfunc="sum")
-    rate = (bought / agreed.where(agreed > 0)) * 100
-    rate = rate.sort_index()
+    completion, elapsed, ratio = schedule_ratio(data, row, column)
+    completion, elapsed, ratio = (f.sort_index() for f in (completion, elapsed, ratio))
+    # 0-80% of schedule red to amber, 80-100% amber, 100%+ green; over the agreed volume: purple (z = 2.0)
+    z = ratio.clip(upper=1.6).mask(completion > 1, 2.0)
+    colours = [[0, "#c0392b"], [0.3999, "#e74c3c"], [0.4, "#f5b041"], [0.4999, "#f5d76e"], [0.5, "#27ae60"],
+               [0.8, "#1e8449"], [0.8001, "#8e44ad"], [1, "#8e44ad"]]
+    hover = [[f"{t('heat_hover', lang, completion=_pct(c), elapsed=_pct(e), ratio=_pct(r))}"
+              for c, e, r in zip(cr, er, rr, strict=True)]
+             for cr, er, rr in zip(completion.values, elapsed.values, ratio.values, strict=True)]
+    short = [_short(str(c)) for c in completion.columns]
+    if len(set(short)) < len(short):  # two strengths of one drug: keep the full labels
+        short = [str(c) for c in completion.columns]
     fig = go.Figure(
         go.Heatmap(
-            z=rate.values.clip(max=150),
-            x=[str(c) for c in rate.columns],
-            y=[str(i) for i in rate.index],
-            zmin=0,
-            zmax=150,
-            colorscale=[[0, "#c0392b"], [0.4, "#f5b041"], [0.6667, "#27ae60"], [0.7, "#27ae60"],
-                        [1, "#8e44ad"]],
-            colorbar={"title": "%", "ticksuffix": "%"},
-            text=[[("" if v != v else f"{v:.0f}%") for v in r] for r in rate.values],
-            texttemplate="%{text}" if rate.shape[1] <= 12 and rate.shape[0] <= 25 else None,
-            hovertemplate="%{y} · %{x}: %{z:.1f}%<extra></extra>",
+            z=z.values, x=short, y=[_short(str(i), 10) for i in completion.index], zmin=0, zmax=2.0,
+            colorscale=colours,
+            colorbar={"title": {"text": t("heat_scale", lang), "side": "right"}, "tickvals": [0, 0.8, 1.0, 1.6, 2.0],
+                      "ticktext": ["0", "80%", "100%", "160%+", t("heat_over", lang)], "thickness": 12},
+            text=[[("" if v != v else f"{v * 100:.0f}%") for v in r] for r in completion.values],
+            texttemplate="%{text}" if completion.shape[1] <= 12 and completion.shape[0] <= 25 else None,
+            customdata=hover, hovertemplate="%{y} · %{x}<br>%{customdata}<extra></extra>",
+            xgap=1, ygap=1,
         )
     )
-    fig.update_xaxes(tickangle=-40, type="category")
-    fig.update_yaxes(type="category", autorange="reversed")
-    return _layout(fig, title, height=max(460, 260 + 30 * len(rate.index)))
+    fig.update_xaxes(tickangle=-50, type="category", tickfont={"size": 12})
+    fig.update_yaxes(type="category", autorange="reversed", tickfont={"size": 12})
+    _layout(fig, title, height=max(460, 260 + 26 * len(completion.index)))
+    fig.update_layout(margin={"l": 4, "r": 4, "t": 90, "b": 4})
+    return fig
+
+
+def _short_supplier(name: str, n: int = 6) -> str:
+    """A maker's name without its legal form, short enough for a phone's axis."""
+    for tail in ("股份有限公司", "有限责任公司", "有限公司", "集团"):
+        name = name.replace(tail, "")
+    return name if len(name) <= n else name[: n - 1] + "…"
+
+
+def _pct(v: float) -> str:
+    return "" if v != v else f"{v * 100:.2f}%"
+
+
+def _short(text: str, n: int = 8) -> str:
+    """An axis label short enough for a phone: the generic name cut to ``n`` characters."""
+    name = text.split(" ")[0]
+    return name if len(name) <= n else name[: n - 1] + "…"
 
 
 def overdue_aging_chart(overdue: pd.DataFrame, by: str, lang: str = "zh", *, names: pd.Series | None = None,
@@ -362,26 +406,38 @@ def collection_chart(frame: pd.DataFrame, category: str, lang: str = "zh", *, ti
     return _layout(fig, title, height=max(360, 80 + 40 * len(data)))
 
 
+GRADE_COLOURS = {"A": "#27ae60", "B": "#1f5aa6", "C": "#e67e22", "D": "#c0392b"}
+
+
 def retained_chart(hospitals: pd.DataFrame, lang: str = "zh", max_bars: int = 30) -> go.Figure:
-    """Estimated retained savings (结余留用) per hospital, coloured by grade."""
+    """Estimated retained savings (结余留用) per hospital, one colour per grade with a legend that says
+    what the grade is; each bar labelled with its amount in 万元."""
     title = t("retained", lang)
     if hospitals.empty or "retained_savings" not in hospitals:
         return _empty(title, lang)
     data = hospitals[hospitals["retained_savings"].fillna(0) > 0].nlargest(max_bars, "retained_savings").iloc[::-1]
     if data.empty:
         return _empty(title, lang)
-    grade_colour = {"A": "#27ae60", "B": "#1f5aa6", "C": "#e67e22", "D": "#c0392b"}
     name_col = "hospital_name" if "hospital_name" in data else "hospital_id"
     grades = data["grade"].astype(str) if "grade" in data else pd.Series("", index=data.index)
-    fig = go.Figure(go.Bar(
-        x=data["retained_savings"] / WAN, y=data[name_col].astype(str), orientation="h",
-        marker_color=[grade_colour.get(g, COLOURS["grey"]) for g in grades],
-        text=[f"{g} · {v / WAN:,.2f}" for g, v in zip(grades, data["retained_savings"], strict=True)],
-        textposition="outside"))
+    fig = go.Figure()
+    for grade in ["A", "B", "C", "D", *sorted(set(grades) - set(GRADE_COLOURS))]:
+        part = data[grades == grade]
+        if part.empty:
+            continue
+        fig.add_trace(go.Bar(
+            x=part["retained_savings"] / WAN, y=part[name_col].astype(str), orientation="h",
+            name=t(f"grade_{grade}", lang) if grade in GRADE_COLOURS else grade,
+            marker_color=GRADE_COLOURS.get(grade, COLOURS["grey"]),
+            text=[f"{v / WAN:,.2f}" for v in part["retained_savings"]], textposition="outside",
+            hovertemplate="%{y}: %{x:,.2f} " + t("wan_yuan", lang) + "<extra></extra>"))
+    fig.update_layout(barmode="overlay")
     fig.update_xaxes(title=f"{label('retained_savings', lang)} ({t('wan_yuan', lang)})")
     _room_for_labels(fig, float(data["retained_savings"].max()) / WAN)
-    fig.update_yaxes(type="category")
-    return _layout(fig, title, height=max(360, 80 + 32 * len(data)))
+    fig.update_yaxes(type="category", categoryorder="array", categoryarray=data[name_col].astype(str).tolist())
+    _layout(fig, title, height=max(400, 200 + 32 * len(data)))
+    fig.update_layout(showlegend=True, legend={"font": {"size": 13}}, margin={"t": 150})
+    return fig
 
 
 def supplier_load_chart(suppliers: pd.DataFrame, lang: str = "zh", max_bars: int = 40) -> go.Figure:

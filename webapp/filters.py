@@ -81,12 +81,21 @@ def filter_dataset(ds: Dataset, f: Filters) -> Dataset:
     )
     if f.batches:
         pay_ok &= pay["product_id"].isin(prod_ids) | pay["order_id"].isin(set(purchases["order_id"].dropna()))
+    lines = ds.order_lines
+    short = ds.shortages
+    funds = ds.fund_transfers
+    fund_ok = funds["hospital_id"].isin(hosp_ids)
+    if f.batches:  # a transfer for all batches (no batch) is no batch's
+        fund_ok &= funds["batch"].isin(f.batches)
     changes = {
         "hospitals": hospitals,
         "products": products,
         "agreements": agreements,
         "purchases": purchases,
         "payments": pay[pay_ok],
+        "order_lines": lines[lines["hospital_id"].isin(hosp_ids) & lines["product_id"].isin(prod_ids)],
+        "shortages": short[short["hospital_id"].isin(hosp_ids) & short["product_id"].isin(prod_ids)],
+        "fund_transfers": funds[fund_ok],
     }
     for kind, frame in changes.items():
         ds = ds.with_table(kind, frame.reset_index(drop=True))

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 from procurement.report import METRIC_LABELS_ZH
 
 Lang = str  # "zh" | "en"
@@ -40,6 +38,21 @@ TEXT: dict[str, dict[str, str]] = {
     # pages
     "page_track": {"zh": "执行进度", "en": "Progress"},
     "page_payments": {"zh": "回款监测", "en": "Payments"},
+    "page_supply": {"zh": "供应监测", "en": "Supply"},
+    "supply_scorecard": {"zh": "中选企业评分", "en": "Supplier scorecard"},
+    "supply_scorecard_help": {"zh": "每家中选企业：约定量占比、订单到货、48小时配送、未关闭缺货与缺货天数、按时回款。",
+                              "en": "Per winner: share of agreed volume, delivered vs ordered, 48-hour deliveries, "
+                                    "open shortages and days short, payments on time."},
+    "supply_distributors": {"zh": "配送企业配送情况", "en": "Deliveries by distributor"},
+    "supply_open": {"zh": "未关闭的缺货登记", "en": "Open shortages"},
+    "supply_replan_hint": {"zh": "有未关闭缺货的企业：{suppliers}。可在“量分配方案”页或命令行 python -m optimizer replan 中重新分配。",
+                           "en": "Suppliers with open shortages: {suppliers}. Re-plan them on the plan page or with "
+                                 "python -m optimizer replan."},
+    "supply_no_orders": {"zh": "采购记录中没有订单数量或订单日期，无法计算配送率。",
+                         "en": "No purchase line carries an ordered quantity or an order date: no delivery rate."},
+    "fund_section": {"zh": "医保基金预付与直接结算", "en": "Fund prepayment and direct settlement"},
+    "fund_none": {"zh": "尚未导入医保基金预付/冲抵/直接结算记录。",
+                  "en": "No fund prepayment, offset or direct settlement records imported yet."},
     "page_savings": {"zh": "节约成效", "en": "Savings"},
     "page_upload": {"zh": "数据上传", "en": "Upload"},
     "page_plan": {"zh": "量分配方案", "en": "Allocation plan"},
@@ -89,7 +102,31 @@ TEXT: dict[str, dict[str, str]] = {
         "volume. They differ when large-volume products fell less.",
     },
     "top_products": {"zh": "节约金额前 {n} 的产品", "en": "Top {n} products by savings"},
-    "heatmap": {"zh": "完成率热力图（机构×产品）", "en": "Completion heat map (hospital × product)"},
+    "heatmap": {"zh": "完成率对照序时进度（机构×品种）", "en": "Completion against schedule (hospital × drug)"},
+    "heat_scale": {"zh": "完成率÷序时进度", "en": "Completion ÷ time elapsed"},
+    "heat_over": {"zh": "超量", "en": "over"},
+    "heat_hover": {"zh": "完成率 {completion}，序时进度 {elapsed}，完成率÷序时进度 {ratio}",
+                   "en": "completion {completion}, time elapsed {elapsed}, ratio {ratio}"},
+    "heat_note": {
+        "zh": "格内数字为采购完成率；颜色按完成率÷序时进度：红色低于序时进度的 80%（预警），黄色低于序时进度，"
+        "绿色达到或超过序时进度，紫色超过约定采购量。",
+        "en": "Cells show completion; the colour is completion ÷ time elapsed: red under 80% of schedule "
+        "(warning), amber behind schedule, green on or ahead of schedule, purple over the agreed volume.",
+    },
+    "grade_A": {"zh": "A 级（完成率≥100% 且按时回款率≥95%，留用 50%）",
+                "en": "A (completion ≥ 100%, on time ≥ 95%: keeps 50%)"},
+    "grade_B": {"zh": "B 级（完成率≥90%，留用 40%）", "en": "B (completion ≥ 90%: keeps 40%)"},
+    "grade_C": {"zh": "C 级（完成率≥80%，留用 30%）", "en": "C (completion ≥ 80%: keeps 30%)"},
+    "grade_D": {"zh": "D 级（留用 0%）", "en": "D (keeps 0%)"},
+    "retained_note": {
+        "zh": "估算：实际节约金额（超出约定量的采购不计）× 医保基金支付比例 × 按考核等级的留用比例；单位万元。",
+        "en": "Estimate: realised savings (purchases above the agreed volume excluded) × fund share × the "
+        "grade's share; in 10k yuan.",
+    },
+    "savings_as_of": {"zh": "统计截至 {date}。本月以来实际节约 {month}（上月末累计 {before}）。",
+                      "en": "As of {date}. Realised savings this month so far {month} (cumulative at last "
+                      "month's end {before})."},
+    "this_month": {"zh": "本月", "en": "this month"},
     "retained": {"zh": "结余留用估算（按机构；年度结束为实际，年中为预计）",
                  "en": "Retained savings estimate by hospital (actual once the year has ended, projected mid-year)"},
     # grade_basis values: the grade and retained savings on the year's final figures, or projected mid-year
@@ -130,12 +167,14 @@ TEXT: dict[str, dict[str, str]] = {
     "col_warning_count": {"zh": "提示数", "en": "Warnings"},
     "col_note": {"zh": "说明", "en": "Note"},
     "left_total_rows": {"zh": "合计行", "en": "total rows"},
+    "left_notes_below": {"zh": "表尾备注行", "en": "notes below the data"},
     "left_cancelled": {"zh": "已取消/作废/拒收", "en": "cancelled"},
     "left_not_delivered": {"zh": "未到货", "en": "not delivered"},
     "left_not_vbp": {"zh": "非带量采购", "en": "not VBP"},
     "left_outside_procurement": {"zh": "非集采药品", "en": "outside the procurement"},
     "left_non_winning": {"zh": "非中选产品", "en": "non-winning"},
     "left_unpaid": {"zh": "未支付", "en": "unpaid"},
+    "left_consumables": {"zh": "耗材", "en": "consumables"},
     "import_summary": {"zh": "导入摘要：{file} › {sheet}", "en": "Import summary: {file} › {sheet}"},
     "outside_top": {"zh": "未计入的非集采药品（前 10）", "en": "Drugs outside the procurement left out (top 10)"},
     "sheet_warnings": {"zh": "提示（已导入，请核对）", "en": "Warnings (imported; please check)"},
@@ -152,7 +191,83 @@ TEXT: dict[str, dict[str, str]] = {
     "plan_gap": {"zh": "允许相对间隙", "en": "Relative gap"},
     "plan_run": {"zh": "计算分配方案", "en": "Run the allocation"},
     "plan_running": {"zh": "正在求解……", "en": "Solving..."},
-    "plan_status": {"zh": "求解状态：{status}，总金额 {cost}", "en": "Status: {status}; total cost {cost}"},
+    "plan_status": {"zh": "求解状态：{status}", "en": "Status: {status}"},
+    "plan_feasible_note": {"zh": "在求解时限内找到的方案，未证明是最优；可延长求解时限或放宽相对间隙后重算。",
+                           "en": "Found within the time limit but not proven optimal: allow more time or a larger gap."},
+    "plan_ratio_help": {
+        "zh": "约定采购量 = 报量 × 约定比例。填 0 表示按国家规则：1 家中选 50%，2 家 60%，3 家 70%，4 家及以上 80%。",
+        "en": "Agreed volume = declared volume × this ratio. 0 follows the national rule: 1 winner 50%, 2 winners "
+        "60%, 3 winners 70%, 4 or more 80%.",
+    },
+    "plan_k_help": {"zh": "每家医院的每个品种最多由几家中选企业供应。1 = 单一来源，最便于管理。",
+                    "en": "How many winners may supply one hospital with one drug. 1 = a single source."},
+    "plan_switch_help": {
+        "zh": "医院每改用一个单位的其他企业产品，就在比较时加上这笔钱（元/单位），不计入方案金额。"
+        "用来避免为很小的差价而换企业；0 表示只要更便宜就换（价格相同则不换）。",
+        "en": "Yuan added per unit a hospital moves off its current supplier, only to compare plans (not paid). "
+        "It stops switching for a tiny price gain; 0 switches whenever cheaper (never at the same price).",
+    },
+    "plan_shortage_help": {
+        "zh": "每单位供应不上时计入的代价（元/单位）。应远高于任何中选价，求解才会尽量先满足约定量；"
+        "只有产能或供应地区确实不够时才会出现缺口。",
+        "en": "Yuan counted per unit nobody supplies. Keep it far above every price, so the plan meets the agreed "
+        "volume whenever capacity and regions allow.",
+    },
+    "plan_time_help": {"zh": "每个品种最多计算多少秒。到时未证明最优时，给出当时最好的方案并标注“可行”。",
+                       "en": "Seconds allowed per drug. When time runs out the best plan found is shown as feasible."},
+    "plan_gap_help": {
+        "zh": "相对间隙：允许方案金额比理论最优最多高出的比例。0.0001 即万分之一（100 万元的方案最多差 100 元）；"
+        "越小越精确，计算越久。",
+        "en": "Relative gap: how far above the best possible cost the plan may stop. 0.0001 is one in ten "
+        "thousand (100 yuan on a million); smaller is more exact and slower.",
+    },
+    "plan_total_cost": {"zh": "方案金额", "en": "Plan cost"},
+    "plan_total_cost_help": {"zh": "中选单价 × 分配量之和，不含任何惩罚。", "en": "Winning price × volume, no penalties."},
+    "plan_volume": {"zh": "分配量", "en": "Volume allocated"},
+    "plan_volume_help": {"zh": "分配给中选企业的最小单位数（约定采购量减去缺口）。",
+                         "en": "Minimum units given to winners (agreed volume less any shortage)."},
+    "plan_cost_per_unit": {"zh": "单位成本（元/单位）", "en": "Cost per unit (yuan)"},
+    "plan_cost_per_unit_help": {"zh": "方案金额 ÷ 分配量：比较不同约定比例的方案时看这个数。",
+                                "en": "Plan cost ÷ volume: the figure to compare plans that buy different volumes."},
+    "plan_shortage_volume": {"zh": "缺口量", "en": "Shortage"},
+    "plan_shortage_volume_help": {"zh": "产能或供应地区不足、无法分配的量。",
+                                  "en": "Volume no winner can supply (capacity or regions)."},
+    "plan_savings_baseline": {"zh": "较集采前价格节约", "en": "Savings vs baseline price"},
+    "plan_savings_baseline_help": {"zh": "分配量按集采前价格计算的金额减去方案金额。",
+                                   "en": "The volume at the pre-procurement price, less the plan cost."},
+    "plan_savings_current": {"zh": "较现供应企业中选价节约", "en": "Savings vs current suppliers"},
+    "plan_savings_current_help": {
+        "zh": "现供应企业是中选企业的机构×品种（占分配量 {covered}）：按现企业中选价的金额减去方案金额。",
+        "en": "Hospital-drugs whose current supplier is a winner ({covered} of the volume): their volume at the "
+        "current winner's price, less the plan cost.",
+    },
+    "plan_switched": {"zh": "切换企业的机构×品种", "en": "Hospital-drugs switching"},
+    "plan_switched_help": {"zh": "改由现供应企业以外的企业供应的机构×品种数 / 全部机构×品种数。",
+                           "en": "Hospital-drug pairs moving off their current supplier / all pairs."},
+    "plan_idle_winners": {"zh": "未获量的中选企业", "en": "Winners with no volume"},
+    "plan_idle_winners_help": {"zh": "未分得任何量的中选企业×品种 / 全部中选企业×品种。原因见下表。",
+                               "en": "Winner-drug pairs given nothing / all winner-drug pairs; why in the table below."},
+    "plan_no_savings": {"zh": "节约无法计算：", "en": "Savings not computed: "},
+    "plan_current_covered": {"zh": "较现供应企业的节约只覆盖分配量的 {covered}：其余机构×品种没有现供应企业或现企业未中选。",
+                             "en": "Savings vs current suppliers cover {covered} of the volume: the rest has no "
+                             "current supplier or one that is no winner."},
+    "plan_winners": {"zh": "中选企业获量", "en": "Volume per winner"},
+    "plan_idle_line": {"zh": "{total} 个中选企业×品种中有 {n} 个未获量。原因：{why}",
+                       "en": "{n} of {total} winner-drug pairs get nothing. Why: {why}"},
+    "plan_switches": {"zh": "切换企业的机构", "en": "Hospitals switching supplier"},
+    "plan_switch_line": {"zh": "{pairs} 个机构×品种中有 {n} 个改由其他企业供应。原因：{why}",
+                         "en": "{n} of {pairs} hospital-drug pairs change supplier. Why: {why}"},
+    "plan_no_switches": {"zh": "没有机构需要切换企业。", "en": "No hospital changes supplier."},
+    "plan_detail": {"zh": "方案明细", "en": "Plan detail"},
+    "plan_scenarios_note": {
+        "zh": "不同约定比例分配的量不同，总金额不能直接比较；请比较单位成本（元/单位）。",
+        "en": "Other ratios buy other volumes, so total costs do not compare: compare the cost per unit.",
+    },
+    "plan_by_drug_unit": {"zh": "各品种方案金额（元）", "en": "Plan cost per drug (yuan)"},
+    "plan_download_note": {"zh": "工作簿第一页“说明”列出方案的金额、设置、各工作表内容和术语解释。",
+                           "en": "The workbook opens on a sheet (说明) with the figures, settings, sheets and terms."},
+    "choose": {"zh": "请选择", "en": "Choose"},
+    "upload_help": {"zh": "可一次选择多个文件，单个文件不超过 500MB。", "en": "Several files at once, up to 500 MB each."},
     "plan_allocations": {"zh": "分配结果", "en": "Allocations"},
     "plan_loads": {"zh": "企业供应量", "en": "Supplier loads"},
     "plan_shortages": {"zh": "供应缺口", "en": "Shortages"},
@@ -171,7 +286,7 @@ TEXT: dict[str, dict[str, str]] = {
     "plan_status_infeasible": {"zh": "无可行解", "en": "infeasible"},
     "plan_current": {"zh": "当前设置", "en": "Current settings"},
     "plan_ratio_short": {"zh": "比例", "en": "Ratio"},
-    "plan_cost_change": {"zh": "成本变化 {change}，缺口 {shortage} 单位", "en": "Cost change {change}; shortage {shortage} units"},
+    "plan_cost_change": {"zh": "金额变化 {change}，缺口 {shortage} 单位", "en": "Cost change {change}; shortage {shortage} units"},
     "plan_moves": {"zh": "转移的量", "en": "Volume moved"},
     "plan_no_input": {"zh": "没有报量或中选企业数据。", "en": "No demand or offers data."},
     # accounts
@@ -180,12 +295,51 @@ TEXT: dict[str, dict[str, str]] = {
     "acc_role": {"zh": "角色", "en": "Role"},
     "acc_hospital": {"zh": "所属机构", "en": "Hospital"},
     "acc_create": {"zh": "创建", "en": "Create"},
-    "acc_created": {"zh": "已创建 {user}", "en": "Created {user}"},
     "acc_reset": {"zh": "重置密码", "en": "Reset password"},
     "acc_new_password": {"zh": "新密码", "en": "New password"},
     "acc_delete": {"zh": "删除账户", "en": "Delete account"},
     "acc_done": {"zh": "已完成", "en": "Done"},
     "acc_pick": {"zh": "选择账户", "en": "Account"},
+    "acc_pick_role": {"zh": "请先选择角色", "en": "Choose a role first"},
+    "acc_role_first": {"zh": "先选择角色：角色决定账户能看到和修改什么。",
+                       "en": "Choose the role first: it decides what the account may see and change."},
+    "acc_role_help_coordinator": {
+        "zh": "联盟办公室：可查看全部机构、上传全部数据（含约定量、产品、价格）、制定分配方案、管理账户。",
+        "en": "Coordinator: sees every hospital, uploads everything (agreed volumes, products, prices), "
+        "plans allocations and manages accounts.",
+    },
+    "acc_role_help_hospital": {
+        "zh": "医疗机构：只能查看本机构数据，上传本机构的采购、回款和报量。须选择所属机构。",
+        "en": "Hospital: sees only its own hospital and uploads its purchases, payments and declarations. "
+        "Pick its hospital.",
+    },
+    "acc_role_help_leadership": {
+        "zh": "领导：只读，查看全部机构的节约成效、执行进度和回款。",
+        "en": "Leadership: read-only; sees savings, progress and payments of every hospital.",
+    },
+    "acc_pick_hospital": {"zh": "请选择所属机构", "en": "Choose the hospital"},
+    "acc_password_again": {"zh": "再次输入密码", "en": "Password again"},
+    "acc_review": {"zh": "检查并创建…", "en": "Review and create..."},
+    "acc_need_role": {"zh": "请选择角色", "en": "Choose a role"},
+    "acc_need_hospital": {"zh": "医疗机构账户须选择所属机构", "en": "A hospital account needs its hospital"},
+    "acc_need_name": {"zh": "请输入用户名", "en": "Enter a username"},
+    "acc_need_account": {"zh": "请选择账户", "en": "Choose an account"},
+    "acc_password_differs": {"zh": "两次输入的密码不一致", "en": "The two passwords differ"},
+    "acc_confirm_create": {"zh": "确认创建账户 {user}，角色：{role}？", "en": "Create account {user} as {role}?"},
+    "acc_confirm": {"zh": "确认创建", "en": "Yes, create it"},
+    "acc_cancel": {"zh": "取消", "en": "Cancel"},
+    "acc_created": {"zh": "已创建账户 {user}（{role}）", "en": "Created account {user} ({role})"},
+    "acc_password_set": {"zh": "已重置 {user} 的密码；该账户在其他地方的登录已全部退出。",
+                         "en": "Password of {user} reset; the account was signed out everywhere else."},
+    "acc_confirm_delete": {"zh": "确定删除账户 {user}？此操作无法撤销，该账户将立即退出登录。",
+                           "en": "Delete account {user}? This cannot be undone; it is signed out at once."},
+    "acc_confirm_delete_button": {"zh": "确认删除", "en": "Yes, delete it"},
+    "acc_deleted": {"zh": "已删除账户 {user}", "en": "Deleted account {user}"},
+    "no_access_title": {"zh": "无权访问", "en": "Not available"},
+    "no_access": {"zh": "当前账户的角色不能打开此页面，请从左侧菜单选择页面。",
+                  "en": "This page is not available to your role; pick a page in the menu on the left."},
+    "session_ended": {"zh": "登录已过期或已在别处退出，请重新登录。",
+                      "en": "Your session has ended (timed out or signed out elsewhere); please sign in again."},
     # table kinds
     "kind_hospitals": {"zh": "医疗机构", "en": "Hospitals"},
     "kind_products": {"zh": "中选产品", "en": "Winning products"},
@@ -195,6 +349,8 @@ TEXT: dict[str, dict[str, str]] = {
     "kind_demand": {"zh": "报量", "en": "Declared demand"},
     "kind_offers": {"zh": "中选企业供应", "en": "Offers"},
     "kind_substitutes": {"zh": "可替代产品", "en": "Substitutes"},
+    "kind_fund_transfers": {"zh": "医保基金预付与结算", "en": "Fund transfers"},
+    "kind_shortages": {"zh": "缺货登记", "en": "Shortages"},
     "kind_unknown": {"zh": "未识别", "en": "Not recognised"},
     # progress statuses
     "status_zero_purchase": {"zh": "零采购", "en": "Zero purchase"},
@@ -205,6 +361,8 @@ TEXT: dict[str, dict[str, str]] = {
     "wan_yuan": {"zh": "万元", "en": "10k yuan"},
     "month": {"zh": "月份", "en": "Month"},
     "days": {"zh": "天", "en": "days"},
+    "yes": {"zh": "是", "en": "yes"},
+    "no": {"zh": "否", "en": "no"},
 }
 
 # Metric names: Chinese from metrics.md, held once in procurement.report; English here.
@@ -234,6 +392,14 @@ METRIC_EN: dict[str, str] = {
     "overdue_31_60": "Overdue 31-60 days",
     "overdue_61_90": "Overdue 61-90 days",
     "overdue_over_90": "Overdue over 90 days",
+    "delivery_rate": "Delivery rate",
+    "delivered_48h_share": "Delivered within 48 h",
+    "open_shortages": "Open shortages",
+    "prepaid_amount": "Prepaid by the fund",
+    "prepay_offset": "Prepayment offset",
+    "prepay_balance": "Prepayment balance",
+    "prepaid_share": "Prepaid share",
+    "direct_settled_share": "Settled directly by the fund",
 }
 
 # Metric and column names, used by cards, tables and chart axes.
@@ -269,7 +435,15 @@ METRIC_TEXT: dict[str, dict[str, str]] = {
     "suppliers_used": {"zh": "使用的企业×品种", "en": "Supplier-drugs used"},
     "savings": {"zh": "节约金额", "en": "Savings"},
     "gap": {"zh": "相对间隙", "en": "Gap"},
-    "cost_change": {"zh": "成本变化", "en": "Cost change"},
+    "cost_change": {"zh": "较当前设置金额变化", "en": "Cost change vs current"},
+    "cost_per_unit": {"zh": "单位成本", "en": "Cost per unit"},
+    "cost_per_unit_change": {"zh": "较当前设置单位成本变化", "en": "Cost per unit vs current"},
+    "share": {"zh": "份额", "en": "Share"},
+    "reason": {"zh": "说明", "en": "Why"},
+    "price_gap": {"zh": "每单位价差", "en": "Price gap"},
+    "message": {"zh": "检查信息", "en": "Message"},
+    "severity": {"zh": "级别", "en": "Severity"},
+    "drug": {"zh": "品种", "en": "Drug"},
     "from_supplier": {"zh": "原企业", "en": "From"},
     "to_supplier": {"zh": "新企业", "en": "To"},
     "from_price": {"zh": "原单价", "en": "Old price"},
@@ -282,16 +456,26 @@ METRIC_TEXT: dict[str, dict[str, str]] = {
     "rows_added": {"zh": "新增行数", "en": "Rows added"},
     "rows_replaced": {"zh": "替换行数", "en": "Rows replaced"},
     "rows_unchanged": {"zh": "未变行数", "en": "Rows unchanged"},
+    "distributor": {"zh": "配送企业", "en": "Distributor"},
+    "agreed_share": {"zh": "约定量占比", "en": "Share of agreed volume"},
+    "ordered_quantity": {"zh": "订单数量", "en": "Ordered"},
+    "delivered_quantity": {"zh": "到货数量", "en": "Delivered"},
+    "days_short": {"zh": "缺货天数", "en": "Days short"},
+    "start_date": {"zh": "缺货开始日期", "en": "Short since"},
+    "end_date": {"zh": "恢复供应日期", "en": "Closed on"},
+    "orders": {"zh": "缺货订单提交次数", "en": "Orders not delivered"},
 }
 
 # Metrics that are money (shown in 万元) and rates (shown as percentages).
 MONEY_KEYS = frozenset(
     {"agreed_amount", "purchase_amount", "paid_amount", "overdue_amount", "savings_agreed",
-     "savings_realized", "retained_savings", "amount", "total_cost", "objective", "savings", "cost_change"}
+     "savings_realized", "retained_savings", "amount", "total_cost", "objective", "savings", "cost_change",
+     "prepaid_amount", "prepay_offset", "prepay_balance"}
 )
 RATE_KEYS = frozenset(
     {"completion_rate", "time_elapsed", "projected_completion", "collection_rate", "paid_vs_agreed",
-     "on_time_rate", "savings_rate", "mean_price_drop", "max_price_drop", "winning_share"}
+     "on_time_rate", "savings_rate", "mean_price_drop", "max_price_drop", "winning_share",
+     "delivery_rate", "delivered_48h_share", "prepaid_share", "direct_settled_share", "agreed_share"}
 )
 
 
@@ -308,36 +492,27 @@ def label(key: str, lang: str = "zh") -> str:
     return key if entry is None else entry.get(lang, entry["zh"])
 
 
-def _missing(value: object) -> bool:
-    try:
-        return value is None or (isinstance(value, float) and math.isnan(value)) or bool(value != value)
-    except (TypeError, ValueError):
-        return False
-
-
+# Kept for code written before webapp.formats (other branches may still call them): they now give the
+# one format of webapp.formats, so nothing shows two ways.
 def fmt_wan(yuan: object, lang: str = "zh", digits: int = 2) -> str:
-    """Money as people read it here: 52.53 万元 (10k yuan)."""
-    if _missing(yuan):
-        return "—"
-    return f"{float(yuan) / 10_000:,.{digits}f} {t('wan_yuan', lang)}"
+    from webapp import formats
+
+    return formats.wan(yuan, lang) or "—"
 
 
 def fmt_pct(rate: object, digits: int = 2) -> str:
-    """A fraction on screen as a percentage: 0.8672 -> 86.72%."""
-    return "—" if _missing(rate) else f"{float(rate) * 100:.{digits}f}%"
+    from webapp import formats
+
+    return formats.pct(rate, digits) or "—"
 
 
 def fmt_num(value: object, digits: int = 0) -> str:
-    """A count or volume with thousands separators."""
-    return "—" if _missing(value) else f"{float(value):,.{digits}f}"
+    from webapp import formats
+
+    return formats.num(value, digits) or "—"
 
 
 def fmt_metric(key: str, value: object, lang: str = "zh") -> str:
-    """Format a metric by what it is: money in 万元, rates as %, days with one decimal, else a count."""
-    if key in MONEY_KEYS:
-        return fmt_wan(value, lang)
-    if key in RATE_KEYS:
-        return fmt_pct(value)
-    if key == "avg_days_to_pay":
-        return fmt_num(value, 1)
-    return fmt_num(value)
+    from webapp import formats
+
+    return formats.metric(key, value, lang)

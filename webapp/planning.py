@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 
 from optimizer import Plan, PlanInput, PlanSettings, allocate
+from optimizer.summary import PlanSummary, reason_text, summarize
 from procurement.model import Dataset, conform
 from webapp.i18n import t
 
@@ -79,10 +80,42 @@ def issues_frame(plan: Plan, lang: str = "zh") -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["drug", "supplier", "region", "message", "severity"])
 
 
-def plan_xlsx(plan: Plan, inp: PlanInput | None = None, comparison: Any = None, disruption_result: Any = None) -> bytes:
-    """The plan workbook, with hospital names and current suppliers when the input is given."""
+def plan_xlsx(plan: Plan, inp: PlanInput | None = None, comparison: Any = None, disruption_result: Any = None,
+              settings: PlanSettings | None = None) -> bytes:
+    """The plan workbook: first a 说明 sheet (figures, settings, sheets, terms), then the tables."""
     from optimizer.excel import write_plan_xlsx
 
     buffer = io.BytesIO()
-    write_plan_xlsx(plan, buffer, inp=inp, comparison=comparison, disruption=disruption_result)
+    write_plan_xlsx(plan, buffer, inp=inp, comparison=comparison, disruption=disruption_result, settings=settings)
     return buffer.getvalue()
+
+
+def summary(plan: Plan, inp: PlanInput, settings: PlanSettings) -> PlanSummary:
+    """What the coordinator judges the plan by (optimizer.summary)."""
+    return summarize(plan, inp, settings)
+
+
+def comparison_frame(comparison: Any) -> pd.DataFrame:
+    """The scenario table made like-for-like: scenarios with other ratios buy other volumes, so their
+    total costs do not compare; the volume and the cost per unit do."""
+    table = comparison.table.copy()
+    volumes = [float(p.allocations["volume"].sum()) if len(p.allocations) else 0.0
+               for p in comparison.plans.values()]
+    table.insert(3, "volume", volumes)
+    table.insert(4, "cost_per_unit", [c / v if v > 0 else float("nan") for c, v in zip(table["total_cost"], volumes,
+                                                                                         strict=True)])
+    if len(table):
+        table["cost_per_unit_change"] = table["cost_per_unit"] - table["cost_per_unit"].iloc[0]
+    return table
+
+
+def winners_frame(s: PlanSummary, lang: str) -> pd.DataFrame:
+    """Every winner with its volume; those without any first, each with the reason."""
+    frame = s.winners.assign(reason=s.winners["reason"].map(lambda r: reason_text(r, lang)),
+                             idle=s.winners["load"] <= 1e-6)
+    return frame.sort_values(["idle", "generic_name", "load"], ascending=[False, True, False])
+
+
+def switches_frame(s: PlanSummary, names: dict[str, str], lang: str) -> pd.DataFrame:
+    return s.switches.assign(hospital_name=s.switches["hospital_id"].map(names).fillna(s.switches["hospital_id"]),
+                             reason=s.switches["reason"].map(lambda r: reason_text(r, lang)))

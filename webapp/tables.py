@@ -1,4 +1,4 @@
-"""Tables as users read them: Chinese headers, money in 万元, rates in %. Pure pandas, no Streamlit."""
+"""Tables as users read them: names on ids, Chinese headers, the app's one number format. Pure pandas."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ from collections.abc import Sequence
 
 import pandas as pd
 
+from webapp import formats
 from webapp.charts import product_label
-from webapp.i18n import MONEY_KEYS, RATE_KEYS, label, t
+from webapp.i18n import t
 
 
 def with_names(frame: pd.DataFrame, hospitals: pd.DataFrame, products: pd.DataFrame) -> pd.DataFrame:
@@ -28,24 +29,13 @@ def with_names(frame: pd.DataFrame, hospitals: pd.DataFrame, products: pd.DataFr
 
 
 def for_display(frame: pd.DataFrame, columns: Sequence[str], lang: str = "zh") -> pd.DataFrame:
-    """Pick ``columns`` (those present), convert money to 万元 and rates to %, translate headers."""
-    cols = [c for c in columns if c in frame.columns]
-    out = pd.DataFrame(index=frame.index)
-    for col in cols:
-        values = frame[col]
-        if col in MONEY_KEYS:
-            out[f"{label(col, lang)} ({t('wan_yuan', lang)})"] = (values.astype("float64") / 10_000).round(2)
-        elif col in RATE_KEYS:
-            out[f"{label(col, lang)} (%)"] = (values.astype("float64") * 100).round(2)
-        elif col == "progress_status":
-            out[label(col, lang)] = values.map(lambda s: t(f"status_{s}", lang) if isinstance(s, str) else s)
-        elif col in {"agreed_volume", "purchased_volume", "volume", "load", "capacity"}:
-            out[label(col, lang)] = values.astype("float64").round(0)
-        elif col == "avg_days_to_pay":
-            out[label(col, lang)] = values.astype("float64").round(1)
-        else:
-            out[label(col, lang)] = values
-    return out.reset_index(drop=True)
+    """Pick ``columns`` (those present) and make them readable: translated headers with their unit,
+    statuses in words, numbers left numeric with their format in ``.attrs`` (webapp.formats.table)."""
+    out = frame
+    if "progress_status" in frame.columns:
+        out = frame.assign(progress_status=frame["progress_status"].map(
+            lambda s: t(f"status_{s}", lang) if isinstance(s, str) else s))
+    return formats.table(out, columns, lang)
 
 
 def problems_frame(problems: Sequence[object], lang: str = "zh") -> pd.DataFrame:

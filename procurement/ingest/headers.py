@@ -71,8 +71,9 @@ _HOSPITAL_NAME = _f("hospital_name", "机构名称", "医疗机构名称", "医�
                     "定点医疗机构名称", "机构", "医药机构名称", "组织机构名称")
 # A product's other codes (province platform, YPID, insurance code): in a products sheet they fill
 # other_codes; elsewhere a column of any of them names the product (each resolves, see resolve.py).
-_OTHER_CODE_ALIASES = ("省级药品集中采购平台药品编码", "省平台产品编码", "省平台药品编码", "国家药品编码(YPID)",
-                       "ypid", "商品统编代码", "药品统编代码", "统编代码", "医保代码", "平台药品编码")
+_OTHER_CODE_ALIASES = ("省级药品集中采购平台药品编码", "省平台产品编码", "省平台药品编码", "国家药品编码",
+                       "ypid", "商品统编代码", "药品统编代码", "统编代码", "医保代码", "平台药品编码",
+                       "国家药管平台药品编码", "国家医保药品编码")
 _PRODUCT_ID = _f("product_id", "产品编码", "药品编码", "产品代码", "医保药品编码", "药品代码", "产品id", "药品id",
                  "产品编号", "药品编号")
 _PRODUCT_ANY_ID = Field("product_id", "产品编码", _PRODUCT_ID.aliases + _OTHER_CODE_ALIASES)
@@ -80,14 +81,33 @@ _GENERIC = _f("generic_name", "通用名", "药品通用名", "药品名称", "�
 _SPEC = _f("specification", "规格", "规格型号", "药品规格", "包装规格", "规格包装")
 _SUPPLIER = _f("supplier", "中选企业", "生产企业", "企业名称", "供应企业", "生产厂家", "厂家", "生产厂商",
                "中选生产企业", "企业", "厂商", "中选企业名称", "生产企业名称")
-_QTY_UNIT = _f("unit", "单位", "计量单位", "包装单位", "数量单位", "采购单位")
+# The unit a row's quantity is written in. Not 包装单位: an export's 包装单位 column describes the
+# product's pack (盒), whatever unit the quantity beside it is counted in.
+_QTY_UNIT = _f("unit", "单位", "计量单位", "数量单位", "采购单位", "采购计量单位", "入库单位", "库存单位")
 # 配送企业: who delivered and invoiced; never read as the winner (maker). 药企名称 in invoice and
-# payment lists of the provincial platforms is the distributor that invoiced.
+# payment lists of the provincial platforms is the distributor that invoiced; 供应商/供货单位 of a
+# hospital's HRP purchase record is the company it bought from, the distributor, not the maker.
 _DISTRIBUTOR = _f("distributor", "配送企业", "配送公司", "配送商", "配送单位", "配送企业名称", "配送公司名称",
-                  "药企名称", "配送企业全称")
+                  "药企名称", "配送企业全称", "供应商", "供应商名称", "供货单位", "供货公司", "供货商", "供货企业")
 _INVOICE = _f("invoice_id", "发票号", "发票号码", "发票编号", "发票id")
 _VBP_FLAG = _f("vbp_flag", "带量采购标志", "是否集采", "集采标志", "是否带量", "是否带量采购", "带量标志",
                "是否集采药品", "集采药品标识")
+# Packaging (procurement/ingest/packaging.py): catalogue columns win over the specification text.
+_PACK_SIZE = _f("pack_size", "包装转换比", "包装数量", "转换比", "转换系数", "转换包装系数", "最小包装数量", "包装系数",
+                "包装转换系数", "包装比例", "换算比", "换算系数", "包装换算比", "最小包装转换比")
+_MIN_UNIT = _f("unit", "最小单位", "最小制剂单位", "计量单位", "最小计量单位", "最小使用单位", "制剂单位")
+_PACK_UNIT = _f("pack_unit", "包装单位", "最小销售包装单位", "最小包装单位", "销售包装单位")
+# A packaging column apart from the specification (规格 20mg, 包装 7片/盒): parsed as packaging text
+# only, so a cell holding a material (铝塑板) or a bare word (盒) says nothing.
+_PACK_TEXT = _f("pack_text", "包装", "包装说明", "包装描述", "包装规格说明", "最小包装规格")
+# Prices: per minimum unit, or per pack of the row's packaging (a bracketed unit in the header,
+# 中选价格(元/片), says otherwise and wins). Never 单价 alone: it does not say which.
+_UNIT_PRICE = _f("unit_price", "中选单价", "单位制剂价格", "最小单位价格", "最小制剂单位价格", "中选最小单位价格",
+                 "最小计量单位价格", "单位价格", "制剂单价", "最小单位中选价", "最小制剂单位中选价格")
+_PACK_PRICE = _f("pack_price", "中选价", "中选价格", "包装价格", "挂网价", "挂网价格", "中选包装价格", "包装中选价格",
+                 "中标价", "中标价格", "最小包装中选价格", "最小包装价格")
+_BASELINE_PRICE = _f("baseline_price", "集采前价格", "基准价", "原采购价", "集采前采购均价", "参比价格", "原价",
+                     "集采前单价", "中选前价格", "集采前价", "原采购单价", "集采前最小单位价格")
 
 FIELDS: dict[str, tuple[Field, ...]] = {
     "hospitals": (
@@ -104,11 +124,14 @@ FIELDS: dict[str, tuple[Field, ...]] = {
         _GENERIC,
         _f("dosage_form", "剂型"),
         _SPEC,
-        _f("pack_size", "包装转换比", "包装数量", "转换比", "转换系数", "最小包装数量", "包装系数", "包装转换系数"),
-        _f("unit", "最小单位", "最小制剂单位", "计量单位", "最小计量单位"),
+        _PACK_SIZE,
+        _MIN_UNIT,
+        _PACK_UNIT,
+        _PACK_TEXT,
         _SUPPLIER,
-        _f("unit_price", "中选单价", "中选价", "中选价格", "单价"),
-        _f("baseline_price", "集采前价格", "基准价", "原采购价", "集采前采购均价", "参比价格", "原价", "集采前单价"),
+        _UNIT_PRICE,
+        _PACK_PRICE,
+        _BASELINE_PRICE,
         _f("agreement_start", "协议期起", "执行开始日期", "协议开始日期", "开始日期"),
         _f("agreement_end", "协议期止", "执行结束日期", "协议结束日期", "结束日期"),
     ),
@@ -121,6 +144,7 @@ FIELDS: dict[str, tuple[Field, ...]] = {
         _SUPPLIER,
         _f("agreed_volume", "约定采购量", "约定量", "协议采购量", "任务量", "约定用量"),
         _QTY_UNIT,
+        _f("amount", "约定采购金额", "约定金额", "协议采购金额", "约定采购总金额"),
         # which year of a multi-year agreement period (1, 2, 3 from the product's agreement start)
         _f("agreement_year", "协议年度", "年度", "执行年度"),
     ),
@@ -171,13 +195,19 @@ FIELDS: dict[str, tuple[Field, ...]] = {
         _GENERIC,
         _SPEC,
         _f("declared_volume", "申报量", "报量", "预采量", "历史用量", "上年度用量", "需求量", "申报数量", "预计采购量"),
+        _QTY_UNIT,
         _f("current_supplier", "现用企业", "原用企业", "在用厂家", "在用企业"),
     ),
     "offers": (
         _GENERIC,
         _SPEC,
         _SUPPLIER,
-        _f("unit_price", "中选单价", "中选价", "中选价格", "单价"),
+        _UNIT_PRICE,
+        _PACK_PRICE,
+        _PACK_SIZE,
+        _MIN_UNIT,
+        _PACK_UNIT,
+        _PACK_TEXT,
         _f("capacity", "供应能力", "产能", "最大供应量"),
         _f("regions", "供应地区", "供应省份", "供应区域"),
         _f("min_share", "最低份额"),
@@ -228,25 +258,47 @@ FIELDS: dict[str, tuple[Field, ...]] = {
     ),
 }
 
+# Where a sheet has several columns of one of these fields, the one whose header comes first in the
+# field's list is taken: what was stocked in (入库数量) over what was dispatched (配送数量).
+def _rank(kind: str, name: str) -> dict[str, int]:
+    fld = next(f for f in FIELDS[kind] if f.name == name)
+    return {normalize_header(a): i for i, a in enumerate((fld.zh, *fld.aliases))}
+
+
+_RANKED: dict[str, dict[str, dict[str, int]]] = {
+    "purchases": {"quantity": _rank("purchases", "quantity"), "date": _rank("purchases", "date")},
+}
+
 # An ordered quantity or order date stands for the received one when the sheet has none
 # (an order list): data-templates.md lists 采购数量/订单数量 and 订单日期/下单时间 under both.
 _PROMOTE: dict[str, tuple[tuple[str, str], ...]] = {
     "purchases": (("ordered_quantity", "quantity"), ("order_date", "date")),
 }
 
+# A sheet of quantities may describe the product's pack beside them (包装单位: 盒). That column is
+# never the quantity's unit: the importer only warns when it is the one hint a quantity has.
+# Its own 包装转换比 and 最小制剂单位 (or a 规格包装 text) convert a row's quantity where the catalogue
+# does not: always for a non-winning product, which is another maker's pack.
+# Not 包装数量 there: beside a quantity it may be the number of packs bought.
+_ROW_MIN_UNIT = _f("min_unit", "最小单位", "最小制剂单位", "最小计量单位", "最小使用单位", "制剂单位")
+_ROW_PACK_SIZE = Field("pack_size", _PACK_SIZE.zh, tuple(a for a in _PACK_SIZE.aliases if a != "包装数量"))
+for _kind in ("agreements", "purchases"):
+    FIELDS[_kind] = (*FIELDS[_kind], _ROW_PACK_SIZE, _ROW_MIN_UNIT, _PACK_UNIT, _PACK_TEXT)
+
 # Required columns, as groups of alternatives: each inner tuple is one way to satisfy the group.
 _HOSPITAL_REQ = (("hospital_id",), ("hospital_name",))
 _PRODUCT_REQ = (("product_id",), ("generic_name", "specification", "supplier"))
 REQUIRED: dict[str, tuple[tuple[tuple[str, ...], ...], ...]] = {
     "hospitals": ((("hospital_id",),), (("hospital_name",),)),
-    "products": tuple(((f,),) for f in ("batch", "generic_name", "specification", "supplier", "unit_price")),
+    "products": (*(((f,),) for f in ("batch", "generic_name", "specification", "supplier")),
+                 (("unit_price",), ("pack_price",))),
     "agreements": (_HOSPITAL_REQ, _PRODUCT_REQ, (("agreed_volume",),)),
     "purchases": ((("date",),), _HOSPITAL_REQ, _PRODUCT_REQ, (("quantity",),)),
     # a payment may name only its distributor, its invoice, or nothing but the hospital (matched then
     # to the hospital's oldest unpaid deliveries): product, supplier and distributor are optional
     "payments": (_HOSPITAL_REQ, (("amount",),), (("date",),)),
     "demand": (_HOSPITAL_REQ, (("generic_name",),), (("specification",),), (("declared_volume",),)),
-    "offers": tuple(((f,),) for f in ("generic_name", "specification", "supplier", "unit_price")),
+    "offers": (*(((f,),) for f in ("generic_name", "specification", "supplier")), (("unit_price",), ("pack_price",))),
     "substitutes": tuple(((f,),) for f in ("generic_name", "specification", "substitute")),
     "fund_transfers": (_HOSPITAL_REQ, (("date",),),
                        (("kind", "amount"), ("prepay_amount",), ("offset_amount",), ("direct_amount",))),
@@ -296,11 +348,22 @@ def match_headers(kind: str, headers: Sequence[object]) -> dict[int, str]:
     table = ALIASES[kind]
     found: dict[int, str] = {}
     taken: set[str] = set()
+    ranked = _RANKED.get(kind, {})
     for i, header in enumerate(headers):
-        name = table.get(normalize_header(header))
+        key = normalize_header(header)
+        name = table.get(key)
         if name and name not in taken:
             found[i] = name
             taken.add(name)
+        elif name == "product_id" and kind != "products" and "alt_product_id" not in taken:
+            # a second code column (YPID next to the platform code): each row may resolve by either
+            found[i] = "alt_product_id"
+            taken.add("alt_product_id")
+        elif name in ranked:  # a second received quantity: the more final one wins (入库 over 配送)
+            j = next(c for c, n in found.items() if n == name)
+            if ranked[name].get(key, 99) < ranked[name].get(normalize_header(headers[j]), 99):
+                del found[j]
+                found[i] = name
     for secondary, primary in _PROMOTE.get(kind, ()):
         if secondary in taken and primary not in taken:
             col = next(i for i, n in found.items() if n == secondary)
@@ -324,7 +387,10 @@ def score(kind: str, headers: Sequence[object]) -> float:
     fields = set(match_headers(kind, headers).values())
     if not fields:
         return 0.0
-    return len(fields) - 1.5 * len(missing_required(kind, fields))
+    # a missing hospital column costs nothing here: a hospital's own export has none, and is then
+    # either supplied one (--hospital, the uploading account) or refused naming the column
+    missing = [g for g in missing_required(kind, fields) if g != _HOSPITAL_REQ]
+    return len(fields) - 1.5 * len(missing)
 
 
 def closest_kind(headers: Sequence[object]) -> tuple[str | None, float]:
@@ -367,6 +433,9 @@ def describe_group(kind: str, group: tuple[tuple[str, ...], ...]) -> tuple[str, 
                        + [a for n in extra for a in (field_of(kind, n).zh, *field_of(kind, n).aliases)])
     zh = " 或 ".join(zh_parts) + (f"（可用列名：{aliases}）" if aliases else "")
     en = " or ".join(en_parts) + (f" (accepted headers: {aliases})" if aliases else "")
+    if group == _HOSPITAL_REQ and kind in ("agreements", "purchases", "payments", "demand"):
+        zh += "；医院自己的导出文件可由医院账号上传，或在命令行用 --hospital 指定医院"
+        en += "; a hospital's own export can be uploaded by its hospital account, or given --hospital on the command line"
     return zh, en
 
 

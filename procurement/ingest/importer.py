@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from procurement.ingest.guard import read_problem
 from procurement.ingest.headers import (
     HOSPITAL_GROUP,
     describe_group,
@@ -38,10 +39,12 @@ from procurement.problems import Problem
 __all__ = ["ParseResult", "SheetResult", "Source", "detect_kind", "file_sha256", "parse_files"]
 
 _ORDER = {"hospitals": 0, "products": 1}
+_NUMBERED = ("purchases", "payments", "fund_transfers", "shortages")  # ids a file may repeat (order lines, identical rows)
 # Kinds whose file may leave the hospital out: a hospital's own export (data-templates.md, hospitals).
-_HOSPITAL_KINDS = ("agreements", "purchases", "payments", "demand")
-LEFT_OUT_REASONS = ("total_rows", "cancelled", "not_delivered", "not_vbp", "outside_procurement", "non_winning",
-                    "unpaid")
+_HOSPITAL_KINDS = ("agreements", "purchases", "payments", "demand", "shortages")
+# Why rows are left out on purpose, in the order the summary lists them.
+LEFT_OUT_REASONS = ("total_rows", "notes_below", "cancelled", "not_delivered", "not_vbp", "outside_procurement",
+                    "non_winning", "unpaid")
 
 
 @dataclass
@@ -66,7 +69,7 @@ class SheetResult:
         sd = self.data
         left = {k: v for k, v in (sd.left_out if sd else {}).items() if v}
         left = {k: left[k] for k in sorted(left, key=lambda k: (LEFT_OUT_REASONS + (k,)).index(k))}
-        read = (len(sd.rows) + left.get("total_rows", 0)) if sd else 0
+        read = (len(sd.rows) + left.get("total_rows", 0) + left.get("notes_below", 0)) if sd else 0
         imported = 0 if self.frame is None else len(self.frame)
         out: dict = {
             "file": self.file, "sheet": self.sheet, "kind": self.kind, "header_row": self.header_row,
@@ -134,9 +137,6 @@ def _missing_columns(sd: SheetData) -> list[Problem]:
         if group == HOSPITAL_GROUP and sd.supplied_hospital is not None:
             continue
         zh, en = describe_group(sd.kind, group)
-        if group == HOSPITAL_GROUP and sd.kind in _HOSPITAL_KINDS:
-            zh += "；医院自己的导出文件可由医院账号上传，或在命令行用 --hospital 指定医院"
-            en += "; a hospital's own export can be uploaded by its hospital account, or given --hospital on the command line"
         problems.append(
             Problem(sd.file, sd.sheet, sd.header_row, group[0][0] and field_of(sd.kind, group[0][0]).zh,
                     f"{kind_label(sd.kind)}表缺少必填列：{zh}", f"required column missing in {sd.kind}: {en}")
@@ -166,6 +166,10 @@ def _merge(kind: str, parts: list[tuple[SheetData, pd.DataFrame]]) -> tuple[pd.D
     cols = list(COLUMNS[kind])
     if pd.Index(key.array).is_unique:  # the usual case, and a cheaper hash pass than duplicated()
         return canonical(kind, allf[cols]), []
+    if kind in _NUMBERED:
+        key = _number_repeats(kind, allf, key, [sd.file for sd, _ in parts])
+        if pd.Index(key.array).is_unique:
+            return canonical(kind, allf[cols]), []
     dup = key.duplicated(keep=False).to_numpy()
     sub, subkey = allf[dup], key[dup]
     distinct = sub[cols].astype("string").fillna("\x00").assign(_k=subkey.to_numpy()).drop_duplicates()
@@ -229,9 +233,8 @@ def parse_files(
         name = source_name(source)
         try:
             raws = read_source(source)
-        except (ReadError, OSError) as exc:
-            problems.append(Problem(name, None, None, None, f"无法读取文件：{exc}",
-                                    f"cannot read the file: {exc}"))
+        except (ReadError, OSError) as exc:  # read in a limited worker: bombs end here, named
+            problems.append(read_problem(name, exc))
             continue
         found_any = False
         unrecognised: list[tuple[int, tuple[str, str]]] = []
@@ -241,9 +244,11 @@ def parse_files(
                                            "隐藏的工作表，已跳过 / hidden sheet; skipped"))
                 continue
             report_row = execution_report_row(raw.rows) if kind is None else None
-            if report_row is not None:
-                results.append(SheetResult(name, raw.name, None, raw.first_row + report_row, None,
-                                           [_output_problem(name, raw.name, raw.first_row + report_row)]))
+            if report_row is not None:  # an output: said once per file, its other sheets noted
+                said = any(r.file == name and r.problems and r.kind is None and r.header_row for r in results)
+                problems_here = [] if said else [_output_problem(name, raw.name, raw.first_row + report_row)]
+                results.append(SheetResult(name, raw.name, None, raw.first_row + report_row, None, problems_here,
+                                           "执行报表（输出），未导入 / an execution report (an output); not imported"))
                 found_any = True  # said what it is: no second message for the file
                 continue
             sd = extract(raw, name, kind)
@@ -293,9 +298,6 @@ def parse_files(
         results[pos] = SheetResult(sd.file, sd.sheet, sd.kind, sd.header_row, frame, sheet_problems,
                                    warnings=list(sd.warnings), data=sd)
         parts.setdefault(sd.kind, []).append((sd, frame))
-    for k in ("purchases", "payments", "fund_transfers", "shortages"):
-        if k in parts:
-            _number_repeats(k, parts[k])
     tables: dict[str, pd.DataFrame] = {}
     dup_problems: list[Problem] = []
     for k, kparts in parts.items():
@@ -315,41 +317,34 @@ def parse_files(
 def _output_problem(file: str, sheet: str, row: int) -> Problem:
     return Problem(
         file, sheet, row, None,
-        "这是国采医疗机构带量执行报表（国家平台下发的执行结果，或本工具导出的报表），是输出而不是导入数据，"
-        "其中的计数不会作为采购记录或约定采购量导入；请上传采购记录、约定采购量等原始数据",
-        "this is the national execution report by institution (国采医疗机构带量执行报表), an output of the "
-        "national platform or of this tool, not input data; its counts never become purchases or agreements. "
-        "Upload the purchase records, agreements and other raw data instead")
+        "这是带量采购执行报表（国家平台下发的国采医疗机构带量执行报表，或本工具导出的执行报告），是输出而不是"
+        "导入数据，其中的计数不会作为采购记录或约定采购量导入；请上传采购记录、约定采购量等原始数据",
+        "this is a VBP execution report (the national platform's 国采医疗机构带量执行报表, or a report this tool "
+        "exported): an output, not input data; its counts never become purchases or agreements. Upload the "
+        "purchase records, agreements and other raw data instead")
 
 
-def _number_repeats(kind: str, parts: list[tuple[SheetData, pd.DataFrame]]) -> None:
+def _number_repeats(kind: str, allf: pd.DataFrame, key: pd.Series, files: list[str]) -> pd.Series:
     """An id repeated within one file and hospital gets "#2", "#3"... from its second row on.
 
     Multi-line orders (one 入库单号 over several products) and identical lines without an id are
     each their own purchase; numbering in file order keeps the keys the same when the same file
-    is imported again, so that adds nothing (model.py, order_id).
+    is imported again, so that adds nothing (model.py, order_id). Changes ``allf`` in place and
+    returns the new natural key. Only repeated keys are looked at: unique ids cost nothing here.
     """
-    key = NATURAL_KEYS[kind][1]
-    by_file: dict[str, list[int]] = {}
-    for i, (sd, _) in enumerate(parts):
-        by_file.setdefault(sd.file, []).append(i)
-    for members in by_file.values():
-        frames = [parts[i][1] for i in members]
-        ids = pd.concat([f[key] for f in frames], ignore_index=True) if len(frames) > 1 else frames[0][key]
-        if pd.Index(ids.array).is_unique:  # the usual case: unique order line ids
-            continue
-        hospitals = (pd.concat([f["hospital_id"] for f in frames], ignore_index=True) if len(frames) > 1
-                     else frames[0]["hospital_id"])
-        both = pd.DataFrame({"h": hospitals.fillna("").to_numpy(), "k": ids.to_numpy()})
-        nth = both.groupby(["h", "k"], sort=False, dropna=False).cumcount().to_numpy()
-        numbered = ids.astype("string").reset_index(drop=True)
-        repeat = nth > 0
-        numbered[repeat] = numbered[repeat] + "#" + pd.Series(nth[repeat] + 1).astype(str).to_numpy()
-        start = 0
-        for f in frames:
-            f[key] = numbered.iloc[start:start + len(f)].to_numpy()
-            f[key] = f[key].astype("string")
-            start += len(f)
+    id_col = NATURAL_KEYS[kind][1]
+    dup = key.duplicated(keep=False).to_numpy()
+    sub = pd.DataFrame({"f": np.asarray(files, dtype=object)[allf["_part"].to_numpy()[dup]],
+                        "k": key.to_numpy()[dup]})
+    nth = sub.groupby(["f", "k"], sort=False).cumcount().to_numpy()
+    if not (nth > 0).any():  # repeated only across files: the same rows sent twice, or a conflict
+        return key
+    where = np.flatnonzero(dup)[nth > 0]
+    suffix = pd.Series(nth[nth > 0] + 1).astype(str).radd("#").to_numpy()
+    ids = allf[id_col].astype("string").to_numpy(dtype=object)
+    ids[where] = ids[where] + suffix
+    allf[id_col] = pd.array(ids, dtype="string")
+    return _key_series(kind, allf)
 
 
 def _in_file_order(problems: list[Problem], results: list[SheetResult]) -> list[Problem]:
@@ -365,9 +360,11 @@ def _in_file_order(problems: list[Problem], results: list[SheetResult]) -> list[
 
 
 def _fill_order_dates(payments: pd.DataFrame, purchases: pd.DataFrame) -> pd.DataFrame:
-    """Payments naming an order get that order's delivery date when it is in the same call."""
-    dates = purchases.drop_duplicates("order_id").set_index("order_id")["date"]
-    found = payments["order_id"].map(dates)
+    """Payments naming an order get that order's delivery date when it is in the same call (an order
+    of the payment's own hospital only: order ids are scoped by hospital)."""
+    dates = purchases.drop_duplicates(["hospital_id", "order_id"]).set_index(["hospital_id", "order_id"])["date"]
+    found = pd.Series(dates.reindex(pd.MultiIndex.from_arrays([payments["hospital_id"], payments["order_id"]])).to_numpy(),
+                      index=payments.index)
     out = payments.copy()
     out["order_date"] = out["order_date"].fillna(found) if "order_date" in out else found
     out["order_date"] = out["order_date"].astype("datetime64[ns]")

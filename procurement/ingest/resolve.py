@@ -16,6 +16,7 @@ import pandas as pd
 
 from procurement.ingest import values as V
 from procurement.ingest.headers import ALIASES, normalize_header
+from procurement.ingest.packaging import Packaging, combine, conflicts, parse_packaging, unit_key
 from procurement.ingest.sheets import SheetData, Typed, show
 from procurement.ingest.statuses import (
     FUND_KIND,
@@ -30,7 +31,32 @@ from procurement.ingest.statuses import (
 )
 from procurement.model import COLUMNS, Dataset, conform
 
-_PRODUCT_INFO = ["product_id", "generic_name", "specification", "supplier", "unit", "pack_size", "unit_price"]
+_PRODUCT_INFO = ["product_id", "generic_name", "specification", "supplier", "unit", "pack_unit", "pack_size",
+                 "unit_price"]
+
+
+def catalogue_packaging(spec: object, unit: object, pack_unit: object, pack_size: object) -> Packaging:
+    """A stored product's packaging: its columns, the specification text filling what they leave.
+
+    A pack size of 1 with no pack unit is what an import stores when nothing said how many
+    minimum units a pack holds, so it counts as unknown: a quantity in 盒 then is an error, not 1.
+    """
+    size = None if pack_size is None or pd.isna(pack_size) else float(pack_size)
+    pu = None if pack_unit is None or pd.isna(pack_unit) else str(pack_unit)
+    if size == 1.0 and pu is None:
+        size = None
+    text = parse_packaging(str(spec)) if spec is not None and not pd.isna(spec) else None
+    return combine(text, None if unit is None or pd.isna(unit) else str(unit), pu, size)
+
+
+def common_packaging(pkgs: list[Packaging]) -> Packaging:
+    """What all of ``pkgs`` agree on (the packaging of a drug whose winners differ, say)."""
+    mus = {p.min_unit for p in pkgs}
+    packs = {(p.pack_unit, p.pack_size) for p in pkgs}
+    levels = [p.levels for p in pkgs]
+    pack_unit, pack_size = packs.pop() if len(packs) == 1 else (None, None)
+    return Packaging(mus.pop() if len(mus) == 1 else None, pack_unit, pack_size,
+                     dict(levels[0]) if levels and all(lv == levels[0] for lv in levels) else {})
 
 
 _CODE_SEPARATORS = re.compile(r"[,，;；、\s]+")
@@ -106,13 +132,18 @@ class Catalogue:
                     self.key_pos[f"{g}|{sp}|{sup}"] = i
                     self.winners.setdefault(f"{g}|{sp}", []).append((supplier_core(sup), i))
         self.drug_index = pd.Index(list(drugs), dtype=object)
+        # One packaging per position of ``ext``: the products, one per drug (what its winners share),
+        # and the empty row. Every quantity and price unit is converted with these.
+        self.packagings = [catalogue_packaging(*(cols[c][i] for c in ("specification", "unit", "pack_unit", "pack_size")))
+                           for i in range(len(p))]
         for members in drugs.values():
-            units = {cols["unit"][i] for i in members}
-            packs = {cols["pack_size"][i] for i in members}
+            shared = common_packaging([self.packagings[i] for i in members])
+            self.packagings.append(shared)
             for c in _PRODUCT_INFO:
                 cols[c].append(cols[c][members[0]] if c in ("generic_name", "specification") else None)
-            cols["unit"][-1] = units.pop() if len(units) == 1 else None
-            cols["pack_size"][-1] = packs.pop() if len(packs) == 1 else None
+            cols["unit"][-1], cols["pack_unit"][-1], cols["pack_size"][-1] = (
+                shared.min_unit, shared.pack_unit, shared.pack_size)
+        self.packagings.append(Packaging())
         for c in _PRODUCT_INFO:
             cols[c].append(None)  # the empty row unresolved rows point at
         self.ext = pd.DataFrame({
@@ -173,7 +204,9 @@ class Rows:
 
         A row with an unreadable cell stays a problem: it is not left out, whatever else it says.
         """
-        new = mask & ~self.skip & ~self.invalid
+        if mask is False:
+            return np.zeros(self.n, bool)
+        new = np.asarray(mask, bool) & ~self.skip & ~self.invalid
         n = int(new.sum())
         if n:
             self.sd.left_out[reason] = self.sd.left_out.get(reason, 0) + n
@@ -283,14 +316,15 @@ def _supplied_hospital(r: Rows, cat: Catalogue, have_catalogue: bool) -> pd.Seri
     return pd.Series(hid, index=range(r.n), dtype="string")
 
 
-def meaning(r: Rows, name: str, vocab: dict[str, str]) -> np.ndarray:
-    """What each row's status/flag/payer cell means (a vocabulary label, None when blank).
+def meaning(r: Rows, name: str, vocab: dict[str, str]) -> np.ndarray | None:
+    """What each row's status/flag/payer cell means (a vocabulary label, None when blank), or None
+    when the sheet has no such column.
 
     Values not in the vocabulary are one problem naming every distinct one, never a guess.
     """
     tc = r.t.text.get(name)
     if tc is None:
-        return np.full(r.n, None, dtype=object)
+        return None
     labels_u = np.array([None if v is None else vocab.get(norm_value(v), "?") for v in tc.values], dtype=object)
     per_row = labels_u[tc.codes]
     unknown = (per_row == "?") & ~r.skip
@@ -308,6 +342,11 @@ def meaning(r: Rows, name: str, vocab: dict[str, str]) -> np.ndarray:
             f"{', '.join(rows)}), so it cannot tell whether they count; known values {known_zh}"))
         r.invalid |= unknown
     return np.where(per_row == "?", None, per_row)
+
+
+def rows_meaning(labels: np.ndarray | None, label: str) -> np.ndarray | bool:
+    """Rows whose cell means ``label`` (False for every row when the column is absent)."""
+    return False if labels is None else labels == label
 
 
 def _leave_outside(r: Rows, mask: np.ndarray) -> None:
@@ -420,6 +459,12 @@ def resolve_products(
         unknown_u = (found_u < 0) & np.fromiter((v is not None for v in tpid.values), bool, len(tpid.values))
         pos = np.where(found_u >= 0, found_u, cat.empty_row)[tpid.codes]
         unknown_code = unknown_u[tpid.codes]
+        alt = r.t.text.get("alt_product_id")
+        if alt is not None:  # a second code column: rows its code resolves are known
+            alt_u = cat.product_positions(alt.values)
+            by_alt = (pos == cat.empty_row) & (alt_u >= 0)[alt.codes]
+            pos = np.where(by_alt, alt_u[alt.codes], pos)
+            unknown_code &= ~by_alt
     tg, ts, tsup = (r.t.text.get(n) for n in ("generic_name", "specification", "supplier"))
     if tg is not None and ts is not None:
         need = (pos == cat.empty_row) & ~tg.blank() & ~ts.blank() & ~r.skip
@@ -473,28 +518,168 @@ def _unit_codes(r: Rows, qty: str) -> tuple[np.ndarray, np.ndarray]:
 
 
 def unit_factors(r: Rows, qty: str, pos: np.ndarray, cat: Catalogue) -> np.ndarray:
-    """Minimum units per unit written, per row (NaN where the unit cannot be converted)."""
+    """Minimum units per unit written, per row (NaN where undefined, and then a row error).
+
+    A winning product's unit is converted with its catalogue packaging; where that does not
+    define the unit, with what the row itself states (包装转换比, 最小制剂单位, a 规格包装 text).
+    A non-winning product is another maker's: its own statement first, else what the drug's
+    winners share, with a warning, since another maker's pack may differ.
+    """
     codes, units = _unit_codes(r, qty)
     codes = np.where(codes < 0, len(units) - 1, codes).astype(np.int64)
-    width = len(cat.ext)
-    combo, combos = pd.factorize(codes * width + pos)
-    units_ext = cat.ext["unit"].to_numpy(dtype=object, na_value=None)
-    packs_ext = cat.ext["pack_size"].to_numpy(dtype=float)
+    factors = _factor_table(codes, units, pos, cat.packagings)
+    _warn_unstated_unit(r, qty, codes, units)
+    resolved = pos != cat.empty_row
+    left_out = getattr(r, "skip", None)  # rows left out (cancelled, not VBP) need no unit
+    if left_out is not None:
+        resolved = resolved & ~left_out
+    nonwin = (pos >= cat.n_products) & resolved
+    own = np.zeros(r.n, bool)
+    need = (np.isnan(factors) | nonwin) & resolved
+    if need.any() and _states_packaging(r):
+        idx = np.flatnonzero(need)
+        own_codes, own_pkgs = row_packagings(r, "min_unit", idx)
+        own_factors = _factor_table(codes[idx], units, own_codes, own_pkgs)
+        # a winning row's own statement counts only where it is about the same minimum unit
+        same_unit = np.array([pos[i] >= cat.n_products or own_pkgs[c].min_unit is None
+                              or cat.packagings[pos[i]].min_unit in (None, own_pkgs[c].min_unit)
+                              for i, c in zip(idx, own_codes, strict=True)], dtype=bool)
+        found = ~np.isnan(own_factors) & same_unit
+        factors[idx[found]] = own_factors[found]
+        own[idx[found]] = True
+    borrowed = nonwin & ~own & np.isfinite(factors) & (factors != 1)
+    name = "unit" if "unit" in r.sd.raw else qty
+    if borrowed.any():
+        r.sd.warn(borrowed, name, lambda p: (
+            f"非中选产品按该药品中选产品的包装换算（1 单位 = {factors[p]:g} 最小单位），请核对其包装",
+            f"non-winning product converted with the winners' packaging (1 unit = {factors[p]:g} minimum "
+            "units); check its pack"))
+    bad = np.isnan(factors) & resolved
+    if bad.any():
+        r.flag(bad, name, lambda p: _undefined_unit(units[codes[p]], cat.packagings[pos[p]]))
+    return factors
+
+
+def _states_packaging(r: Rows) -> bool:
+    """Whether a sheet of quantities says anything of its products' packaging itself."""
+    return any(n in r.t.cols for n in ("pack_size", "min_unit", "pack_unit", "pack_text", "specification"))
+
+
+def _factor_table(codes: np.ndarray, units: np.ndarray, pkg_codes: np.ndarray, pkgs: list[Packaging]) -> np.ndarray:
+    """``pkgs[pkg_codes[i]].factor(units[codes[i]])`` per row, NaN for None, per distinct pair."""
+    width = len(pkgs)
+    combo, combos = pd.factorize(codes * width + pkg_codes)
     table = np.empty(len(combos))
     for i, c in enumerate(combos):
         u_code, p = divmod(int(c), width)
-        f = V.unit_factor(units[u_code], units_ext[p], packs_ext[p])
+        f = pkgs[p].factor(units[u_code])
         table[i] = np.nan if f is None else f
-    factors = table[combo]
-    bad = np.isnan(factors) & (pos != cat.empty_row)
+    return table[combo]
+
+
+def packaging_factors(
+    r: Rows, qty: str, pkg_codes: np.ndarray, pkgs: list[Packaging], check: np.ndarray
+) -> np.ndarray:
+    """Minimum units per unit written, per row, with row ``i`` packed as ``pkgs[pkg_codes[i]]``.
+
+    The unit comes from the row's unit column, else a unit typed in the quantity cell, else the
+    header's bracketed unit, else the minimum unit. A unit the packaging does not define is an
+    error on that row (rows outside ``check``, unresolved ones, are left to their own error).
+    """
+    codes, units = _unit_codes(r, qty)
+    codes = np.where(codes < 0, len(units) - 1, codes).astype(np.int64)
+    factors = _factor_table(codes, units, pkg_codes, pkgs)
+    _warn_unstated_unit(r, qty, codes, units)
+    bad = np.isnan(factors) & check
     if bad.any():
         name = "unit" if "unit" in r.sd.raw else qty
-        r.flag(bad, name, lambda p: (
-            f"无法换算的单位 '{units[codes[p]]}'（该产品最小单位为 {units_ext[pos[p]] or '未知'}，"
-            f"包装转换比 {packs_ext[pos[p]]:g}），请改用最小单位或包装单位",
-            f"unit '{units[codes[p]]}' cannot be converted (the product's minimum unit is "
-            f"{units_ext[pos[p]] or 'unknown'}, pack size {packs_ext[pos[p]]:g}); use the minimum unit or the pack"))
+        r.flag(bad, name, lambda p: _undefined_unit(units[codes[p]], pkgs[pkg_codes[p]]))
     return factors
+
+
+def _warn_unstated_unit(r: Rows, qty: str, codes: np.ndarray, units: np.ndarray) -> None:
+    """One warning where quantities state no unit but the sheet has a 包装单位 column.
+
+    By the spec such quantities are minimum units; a person must see that this is how they
+    were read, since an export listing the pack beside its quantities often counts in packs.
+    """
+    tpack = r.t.text.get("pack_unit")
+    if tpack is None:
+        return
+    unstated = np.fromiter((u is None for u in units), bool, len(units))[codes] & ~tpack.blank()
+    if not unstated.any():
+        return
+    first = np.zeros(r.n, bool)
+    first[np.argmax(unstated)] = True
+    n, head, pack_head = int(unstated.sum()), r.sd.header(qty), r.sd.header("pack_unit")
+    r.sd.warn(first, qty, lambda p: (
+        f"{n} 行的{head}未注明单位（表中的{pack_head}列说明的是包装，不是数量的单位），已按最小单位读取；"
+        "如数量是包装数，请在表头注明，如 采购数量(盒)",
+        f"{n} rows: {head} states no unit ({pack_head} describes the pack, not the quantity), so it was read "
+        "in minimum units; if it counts packs, say so in the header, e.g. 采购数量(盒)"))
+
+
+def _undefined_unit(unit: object, pkg: Packaging) -> tuple[str, str]:
+    zh, en = pkg.describe()
+    return (f"无法换算的单位 '{show(unit)}'：该产品的包装（{zh}）没有说明 1 {show(unit)} 是多少最小单位，"
+            "请改用最小单位或包装单位，或在中选产品表中补充最小单位、包装单位、包装转换比或规格包装（如 0.25g×12片×2板/盒）",
+            f"unit '{show(unit)}' cannot be converted: the product's packaging ({en}) does not say how many "
+            "minimum units it holds; use the minimum unit or the pack, or give the catalogue its minimum unit, "
+            "pack unit, pack size or packaging text (e.g. 0.25g×12片×2板/盒)")
+
+
+def _close(amount: np.ndarray, expected: np.ndarray) -> np.ndarray:
+    """Amounts that match within 1% or 0.01 yuan, whichever is larger (both bounds included).
+
+    Compared without sign: a return line may carry a negative amount beside a positive quantity.
+    """
+    with np.errstate(invalid="ignore"):
+        a, e = np.abs(amount), np.abs(expected)
+        return np.abs(a - e) <= np.maximum(0.01 * e, 0.01) + 1e-9
+
+
+def check_amounts(r: Rows, cat: Catalogue, pos: np.ndarray, qty: str, quantity: np.ndarray) -> None:
+    """Check each row's reading of its quantity against its amount and the winning unit price.
+
+    amount / price is the quantity the row paid for. Where it matches the other reading (packs
+    instead of minimum units, or the reverse) and not the one taken, the row is an error that
+    says so: that is a file whose units were misread, and every figure from it would be wrong
+    by the pack size. Where it matches neither, the row is imported and listed as a warning.
+    """
+    if "amount" not in r.t.cols or qty not in r.t.cols:
+        return
+    raw = r.col(qty).to_numpy(dtype=float)
+    amount = r.col("amount").to_numpy(dtype=float)
+    price = cat.ext["unit_price"].to_numpy(dtype=float, na_value=np.nan)[pos]
+    pack = np.array([np.nan if p.pack_size is None else p.pack_size for p in cat.packagings])[pos]
+    left_out = getattr(r, "skip", None)  # rows left out (cancelled, not VBP) are not read at all
+    with np.errstate(invalid="ignore"):
+        live = ((pos < cat.n_products) & ~r.invalid & np.isfinite(amount) & np.isfinite(price) & (price > 0)
+                & np.isfinite(quantity) & np.isfinite(raw) & (raw != 0))
+    if left_out is not None:
+        live &= ~left_out
+    if not live.any():
+        return
+    taken_ok = _close(amount, price * quantity)
+    alt_ok = np.zeros(r.n, bool)
+    alt = np.full(r.n, np.nan)
+    for reading in (raw, raw * pack):
+        hit = _close(amount, price * reading) & ~np.isclose(reading, quantity) & ~alt_ok
+        alt = np.where(hit, reading, alt)
+        alt_ok |= hit
+    head, amount_head = r.sd.header(qty), r.sd.header("amount")
+    r.flag(live & ~taken_ok & alt_ok, qty, lambda p: (
+        f"{amount_head} {amount[p]:g} ÷ 中选单价 {price[p]:g} = {amount[p] / price[p]:g} 最小单位，"
+        f"与把{head} {raw[p]:g} 读作 {alt[p]:g} 最小单位相符，而不是读作的 {quantity[p]:g}：数量的单位有误，"
+        "请在单位列或表头注明（最小单位或包装）",
+        f"amount {amount[p]:g} / winning unit price {price[p]:g} = {amount[p] / price[p]:g} minimum units, which "
+        f"matches reading {raw[p]:g} as {alt[p]:g} minimum units, not the {quantity[p]:g} taken: the quantity's "
+        "unit is wrong; state it in a unit column or the header (minimum unit or pack)"))
+    r.sd.warn(live & ~taken_ok & ~alt_ok, "amount", lambda p: (
+        f"价格与中选价不符：{amount_head} {amount[p]:g} ÷ {quantity[p]:g} 最小单位 = "
+        f"{amount[p] / quantity[p]:.4g} 元，中选单价 {price[p]:g} 元",
+        f"price differs from the winning price: amount {amount[p]:g} / {quantity[p]:g} minimum units = "
+        f"{amount[p] / quantity[p]:.4g} yuan, winning unit price {price[p]:g} yuan"))
 
 
 def row_hash(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
@@ -541,19 +726,169 @@ def _codes_text(r: Rows, name: str) -> pd.Series:
     return pd.Series(pd.array(joined, dtype="string").take(tc.codes))
 
 
+def row_packagings(
+    r: Rows, min_unit_field: str | None = "unit", idx: np.ndarray | None = None
+) -> tuple[np.ndarray, list[Packaging]]:
+    """(code per row, packagings): each row's packaging from its own columns and specification text.
+
+    Columns win where present (最小单位, 包装单位, 包装转换比); the text fills what they leave. A
+    text that contradicts a column is a warning, so a person sees which one was taken. In sheets
+    of quantities, ``unit`` is the quantity's unit, not the minimum unit: pass None there. With
+    ``idx``, only those rows (codes in their order).
+    """
+    unit = _text(r, min_unit_field) if min_unit_field else _text(r, "_none")
+    parts = [_text(r, "specification"), _text(r, "pack_text"), unit, _text(r, "pack_unit")]
+    size = _num(r, "pack_size")
+    frame = pd.DataFrame({"s": parts[0], "t": parts[1], "u": parts[2], "pu": parts[3], "n": size})
+    if idx is not None:
+        frame = frame.iloc[idx]
+    codes, uniques = pd.factorize(pd.MultiIndex.from_frame(frame.astype(object)))
+    pkgs: list[Packaging] = []
+    clash: list[list[str]] = []
+    for spec, pack_text, unit, pack_unit, n in uniques:
+        # a separate packaging column (包装: 7片/盒) says more than the specification (20mg)
+        text = parse_packaging(None if pd.isna(pack_text) else str(pack_text)) \
+            or parse_packaging(None if pd.isna(spec) else str(spec))
+        mu, pu = (None if pd.isna(x) else str(x) for x in (unit, pack_unit))
+        ns = None if pd.isna(n) or n <= 0 else float(n)
+        pkgs.append(combine(text, mu, pu, ns))
+        clash.append(conflicts(text, mu, pu, ns))
+    pkgs.append(Packaging())
+    clash.append([])
+    codes = np.where(codes < 0, len(pkgs) - 1, codes)
+    spec_raw = _cells(r, "specification") if "specification" in r.sd.raw else None
+    row_code = np.full(r.n, len(pkgs) - 1)
+    row_code[np.arange(r.n) if idx is None else idx] = codes
+    hit = np.array([bool(c) for c in clash])[row_code]
+    if hit.any() and spec_raw is not None:
+        r.sd.warn(hit, "specification", lambda p: (
+            f"规格包装 '{show(spec_raw[p])}' 与包装列（{'、'.join(clash[row_code[p]])}）不一致，以包装列为准",
+            f"packaging text '{show(spec_raw[p])}' contradicts the packaging columns "
+            f"({', '.join(clash[row_code[p]])}); the columns are taken"))
+    return codes, pkgs
+
+
+def _price_basis(r: Rows, name: str) -> str | None:
+    """The unit a price header states (中选价格(元/片) -> 片), None for just 元 or nothing."""
+    u = unit_key(r.sd.header_units.get(name))
+    return None if u in (None, "元", "yuan", "rmb", "cny") else u
+
+
+def _basis_factors(codes: np.ndarray, pkgs: list[Packaging], basis: str | None, per_pack: bool) -> np.ndarray:
+    """Minimum units per priced unit, per row (NaN where the packaging does not define it)."""
+    table = []
+    for pkg in pkgs:
+        f = pkg.factor(basis) if basis else (pkg.pack_size if per_pack else 1.0)
+        table.append(np.nan if f is None else f)
+    return np.asarray(table, dtype=float)[codes]
+
+
+def prices_per_unit(r: Rows, codes: np.ndarray, pkgs: list[Packaging], required: bool) -> np.ndarray:
+    """Winning prices in yuan per minimum unit, whichever basis the sheet gives them in.
+
+    中选单价 and its aliases are per minimum unit, 中选价 and its aliases per pack (per unit = pack
+    price / 包装转换比); a bracketed unit in the header wins over both. Where both are given they
+    must agree within 0.5%. Taking a pack price as a unit price is what made amounts 7-28x too high.
+    """
+    per_unit = np.full(r.n, np.nan)
+    given = np.zeros(r.n, bool)
+    readings = []
+    for name, per_pack in (("unit_price", False), ("pack_price", True)):
+        col = r.col(name)
+        if col is None:
+            continue
+        value = col.to_numpy(dtype=float, na_value=np.nan)
+        factor = _basis_factors(codes, pkgs, _price_basis(r, name), per_pack)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            readings.append((name, value / factor, np.isfinite(value), factor))
+    for name, reading, present, factor in readings:
+        undefined = present & ~np.isfinite(factor) & ~given
+        head = r.sd.header(name)
+        default_pack = name == "pack_price" and _price_basis(r, name) is None
+        r.flag(undefined, name, lambda p, h=head, d=default_pack: _undefined_price(h, pkgs[codes[p]], d))
+        usable = present & np.isfinite(factor) & ~given
+        per_unit = np.where(usable, reading, per_unit)
+        given |= usable | undefined
+    if len(readings) == 2:
+        (_, a, pa, fa), (pname, b, pb, fb) = readings
+        both = pa & pb & np.isfinite(fa) & np.isfinite(fb)
+        with np.errstate(invalid="ignore"):
+            differ = both & (np.abs(a - b) > 0.005 * np.maximum(np.abs(a), np.abs(b)))
+        ua, pb_head = r.sd.header("unit_price"), r.sd.header(pname)
+        r.flag(differ, pname, lambda p: (
+            f"{pb_head} 折合每最小单位 {b[p]:.4g} 元，与{ua} {a[p]:.4g} 元相差超过 0.5%，请核对价格或包装转换比",
+            f"{pb_head} comes to {b[p]:.4g} yuan per minimum unit, more than 0.5% from {ua} {a[p]:.4g}; "
+            "check the prices or the pack size"))
+    if required:
+        name = "unit_price" if "unit_price" in r.t.cols else "pack_price"
+        missing = ~given
+        for col in ("unit_price", "pack_price"):  # an unreadable price is reported already
+            missing &= ~r.t.bad.get(col, np.zeros(r.n, bool))
+        head = r.sd.header(name)
+        r.flag(missing, name, lambda p: (f"缺少{head}，请填写", f"{head} ({name}) is missing; fill it in"))
+    return per_unit
+
+
+def _undefined_price(head: str, pkg: Packaging, per_pack: bool) -> tuple[str, str]:
+    zh, en = pkg.describe()
+    if per_pack:
+        return (f"{head} 是每包装价格，但该产品的包装（{zh}）没有说明每包装多少最小单位，"
+                "请填写包装转换比或规格包装（如 20mg*7片/盒），或改填中选单价",
+                f"{head} is a price per pack, but the product's packaging ({en}) does not say how many "
+                "minimum units a pack holds; add the pack size or packaging text, or give the unit price")
+    return (f"{head} 的计价单位无法换算为最小单位（该产品的包装：{zh}）",
+            f"the unit {head} is priced in cannot be converted to minimum units (packaging: {en})")
+
+
+def baseline_per_unit(r: Rows, codes: np.ndarray, pkgs: list[Packaging], price: np.ndarray) -> np.ndarray:
+    """The pre-procurement price per minimum unit: on its header's basis, else the winning price's.
+
+    A baseline below the winning price is imported with a warning: it is how a baseline read on
+    the wrong basis shows.
+    """
+    col = r.col("baseline_price")
+    if col is None:
+        return np.full(r.n, np.nan)
+    value = col.to_numpy(dtype=float, na_value=np.nan)
+    basis = _price_basis(r, "baseline_price")
+    if basis is None and "unit_price" not in r.t.cols:  # the sheet prices per pack
+        factor = _basis_factors(codes, pkgs, _price_basis(r, "pack_price"), True)
+    else:
+        factor = _basis_factors(codes, pkgs, basis, False)
+    present = np.isfinite(value)
+    head = r.sd.header("baseline_price")
+    r.flag(present & ~np.isfinite(factor), "baseline_price",
+           lambda p: _undefined_price(head, pkgs[codes[p]], basis is None))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = value / factor
+        low = present & np.isfinite(out) & np.isfinite(price) & (out < price)
+    r.sd.warn(low & ~r.invalid, "baseline_price", lambda p: (
+        f"{head} 折合每最小单位 {out[p]:.4g} 元，低于中选单价 {price[p]:.4g} 元，请核对两者的计价单位",
+        f"{head} comes to {out[p]:.4g} yuan per minimum unit, below the winning unit price {price[p]:.4g}; "
+        "check that both are on the same basis"))
+    return out
+
+
 def _products(r: Rows, cat: Catalogue) -> pd.DataFrame:
     batch, generic = r.require("batch"), r.require("generic_name")
     spec, supplier = r.require("specification"), r.require("supplier")
-    r.require("unit_price")
     derived = batch + "|" + generic + "|" + spec + "|" + supplier
-    pack = _num(r, "pack_size", 1.0)
-    r.flag((pack <= 0).to_numpy(), "pack_size", lambda p: (
+    given_pack = _num(r, "pack_size")
+    r.flag((given_pack <= 0).to_numpy(), "pack_size", lambda p: (
         "包装转换比必须大于 0", "pack size must be greater than 0"))
+    codes, pkgs = row_packagings(r)
+    price = prices_per_unit(r, codes, pkgs, required=True)
+    baseline = baseline_per_unit(r, codes, pkgs, price)
+    min_unit = [p.min_unit for p in pkgs]
+    pack_unit = [p.pack_unit for p in pkgs]
+    pack = np.array([1.0 if p.pack_size is None else p.pack_size for p in pkgs])[codes]  # spec: else 1
     return pd.DataFrame({
         "product_id": _text(r, "product_id").fillna(derived),
         "batch": batch, "generic_name": generic, "dosage_form": _text(r, "dosage_form"),
-        "specification": spec, "pack_size": pack, "unit": _text(r, "unit"), "supplier": supplier,
-        "unit_price": r.col("unit_price"), "baseline_price": _num(r, "baseline_price"),
+        "specification": spec, "pack_size": pack,
+        "unit": pd.array(min_unit, dtype="string").take(codes),
+        "pack_unit": pd.array(pack_unit, dtype="string").take(codes),
+        "supplier": supplier, "unit_price": price, "baseline_price": baseline,
         "agreement_start": r.col("agreement_start") if "agreement_start" in r.t.cols else pd.NaT,
         "agreement_end": r.col("agreement_end") if "agreement_end" in r.t.cols else pd.NaT,
         "other_codes": _codes_text(r, "other_codes"),
@@ -564,11 +899,12 @@ def _agreements(r: Rows, cat: Catalogue) -> pd.DataFrame:
     hospital = resolve_hospitals(r, cat)
     pos = resolve_products(r, cat, allow_nonwinning=False)
     volume = r.require("agreed_volume")
-    factors = unit_factors(r, "agreed_volume", pos, cat)
+    agreed = volume.to_numpy() * unit_factors(r, "agreed_volume", pos, cat)
+    check_amounts(r, cat, pos, "agreed_volume", agreed)
     return pd.DataFrame({
         "hospital_id": hospital,
         "product_id": _take(cat, pos, "product_id"),
-        "agreed_volume": volume.to_numpy() * factors,
+        "agreed_volume": agreed,
         "agreement_year": _agreement_years(r),
     })
 
@@ -621,15 +957,20 @@ def _is_ordered_header(r: Rows, field: str) -> bool:
     return head is not None and ALIASES["purchases"].get(normalize_header(head)) == "ordered_quantity"
 
 
-def _purchase_status(r: Rows) -> np.ndarray:
+def _purchase_status(r: Rows) -> np.ndarray | None:
     """Leave out cancelled, not-VBP and not-yet-delivered lines; the status label of each row."""
     status = meaning(r, "status", PURCHASE_STATUS)
-    r.leave_out(status == "cancelled", "cancelled")
-    r.leave_out(meaning(r, "vbp_flag", VBP_FLAG) == "not_vbp", "not_vbp")
-    pending = status == "pending"
-    if pending.any():  # ordered, not received: only a received quantity > 0 says something arrived
+    if status is not None:
+        r.leave_out(status == "cancelled", "cancelled")
+    vbp = meaning(r, "vbp_flag", VBP_FLAG)
+    if vbp is not None:
+        r.leave_out(vbp == "not_vbp", "not_vbp")
+    pending = rows_meaning(status, "pending")
+    if np.any(pending):  # ordered, not received: only a received quantity > 0 says something arrived
         qty = r.col("quantity")
-        arrived = (qty.to_numpy() > 0) if qty is not None and not _is_ordered_header(r, "quantity") else False
+        arrived = np.zeros(r.n, bool)
+        if qty is not None and not _is_ordered_header(r, "quantity"):
+            arrived = np.nan_to_num(qty.to_numpy(dtype=float), nan=0.0) > 0
         r.leave_out(pending & ~arrived, "not_delivered")
     return status
 
@@ -641,8 +982,9 @@ def _purchases(r: Rows, cat: Catalogue) -> pd.DataFrame:
     hospital = resolve_hospitals(r, cat)
     factors = unit_factors(r, "quantity", pos, cat)
     quantity = r.require("quantity").to_numpy() * factors
+    check_amounts(r, cat, pos, "quantity", quantity)
     # a return (退货, 冲红, or a negative quantity) subtracts its volume and amount
-    returned = ((status == "returned") | (quantity < 0)) & ~r.skip
+    returned = (rows_meaning(status, "returned") | (quantity < 0)) & ~r.skip
     quantity = np.where(returned, -np.abs(quantity), quantity)
     winning = pos < cat.n_products
     nonwin = ~winning & (pos != cat.empty_row)
@@ -686,8 +1028,8 @@ def _ordered_quantity(r: Rows, pos: np.ndarray, cat: Catalogue, factors: np.ndar
 
 
 def _payments(r: Rows, cat: Catalogue) -> pd.DataFrame:
-    r.leave_out(meaning(r, "status", PAYMENT_STATUS) == "unpaid", "unpaid")
-    r.leave_out(meaning(r, "vbp_flag", VBP_FLAG) == "not_vbp", "not_vbp")
+    r.leave_out(rows_meaning(meaning(r, "status", PAYMENT_STATUS), "unpaid"), "unpaid")
+    r.leave_out(rows_meaning(meaning(r, "vbp_flag", VBP_FLAG), "not_vbp"), "not_vbp")
     payer = meaning(r, "payer", PAYER)
     if "product_id" in r.t.cols:  # a payment may name only its supplier, distributor or invoice
         pos = resolve_products(r, cat, allow_nonwinning=False, optional=np.ones(r.n, bool), classify=True)
@@ -701,25 +1043,55 @@ def _payments(r: Rows, cat: Catalogue) -> pd.DataFrame:
         "hospital_id": hospital, "product_id": _take(cat, pos, "product_id"),
         "supplier": supplier, "amount": amount, "date": date,
         "invoice_id": _text(r, "invoice_id"), "distributor": _text(r, "distributor"),
-        "payer": pd.Series(pd.array(payer, dtype="string")),
+        "payer": (pd.Series(pd.array(payer, dtype="string")) if payer is not None
+                  else pd.Series(pd.NA, index=range(r.n), dtype="string")),
         "order_date": pd.Series(pd.NaT, index=range(r.n), dtype="datetime64[ns]"),
     })
     _fill_keys(frame, "payment_id", ["order_id", "hospital_id", "product_id", "supplier", "amount", "date"])
     return frame
 
 
+def _drug_packagings(
+    r: Rows, cat: Catalogue, pos: np.ndarray | None = None, min_unit_field: str | None = "unit"
+) -> tuple[np.ndarray, list[Packaging]]:
+    """(code per row, packagings) for planning rows, which name a drug rather than a product.
+
+    The row's own columns and specification text where they say how many minimum units a pack
+    holds, else the catalogue's packaging (the product ``pos`` names, or what the drug's winners
+    share), else what the row says (a minimum unit, or nothing).
+    """
+    codes, pkgs = row_packagings(r, min_unit_field)
+    g, sp = (_text(r, n) for n in ("generic_name", "specification"))
+    keys = [None if pd.isna(a) or pd.isna(b) else f"{V.norm_key(a)}|{V.norm_key(b)}" for a, b in zip(g, sp, strict=True)]
+    found = cat.drug_index.get_indexer(keys) if len(cat.drug_index) else np.full(r.n, -1)
+    cat_pos = np.where(found >= 0, cat.n_products + found, cat.empty_row)
+    if pos is not None:
+        cat_pos = np.where(pos != cat.empty_row, pos, cat_pos)
+    own_known = np.array([p.pack_size is not None for p in pkgs])[codes]  # says how many, not just a name
+    use_cat = (cat_pos != cat.empty_row) & ~own_known
+    return np.where(use_cat, len(pkgs) + cat_pos, codes), pkgs + cat.packagings
+
+
 def _demand(r: Rows, cat: Catalogue) -> pd.DataFrame:
+    declared = r.require("declared_volume")
+    codes, pkgs = _drug_packagings(r, cat, min_unit_field=None)
+    factors = packaging_factors(r, "declared_volume", codes, pkgs, np.ones(r.n, bool))
     return pd.DataFrame({
         "hospital_id": resolve_hospitals(r, cat),
         "generic_name": r.require("generic_name"), "specification": r.require("specification"),
-        "declared_volume": r.require("declared_volume"), "current_supplier": _text(r, "current_supplier"),
+        "declared_volume": declared.to_numpy() * factors, "current_supplier": _text(r, "current_supplier"),
     })
 
 
 def _offers(r: Rows, cat: Catalogue) -> pd.DataFrame:
+    g, sp, sup = (r.require(n) for n in ("generic_name", "specification", "supplier"))
+    keys = [None if pd.isna(a) or pd.isna(b) or pd.isna(c) else "|".join(V.norm_key(x) or "" for x in (a, b, c))
+            for a, b, c in zip(g, sp, sup, strict=True)]
+    pos = np.array([cat.key_pos.get(k, cat.empty_row) if k else cat.empty_row for k in keys], dtype=np.int64)
+    codes, pkgs = _drug_packagings(r, cat, pos)
     return pd.DataFrame({
-        "generic_name": r.require("generic_name"), "specification": r.require("specification"),
-        "supplier": r.require("supplier"), "unit_price": r.require("unit_price"),
+        "generic_name": g, "specification": sp, "supplier": sup,
+        "unit_price": prices_per_unit(r, codes, pkgs, required=True),
         "capacity": _num(r, "capacity"), "regions": _text(r, "regions"),
         "min_share": _num(r, "min_share", 0.0), "agreed_ratio": _num(r, "agreed_ratio"),
         "backup": _flag(r, "backup"),

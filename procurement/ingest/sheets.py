@@ -32,8 +32,8 @@ HEADER_SCAN_ROWS = 20
 MAX_PROBLEMS_PER_CHECK = 200
 
 TEXT_FIELDS = frozenset(
-    ["hospital_id", "hospital_name", "region", "level", "product_id", "batch", "generic_name", "dosage_form", "specification", "unit", "supplier", "order_id", "payment_id", "current_supplier", "regions",
-     "other_ids", "other_codes", "distributor", "status", "invoice_id", "vbp_flag", "payer", "backup",
+    ["hospital_id", "hospital_name", "region", "level", "product_id", "batch", "generic_name", "dosage_form", "specification", "unit", "supplier", "order_id", "payment_id", "current_supplier", "regions", "backup",
+     "other_ids", "other_codes", "distributor", "status", "invoice_id", "vbp_flag", "payer", "alt_product_id",
      "agreement_year"]
 )
 NUMBER_FIELDS = frozenset(
@@ -51,6 +51,9 @@ DATE_FIELDS = DATE_FIELDS | frozenset(["start_date", "end_date"])
 # an offset (冲抵) is often written as a negative amount, a reversed prepayment too
 SIGNED_FIELDS = {**SIGNED_FIELDS, "fund_transfers": frozenset(["amount", "prepay_amount", "offset_amount",
                                                                 "direct_amount"])}
+# Packaging and pack prices (procurement/ingest/packaging.py)
+TEXT_FIELDS = TEXT_FIELDS | {"pack_unit", "min_unit", "pack_text"}
+NUMBER_FIELDS = NUMBER_FIELDS | {"pack_price"}
 _TOTAL_PREFIXES = (
     "合计", "合計", "总计", "總計", "小计", "小計", "共计", "共計", "汇总", "匯總", "总合计", "總合計",
     "total", "Total", "TOTAL", "subtotal", "Subtotal", "SUBTOTAL", "Sum", "SUM", "Grand", "grand",
@@ -214,7 +217,9 @@ def extract(raw: RawSheet, file: str, kind: str | None) -> SheetData | None:
         some_blank |= blank
     keep = filled > 0
     solid = np.flatnonzero(filled >= 2)
-    keep[(solid[-1] + 1 if len(solid) else 0) :] = False  # notes below the data: lone cells after it
+    tail = np.zeros(len(data), dtype=bool)  # notes below the data: lone cells after it
+    tail[(solid[-1] + 1 if len(solid) else 0) :] = True
+    tail &= keep
     total = np.zeros(len(data), dtype=bool)
     unused = [show(header[i]) for i in range(width) if i not in mapping and not V.is_blank(header[i])]
     for i in range(width):
@@ -224,8 +229,9 @@ def extract(raw: RawSheet, file: str, kind: str | None) -> SheetData | None:
             total[idx] |= np.fromiter((V.is_total_label(v) for v in grid[idx, i]), bool, len(idx))
         else:
             total |= _total_mask(cols[i], some_blank)
-    total_rows = int((total & keep).sum())
-    keep &= ~total
+    total_rows = int((total & keep).sum())  # 合计 rows, also below the data
+    notes_below = int((tail & ~total).sum())
+    keep &= ~(tail | total)
     idx = np.flatnonzero(keep) if not keep.all() else None
     fields = {name: cols[i] if idx is None else cols[i].take(idx) for i, name in mapping.items()}
     return SheetData(
@@ -238,7 +244,7 @@ def extract(raw: RawSheet, file: str, kind: str | None) -> SheetData | None:
         header_units={name: split_header(header[i])[1] for i, name in mapping.items()},
         rows=rows if idx is None else rows[idx],
         unused=unused,
-        left_out={"total_rows": total_rows} if total_rows else {},
+        left_out={k: n for k, n in (("total_rows", total_rows), ("notes_below", notes_below)) if n},
     )
 
 

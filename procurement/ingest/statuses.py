@@ -52,15 +52,16 @@ PAYMENT_STATUS = _vocab(
 # Who paid: the hospital, or the insurance fund settling directly with the distributor (直接结算).
 PAYER = _vocab(
     hospital=("医院", "医疗机构", "医院支付", "医疗机构支付", "医院自付", "自行结算", "医院结算", "机构支付",
-              "hospital"),
+              "医疗机构自行支付", "医院自行支付", "医院自行结算", "hospital"),
     fund=("医保基金", "直接结算", "医保直接结算", "医保基金直接结算", "医保基金支付", "医保支付", "医保", "基金",
-          "统筹基金", "医保结算", "fund"),
+          "统筹基金", "医保结算", "医保统筹", "统筹", "基金直接结算", "fund"),
 )
 
 # VBP flag: rows flagged as not VBP are left out and counted.
 VBP_FLAG = _vocab(
-    vbp=("是", "y", "yes", "1", "true", "带量", "集采", "带量采购", "是带量", "√"),
-    not_vbp=("否", "n", "no", "0", "false", "非带量", "非集采", "非带量采购", "×"),
+    vbp=("是", "y", "yes", "1", "true", "带量", "集采", "带量采购", "是带量", "√", "国采", "国家集采", "省采",
+         "联盟集采", "集中带量采购", "集采药品"),
+    not_vbp=("否", "n", "no", "0", "false", "非带量", "非集采", "非带量采购", "×", "非集采药品"),
 )
 
 # Fund transfers: what the insurance fund did (医保基金预付, 冲抵, 直接结算).

@@ -1,4 +1,4 @@
-"""Cell values as users type them: numbers, dates, codes, units.
+"""Cell values as users type them: numbers, dates, codes (units: ``packaging.py``).
 
 Columns are converted by mapping their *unique* values and broadcasting the result back, because a
 million-row export holds only a few hundred distinct dates, codes and units; the per-value parsing
@@ -32,12 +32,6 @@ _DATE_SEP = re.compile(
 _DATE_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _CURRENCY = re.compile(r"^(?:¥|\$|rmb|cny)\s*|\s*(?:元|rmb|cny)$")
 _TOTAL = re.compile(r"^(?:合计|总计|小计|共计|总合计|汇总|total|subtotal|grandtotal|sum)")
-
-# Units that name a package of minimum units (converted with the product's pack size).
-PACK_WORDS = frozenset(["盒", "瓶", "袋", "板", "支", "包", "箱", "桶", "听", "罐", "件", "提", "筒", "盒装", "瓶装", "袋装", "板装", "小盒", "中盒", "大盒", "整盒", "box", "pack", "bottle"])
-# Units that are minimum units whatever the product (when the catalogue does not say).
-MIN_WORDS = frozenset(["片", "粒", "丸", "胶囊", "ml", "毫升", "贴", "枚", "喷", "揿", "吸", "滴", "最小单位", "最小制剂单位", "最小计量单位"])
-
 
 def is_blank(value: Any) -> bool:
     """Empty cell: None, NaN, or a string of only spaces."""
@@ -340,25 +334,3 @@ def date_column(values: np.ndarray | Factorized) -> tuple[np.ndarray, np.ndarray
         else:
             days[i] = np.datetime64(o, "ns")
     return days[codes], blank_u[codes], bad_u[codes]
-
-
-def unit_factor(unit: str | None, min_unit: str | None, pack_size: float) -> float | None:
-    """Minimum units per ``unit`` for a product; None when the unit cannot be converted.
-
-    Blank or the product's own minimum unit count as is; a pack word is the pack size; a unit
-    that is neither (粒 for a product counted in 片, say) is an error, since guessing would
-    silently multiply volumes.
-    """
-    u = norm_key(unit) if unit is not None else None
-    if u:
-        u = re.sub(r"[(\[].*$", "", u) or u  # 盒(14片): the pack word is what counts
-    mu = norm_key(min_unit) if min_unit is not None else None
-    if not u or u == mu:
-        return 1.0
-    if u in {"最小单位", "最小制剂单位", "最小计量单位"}:
-        return 1.0
-    if u in PACK_WORDS:
-        return None if (pack_size is None or not np.isfinite(pack_size)) else float(pack_size)
-    if mu is None and u in MIN_WORDS:
-        return 1.0
-    return None

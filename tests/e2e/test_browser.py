@@ -31,6 +31,17 @@ pytestmark = [
 ]
 
 
+class Server(str):
+    """The app's base URL (a str, as the tests use it) that also knows its database."""
+
+    db: str
+
+    def __new__(cls, base: str, db: str) -> Server:
+        out = super().__new__(cls, base)
+        out.db = db
+        return out
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -47,7 +58,7 @@ def alliance():
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory, alliance) -> Iterator[str]:
+def server(tmp_path_factory, alliance) -> Iterator[Server]:
     """The app on a free localhost port with its own temporary database; stopped after the module."""
     from procurement import auth, store
     from procurement.model import TABLE_KINDS
@@ -82,7 +93,7 @@ def server(tmp_path_factory, alliance) -> Iterator[str]:
                 if time.time() > deadline or proc.poll() is not None:
                     raise RuntimeError("the app did not start") from None
                 time.sleep(0.5)
-        yield base
+        yield Server(base, url)
     finally:
         proc.terminate()
         try:
@@ -233,3 +244,127 @@ def test_coordinator_screenshots(server, browser) -> None:
             _wait_idle(page)
         _shot(page, file)
     page.close()
+
+
+# --- issue 13: accounts, sessions, the plan summary, a phone -------------------------------------
+
+
+def _pick(page, label: str, option: str) -> None:
+    """Choose ``option`` in the Streamlit selectbox labelled ``label``."""
+    page.get_by_label(label, exact=False).first.click()
+    page.get_by_role("option", name=option).first.click()
+    _wait_idle(page)
+
+
+@pytest.mark.parametrize("role", ["hospital", "leadership", "coordinator"])
+def test_account_created_for_each_role_as_intended(server, browser, alliance, role) -> None:
+    from procurement import auth, store
+
+    names = {"hospital": "医疗机构", "leadership": "领导", "coordinator": "联盟办公室"}
+    hospital = alliance.hospitals.iloc[1]
+    username = f"e2e_{role}"
+    page = _new_page(browser)
+    _sign_in(page, server, "coord")
+    page.get_by_role("heading", name="执行进度").wait_for(timeout=60_000)
+    _wait_idle(page)
+    page.get_by_role("link", name="账户管理").click(timeout=60_000)
+    page.get_by_role("heading", name="新建账户").wait_for(timeout=30_000)
+    _wait_idle(page)
+    assert page.get_by_label("用户名").count() == 0  # nothing to fill before the role is chosen
+    _pick(page, "角色", names[role])
+    if role == "hospital":
+        page.get_by_role("button", name="检查并创建…").wait_for(timeout=30_000)
+        _pick(page, "所属机构", f"{hospital['hospital_name']} ({hospital['hospital_id']})")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码", exact=True).fill("e2e-password-1")
+    page.get_by_label("再次输入密码", exact=True).fill("e2e-password-1")
+    page.get_by_role("button", name="检查并创建…").click()
+    page.get_by_role("button", name="确认创建").click(timeout=30_000)
+    page.get_by_text(f"已创建账户 {username}").wait_for(timeout=30_000)
+    _wait_idle(page)
+    assert page.get_by_role("combobox", name="角色").input_value() == ""  # shown empty, ready for the next
+    engine = store.get_engine(server.db)
+    expected = auth.User(username, role, str(hospital["hospital_id"]) if role == "hospital" else None)
+    assert auth.get_user(engine, username) == expected
+    if role == "coordinator":
+        _shot(page, "accounts", height=1100)
+    page.close()
+
+
+def test_refresh_and_deep_link_keep_session_and_language(server, browser) -> None:
+    page = _new_page(browser)
+    page.goto(f"{server}/payments?lang=en")  # a bookmark, before sign-in
+    page.get_by_label("Username").fill("lead")
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("heading", name="Payments").wait_for(timeout=60_000)  # the bookmarked page, in English
+    _wait_idle(page)
+    assert "/payments" in page.url and "s=" in page.url and "lang=en" in page.url
+    page.reload()
+    page.get_by_role("heading", name="Payments").wait_for(timeout=60_000)
+    assert page.get_by_role("button", name="Sign in").count() == 0
+    bookmarked = page.url
+    other = _new_page(browser)  # the same address in another tab
+    other.goto(bookmarked)
+    other.get_by_role("heading", name="Payments").wait_for(timeout=60_000)
+    other.close()
+    page.get_by_role("link", name="Savings").click()
+    page.get_by_role("heading", name="Savings").wait_for(timeout=30_000)
+    _wait_idle(page)
+    assert "lang=en" in page.url and "s=" in page.url  # kept across pages
+    page.goto(f"{server}/plan?" + page.url.split("?", 1)[1])  # a page this role may not open
+    page.get_by_role("heading", name="Not available").wait_for(timeout=30_000)
+    assert page.get_by_text("Page not found").count() == 0
+    page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("button", name="Sign in").wait_for(timeout=30_000)
+    page.goto(bookmarked)  # the token ended with the sign-out
+    page.get_by_role("button", name="Sign in").wait_for(timeout=60_000)
+    page.close()
+
+
+def test_plan_summary_shows_idle_winners_and_switches(server, browser) -> None:
+    page = _new_page(browser)
+    page.goto(f"{server}/plan")
+    page.get_by_label("用户名").fill("coord")
+    page.get_by_label("密码", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.get_by_role("button", name="计算分配方案").click(timeout=60_000)
+    page.get_by_text("求解状态").wait_for(timeout=120_000)
+    _wait_idle(page)
+    card = page.locator('[data-testid="stMetric"]').filter(has_text="未获量的中选企业").first
+    idle, total = (int(x.replace(",", "")) for x in
+                   card.locator('[data-testid="stMetricValue"]').inner_text().split(" / "))
+    assert 0 < idle < total  # the synthetic alliance has dearer winners that get nothing
+    page.get_by_text(re.compile(r"个中选企业×品种中有 \d+ 个未获量")).wait_for(timeout=10_000)
+    page.get_by_text(re.compile(r"个机构×品种中有 \d+ 个改由其他企业供应")).wait_for(timeout=10_000)
+    assert page.get_by_text("None").count() == 0
+    _shot(page, "plan")
+    page.close()
+
+
+def test_savings_page_at_phone_width(server, browser) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    _sign_in(page, server, "lead")
+    page.get_by_role("heading", name="节约成效").wait_for(timeout=60_000)
+    _wait_idle(page)
+    page.locator(".js-plotly-plot").first.wait_for(timeout=60_000)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # nothing sideways
+    cards = page.locator('[data-testid="stMetric"]')
+    boxes = [cards.nth(i).bounding_box() for i in range(cards.count())]
+    assert len(boxes) == 8 and len({round(b["y"]) for b in boxes}) == 8  # stacked, one a row
+    assert all(b["x"] >= 0 and b["x"] + b["width"] <= 390 for b in boxes)
+    assert page.locator(".modebar").count() == 0  # no toolbar over the chart titles
+    plots = page.locator(".js-plotly-plot")
+    for i in range(plots.count()):
+        box = plots.nth(i).bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 390
+    folder = os.environ.get("VBP_SCREENSHOT_DIR")
+    if folder:
+        page.wait_for_timeout(1500)
+        page.screenshot(path=str(Path(folder) / "savings_phone.png"))
+        heatmap = plots.nth(plots.count() - 1)
+        heatmap.scroll_into_view_if_needed()
+        page.wait_for_timeout(1000)
+        heatmap.screenshot(path=str(Path(folder) / "savings_phone_heatmap.png"))
+    context.close()

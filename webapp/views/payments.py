@@ -53,3 +53,18 @@ def render() -> None:
     widgets.table(overdue.sort_values("amount", ascending=False),
                   ["hospital_name", "supplier", "generic_name", "specification", "bucket", "amount"],
                   key="pay_overdue")
+    _fund_section(rep, user.scope is None)
+
+
+def _fund_section(rep, all_hospitals: bool) -> None:
+    """The insurance fund's prepayment, offset and direct settlement (医保预付, 冲抵, 直接结算)."""
+    tr = state.tr
+    st.subheader(tr("fund_section"))
+    if rep.total.get("prepaid_amount") is None:
+        st.caption(tr("fund_none"))
+    widgets.metric_cards(rep.total, ["prepaid_amount", "prepay_offset", "prepay_balance", "prepaid_share",
+                                     "direct_settled_share"], per_row=5)
+    if all_hospitals:
+        widgets.table(rep.hospitals, ["hospital_name", "hospital_id", "agreed_amount", "prepaid_amount",
+                                      "prepay_offset", "prepay_balance", "prepaid_share", "paid_amount",
+                                      "direct_settled_share"], key="pay_fund")

@@ -1,4 +1,8 @@
-"""量分配方案 (coordinator only): run the allocation, compare scenarios, re-plan a supply disruption."""
+"""量分配方案 (coordinator only): run the allocation, judge it, compare scenarios, re-plan a disruption.
+
+The result opens with what a coordinator must defend before the 300-row table: cost and cost per unit,
+savings (or why there are none), winners that get nothing and why, hospitals that switch and why.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +10,14 @@ from datetime import date
 
 import streamlit as st
 
-from webapp import charts, data, planning, state, widgets
-from webapp.i18n import fmt_wan
+from optimizer.summary import reason_text
+from webapp import charts, data, formats, planning, state, widgets
 from webapp.tables import for_display, problems_frame, with_names
 
 ALLOC_COLUMNS = ["hospital_id", "generic_name", "specification", "supplier", "volume", "unit_price", "switched"]
+WINNER_COLUMNS = ["generic_name", "specification", "supplier", "reason", "load", "share", "unit_price", "capacity"]
+SWITCH_COLUMNS = ["hospital_name", "generic_name", "specification", "from_supplier", "to_supplier", "reason",
+                  "price_gap", "volume", "from_price", "to_price", "hospital_id"]
 
 
 def _input_dataset():
@@ -23,13 +30,13 @@ def _input_dataset():
     if source == "db":
         return ctx.dataset()
     files = st.file_uploader(tr("upload_files"), type=["xlsx", "xls", "csv"], accept_multiple_files=True,
-                             key="plan_files")
+                             key="plan_files", help=tr("upload_help"))
     if not files:
         return None
     check = data.check_upload(ctx.url, ctx.version, None, tuple(data.sources_of(files)))
     if check.result.problems:
         st.error(tr("problems", n=len(check.result.problems)))
-        st.dataframe(problems_frame(check.result.problems, lang), hide_index=True, key="plan_problems")
+        widgets.dataframe(problems_frame(check.result.problems, lang), key="plan_problems")
         return None
     return planning.dataset_from_tables(check.result.tables, ctx.names().hospitals)
 
@@ -38,30 +45,91 @@ def _settings_form():
     tr = state.tr
     with st.form("plan_form"):
         c1, c2, c3 = st.columns(3)
-        ratio = c1.number_input(tr("plan_ratio"), 0.0, 1.0, 0.0, 0.05, key="plan_ratio")
-        k = c2.number_input(tr("plan_k"), 1, 5, 1, 1, key="plan_k")
-        switch = c3.number_input(tr("plan_switch"), 0.0, 1000.0, 0.0, 0.01, key="plan_switch")
-        shortage = c1.number_input(tr("plan_shortage"), 0.0, 1e6, 1000.0, 10.0, key="plan_shortage")
-        limit = c2.number_input(tr("plan_time"), 1.0, 600.0, 30.0, 1.0, key="plan_time")
-        gap = c3.number_input(tr("plan_gap"), 0.0, 0.1, 0.0001, 0.0001, format="%.4f", key="plan_gap")
+        ratio = c1.number_input(tr("plan_ratio"), 0.0, 1.0, 0.0, 0.05, key="plan_ratio", help=tr("plan_ratio_help"))
+        k = c2.number_input(tr("plan_k"), 1, 5, 1, 1, key="plan_k", help=tr("plan_k_help"))
+        switch = c3.number_input(tr("plan_switch"), 0.0, 1000.0, 0.0, 0.01, key="plan_switch",
+                                 help=tr("plan_switch_help"))
+        shortage = c1.number_input(tr("plan_shortage"), 0.0, 1e6, 1000.0, 10.0, key="plan_shortage",
+                                   help=tr("plan_shortage_help"))
+        limit = c2.number_input(tr("plan_time"), 1.0, 600.0, 30.0, 1.0, key="plan_time", help=tr("plan_time_help"))
+        gap = c3.number_input(tr("plan_gap"), 0.0, 0.1, 0.0001, 0.0001, format="%.4f", key="plan_gap",
+                              help=tr("plan_gap_help"))
         submitted = st.form_submit_button(tr("plan_run"), type="primary")
     return submitted, planning.plan_settings(ratio, k, switch, shortage, limit, gap)
 
 
-def _show_plan(plan) -> None:
-    tr, lang = state.tr, state.language()
+def _status(plan) -> None:
+    tr = state.tr
     status = str(getattr(plan.status, "value", plan.status))
-    st.info(tr("plan_status", status=tr(f"plan_status_{status}"), cost=fmt_wan(plan.total_cost, lang)))
-    issues = planning.issues_frame(plan, lang)
+    text = tr("plan_status", status=tr(f"plan_status_{status}"))
+    if status == "optimal":
+        st.success(text)
+    elif status == "feasible":
+        st.warning(f"{text}  \n{tr('plan_feasible_note')}")
+    else:
+        st.error(f"{text}  \n{plan.reason or ''}")
+
+
+def _summary_cards(s) -> None:
+    tr, lang = state.tr, state.language()
+    row = st.columns(4)
+    row[0].metric(tr("plan_total_cost"), formats.yuan(s.total_cost, lang), help=tr("plan_total_cost_help"))
+    row[1].metric(tr("plan_volume"), formats.num(s.volume), help=tr("plan_volume_help"))
+    row[2].metric(tr("plan_cost_per_unit"), formats.price(s.cost_per_unit), help=tr("plan_cost_per_unit_help"))
+    row[3].metric(tr("plan_shortage_volume"), formats.num(s.shortage_volume), help=tr("plan_shortage_volume_help"))
+    row = st.columns(4)
+    row[0].metric(tr("plan_savings_baseline"), formats.yuan(s.baseline_savings, lang) or "—",
+                  help=tr("plan_savings_baseline_help"))
+    row[1].metric(tr("plan_savings_current"), formats.yuan(s.current_savings, lang) or "—",
+                  help=tr("plan_savings_current_help", covered=formats.pct(s.current_covered)))
+    row[2].metric(tr("plan_switched"), f"{len(s.switches):,} / {s.pairs:,}", help=tr("plan_switched_help"))
+    row[3].metric(tr("plan_idle_winners"), f"{len(s.idle_winners):,} / {len(s.winners):,}",
+                  help=tr("plan_idle_winners_help"))
+    for code in s.savings_reasons:
+        st.caption(f"{tr('plan_no_savings')}{reason_text(code, lang)}")
+    if s.current_savings is not None and s.current_covered < 1 - 1e-9:
+        st.caption(tr("plan_current_covered", covered=formats.pct(s.current_covered)))
+
+
+def _counts(counts, lang: str) -> str:
+    return "；".join(f"{reason_text(code, lang)} {n:,}" for code, n in counts.items()) if lang == "zh" else \
+        "; ".join(f"{reason_text(code, lang)}: {n:,}" for code, n in counts.items())
+
+
+def _winners_and_switches(s) -> None:
+    tr, lang = state.tr, state.language()
+    st.subheader(tr("plan_winners"))
+    idle = s.idle_winners
+    if len(idle):
+        st.warning(tr("plan_idle_line", n=len(idle), total=len(s.winners),
+                      why=_counts(idle["reason"].value_counts(), lang)))
+    widgets.table(planning.winners_frame(s, lang), WINNER_COLUMNS, key="plan_winners")
+    st.subheader(tr("plan_switches"))
+    if len(s.switches):
+        st.info(tr("plan_switch_line", n=len(s.switches), pairs=s.pairs, why=_counts(s.switch_counts(), lang)))
+        names = data.context(None).names().hospitals
+        names = dict(zip(names["hospital_id"].astype(str), names["hospital_name"].astype(str), strict=False))
+        widgets.table(planning.switches_frame(s, names, lang), SWITCH_COLUMNS, key="plan_switch_table")
+    else:
+        st.caption(tr("plan_no_switches"))
+
+
+def _show_plan(plan, s) -> None:
+    tr = state.tr
+    _status(plan)
+    _summary_cards(s)
+    issues = planning.issues_frame(plan, state.language())
     if len(issues):
         with st.expander(f"{tr('plan_issues')} ({len(issues)})"):
-            st.dataframe(issues, hide_index=True)
+            widgets.dataframe(for_display(issues, list(issues.columns), state.language()), key="plan_issues")
+    _winners_and_switches(s)
+    st.subheader(tr("plan_detail"))
     tabs = st.tabs([tr("plan_allocations"), tr("plan_loads"), tr("plan_shortages")])
     with tabs[0]:
         named = with_names(plan.allocations, data.context(None).names().hospitals, plan.allocations.iloc[0:0])
         widgets.table(named, ["hospital_name", *ALLOC_COLUMNS], key="plan_alloc")
     with tabs[1]:
-        widgets.chart(charts.supplier_load_chart(plan.suppliers, lang), "plan_loads")
+        widgets.chart(charts.supplier_load_chart(plan.suppliers, state.language()), "plan_loads")
         widgets.table(plan.suppliers, ["generic_name", "specification", "supplier", "load", "capacity"],
                       key="plan_loads_table")
     with tabs[2]:
@@ -71,19 +139,28 @@ def _show_plan(plan) -> None:
 def _scenarios(inp, plan_settings) -> None:
     tr, lang = state.tr, state.language()
     st.subheader(tr("plan_scenarios"))
+    st.caption(tr("plan_scenarios_note"))
     c1, c2 = st.columns(2)
     ratios = c1.multiselect(tr("plan_scenario_ratios"), [0.5, 0.6, 0.7, 0.8], default=[0.6, 0.8],
-                            format_func=lambda r: f"{r:.0%}", key="plan_sc_ratios")
-    ks = c2.multiselect(tr("plan_scenario_ks"), [1, 2, 3], default=[2], key="plan_sc_ks")
+                            format_func=lambda r: f"{r:.0%}", key="plan_sc_ratios", placeholder=tr("choose"), select_all=False)
+    ks = c2.multiselect(tr("plan_scenario_ks"), [1, 2, 3], default=[2], key="plan_sc_ks", placeholder=tr("choose"), select_all=False)
     if st.button(tr("plan_compare"), key="plan_compare"):
         with st.spinner(tr("plan_running")):
             state.put("comparison", planning.compare(inp, planning.scenario_settings(plan_settings, ratios, ks, lang)))
     comparison = state.get("comparison")
     if comparison is not None:
-        st.dataframe(for_display(comparison.table, list(comparison.table.columns), lang), hide_index=True,
-                     key="plan_cmp_table")
+        table = planning.comparison_frame(comparison)
+        table["status"] = table["status"].map(lambda v: tr(f"plan_status_{v}"))
+        widgets.table(table, ["scenario", "status", "volume", "cost_per_unit", "cost_per_unit_change", "total_cost",
+                              "shortage_volume", "switches", "suppliers_used", "savings", "cost_change"],
+                      key="plan_cmp_table")
         with st.expander(tr("by_product")):
-            st.dataframe(comparison.drug_cost_table(), hide_index=True)
+            wide = comparison.drug_cost_table()
+            shown = formats.table(wide, None, lang, text={c: str(c) for c in wide.columns
+                                                           if c not in ("generic_name", "specification")})
+            shown.attrs["formats"] = dict.fromkeys(shown.attrs["formats"], formats.MONEY_FORMAT)
+            st.caption(tr("plan_by_drug_unit"))
+            widgets.dataframe(shown, key="plan_cmp_drugs")
 
 
 def _disruption(inp, plan, ds, plan_settings) -> None:
@@ -95,18 +172,19 @@ def _disruption(inp, plan, ds, plan_settings) -> None:
     c1, c2 = st.columns(2)
     supplier = c1.selectbox(tr("plan_disrupted_supplier"), suppliers, key="plan_dis_supplier")
     default_day = ds.purchases["date"].max().date() if len(ds.purchases) else date.today()
-    from_date = c2.date_input(tr("plan_from_date"), value=default_day, key="plan_dis_date")
+    from_date = c2.date_input(tr("plan_from_date"), value=default_day, key="plan_dis_date", format="YYYY-MM-DD")
     if st.button(tr("plan_replan"), key="plan_replan"):
         with st.spinner(tr("plan_running")):
             state.put("disruption", planning.disruption(inp, plan, supplier, from_date, ds.purchases, plan_settings))
     result = state.get("disruption")
     if result is not None:
-        st.info(tr("plan_cost_change", change=fmt_wan(result.cost_change, lang),
-                   shortage=f"{result.shortage_volume:,.0f}"))
+        st.info(tr("plan_cost_change", change=formats.yuan(result.cost_change, lang),
+                   shortage=formats.num(result.shortage_volume)))
         st.caption(tr("plan_moves"))
-        st.dataframe(for_display(result.moves, list(result.moves.columns), lang), hide_index=True, key="plan_moves")
+        widgets.dataframe(for_display(result.moves, list(result.moves.columns), lang), key="plan_moves")
         if len(result.shortages):
-            st.dataframe(for_display(result.shortages, list(result.shortages.columns), lang), hide_index=True)
+            widgets.dataframe(for_display(result.shortages, list(result.shortages.columns), lang),
+                              key="plan_dis_short")
 
 
 def render() -> None:
@@ -114,7 +192,7 @@ def render() -> None:
     tr = state.tr
     st.title(tr("page_plan"))
     if user.role != "coordinator":  # hidden from other roles; this guards a hand-typed URL
-        st.error(tr("page_plan"))
+        st.error(tr("no_access"))
         return
     ds = _input_dataset()
     inp = None if ds is None else planning.plan_input(ds)
@@ -128,18 +206,22 @@ def render() -> None:
         def progress(done: int, total: int) -> None:
             bar.progress(min(done / max(total, 1), 1.0), text=f"{tr('plan_running')} {done}/{total}")
 
-        state.put("plan", planning.run_plan(inp, plan_settings, progress))
+        plan = planning.run_plan(inp, plan_settings, progress)
+        state.put("plan", plan)
         state.put("plan_settings", plan_settings)
+        state.put("plan_summary", planning.summary(plan, inp, plan_settings))
         state.drop("comparison")
         state.drop("disruption")
         bar.empty()
     plan = state.get("plan")
     if plan is None:
         return
-    _show_plan(plan)
     used = state.get("plan_settings", plan_settings)
+    summary = state.get("plan_summary") or planning.summary(plan, inp, used)
+    _show_plan(plan, summary)
     _scenarios(inp, used)
     _disruption(inp, plan, ds, used)
     comparison, disrupted = state.get("comparison"), state.get("disruption")
-    widgets.download(tr("plan_download"), lambda: planning.plan_xlsx(plan, inp, comparison, disrupted),
+    widgets.download(tr("plan_download"), lambda: planning.plan_xlsx(plan, inp, comparison, disrupted, used),
                      "量分配方案.xlsx", key="plan_download")
+    st.caption(tr("plan_download_note"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from procurement import auth
+from procurement import auth, sessions
 from webapp import data, i18n, state
 
 
@@ -24,6 +24,14 @@ def _both_languages(key: str) -> str:
     return f"{i18n.t(key, 'zh')}  \n{i18n.t(key, 'en')}"
 
 
+def _client_address() -> str | None:
+    """The browser's address for sign-in throttling (the proxy's X-Forwarded-For with VBP_TRUST_PROXY=1)."""
+    try:
+        return auth.client_address(st.context.ip_address, dict(st.context.headers or {}))
+    except Exception:  # noqa: BLE001 - no request context (tests, scripts): throttle by account only
+        return None
+
+
 def render() -> None:
     """Ask for a name and password; explain how to create the first coordinator when there is none."""
     tr = state.tr
@@ -38,14 +46,19 @@ def render() -> None:
         st.markdown(both("no_accounts_env"))
         st.code("VBP_ADMIN_PASSWORD='…' make run", language="bash")
         return
+    if state.get("session_ended"):
+        st.info(tr("session_ended"))
     with st.form("sign_in"):
         username = st.text_input(tr("username"), key="signin_user")
         password = st.text_input(tr("password"), type="password", key="signin_password")
         submitted = st.form_submit_button(tr("sign_in"), type="primary")
     if submitted:
-        user = auth.authenticate(engine, username, password)
+        answer = auth.sign_in(engine, username, password, address=_client_address())
+        user = answer.user
         if user is None:
-            st.error(tr("bad_login"))
+            st.error(tr("bad_login") if answer.status == "bad" else answer.message)  # throttled: why, how long
         else:
-            state.sign_in(user)
-            st.rerun()
+            sessions.purge_expired(engine)
+            state.drop("session_ended")
+            state.sign_in(user, sessions.start_session(engine, user))
+            st.rerun()  # the same address now opens the page it names

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from webapp import charts, data, state, widgets
-from webapp.i18n import fmt_pct
+from webapp import charts, data, formats, state, widgets
 from webapp.tables import lagging_batches, with_names
 
 DETAIL_COLUMNS = ["hospital_name", "hospital_id", "batch", "generic_name", "specification", "supplier",
@@ -26,12 +25,12 @@ def render() -> None:
     rep = ctx.report(filters)
     ds = ctx.names()
     total = rep.total
-    st.caption(tr("as_of_caption", date=str(rep.as_of), elapsed=fmt_pct(total.get("time_elapsed"))))
+    st.caption(tr("as_of_caption", date=formats.day(rep.as_of), elapsed=formats.pct(total.get("time_elapsed"))))
     widgets.metric_cards(total, ["agreed_volume", "purchased_volume", "completion_rate", "time_elapsed",
                                  "projected_completion", "agreed_amount", "purchase_amount", "winning_share"])
     for _, row in lagging_batches(rep.batches).iterrows():
-        st.warning(tr("lagging_batch", batch=row["batch"], rate=fmt_pct(row["completion_rate"]),
-                      elapsed=fmt_pct(row["time_elapsed"])))
+        st.warning(tr("lagging_batch", batch=row["batch"], rate=formats.pct(row["completion_rate"]),
+                      elapsed=formats.pct(row["time_elapsed"])))
 
     detail = with_names(rep.detail, ds.hospitals, ds.products)
     tab_names = [tr("by_batch"), tr("by_product"), tr("execution_report")]
@@ -61,7 +60,7 @@ def render() -> None:
                                  "purchased_volume", "completion_rate", "projected_completion",
                                  "winning_share"], key="track_prod_table")
     with tabs[tr("execution_report")]:
-        st.dataframe(rep.execution, hide_index=True, key="track_execution")
+        widgets.dataframe(formats.execution_table(rep.execution), key="track_execution")
 
     st.subheader(tr("laggards"))
     laggards = detail[detail["warning"].fillna(False).astype(bool)] if "warning" in detail else detail.iloc[0:0]
