@@ -952,7 +952,7 @@ def _bounds(catalogue: pd.DataFrame, uniques: Any, first: str, last: str, others
     lo[~known | (lo == _NO_LOW)] = _NO_LOW
     hi[~known | (hi == _NO_LOW)] = _NO_HIGH
     if first == "agreement_start" and "no_year" in info.columns:  # no such year: an empty period
-        none = info["no_year"].reindex(at).fillna(False).to_numpy(dtype=bool)
+        none = info["no_year"].reindex(at, fill_value=False).to_numpy(dtype=bool)
         lo[none], hi[none] = _NO_HIGH, _NO_LOW
     lo[~known], hi[~known] = others
     return np.append(lo, others[0]), np.append(hi, others[1])  # code -1 (blank): the last
