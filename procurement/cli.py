@@ -35,6 +35,14 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: 参数错误 / bad arguments: {message}\n")
 
 
+def _agreement_year(text: str) -> int:
+    """--year: an agreement year number 1..10 (argparse turns the ValueError into exit 2)."""
+    value = int(text)
+    if not 1 <= value <= 10:
+        raise ValueError(text)
+    return value
+
+
 def _iso_date(text: str) -> date:
     try:
         return date.fromisoformat(text)
@@ -61,6 +69,8 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("files", nargs="*", metavar="FILE", help="只用这些文件计算，不读写数据库")
     rep.add_argument("--db", metavar="URL")
     rep.add_argument("--as-of", type=_iso_date, metavar="DATE", help="截至日期 YYYY-MM-DD")
+    rep.add_argument("--year", type=_agreement_year, metavar="N",
+                     help="协议年度 1, 2, 3 (默认: 截至日期所在年度) / agreement year (default: the one containing as-of)")
     rep.add_argument("--json", action="store_true")
     rep.add_argument("--xlsx", metavar="OUT", help="写出 Excel 报告 / write the Excel report")
     rep.add_argument("--monthly", metavar="OUT", help="写出月报工作簿 / write the monthly report workbook")
@@ -193,7 +203,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
         if store.is_empty(engine):
             print("数据库为空，请先导入数据 / the database is empty: import files first", file=sys.stderr)
         dataset = store.load_dataset(engine)
-    report = build_report(dataset, as_of=args.as_of)
+    report = build_report(dataset, as_of=args.as_of, year=args.year)
     if args.xlsx:
         from procurement.excel import write_report_xlsx
 

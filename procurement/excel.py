@@ -24,7 +24,15 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from procurement.excel_safety import is_formula_text, keep_as_text
 from procurement.ingest.headers import FIELDS, REQUIRED, kind_label
 from procurement.metrics import PROGRESS_STATUS_ZH
-from procurement.report import COLUMN_LABELS_ZH, EXECUTION_SHEET, METRIC_KEYS, METRIC_LABELS_ZH, Report
+from procurement.report import (
+    COLUMN_LABELS_ZH,
+    EXECUTION_SHEET,
+    GRADE_BASIS_ZH,
+    METRIC_KEYS,
+    METRIC_LABELS_ZH,
+    Report,
+    grade_basis_of,
+)
 
 FMT_VOLUME = "#,##0"
 FMT_YUAN = "#,##0.00"
@@ -110,13 +118,26 @@ def _translate(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
     if "progress_status" in out.columns:
         out["progress_status"] = out["progress_status"].map(lambda s: PROGRESS_STATUS_ZH.get(s, s) if isinstance(s, str) else s)
+    if "grade_basis" in out.columns:  # 实际 (the year's final figures) / 预计 (projected mid-year)
+        out["grade_basis"] = out["grade_basis"].map(lambda s: GRADE_BASIS_ZH.get(s, s) if isinstance(s, str) else s)
     return out
+
+
+def _assessment_labels(frame: pd.DataFrame, labels: dict[str, str]) -> dict[str, str]:
+    """Grade and retained savings headed 实际 or 预计 when every row of the sheet has the same basis."""
+    if "grade_basis" not in frame.columns:
+        return labels
+    basis = grade_basis_of(frame["grade_basis"])
+    if basis is None:
+        return labels
+    zh = GRADE_BASIS_ZH[basis]
+    return {**labels, "grade": f"考核等级({zh})", "retained_savings": f"结余留用(估算, {zh})"}
 
 
 def _write_table(wb: Workbook, title: str, frame: pd.DataFrame, labels: dict[str, str] | None = None) -> None:
     """One sheet: Chinese headers, formats, frozen header, filter, laggards red, overdue amber."""
     ws = wb.create_sheet(title)
-    labels = labels if labels is not None else COLUMN_LABELS_ZH
+    labels = _assessment_labels(frame, labels if labels is not None else COLUMN_LABELS_ZH)
     columns = list(frame.columns)
     headers = [labels.get(c, c) for c in columns]
     shown = _translate(frame)
@@ -212,7 +233,9 @@ def _write_summary(wb: Workbook, report: Report) -> None:
             cell.fill, cell.font = OVERDUE_FILL, OVERDUE_FONT
         if key == "warning" and value:
             cell.fill = LAGGARD_FILL
-        ws.append([METRIC_LABELS_ZH[key], cell, key])
+        ws.append([_summary_label(report, key), cell, key])
+    if report.agreement_year is not None:
+        ws.append([COLUMN_LABELS_ZH["agreement_year"], report.agreement_year, "agreement_year"])
     ws.append([])
     if report.warnings:
         head = WriteOnlyCell(ws, value="提示 / Warnings")
@@ -220,6 +243,15 @@ def _write_summary(wb: Workbook, report: Report) -> None:
         ws.append([head])
         for w in report.warnings:  # may quote names from the data
             ws.append([keep_as_text(WriteOnlyCell(ws, value=w))])
+
+
+def _summary_label(report: Report, key: str) -> str:
+    """A metric's label; retained savings says whether it rests on final (实际) or projected (预计) grades."""
+    label = METRIC_LABELS_ZH[key]
+    if key == "retained_savings" and "grade_basis" in report.hospitals.columns:
+        basis = grade_basis_of(report.hospitals["grade_basis"])
+        label = f"{label}({GRADE_BASIS_ZH[basis]})" if basis else f"{label}(实际/预计, 见按医疗机构)"
+    return label
 
 
 def write_report_xlsx(report: Report, path_or_buffer: Any) -> None:
@@ -239,7 +271,14 @@ def write_report_xlsx(report: Report, path_or_buffer: Any) -> None:
     _write_table(wb, "企业评分", report.scorecard, labels=SCORECARD_LABELS_ZH)
     _write_table(wb, "配送企业", report.distributors, labels=SCORECARD_LABELS_ZH)
     _write_table(wb, "医保预付与结算", _fund_rows(report), labels=SCORECARD_LABELS_ZH)
+    if len(report.outside_period):  # purchases counted for no agreement year: listed, not hidden
+        _write_table(wb, "协议期外采购", report.outside_period, labels=OUTSIDE_LABELS_ZH)
     wb.save(path_or_buffer)
+
+
+OUTSIDE_LABELS_ZH: dict[str, str] = {
+    **COLUMN_LABELS_ZH, "rows": "记录数", "quantity": "数量(最小单位)", "first_date": "最早日期", "last_date": "最晚日期",
+}
 
 
 # The supplier scorecard (企业评分), the distributors' deliveries and the fund's money, in Chinese.
@@ -278,6 +317,8 @@ _FORMATS: dict[str, tuple[str, str | None]] = {
     "amount": ("金额(元) / yuan", FMT_YUAN),
     "capacity": ("数量(最小单位), 空为不限 / blank = unlimited", FMT_VOLUME),
     "min_share": ("比例 0-1 / share", "0.00"),
+    "agreement_year": ("协议年度序号 1、2、3 (不填为1), 不是日历年份 / agreement year 1, 2, 3 (blank: 1), "
+                       "not a calendar year", "0"),
     "agreed_ratio": ("比例 0-1, 空为按中选企业数 / blank = by number of winners", "0.00"),
     "regions": ("地区名称, 逗号分隔, 空为全部 / comma-separated regions", None),
     "unit": ("片/粒/支/袋/ml 或 盒/瓶 (按包装转换比换算) / unit", None),
@@ -306,9 +347,9 @@ _EXAMPLES: dict[str, list[dict[str, Any]]] = {
     ],
     "agreements": [
         dict(hospital_id="H001", hospital_name="市第一人民医院", product_id="P001", generic_name="阿托伐他汀钙片",
-             specification="20mg", supplier="某某药业", agreed_volume=120000, unit="片"),
+             specification="20mg", supplier="某某药业", agreed_volume=120000, unit="片", agreement_year=1),
         dict(hospital_id="H002", hospital_name="县人民医院", product_id="P002", generic_name="苯磺酸氨氯地平片",
-             specification="5mg", supplier="某某制药", agreed_volume=3000, unit="盒"),
+             specification="5mg", supplier="某某制药", agreed_volume=3000, unit="盒", agreement_year=1),
     ],
     "purchases": [
         dict(order_id="DD20200305001", date=date(2020, 3, 5), hospital_id="H001", hospital_name="市第一人民医院",

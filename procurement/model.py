@@ -78,6 +78,10 @@ COLUMNS: dict[str, dict[str, str]] = {
         "hospital_id": "string",
         "product_id": "string",
         "agreed_volume": "float64",
+        # 协议年度: 1, 2, 3... from the product's agreement start (year k runs from start + k-1 years to
+        # the day before start + k years, capped at the agreement end); NaN (a store written before
+        # years existed) reads as 1
+        "agreement_year": "float64",
     },
     "purchases": {
         # with hospital_id the natural key: the file's order (line) id, made unique per hospital within
@@ -173,7 +177,7 @@ COLUMNS: dict[str, dict[str, str]] = {
 NATURAL_KEYS: dict[str, tuple[str, ...]] = {
     "hospitals": ("hospital_id",),
     "products": ("product_id",),
-    "agreements": ("hospital_id", "product_id"),
+    "agreements": ("hospital_id", "product_id", "agreement_year"),
     "purchases": ("hospital_id", "order_id"),
     "payments": ("hospital_id", "payment_id"),
     "demand": ("hospital_id", "generic_name", "specification"),
@@ -182,6 +186,10 @@ NATURAL_KEYS: dict[str, tuple[str, ...]] = {
     "fund_transfers": ("hospital_id", "transfer_id"),
     "shortages": ("hospital_id", "shortage_id"),
 }
+
+
+# Values a blank cell of a column stands for (data-templates.md): an agreement without 协议年度 is year 1.
+DEFAULTS: dict[str, dict[str, object]] = {"agreements": {"agreement_year": 1.0}}
 
 
 def empty_frame(kind: str) -> pd.DataFrame:
@@ -197,7 +205,15 @@ def conform(kind: str, frame: pd.DataFrame) -> pd.DataFrame:
             out[col] = frame[col].astype(dtype) if dtype != "bool" else frame[col].fillna(False).astype(bool)
         else:
             out[col] = pd.Series(pd.NA if dtype == "string" else None, index=frame.index, dtype=dtype) if dtype != "bool" else False
-    return out.reset_index(drop=True)
+    return _defaults(kind, out.reset_index(drop=True))
+
+
+def _defaults(kind: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """Blank cells of columns with a default (``DEFAULTS``) filled with it."""
+    for col, value in DEFAULTS.get(kind, {}).items():
+        if frame[col].isna().any():
+            frame[col] = frame[col].fillna(value)
+    return frame
 
 
 def canonical(kind: str, frame: pd.DataFrame) -> pd.DataFrame:
@@ -206,7 +222,7 @@ def canonical(kind: str, frame: pd.DataFrame) -> pd.DataFrame:
     ready = list(frame.columns) == list(COLUMNS[kind]) and all(
         str(frame[c].dtype) == str(pd.Series(dtype=t).dtype) for c, t in COLUMNS[kind].items()
     )
-    return frame.reset_index(drop=True) if ready else conform(kind, frame)
+    return _defaults(kind, frame.reset_index(drop=True)) if ready else conform(kind, frame)
 
 
 @dataclass

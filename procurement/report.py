@@ -21,8 +21,12 @@ Level conventions (decided here, documented once):
   price are left out (and savings are NaN/null when no product of a level has one).
 - winning_share: the level's winning volume / all purchases (winning or not) of the drugs (generic name
   + specification) it covers; a hospital's only over its own purchases.
-- retained_savings: graded per hospital on its overall completion and on-time rate, then spread over
-  its products, so every level is a plain sum.
+- Agreement years (:mod:`procurement.years`): every figure is for each product's agreement year in
+  view (asked for, else the one containing as_of); purchases and their payments count toward the year
+  whose period contains their delivery date; those outside every year are listed (``outside_period``).
+- retained_savings: graded per hospital on the year's completion and on-time rate (:func:`_grades`:
+  final figures once the year has ended, "actual"; projected completion mid-year, "projected"), then
+  spread over its products, so every level is a plain sum.
 - Rates with a zero or unknown denominator are NaN in the frames and null in JSON.
 """
 
@@ -43,6 +47,7 @@ from procurement.ingest.values import norm_key_column
 from procurement.ledger import link_payments, match_payments_coded, payment_figures
 from procurement.model import Dataset
 from procurement.settings import Settings
+from procurement.years import agreements_in_view, products_in_view
 
 METRIC_KEYS: tuple[str, ...] = (
     "agreed_volume",
@@ -138,7 +143,9 @@ COLUMN_LABELS_ZH: dict[str, str] = {
     "n_over_purchase": "超量采购产品数",
     "n_normal": "正常采购产品数",
     "n_warning": "预警产品数",
-    "grade": "结余留用等级",
+    "grade": "考核等级",
+    "grade_basis": "等级依据",
+    "agreement_year": "协议年度",
     "bucket": "账龄",
     "amount": "金额",
     "month": "月份",
@@ -170,6 +177,26 @@ _JSON_IDS: dict[str, list[str]] = {
     "suppliers": ["supplier"],
     "regions": ["region"],
 }
+# extra JSON fields per level: the agreement year in view, and each hospital's assessment (考核): its
+# grade and whether it is on the year's final figures ("actual", 实际) or projected mid-year
+# ("projected", 预计); retained_savings follows the same basis
+_JSON_EXTRA: dict[str, list[str]] = {
+    "batches": ["agreement_year"],
+    "hospitals": ["agreement_year", "grade", "grade_basis"],
+    "products": ["agreement_year"],
+    "suppliers": [],
+    "regions": [],
+}
+GRADE_BASIS_ZH: dict[str, str] = {"actual": "实际", "projected": "预计"}
+
+
+def grade_basis_of(basis: pd.Series) -> str | None:
+    """The one basis ("actual"/"projected") of graded rows, None when they mix or there is none."""
+    distinct = set(basis.dropna())
+    return distinct.pop() if len(distinct) == 1 else None
+
+
+OUTSIDE_COLUMNS = ("hospital_id", "product_id", "rows", "quantity", "first_date", "last_date")
 _PAYMENT_PIECES = (
     "paid_amount", "matched_paid", "amount_days", "paid_on_time", "due_or_paid",
     "overdue_amount", "overdue_31_60", "overdue_61_90", "overdue_over_90",
@@ -199,6 +226,10 @@ class Report:
     regions: pd.DataFrame = field(default_factory=pd.DataFrame)  # 所属地区 of the hospitals
     distributors: pd.DataFrame = field(default_factory=pd.DataFrame)  # delivery figures per 配送企业
     scorecard: pd.DataFrame = field(default_factory=pd.DataFrame)  # per winner (企业评分)
+    # winning purchases up to as_of dated outside every agreement year of their product: counted for
+    # no year (per hospital and product: rows, volume, first and last date)
+    outside_period: pd.DataFrame = field(default_factory=pd.DataFrame)
+    agreement_year: int | None = None  # the agreement year in view when all products share it, else None
 
     def to_json(self) -> dict[str, Any]:
         """The object of cli.md ``report --json``: rates as fractions, null where undefined."""
@@ -206,11 +237,17 @@ class Report:
             "as_of": self.as_of.isoformat(),
             "total": {k: _plain(self.total.get(k)) for k in METRIC_KEYS},
         }
+        out["agreement_year"] = self.agreement_year
         for level in ("batches", "hospitals", "products", "suppliers", "regions"):
             frame = getattr(self, level)
-            out[level] = _records(frame, _JSON_IDS[level] + list(METRIC_KEYS))
+            out[level] = _records(frame, _JSON_IDS[level] + list(METRIC_KEYS) + _JSON_EXTRA[level])
         out["distributors"] = _records(self.distributors, ["distributor", *supply.DELIVERY_COLUMNS])
         out["execution"] = _records(self.execution, list(EXECUTION_COLUMNS))
+        year_of_batch = (self.batches.set_index("batch")["agreement_year"]
+                         if "agreement_year" in self.batches.columns else pd.Series(dtype=object))
+        for row in out["execution"]:  # each row is its batch's year in view
+            row["agreement_year"] = _plain(year_of_batch.get(row.get("批次名称")))
+        out["outside_period"] = _records(self.outside_period, list(OUTSIDE_COLUMNS))
         out["warnings"] = list(self.warnings)
         return out
 
@@ -653,7 +690,7 @@ def _cells(
 
     info = catalogue.set_index("product_id")
     for col in ("batch", "generic_name", "specification", "supplier", "unit_price", "baseline_price",
-                "agreement_start", "agreement_end", "drop"):
+                "agreement_start", "agreement_end", "drop", "agreement_year"):
         cells[col] = cells["product_id"].map(info[col])
     cells["supplier"] = cells["supplier"].astype("string").fillna(cells["pay_supplier"].astype("string"))
     for col in ("batch", "generic_name", "specification"):
@@ -682,12 +719,29 @@ def _cells(
     return cells
 
 
-def _grades(cells: pd.DataFrame, settings: Settings) -> pd.Series:
-    """结余留用 grade per hospital from its overall completion and on-time payment."""
-    h = cells.groupby("hospital_id", dropna=False)[["purchased_volume", "agreed_volume", "paid_on_time", "due_or_paid"]].sum()
-    completion = m.completion_rate(h["purchased_volume"], h["agreed_volume"])
+def _grades(cells: pd.DataFrame, settings: Settings) -> pd.DataFrame:
+    """考核 grade per hospital for the agreement year in view (metrics.md grade, projected_grade).
+
+    Once the year has ended (its time elapsed is 1: as_of on or after its last day) the grade is on
+    the year's final completion, ``grade_basis`` "actual" (实际). Mid-year it is the grade the hospital
+    is heading for, on projected completion (completion / time elapsed), "projected" (预计); the
+    on-time rate is the one to date in both. Before the year starts there is nothing to project:
+    no grade (retained savings 0). A hospital with no signed product that has a period: graded on
+    completion to date, basis unknown (None). Time elapsed of a hospital: its products' agreed-volume
+    weighted mean, as everywhere in the report.
+    """
+    cols = ["purchased_volume", "agreed_volume", "paid_on_time", "due_or_paid", "te_weight", "te_base"]
+    h = cells.groupby("hospital_id", dropna=False)[cols].sum()
+    completion = np.asarray(m.completion_rate(h["purchased_volume"], h["agreed_volume"]), dtype="float64")
     on_time = m.on_time_rate(h["paid_on_time"], h["due_or_paid"])
-    return pd.Series(np.asarray(m.retention_grade(completion, on_time, settings), dtype=object), index=h.index)
+    te = np.asarray(m.ratio(h["te_weight"], h["te_base"]), dtype="float64")
+    ended = te >= 1.0
+    projected = np.asarray(m.projected_completion(completion, te), dtype="float64")
+    basis_completion = np.where(ended | np.isnan(te), completion, projected)
+    grade = np.asarray(m.retention_grade(basis_completion, on_time, settings), dtype=object)
+    grade[te == 0] = None
+    basis = np.where(np.isnan(te), None, np.where(ended, "actual", "projected")).astype(object)
+    return pd.DataFrame({"grade": grade, "grade_basis": basis}, index=h.index)
 
 
 # --- levels --------------------------------------------------------------------------------------
@@ -805,29 +859,44 @@ class _Context:
     purchases: pd.DataFrame
     cells: pd.DataFrame
     shares: dict[str, Any]
-    grades: pd.Series
+    grades: pd.DataFrame  # grade and grade_basis per hospital
     hospital_info: pd.DataFrame
 
 
-def build_report(dataset: Dataset, as_of: date | None = None, settings: Settings | None = None) -> Report:
-    """Compute the whole execution report as of a date (default: the latest date in the data)."""
+def build_report(
+    dataset: Dataset, as_of: date | None = None, settings: Settings | None = None, year: int | None = None
+) -> Report:
+    """Compute the whole execution report as of a date (default: the latest date in the data).
+
+    Every figure is for one agreement year (协议年度, :mod:`procurement.years`) of each product: ``year``,
+    else the year that contains as_of. Purchases count toward that year only when dated in it, and
+    so do the payments of its deliveries (on-time rate, overdue); agreed volumes are that year's.
+    """
     settings = settings or Settings()
     ts = pd.Timestamp(as_of or _default_as_of(dataset)).normalize()
     dataset = _with_direct_settlements(dataset)
-    catalogue = _catalogue(dataset)
+    view = products_in_view(dataset.products, ts, year)
+    all_agreements = dataset.agreements
+    dataset = dataset.with_table("agreements", agreements_in_view(all_agreements, view["agreement_year"],
+                                                                  settings.carry_agreed_volume, view["n_years"]))
+    catalogue = _in_view(_catalogue(dataset), view)
     all_codes = _codes_of(dataset.purchases["product_id"].array)  # hashed once for the whole report
     # payments are matched to delivery days; every other figure reads purchases summed per key and month
     kept = _up_to(dataset.purchases, ts)
     deliveries, known = _deliveries(dataset.purchases, kept, catalogue, all_codes)
     ledger, coded = match_payments_coded(deliveries, _payments(dataset, catalogue, ts), known, categorical=True,
                                            payment_days=settings.payment_days)
-    runs, run_codes = _month_runs(dataset.purchases, kept, all_codes)
+    ledger, coded, other_years_overdue = _ledger_in_year(ledger, coded, catalogue, ts, settings)
+    in_year = _in_year(dataset.purchases, kept, all_codes, catalogue)
+    outside = _outside_period(dataset.purchases, kept, all_codes, catalogue)
+    runs, run_codes = _month_runs(dataset.purchases, in_year, all_codes)
     purchases, product = _purchases(runs, catalogue, run_codes, all_codes[1])
     unknown = _unknown_rows(kept, all_codes, catalogue)
     summed = _collapse(purchases, product, _codes_of(purchases["hospital_id"].array))
     cells = _cells(dataset, catalogue, summed, ledger, ts, settings, coded)
     grades = _grades(cells, settings)
-    cells["grade"] = cells["hospital_id"].map(grades)
+    cells["grade"] = cells["hospital_id"].map(grades["grade"])
+    cells["grade_basis"] = cells["hospital_id"].map(grades["grade_basis"])
     cells["retained_savings"] = m.retained_savings(cells["capped_savings"], cells["grade"], settings)
     ctx = _Context(ts, settings, catalogue, summed, cells, _shares(summed, catalogue), grades,
                    dataset.hospitals.drop_duplicates("hospital_id", keep="last").set_index("hospital_id"))
@@ -842,9 +911,163 @@ def build_report(dataset: Dataset, as_of: date | None = None, settings: Settings
                              dataset.substitutes),
         overdue=_overdue(ledger, ts, settings, coded), monthly=_monthly(purchases, ledger, catalogue, product),
         warnings=[*_warnings(batches, detail, total, ledger, unknown, catalogue, cells),
-                  *_unpriced_nonwinning(runs, detail, catalogue, (run_codes, all_codes[1]))],
+                  *_unpriced_nonwinning(runs, detail, catalogue, (run_codes, all_codes[1])),
+                  *_year_warnings(outside, other_years_overdue, all_agreements, view)],
+        outside_period=outside, agreement_year=_single_year(catalogue["agreement_year"]),
     )
     return _with_money_and_supply(report, dataset, ts, settings)
+
+
+# --- agreement years -----------------------------------------------------------------------------
+
+
+def _in_view(catalogue: pd.DataFrame, view: pd.DataFrame) -> pd.DataFrame:
+    """The catalogue on each product's agreement year in view: ``agreement_start``/``agreement_end``
+    become that year's first and last day (what time elapsed, warnings and periods read), the whole
+    period kept as ``period_first``/``period_last``, and ``agreement_year`` the year."""
+    out = catalogue.copy()
+    out["period_first"] = out["agreement_start"]
+    out["period_last"] = out["agreement_end"]
+    by = out["product_id"]
+    out["agreement_year"] = by.map(view["agreement_year"]).fillna(1).astype("int64")
+    out["agreement_start"] = by.map(view["year_start"]).astype("datetime64[ns]")
+    out["agreement_end"] = by.map(view["year_end"]).astype("datetime64[ns]")
+    # a year asked for that the product does not have (its period is shorter): nothing counts toward it
+    out["no_year"] = out["period_first"].notna() & out["period_last"].notna() & out["agreement_start"].isna()
+    return out
+
+
+_NO_LOW, _NO_HIGH = np.iinfo(np.int64).min, np.iinfo(np.int64).max
+
+
+def _bounds(catalogue: pd.DataFrame, uniques: Any, first: str, last: str, others: tuple[int, int]
+            ) -> tuple[np.ndarray, np.ndarray]:
+    """Per product code (``uniques``, then one more for blank and unknown codes: ``others``) the first
+    and last day (int64 ns) of ``first``..``last``; no bound where the catalogue has none."""
+    info = catalogue.dropna(subset=["product_id"]).set_index("product_id")
+    at = pd.Index(pd.Index(uniques).astype(object))
+    lo = info[first].reindex(at).to_numpy(dtype="datetime64[ns]").view(np.int64).copy()
+    hi = info[last].reindex(at).to_numpy(dtype="datetime64[ns]").view(np.int64).copy()
+    known = np.asarray(at.isin(info.index), dtype=bool)
+    lo[~known | (lo == _NO_LOW)] = _NO_LOW
+    hi[~known | (hi == _NO_LOW)] = _NO_HIGH
+    if first == "agreement_start" and "no_year" in info.columns:  # no such year: an empty period
+        none = info["no_year"].reindex(at, fill_value=False).to_numpy(dtype=bool)
+        lo[none], hi[none] = _NO_HIGH, _NO_LOW
+    lo[~known], hi[~known] = others
+    return np.append(lo, others[0]), np.append(hi, others[1])  # code -1 (blank): the last
+
+
+def _dated(purchases: pd.DataFrame, keep: np.ndarray, codes: np.ndarray, lo: np.ndarray, hi: np.ndarray
+           ) -> np.ndarray:
+    """Rows of ``keep`` dated within their product's [lo, hi] (one gather per bound; none at all when
+    every kept date lies within every bound, the usual single-year case)."""
+    day = purchases["date"].to_numpy(dtype="datetime64[ns]").view(np.int64)
+    if not keep.any():
+        return keep
+    kept_days = day[keep]
+    if kept_days.min() >= lo.max() and kept_days.max() <= hi.min():
+        return keep
+    return keep & (day >= lo[codes]) & (day <= hi[codes])
+
+
+def _in_year(purchases: pd.DataFrame, keep: np.ndarray, all_codes: _Codes, catalogue: pd.DataFrame) -> np.ndarray:
+    """Purchase rows up to as_of (``keep``) dated in their product's agreement year in view.
+
+    Exact to the day, on the rows themselves (two integer gathers), before they are summed per month:
+    a month that a year boundary splits (a period starting 2026-04-15) gives two runs, one per side.
+    Non-winning rows (no product, so no period of their own) are held to the span of all products'
+    years in view, exact when the products of a drug share their period (a batch).
+    """
+    years = catalogue.dropna(subset=["agreement_start", "agreement_end"])
+    absent = bool(catalogue["no_year"].any())
+    if years.empty and not absent:
+        return keep
+    others = ((int(years["agreement_start"].min().value), int(years["agreement_end"].max().value))
+              if len(years) else (_NO_HIGH, _NO_LOW))  # every product outside its years: nothing
+    lo, hi = _bounds(catalogue, all_codes[1], "agreement_start", "agreement_end", others)
+    return _dated(purchases, keep, all_codes[0], lo, hi)
+
+
+def _outside_period(purchases: pd.DataFrame, keep: np.ndarray, all_codes: _Codes, catalogue: pd.DataFrame
+                    ) -> pd.DataFrame:
+    """Winning purchases up to as_of dated before their product's agreement start or after its end:
+    counted for no year's completion (domain.md), listed per hospital and product."""
+    empty = pd.DataFrame({c: pd.Series(dtype="string") for c in OUTSIDE_COLUMNS[:2]}
+                         | {"rows": pd.Series(dtype="int64"), "quantity": pd.Series(dtype="float64"),
+                            "first_date": pd.Series(dtype="datetime64[ns]"),
+                            "last_date": pd.Series(dtype="datetime64[ns]")})
+    lo, hi = _bounds(catalogue, all_codes[1], "period_first", "period_last", (_NO_LOW, _NO_HIGH))
+    inside = _dated(purchases, keep, all_codes[0], lo, hi)
+    rows = np.flatnonzero(keep & ~inside)
+    if rows.size == 0:
+        return empty
+    out = pd.DataFrame({
+        "hospital_id": pd.array(purchases["hospital_id"].array.take(rows), dtype="string"),
+        "product_id": pd.array(purchases["product_id"].array.take(rows), dtype="string"),
+        "quantity": np.nan_to_num(purchases["quantity"].to_numpy(dtype="float64")[rows]),
+        "date": purchases["date"].to_numpy(dtype="datetime64[ns]")[rows],
+    })
+    g = out.groupby(["hospital_id", "product_id"], sort=True)
+    return pd.DataFrame({"rows": g.size(), "quantity": g["quantity"].sum(), "first_date": g["date"].min(),
+                         "last_date": g["date"].max()}).reset_index()[list(OUTSIDE_COLUMNS)]
+
+
+def _ledger_in_year(
+    ledger: pd.DataFrame, coded: dict[str, tuple[np.ndarray, int]], catalogue: pd.DataFrame,
+    as_of: pd.Timestamp, settings: Settings,
+) -> tuple[pd.DataFrame, dict[str, tuple[np.ndarray, int]], float]:
+    """The ledger rows of deliveries in their product's year in view (and payments that paid no
+    delivery): a year's on-time rate and overdue amounts are those of its own deliveries. The ledger
+    itself is matched over every delivery, so last year's payments pay last year's deliveries first.
+    Also the overdue amount left out (deliveries of other years or outside the period), for a warning.
+    """
+    if ledger.empty:
+        return ledger, coded, 0.0
+    codes, uniques = _codes_of(ledger["product_id"].array)
+    lo, hi = _bounds(catalogue, uniques, "agreement_start", "agreement_end", (_NO_LOW, _NO_HIGH))
+    day = ledger["delivery_date"].to_numpy(dtype="datetime64[ns]")
+    undated = np.isnat(day)
+    d = day.view(np.int64)
+    dated = d[~undated]
+    if dated.size == 0 or (dated.min() >= lo.max() and dated.max() <= hi.min()):  # all in every year: as is
+        return ledger, coded, 0.0
+    keep = undated | ((d >= lo[codes]) & (d <= hi[codes]))
+    if keep.all():
+        return ledger, coded, 0.0
+    dropped = ~keep & ledger["pay_date"].isna().to_numpy()
+    age = (np.datetime64(as_of, "ns") - day[dropped]) / np.timedelta64(1, "D")
+    overdue = float(ledger["amount"].to_numpy(dtype="float64")[dropped][age > settings.payment_days].sum())
+    rows = np.flatnonzero(keep)
+    out = ledger.take(rows).reset_index(drop=True)
+    return out, {k: (c[rows], n) for k, (c, n) in coded.items()}, overdue
+
+
+def _single_year(years: pd.Series) -> int | None:
+    """The one agreement year of ``years``, None when they differ (or there are none)."""
+    distinct = pd.unique(years.dropna())
+    return int(distinct[0]) if len(distinct) == 1 else None
+
+
+def _year_warnings(outside: pd.DataFrame, other_overdue: float, agreements: pd.DataFrame, view: pd.DataFrame
+                   ) -> list[str]:
+    """Purchases outside every agreement year, overdue money of other years, agreements of no year."""
+    out: list[str] = []
+    if len(outside):
+        n, q = int(outside["rows"].sum()), float(outside["quantity"].sum())
+        out.append(f"{n} 条中选产品采购记录 (共 {q:,.0f} 最小单位, {len(outside)} 个机构×产品) 在协议期外, 不计入任何协议年度 / "
+                   f"{n} winning purchase rows ({q:,.0f} units, {len(outside)} hospital x product pairs) are dated "
+                   "outside the agreement period and count for no agreement year")
+    if other_overdue > 0:
+        out.append(f"另有 {other_overdue:,.2f} 元逾期未回款属于其他协议年度或协议期外的配送, 未计入本年度 / "
+                   f"{other_overdue:,.2f} yuan overdue on deliveries of other agreement years (or outside the period) "
+                   "is not in this year's figures")
+    count = agreements["product_id"].map(view["n_years"])
+    beyond = agreements[count.notna() & (count > 0) & (agreements["agreement_year"].fillna(1.0) > count)]
+    if len(beyond):
+        out.append(f"{len(beyond)} 条约定采购量的协议年度超出产品协议期的年数, 未计入 / {len(beyond)} agreement rows name "
+                   "an agreement year beyond their product's agreement period and count for no year")
+    return out
 
 
 def _with_direct_settlements(dataset: Dataset) -> Dataset:
@@ -987,7 +1210,8 @@ def _detail_level(ctx: _Context) -> pd.DataFrame:
     detail["winning_share"] = _shares_cells(ctx.purchases, ctx.catalogue, detail)
     ids = ["hospital_id", "hospital_name", "region", "level", "product_id", "batch", "generic_name",
            "specification", "supplier", "unit_price", "baseline_price"]
-    return _order(detail, ids, ["grade"])
+    detail["agreement_year"] = detail["agreement_year"].astype("Int64")
+    return _order(detail, ids, ["agreement_year", "grade", "grade_basis"])
 
 
 def _product_level(ctx: _Context) -> pd.DataFrame:
@@ -999,10 +1223,12 @@ def _product_level(ctx: _Context) -> pd.DataFrame:
     products["mean_price_drop"] = cat["signed_drop"].to_numpy()
     products["max_price_drop"] = cat["signed_drop"].to_numpy()
     products["winning_share"] = _share_col(products, "product_id", ctx.shares["products"])
+    products["agreement_year"] = pd.array(cat["agreement_year"].to_numpy(), dtype="Int64")
     # the same order whether the catalogue came from files or the database: by period, then code
     products["_start"] = cat["agreement_start"].to_numpy()
     products = products.sort_values(["_start", "product_id"], kind="stable", na_position="last")
-    return _order(products.drop(columns="_start").reset_index(drop=True), LEVEL_IDS["products"], _EXTRA)
+    return _order(products.drop(columns="_start").reset_index(drop=True), LEVEL_IDS["products"],
+                  [*_EXTRA, "agreement_year"])
 
 
 def _batch_level(ctx: _Context, periods: pd.DataFrame) -> pd.DataFrame:
@@ -1014,7 +1240,9 @@ def _batch_level(ctx: _Context, periods: pd.DataFrame) -> pd.DataFrame:
     batches = _finish(batches, ctx.settings, m.time_elapsed(ctx.as_of, batches["period_start"], batches["period_end"]))
     batches = batches.merge(_drops(ctx.catalogue, ["batch"], ctx.catalogue), on="batch", how="left")
     batches["winning_share"] = _share_col(batches, "batch", ctx.shares["batches"])
-    return _order(batches, LEVEL_IDS["batches"], _EXTRA)
+    year = ctx.catalogue.groupby(ctx.catalogue["batch"].astype("string"))["agreement_year"].agg(_single_year)
+    batches["agreement_year"] = pd.array(batches["batch"].astype("string").map(year), dtype="Int64")
+    return _order(batches, LEVEL_IDS["batches"], [*_EXTRA, "agreement_year"])
 
 
 def _hospital_level(ctx: _Context) -> pd.DataFrame:
@@ -1024,8 +1252,11 @@ def _hospital_level(ctx: _Context) -> pd.DataFrame:
     for col in ("hospital_name", "region", "level"):
         hospitals[col] = hospitals["hospital_id"].map(ctx.hospital_info[col])
     hospitals["winning_share"] = _share_col(hospitals, "hospital_id", ctx.shares["hospitals"])
-    hospitals["grade"] = hospitals["hospital_id"].map(ctx.grades)
-    return _order(hospitals, LEVEL_IDS["hospitals"], [*_EXTRA, "grade"])
+    hospitals["grade"] = hospitals["hospital_id"].map(ctx.grades["grade"])
+    hospitals["grade_basis"] = hospitals["hospital_id"].map(ctx.grades["grade_basis"])
+    year = signed.groupby("hospital_id")["agreement_year"].agg(_single_year)
+    hospitals["agreement_year"] = pd.array(hospitals["hospital_id"].map(year), dtype="Int64")
+    return _order(hospitals, LEVEL_IDS["hospitals"], [*_EXTRA, "agreement_year", "grade", "grade_basis"])
 
 
 def _region_level(ctx: _Context) -> pd.DataFrame:

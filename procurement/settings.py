@@ -30,6 +30,8 @@ class Settings:
     nonwinning_over_share: float | None = None
     # the insurance fund prepays at least this share of a hospital's agreed amount (医保预付, policy 30%)
     prepay_share_min: float = 0.3
+    # a later agreement year (协议年度) with no agreed volume given takes the previous year's (domain.md)
+    carry_agreed_volume: bool = True
     # the next cycle's agreed volume / actual use (接续采购); None: the ratio by number of winners
     renewal_ratio: float | None = None
 

@@ -168,6 +168,8 @@ def _upgrade_in(bind: Engine | Connection, conn: Connection | None) -> bool:
     for table_name, column in missing_columns:
         sql_type = column.type.compile(dialect=conn.dialect)
         conn.exec_driver_sql(f"ALTER TABLE {table_name} ADD COLUMN {column.name} {sql_type}")
+        if (table_name, column.name) == ("agreements", "agreement_year"):  # written before years: year 1
+            conn.exec_driver_sql("UPDATE agreements SET agreement_year = 1 WHERE agreement_year IS NULL")
     for index in stale_keys:
         conn.exec_driver_sql(f"DROP INDEX IF EXISTS {index.name}")
         index.create(conn)

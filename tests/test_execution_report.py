@@ -165,7 +165,9 @@ def test_execution_frame_has_the_23_columns_and_the_worked_values(report):
 
 def test_json_execution_object_in_order(report):
     record = report.to_json()["execution"][0]
-    assert list(record) == EXPECTED_COLUMNS
+    # the platform's 23 columns in its order, then the agreement year (协议年度) the row is for
+    assert list(record) == [*EXPECTED_COLUMNS, "agreement_year"]
+    assert record.pop("agreement_year") == 1  # a one-year period: its only year
     expected = [v.isoformat() if isinstance(v, date) else v for v in EXPECTED_ROW]
     _same(list(record.values()), expected)
 

@@ -95,7 +95,12 @@ def test_total(report):
     assert t["savings_rate"] == pytest.approx(3200 / 5200)
     assert t["mean_price_drop"] == pytest.approx(0.6) and t["max_price_drop"] == pytest.approx(0.8)
     assert t["winning_share"] == pytest.approx(870 / 1070)
-    assert t["retained_savings"] == 0  # both hospitals grade D by default
+    # mid-year the grade is projected (metrics.md projected_grade): H1 completion 750/1300 over its
+    # weighted elapsed (1200 x 182/366 + 100 x 91/365) / 1300 = 0.4782 -> 1.2065, on time 300/900 -> B
+    # (40%): capped savings P1 600 x 1.0 + P3 100 x 8.0 = 1400 x 0.7 x 0.4 = 392. H2: 120/600 = 0.2 over
+    # (500 x 182/366 + 100 x 91/365) / 600 = 0.4559 -> 0.4386: D, 0. (On completion to date, as before
+    # years, both were D and the estimate 0.)
+    assert t["retained_savings"] == pytest.approx(392)
     assert set(METRIC_KEYS) <= set(t)
 
 
@@ -186,12 +191,13 @@ def test_overdue_monthly_and_warnings(report):
 
 
 def test_retained_savings_by_grade():
-    # with grade C from 50%: H1 (57.7%) is C, H2 (20%) is D.
+    # with grade B from 130%: H1 (projected 120.65%, see test_total) is C, H2 (projected 43.86%) is D.
     # H1 within agreed volume: P1 600 x 1.0 + P3 min(150, 100) x 8.0 = 1400; x 0.7 x 0.3 = 294
-    r = build_report(alliance(), AS_OF, Settings(grade_c_completion=0.5))
+    r = build_report(alliance(), AS_OF, Settings(grade_b_completion=1.3))
     assert r.total["retained_savings"] == pytest.approx(294)
     h = r.hospitals.set_index("hospital_id")
     assert h.loc["H1", "grade"] == "C" and h.loc["H2", "retained_savings"] == 0
+    assert list(h["grade_basis"]) == ["projected", "projected"]
     assert r.products.set_index("product_id").loc["P3", "retained_savings"] == pytest.approx(800 * 0.7 * 0.3)
 
 
@@ -217,15 +223,18 @@ def test_empty_dataset_gives_empty_levels():
 
 def test_to_json_shape(report):
     out = report.to_json()
-    assert list(out) == ["as_of", "total", "batches", "hospitals", "products", "suppliers", "regions", "distributors",
-                         "execution", "warnings"]
+    assert list(out) == ["as_of", "total", "agreement_year", "batches", "hospitals", "products", "suppliers",
+                         "regions", "distributors", "execution", "outside_period", "warnings"]
     assert out["as_of"] == "2020-06-30"
     assert list(out["total"]) == list(METRIC_KEYS)
-    assert list(out["batches"][0]) == ["batch", *METRIC_KEYS]
-    assert list(out["hospitals"][0]) == ["hospital_id", "hospital_name", *METRIC_KEYS]
-    assert list(out["products"][0]) == ["product_id", "batch", "generic_name", "specification", "supplier", *METRIC_KEYS]
+    assert list(out["batches"][0]) == ["batch", *METRIC_KEYS, "agreement_year"]
+    assert list(out["hospitals"][0]) == ["hospital_id", "hospital_name", *METRIC_KEYS, "agreement_year", "grade",
+                                         "grade_basis"]
+    assert list(out["products"][0]) == ["product_id", "batch", "generic_name", "specification", "supplier",
+                                        *METRIC_KEYS, "agreement_year"]
     assert list(out["suppliers"][0]) == ["supplier", *METRIC_KEYS]
-    assert list(out["execution"][0]) == list(EXECUTION_COLUMNS)
+    assert list(out["execution"][0]) == [*EXECUTION_COLUMNS, "agreement_year"]
+    assert out["agreement_year"] == 1 and out["outside_period"] == []
     assert out["execution"][0]["批次开始时间"] == "2020-01-01"
     text = json.dumps(out, allow_nan=False, ensure_ascii=False)  # no NaN/inf anywhere
     p2 = next(p for p in json.loads(text)["products"] if p["product_id"] == "P2")

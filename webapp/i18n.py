@@ -127,7 +127,11 @@ TEXT: dict[str, dict[str, str]] = {
                       "en": "As of {date}. Realised savings this month so far {month} (cumulative at last "
                       "month's end {before})."},
     "this_month": {"zh": "本月", "en": "this month"},
-    "retained": {"zh": "结余留用估算（按机构）", "en": "Retained savings estimate by hospital"},
+    "retained": {"zh": "结余留用估算（按机构；年度结束为实际，年中为预计）",
+                 "en": "Retained savings estimate by hospital (actual once the year has ended, projected mid-year)"},
+    # grade_basis values: the grade and retained savings on the year's final figures, or projected mid-year
+    "actual": {"zh": "实际", "en": "Actual"},
+    "projected": {"zh": "预计", "en": "Projected"},
     "weighted_drop": {"zh": "加权降价幅度（节约率）", "en": "Weighted price drop (savings rate)"},
     # upload
     "upload_files": {"zh": "上传表格（可多选 .xlsx / .xls / .csv）", "en": "Upload spreadsheets (.xlsx / .xls / .csv)"},
@@ -479,6 +483,8 @@ METRIC_TEXT: dict[str, dict[str, str]] = {
     "load": {"zh": "供应量", "en": "Load"},
     "capacity": {"zh": "供应能力", "en": "Capacity"},
     "grade": {"zh": "考核等级", "en": "Grade"},
+    "grade_basis": {"zh": "等级依据（实际/预计）", "en": "Grade basis (actual/projected)"},
+    "agreement_year": {"zh": "协议年度", "en": "Agreement year"},
     "username": {"zh": "用户名", "en": "Username"},
     "role": {"zh": "角色", "en": "Role"},
     "created_at": {"zh": "创建时间", "en": "Created"},

@@ -148,6 +148,8 @@ FIELDS: dict[str, tuple[Field, ...]] = {
         _f("agreed_volume", "约定采购量", "约定量", "协议采购量", "任务量", "约定用量"),
         _QTY_UNIT,
         _f("amount", "约定采购金额", "约定金额", "协议采购金额", "约定采购总金额"),
+        # which year of a multi-year agreement period (1, 2, 3 from the product's agreement start)
+        _f("agreement_year", "协议年度", "年度", "执行年度"),
     ),
     "purchases": (
         _f("order_id", "订单编号", "订单号", "配送单号", "入库单号", "订单id", "订单代码", "采购单号", "订单明细编号",

@@ -961,7 +961,50 @@ def _agreements(r: Rows, cat: Catalogue) -> pd.DataFrame:
         "hospital_id": hospital,
         "product_id": _take(cat, pos, "product_id"),
         "agreed_volume": agreed,
+        "agreement_year": _agreement_years(r),
     })
+
+
+_YEAR_TEXT = re.compile(r"^(?:第)?\s*(\d+)\s*(?:\.0+)?\s*(?:协议)?(?:年|年度)?$")
+_CN_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5}
+MAX_AGREEMENT_YEAR = 10  # no agreement period runs longer; a larger number is a calendar year or a typo
+
+
+def agreement_year_number(text: str | None) -> float | None:
+    """协议年度 as the year number 1, 2, 3... of the agreement period; blank: 1; unreadable: None.
+
+    Accepted: 1, "2", "2.0", "第2年", "第二年", "2年", "第2协议年度". A calendar year ("2026", "2026年度")
+    is refused, not guessed: whether 2026年度 is the first or the second year depends on the day the
+    period starts, which the agreements sheet does not say.
+    """
+    if text is None:
+        return 1.0
+    t = str(text).strip().replace("（", "(").replace("）", ")")
+    if t == "":
+        return 1.0
+    for zh, n in _CN_DIGITS.items():
+        t = re.sub(rf"^第{zh}", f"第{n}", t)
+    match = _YEAR_TEXT.match(t)
+    if match is None:
+        return None
+    n = int(match.group(1))
+    return float(n) if 1 <= n <= MAX_AGREEMENT_YEAR else None
+
+
+def _agreement_years(r: Rows) -> np.ndarray:
+    """Each row's 协议年度 (default 1); a cell that is not a year number 1..10 is a row problem."""
+    col = r.col("agreement_year")
+    if col is None:
+        return np.ones(r.n)
+    cells = col.reset_index(drop=True).to_numpy(dtype=object, na_value=None)
+    years = np.array([agreement_year_number(v) for v in cells], dtype=object)
+    bad = np.array([y is None for y in years], dtype=bool) & ~r.skip
+    head = r.sd.header("agreement_year")
+    r.flag(bad, "agreement_year", lambda p: (
+        f"{head}应为协议期内的年度序号 1、2、3 (如 1 或 第2年)，不是日历年份",
+        f"{head} (agreement_year) must be the year of the agreement period, 1, 2, 3 (e.g. 1 or 第2年), "
+        "not a calendar year"))
+    return np.array([1.0 if y is None else y for y in years], dtype="float64")
 
 
 def _is_ordered_header(r: Rows, field: str) -> bool:

@@ -33,7 +33,8 @@ MAX_PROBLEMS_PER_CHECK = 200
 
 TEXT_FIELDS = frozenset(
     ["hospital_id", "hospital_name", "region", "level", "product_id", "batch", "generic_name", "dosage_form", "specification", "unit", "supplier", "order_id", "payment_id", "current_supplier", "regions", "backup",
-     "other_ids", "other_codes", "distributor", "status", "invoice_id", "vbp_flag", "payer", "alt_product_id"]
+     "other_ids", "other_codes", "distributor", "status", "invoice_id", "vbp_flag", "payer", "alt_product_id",
+     "agreement_year"]
 )
 NUMBER_FIELDS = frozenset(
     ["pack_size", "unit_price", "baseline_price", "agreed_volume", "quantity", "amount", "declared_volume", "capacity",
