@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import json
 import sys
+import tempfile
 from datetime import date
 from pathlib import Path
 
 import pandas as pd
 import pytest
 import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 sys.path.insert(0, str(Path(__file__).parent))
 
@@ -233,3 +236,60 @@ def test_unknown_import_is_an_input_error(engine):
     _first_import(engine)
     with pytest.raises(InputError):
         store.load_dataset(engine, as_of_import=7)
+
+
+# ---------------------------------------------------------------------------------------------
+# Property: any sequence of imports and corrections matches a plain dict model after every import
+
+
+_line = st.tuples(
+    st.sampled_from([f"O{i}" for i in range(5)]),
+    st.sampled_from(["2020-01-01", "2020-01-02", "2020-01-03", "2020-01-04"]),
+    st.sampled_from(["H1", "H2"]),
+    st.sampled_from(["P1", "P2", None]),
+    st.integers(1, 4).map(float),
+    st.just(1.0),
+)
+_steps = st.lists(st.tuples(st.lists(_line, min_size=1, max_size=6), st.booleans()), min_size=1, max_size=4)
+
+
+def _model_step(model: dict, rows: list[tuple], replace: bool) -> dict:
+    """What the store should hold after importing ``rows`` (the last row of a key wins)."""
+    file = {(r[2], r[0]): r for r in rows}
+    out = dict(model)
+    if replace:
+        for hospital in {h for h, _ in file}:
+            days = [r[1] for (h, _), r in file.items() if h == hospital]
+            first, last = min(days), max(days)  # ISO days compare as text
+            for key, r in model.items():
+                if key[0] == hospital and first <= r[1] <= last and key not in file:
+                    del out[key]
+    out.update(file)
+    return out
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(steps=_steps)
+def test_every_import_can_be_rebuilt_and_series_match_lines(steps):
+    with tempfile.TemporaryDirectory() as folder:
+        engine = store.get_engine(f"sqlite:///{folder}/p.sqlite")
+        model: dict = {}
+        snapshots = []
+        for rows, replace in steps:
+            store.import_tables(engine, {"purchases": purchases(rows)}, source_name="f", file_hash="h",
+                                replace_period=replace)
+            model = _model_step(model, rows, replace)
+            snapshots.append(model)
+        for n, expected in enumerate(snapshots, start=1):
+            frame = store.load_dataset(engine, aggregated=False, as_of_import=n).purchases
+            got = {(h, o): (d.strftime("%Y-%m-%d"), q) for h, o, d, q in
+                   frame[["hospital_id", "order_id", "date", "quantity"]].itertuples(index=False)}
+            assert got == {k: (r[1], r[4]) for k, r in expected.items()}, n
+        totals: dict = {}
+        for r in model.values():
+            totals[(r[2], r[1], r[3])] = totals.get((r[2], r[1], r[3]), 0.0) + r[4]
+        series = store.load_dataset(engine).purchases
+        stored = {(str(h), d.strftime("%Y-%m-%d"), None if pd.isna(p) else str(p)): q for h, d, p, q in
+                  series[["hospital_id", "date", "product_id", "quantity"]].itertuples(index=False)}
+        assert stored == totals
+        engine.dispose()
