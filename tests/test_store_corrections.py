@@ -293,3 +293,23 @@ def test_every_import_can_be_rebuilt_and_series_match_lines(steps):
                   series[["hospital_id", "date", "product_id", "quantity"]].itertuples(index=False)}
         assert stored == totals
         engine.dispose()
+
+
+def test_a_store_written_before_corrections_is_brought_up_to_date(tmp_path):
+    """An older file: no history tables, no removed/replace_period columns in the log."""
+    url = f"sqlite:///{tmp_path / 'old.sqlite'}"
+    engine = store.get_engine(url)
+    _first_import(engine)
+    with engine.begin() as conn:
+        for kind in schema.HISTORY_TABLES:
+            conn.exec_driver_sql(f"DROP TABLE history_{kind}")
+        conn.exec_driver_sql("ALTER TABLE imports DROP COLUMN removed")
+        conn.exec_driver_sql("ALTER TABLE imports DROP COLUMN replace_period")
+    engine.dispose()
+    engine = store.get_engine(url)
+    assert store.list_imports(engine).loc[0, "rows_removed"] == 0  # the old log reads as nothing removed
+    summary = store.import_tables(engine, _correction(), source_name="f", file_hash="h", replace_period=True)
+    assert summary.removed == {"purchases": 1, "payments": 1}
+    assert ("H1", "A2") not in _lines(engine)
+    assert len(store.load_dataset(engine, aggregated=False, as_of_import=1).purchases) == 7
+    engine.dispose()
