@@ -55,6 +55,9 @@ def absent_rows(conn: Connection, kind: str, frame: pd.DataFrame, hospital_scope
     hospital_key, row_key = NATURAL_KEYS[kind]
     cols = schema.stored_columns(kind)
     found = []
+    ids: dict[str, set[str]] = {}
+    for hospital, row_id in zip(frame[hospital_key].astype(str), frame[row_key].astype(str), strict=True):
+        ids.setdefault(hospital, set()).add(row_id)
     for hospital, first, last in file_periods(frame, hospital_scope).itertuples(index=False):
         if hospital_scope is not None and hospital != hospital_scope:  # never another hospital's rows
             continue
@@ -64,8 +67,7 @@ def absent_rows(conn: Connection, kind: str, frame: pd.DataFrame, hospital_scope
             table.c.date <= pd.Timestamp(last).date(),
         )
         stored = store._fetch(conn, stmt, kind, cols)
-        kept = set(frame.loc[frame[hospital_key] == hospital, row_key].astype(str))
-        found.append(stored[~stored[row_key].astype(str).isin(kept)])
+        found.append(stored[~stored[row_key].astype(str).isin(ids.get(str(hospital), set()))])
     if not found:
         return empty_frame(kind)
     gone = pd.concat(found, ignore_index=True)
