@@ -25,9 +25,13 @@ setup: $(RUN_STAMP)
 
 setup-dev: $(DEV_STAMP)
 
+# The app listens on this machine only unless told otherwise (`make run ADDRESS=0.0.0.0`); to serve
+# an alliance put it behind an HTTPS reverse proxy instead (README, "Security").
+ADDRESS ?= 127.0.0.1
+
 run: setup
 	$(PY) -m procurement bootstrap
-	$(VENV)/bin/streamlit run app.py --server.headless true
+	$(VENV)/bin/streamlit run app.py --server.headless true --server.address $(ADDRESS)
 
 test: setup-dev
 	$(PY) -m pytest -q -n 2

@@ -20,7 +20,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from procurement.excel import write_report_xlsx  # noqa: E402
-from procurement.metrics import match_payments, payment_figures  # noqa: E402
+from procurement.ledger import match_payments, payment_figures  # noqa: E402
 from procurement.report import build_report  # noqa: E402
 from procurement.synthetic import alliance_as_of, generate_alliance  # noqa: E402
 

@@ -1,7 +1,8 @@
 """The plan as a workbook a coordinator can send out (分配方案 and its companions).
 
 Coordinators live in Excel: the allocation sheet is sorted by hospital so it can be cut per
-hospital, every table has Chinese headers, number formats, a frozen header and a filter.
+hospital, every table has Chinese headers, number formats, a frozen header and a filter. Names come
+from uploaded files: every cell goes through ``keep_as_text``, so none becomes a formula.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from optimizer.inputs import PlanInput, PlanSettings
 from optimizer.scenarios import DisruptionResult, ScenarioComparison
+from procurement.excel_safety import keep_as_text
 
 VOLUME = "#,##0"  # minimum units are whole; the cell keeps any fraction
 PRICE = "0.0000"
@@ -63,7 +65,7 @@ def write_plan_xlsx(
         from optimizer.summary import summarize
 
         summary = summarize(plan, inp, settings)
-        _readme_sheet(wb, plan, summary, settings, comparison is not None, disruption is not None)
+        _readme_sheet(wb, plan, summary, settings, comparison is not None, bool(disruption))
     _allocation_sheet(wb, plan, names, regions)
     if summary is not None:
         _winners_sheet(wb, summary)
@@ -133,12 +135,13 @@ def _write_table(ws: Worksheet, frame: pd.DataFrame, cols: list[Col], start_row:
         cell = ws.cell(row=start_row, column=j, value=col.header)
         cell.font, cell.fill = HEADER_FONT, HEADER_FILL
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        keep_as_text(cell)  # headers may carry scenario names
     r = start_row
     sources = [c.source for c in cols]
     present = frame.reindex(columns=sources)
     for r, row in enumerate(present.itertuples(index=False, name=None), start=start_row + 1):
         for j, (value, col) in enumerate(zip(row, cols, strict=True), start=1):
-            cell = ws.cell(row=r, column=j, value=_cell_value(value))
+            cell = keep_as_text(ws.cell(row=r, column=j, value=_cell_value(value)))
             if col.fmt:
                 cell.number_format = col.fmt
     _widths(ws, cols, present)
@@ -338,8 +341,8 @@ def _savings_sheet(wb: Workbook, plan: Any) -> None:
 def _key_values(ws: Worksheet, rows: list[tuple[str, Any, str | None]], start_row: int = 1) -> int:
     """Label / value pairs, one a row; returns the last row written."""
     for r, (label, value, fmt) in enumerate(rows, start=start_row):
-        ws.cell(row=r, column=1, value=label).font = HEADER_FONT
-        cell = ws.cell(row=r, column=2, value=_cell_value(value))
+        keep_as_text(ws.cell(row=r, column=1, value=label)).font = HEADER_FONT
+        cell = keep_as_text(ws.cell(row=r, column=2, value=_cell_value(value)))
         if fmt:
             cell.number_format = fmt
     ws.column_dimensions["A"].width = max(ws.column_dimensions["A"].width or 0, 18)

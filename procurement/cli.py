@@ -60,6 +60,8 @@ def build_parser() -> argparse.ArgumentParser:
                           "without --yes only the rows that would be removed are listed, nothing is written")
     imp.add_argument("--yes", action="store_true",
                      help="确认 --replace-period 的删除并写入 / confirm the removals of --replace-period and write")
+    imp.add_argument("--user", metavar="NAME",
+                     help="导入日志中记录的用户（默认操作系统用户）/ who the import log names (default: the OS user)")
     imp.set_defaults(func=_cmd_import)
 
     rep = sub.add_parser("report", help="执行情况报告 / execution report")
@@ -163,7 +165,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
     read: list[dict[str, Any]] = []
     try:
         summary = _parse_and_store(engine, files, source_name=", ".join(f.name for f in files), kind=args.kind,
-                                   hospital=args.hospital, read=read)
+                                   hospital=args.hospital, read=read, user=_import_user(args.user))
     except InputError:
         if args.json:  # what was read, for scripts; the problems themselves go to stderr (exit 2)
             _print_json({"ok": False, "files": read})
@@ -204,7 +206,7 @@ def _cmd_correct(args: argparse.Namespace, engine: Any, files: list[Path]) -> in
         return 0
     summary = store.import_tables(
         engine, result.tables, source_name=", ".join(f.name for f in files), file_hash=combined_sha256(files),
-        user="cli", replace_period=True, expect_removed=counts,
+        user=_import_user(args.user), replace_period=True, expect_removed=counts,
     )
     if args.json:
         _print_json({**summary.to_json(), "ok": True, "written": True, "removed_rows": _removal_records(preview),
@@ -247,6 +249,16 @@ def _print_removals(preview: dict[str, Any], out: TextIO) -> None:
         cols = _REMOVAL_COLUMNS[kind]
         for record in _removal_records({kind: frame[list(cols)]})[kind]:
             print("    " + "  ".join(str(record.get(c, "—")) for c in cols), file=out)
+
+
+def _import_user(given: str | None) -> str:
+    """Who an import from the command line is logged under: ``--user``, else the operating-system user
+    (``os:NAME``, so it is never mistaken for an app account)."""
+    if given and given.strip():
+        return given.strip()
+    from procurement.auth import default_actor
+
+    return default_actor()
 
 
 def _cmd_report(args: argparse.Namespace) -> int:

@@ -13,8 +13,8 @@ from procurement.model import COLUMNS, NATURAL_KEYS, TABLE_KINDS
 metadata = sa.MetaData()
 
 # Columns of the data model that are derived on load rather than stored (they would go stale):
-# a payment's order_date comes from joining its order_id to purchases.
-DERIVED_COLUMNS: dict[str, tuple[str, ...]] = {"payments": ("order_date",)}
+# a payment's order_date and link_by come from the link kept in LINK_COLUMNS.
+DERIVED_COLUMNS: dict[str, tuple[str, ...]] = {"payments": ("order_date", "link_by")}
 
 _SQL_TYPES: dict[str, type[sa.types.TypeEngine]] = {
     "string": sa.Text,
@@ -51,11 +51,20 @@ imports = sa.Table(
 )
 
 
-# What the order a payment names says (its delivery day, product and supplier), copied onto the payment
-# whenever either side is imported, so loads need no join with millions of order lines; NULL when the
-# payment names no order or an order not stored.
+# What the lines a payment names say, copied onto the payment whenever either side is imported, so
+# loads need no join with millions of order lines (see store._relink_payments): the delivery day,
+# product and supplier of its invoice or order, or the one supplier of its distributor, and which
+# of the three (link_by: 'invoice', 'order', 'distributor'); NULL when nothing it names is stored.
 LINK_COLUMNS: dict[str, dict[str, type[sa.types.TypeEngine]]] = {
-    "payments": {"link_date": sa.Date, "link_product_id": sa.Text, "link_supplier": sa.Text},
+    "payments": {"link_date": sa.Date, "link_product_id": sa.Text, "link_supplier": sa.Text, "link_by": sa.Text},
+}
+
+
+# Who accepted a hospital's declaration (报量) and when: NULL while it is still the hospital's own (pending),
+# set when a coordinator writes the row or accepts it (``store.accept_demand``); a hospital account may
+# change its pending rows only. Kept by the store beside the model's columns, never read into a Dataset.
+REVIEW_COLUMNS: dict[str, dict[str, type[sa.types.TypeEngine]]] = {
+    "demand": {"accepted_by": sa.Text, "accepted_at": sa.DateTime},
 }
 
 
@@ -72,6 +81,7 @@ def _kind_table(kind: str) -> sa.Table:
     # is written in the same transaction anyway
     cols.append(sa.Column("import_id", sa.Integer, nullable=False))
     cols += [sa.Column(name, kind_()) for name, kind_ in LINK_COLUMNS.get(kind, {}).items()]
+    cols += [sa.Column(name, kind_()) for name, kind_ in REVIEW_COLUMNS.get(kind, {}).items()]
     table = sa.Table(kind, metadata, *cols)
     # the natural key is a unique index rather than the primary key: an index can be dropped while a
     # first import fills an empty table and rebuilt in one sort, several times faster than row by row

@@ -21,6 +21,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from procurement.excel_safety import is_formula_text, keep_as_text
 from procurement.ingest.headers import FIELDS, REQUIRED, kind_label
 from procurement.metrics import PROGRESS_STATUS_ZH
 from procurement.report import COLUMN_LABELS_ZH, EXECUTION_SHEET, METRIC_KEYS, METRIC_LABELS_ZH, Report
@@ -129,7 +130,7 @@ def _write_table(wb: Workbook, title: str, frame: pd.DataFrame, labels: dict[str
         cell = WriteOnlyCell(ws, value=h)
         cell.font, cell.fill = HEADER_FONT, HEADER_FILL
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        header_cells.append(cell)
+        header_cells.append(keep_as_text(cell))
     ws.append(header_cells)
     formats = [number_format(c) for c in columns]
     overdue_cols = [c in _OVERDUE or (title == "逾期回款" and c == "amount") for c in columns]
@@ -140,12 +141,12 @@ def _write_table(wb: Workbook, title: str, frame: pd.DataFrame, labels: dict[str
         for value, fmt, is_overdue in zip(values, formats, overdue_cols, strict=True):
             v = _cell_value(value)
             hot = is_overdue and isinstance(v, float) and v > 0
-            if not (fmt or laggard[r] or hot):
+            if not (fmt or laggard[r] or hot or is_formula_text(v)):
                 row.append(v)  # plain values share one cell object inside openpyxl: much cheaper
                 continue
             cell = WriteOnlyCell(ws, value=v)
             cell._style = styles.get(fmt, bool(laggard[r]), hot)
-            row.append(cell)
+            row.append(keep_as_text(cell))  # after the style: it carries the quote prefix
         ws.append(row)
 
 
@@ -203,7 +204,7 @@ def _write_summary(wb: Workbook, report: Report) -> None:
         value = report.total.get(key)
         if key == "progress_status" and isinstance(value, str):
             value = PROGRESS_STATUS_ZH.get(value, value)
-        cell = WriteOnlyCell(ws, value=_cell_value(value))
+        cell = keep_as_text(WriteOnlyCell(ws, value=_cell_value(value)))  # formats and fills keep the prefix
         fmt = number_format(key)
         if fmt:
             cell.number_format = fmt
@@ -217,8 +218,8 @@ def _write_summary(wb: Workbook, report: Report) -> None:
         head = WriteOnlyCell(ws, value="提示 / Warnings")
         head.font = HEADER_FONT
         ws.append([head])
-        for w in report.warnings:
-            ws.append([w])
+        for w in report.warnings:  # may quote names from the data
+            ws.append([keep_as_text(WriteOnlyCell(ws, value=w))])
 
 
 def write_report_xlsx(report: Report, path_or_buffer: Any) -> None:
@@ -380,7 +381,7 @@ def write_template(kind: str, path_or_buffer: Any) -> None:
     ws = wb.active
     ws.title = kind_label(kind)
     for col, fld in enumerate(fields, start=1):
-        cell = ws.cell(row=1, column=col, value=fld.zh)
+        cell = keep_as_text(ws.cell(row=1, column=col, value=fld.zh))
         cell.fill = HEADER_FILL
         cell.alignment = Alignment(horizontal="center")
         if fld.name in alone:
@@ -404,6 +405,7 @@ def write_template(kind: str, path_or_buffer: Any) -> None:
                 fmt = _field_format(fld.name)[1]
                 if fmt:
                     cell.number_format = fmt
+                keep_as_text(cell)
     ws.freeze_panes = "A2"
     names = [f.name for f in fields]
     if "unit" in names:
@@ -432,13 +434,13 @@ def _write_instructions(wb: Workbook, kind: str, alone: set[str], either: set[st
                 " / Red headers are required, blue ones are alternatives (code or name), others optional.")
     head = ["列名", "English", "别名 / aliases", "必填 / required", "格式 / format"]
     for col, h in enumerate(head, start=1):
-        c = ws.cell(row=4, column=col, value=h)
+        c = keep_as_text(ws.cell(row=4, column=col, value=h))
         c.font, c.fill = HEADER_FONT, HEADER_FILL
     for r, fld in enumerate(FIELDS[kind], start=5):
         required = "是 / yes" if fld.name in alone else ("二选一 / one of" if fld.name in either else "否 / no")
         values = [fld.zh, fld.name, "、".join(fld.aliases), required, _field_format(fld.name)[0]]
         for col, v in enumerate(values, start=1):
-            ws.cell(row=r, column=col, value=v)
+            keep_as_text(ws.cell(row=r, column=col, value=v))
     for col, width in zip("ABCDE", (16, 18, 60, 16, 46), strict=True):
         ws.column_dimensions[col].width = width
     ws.freeze_panes = "A5"

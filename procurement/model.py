@@ -109,9 +109,10 @@ COLUMNS: dict[str, dict[str, str]] = {
         "invoice_id": "string",  # 发票号: the deliveries it pays, when they carry it
         "distributor": "string",  # 配送企业 that was paid (hospitals usually pay the distributor)
         "payer": "string",  # "hospital" or "fund" (医保基金 direct settlement); blank: the hospital
-        # delivery date of the order this payment names (order_id resolved against purchases),
-        # NA when unlinked: lets payment matching work on pre-aggregated deliveries
+        # delivery date of the invoice or order this payment names (resolved against the same
+        # hospital's purchases), NA when unlinked: lets payment matching work on daily totals
         "order_date": "datetime64[ns]",
+        "link_by": "string",  # where order_date, a blank product or supplier came from: invoice, order, distributor
     },
     "demand": {
         "hospital_id": "string",

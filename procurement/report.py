@@ -40,6 +40,7 @@ from procurement import funds, supply
 from procurement import metrics as m
 from procurement.arrays import stable_argsort
 from procurement.ingest.values import norm_key_column
+from procurement.ledger import link_payments, match_payments_coded, payment_figures
 from procurement.model import Dataset
 from procurement.settings import Settings
 
@@ -170,7 +171,7 @@ _JSON_IDS: dict[str, list[str]] = {
     "regions": ["region"],
 }
 _PAYMENT_PIECES = (
-    "paid_amount", "matched_paid", "amount_days", "paid_on_time",
+    "paid_amount", "matched_paid", "amount_days", "paid_on_time", "due_or_paid",
     "overdue_amount", "overdue_31_60", "overdue_61_90", "overdue_over_90",
 )
 _ADDITIVE = (
@@ -608,23 +609,10 @@ def _dense(*codes: np.ndarray) -> np.ndarray:
 
 
 def _payments(dataset: Dataset, catalogue: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
-    """Payments up to as_of, with product, hospital and delivery day taken from a named order."""
+    """Payments on or before as_of, with delivery day, product and supplier taken from the invoice,
+    order or distributor they name in their own hospital (:func:`ledger.link_payments`)."""
     pay = dataset.payments
-    pay = pay[pay["date"].notna() & (pay["date"] <= as_of)].copy()
-    needs = pay["order_id"].notna() & (pay["order_date"].isna() | pay["product_id"].isna() | pay["hospital_id"].isna())
-    if needs.any():
-        purchases = dataset.purchases
-        wanted = purchases["order_id"].isin(pd.unique(pay.loc[needs, "order_id"].to_numpy(dtype=object)))
-        orders = _as_strings(purchases.loc[wanted, ["order_id", "date", "product_id", "hospital_id"]])
-        orders = orders.drop_duplicates("order_id").set_index("order_id")
-        linked = needs & pay["order_id"].isin(orders.index)
-    else:
-        linked = needs
-    if linked.any():
-        oid = pay.loc[linked, "order_id"]
-        pay.loc[linked, "order_date"] = pay.loc[linked, "order_date"].fillna(oid.map(orders["date"]))
-        pay.loc[linked, "product_id"] = pay.loc[linked, "product_id"].fillna(oid.map(orders["product_id"]))
-        pay.loc[linked, "hospital_id"] = pay.loc[linked, "hospital_id"].fillna(oid.map(orders["hospital_id"]))
+    pay = link_payments(pay[pay["date"].notna() & (pay["date"] <= as_of)], dataset.purchases)
     info = catalogue.set_index("product_id")["supplier"]
     codes, uniques = pd.factorize(pay["product_id"])  # each distinct product looked up once
     listed = np.append(np.asarray(pd.Index(uniques).isin(info.index), dtype=bool), False)[codes]  # -1 (blank): not
@@ -642,7 +630,7 @@ def _cells(
 ) -> pd.DataFrame:
     """Additive pieces per hospital x product (product NA: payments tied to a supplier only).
 
-    ``coded``: the ledger's sorted key codes from :func:`metrics.match_payments_coded`.
+    ``coded``: the ledger's sorted key codes from :func:`ledger.match_payments_coded`.
     """
     keys = ["hospital_id", "product_id", "pay_supplier"]
     ag = dataset.agreements.groupby(["hospital_id", "product_id"], dropna=False, as_index=False)["agreed_volume"].sum()
@@ -652,7 +640,7 @@ def _cells(
         purchased_volume=("quantity", "sum"), purchase_amount=("amount", "sum")
     )
     pu["pay_supplier"] = pd.Series(pd.NA, index=pu.index, dtype="string")
-    figures = m.payment_figures(ledger, as_of, settings.payment_days)
+    figures = payment_figures(ledger, as_of, settings.payment_days)
     led = _ledger_cells(ledger, figures, coded) if coded is not None and len(ledger) else None
     if led is None:
         led = pd.concat([_as_strings(ledger[["hospital_id", "product_id", "supplier"]]), figures], axis=1)
@@ -696,9 +684,9 @@ def _cells(
 
 def _grades(cells: pd.DataFrame, settings: Settings) -> pd.Series:
     """结余留用 grade per hospital from its overall completion and on-time payment."""
-    h = cells.groupby("hospital_id", dropna=False)[["purchased_volume", "agreed_volume", "paid_on_time", "purchase_amount"]].sum()
+    h = cells.groupby("hospital_id", dropna=False)[["purchased_volume", "agreed_volume", "paid_on_time", "due_or_paid"]].sum()
     completion = m.completion_rate(h["purchased_volume"], h["agreed_volume"])
-    on_time = m.on_time_rate(h["paid_on_time"], h["purchase_amount"])
+    on_time = m.on_time_rate(h["paid_on_time"], h["due_or_paid"])
     return pd.Series(np.asarray(m.retention_grade(completion, on_time, settings), dtype=object), index=h.index)
 
 
@@ -731,7 +719,7 @@ def _finish(frame: pd.DataFrame, settings: Settings, elapsed: pd.Series | None =
     f["projected_completion"] = m.projected_completion(f["completion_rate"], f["time_elapsed"])
     f["collection_rate"] = m.collection_rate(f["paid_amount"], f["purchase_amount"])
     f["paid_vs_agreed"] = m.paid_vs_agreed(f["paid_amount"], f["agreed_amount"])
-    f["on_time_rate"] = m.on_time_rate(f["paid_on_time"], f["purchase_amount"])
+    f["on_time_rate"] = m.on_time_rate(f["paid_on_time"], f["due_or_paid"])
     f["avg_days_to_pay"] = m.avg_days_to_pay(f["amount_days"], f["matched_paid"])
     f["savings_rate"] = m.savings_rate(f["savings_agreed"], f["baseline_agreed"])
     return f
@@ -831,7 +819,7 @@ def build_report(dataset: Dataset, as_of: date | None = None, settings: Settings
     # payments are matched to delivery days; every other figure reads purchases summed per key and month
     kept = _up_to(dataset.purchases, ts)
     deliveries, known = _deliveries(dataset.purchases, kept, catalogue, all_codes)
-    ledger, coded = m.match_payments_coded(deliveries, _payments(dataset, catalogue, ts), known, categorical=True,
+    ledger, coded = match_payments_coded(deliveries, _payments(dataset, catalogue, ts), known, categorical=True,
                                            payment_days=settings.payment_days)
     runs, run_codes = _month_runs(dataset.purchases, kept, all_codes)
     purchases, product = _purchases(runs, catalogue, run_codes, all_codes[1])

@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
-from procurement import daily
+from procurement import daily, roles
 from procurement import db_schema as schema
 from procurement.arrays import stable_argsort
 from procurement.model import COLUMNS, NATURAL_KEYS, TABLE_KINDS, Dataset, canonical
@@ -236,12 +236,19 @@ def import_tables(
     *,
     source_name: str,
     file_hash: str,
+    role: str | None = None,
     user: str = "cli",
     hospital_scope: str | None = None,
     replace_period: bool = False,
     expect_removed: dict[str, int] | None = None,
 ) -> ImportSummary:
     """Store canonical tables in one transaction; any failure leaves the database as it was.
+
+    ``role`` is the importing account's (default: a hospital when ``hospital_scope`` is given, else a
+    coordinator, as the command line runs). Refused with an ``InputError`` and nothing written: any
+    table the role may not write (:mod:`procurement.roles`: a hospital writes purchases, payments and
+    declarations only, leadership nothing) and a hospital's change to a declaration a coordinator
+    accepted. Declarations a coordinator writes are accepted by that coordinator.
 
     A row whose natural key is stored already replaces it when a value differs and is counted
     unchanged otherwise. With ``hospital_scope`` (a hospital account) rows of other hospitals and
@@ -257,6 +264,13 @@ def import_tables(
     unknown = sorted(set(tables) - set(TABLE_KINDS))
     if unknown:
         raise ValueError(f"unknown table kinds: {unknown}")
+    role = roles.effective_role(role, hospital_scope)
+    if role == roles.HOSPITAL and hospital_scope is None:
+        raise ValueError("a hospital account's import needs its hospital_scope")
+    sent = {kind: len(frame) for kind, frame in tables.items() if frame is not None}
+    refused = roles.refusals(role, sent, source_name)
+    if refused:  # before anything else: which rows are wrong does not matter, none may be written
+        raise InputError(refused)
     frames: dict[str, pd.DataFrame] = {}
     problems: list[Problem] = []
     for kind in TABLE_KINDS:
@@ -278,6 +292,9 @@ def import_tables(
         conn.execution_options(sqlite_begin="IMMEDIATE")
         with conn.begin():
             _write_lock(conn)
+            if role == roles.HOSPITAL and "demand" in frames:  # under the lock: no acceptance in between
+                _refuse_accepted_demand(conn, frames["demand"], source_name)
+
             import_id = conn.execute(
                 sa.insert(schema.imports)
                 .values(
@@ -296,9 +313,12 @@ def import_tables(
             _corrections().check_expected(removed, expect_removed, source_name)
             for kind, frame in frames.items():
                 added[kind], replaced[kind], unchanged[kind] = _upsert(conn, kind, frame, import_id)
+            if role == roles.COORDINATOR and (added.get("demand") or replaced.get("demand")):
+                _accept_written_demand(conn, import_id, user)
+
             for kind in ("purchases", "payments"):  # payments follow the orders they name
                 if added.get(kind) or replaced.get(kind):
-                    _relink_payments(conn, kind, import_id)
+                    _relink_payments(conn, kind, import_id, frames[kind]["hospital_id"])
             if hospital_scope is not None:
                 _refuse_catalogue_changes(hospital_scope, source_name, added, replaced)
             conn.execute(
@@ -402,6 +422,61 @@ def _refuse_catalogue_changes(
     ]
     if problems:
         raise InputError(problems)
+
+
+def _refuse_accepted_demand(conn: Connection, frame: pd.DataFrame, source_name: str) -> None:
+    """A hospital may re-state its pending declarations, never one a coordinator has accepted.
+
+    Runs inside the import's transaction (the lock is held), before anything of it is written.
+    Only the hospital's own rows can match: the frame passed the scope check.
+    """
+    demand = schema.KIND_TABLES["demand"]
+    keys = list(NATURAL_KEYS["demand"])
+    values = [c for c in schema.stored_columns("demand") if c not in keys]
+    hospitals = sorted(set(frame["hospital_id"].dropna()))
+    stmt = sa.select(*(demand.c[c] for c in [*keys, *values])).where(
+        demand.c.accepted_by.is_not(None), demand.c.hospital_id.in_(hospitals)
+    )
+    stored = pd.DataFrame(conn.execute(stmt).all(), columns=[*keys, *values])
+    if stored.empty:
+        return
+    both = frame[[*keys, *values]].astype(object).merge(
+        stored.astype(object), on=keys, suffixes=("", "_stored")
+    )
+    changed = np.zeros(len(both), dtype=bool)
+    for col in values:  # a few rows per hospital: plain Python comparison, blanks equal to blanks
+        pairs = zip(both[col].tolist(), both[f"{col}_stored"].tolist(), strict=True)
+        changed |= np.array([_blank(a) != _blank(b) or (not _blank(a) and a != b) for a, b in pairs], dtype=bool)
+    if not changed.any():
+        return
+    names = both.loc[changed, ["generic_name", "specification"]].astype(str).agg(" ".join, axis=1).tolist()
+    shown = "、".join(names[:5]) + ("…" if len(names) > 5 else "")
+    raise InputError([
+        Problem(
+            source_name,
+            "demand",
+            None,
+            None,
+            f"报量已由联盟办公室确认，医疗机构账号不能再修改（{len(names)} 行：{shown}），未写入任何数据；"
+            "如需调整请联系联盟办公室",
+            f"declarations accepted by the alliance office cannot be changed by a hospital account "
+            f"({len(names)} row(s): {', '.join(names[:5])}); nothing was written; ask the alliance office",
+        )
+    ])
+
+
+def _blank(value: Any) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value))
+
+
+def _accept_written_demand(conn: Connection, import_id: int, user: str) -> None:
+    """Declarations a coordinator writes are the alliance's: accepted by that coordinator now."""
+    demand = schema.KIND_TABLES["demand"]
+    conn.execute(
+        sa.update(demand)
+        .where(demand.c.import_id == import_id)
+        .values(accepted_by=user, accepted_at=datetime.now(UTC).replace(tzinfo=None))
+    )
 
 
 def _upsert(conn: Connection, kind: str, frame: pd.DataFrame, import_id: int) -> tuple[int, int, int]:
@@ -573,22 +648,92 @@ def _sqlite_coded_load(
     return True
 
 
-def _relink_payments(conn: Connection, kind: str, import_id: int | None) -> None:
-    """Copy the named order's day, product and supplier onto payments this import wrote (``kind``
-    payments) or that name orders it wrote (``kind`` purchases); None: onto every payment."""
+def _relink_payments(conn: Connection, kind: str, import_id: int | None, hospitals: Any = None) -> None:
+    """Copy onto payments what the purchase lines they name say (``schema.LINK_COLUMNS``).
+
+    In the order of data-templates.md, always from lines of the payment's own hospital: its
+    invoice's lines (their earliest day; the product and supplier when all of them share one),
+    else its order's line, else, for a payment naming no product or supplier, the one supplier
+    whose goods its distributor delivered there. ``kind`` payments: the payments this import
+    wrote; ``kind`` purchases: those naming an order it wrote, and (``hospitals``: the hospitals
+    of its lines) their payments naming an invoice or a distributor, whose lines it may have
+    changed; ``import_id`` None: every payment. Invoices and distributors cost nothing where no
+    payment names one.
+    """
     pay, lines = schema.KIND_TABLES["payments"], schema.KIND_TABLES["purchases"]
     if not (_has_rows(conn, pay) and _has_rows(conn, lines)) and import_id is not None:
         return
-    written = {"payments": pay.c.import_id == import_id, "purchases": lines.c.import_id == import_id}
-    condition = sa.true() if import_id is None else written[kind]
     if kind == "payments" or import_id is None:  # a re-stated payment may now name another order, or none
-        mine = sa.true() if import_id is None else written["payments"]
-        conn.execute(sa.update(pay).where(mine).values(link_date=None, link_product_id=None, link_supplier=None))
+        _link_payments(conn, sa.true() if import_id is None else pay.c.import_id == import_id)
+        return
+    # the orders this import wrote (the fast path: an order line is found by its natural key)
     conn.execute(
         sa.update(pay)
-        .where(pay.c.order_id == lines.c.order_id, pay.c.hospital_id == lines.c.hospital_id, condition)
-        .values(link_date=lines.c.date, link_product_id=lines.c.product_id, link_supplier=lines.c.supplier)
+        .where(pay.c.order_id == lines.c.order_id, pay.c.hospital_id == lines.c.hospital_id,
+               lines.c.import_id == import_id)
+        .values(link_date=lines.c.date, link_product_id=lines.c.product_id, link_supplier=lines.c.supplier,
+                link_by="order")
     )
+    # payments naming an invoice or a distributor: worked out again (an invoice link overrides the
+    # order link just written; a line may have moved to another invoice or distributor)
+    names = sa.or_(pay.c.invoice_id.is_not(None), pay.c.distributor.is_not(None))
+    if not _has_rows(conn, sa.select(pay.c.hospital_id).where(names).subquery()):
+        return
+    ids = None if hospitals is None else pd.unique(pd.Series(hospitals).dropna().astype(str).to_numpy())
+    scope = names if ids is None or len(ids) > 500 else sa.and_(names, pay.c.hospital_id.in_(list(ids)))
+    _link_payments(conn, scope)
+
+
+def _link_payments(conn: Connection, scope: sa.ColumnElement) -> None:
+    """Work out the link of every payment ``scope`` selects, from scratch: invoice, else order, else distributor."""
+    pay, lines = schema.KIND_TABLES["payments"], schema.KIND_TABLES["purchases"]
+    conn.execute(sa.update(pay).where(scope).values(link_date=None, link_product_id=None, link_supplier=None,
+                                                    link_by=None))
+    conn.execute(
+        sa.update(pay)
+        .where(pay.c.order_id == lines.c.order_id, pay.c.hospital_id == lines.c.hospital_id, scope)
+        .values(link_date=lines.c.date, link_product_id=lines.c.product_id, link_supplier=lines.c.supplier,
+                link_by="order")
+    )
+    naming = sa.and_(scope, pay.c.invoice_id.is_not(None))
+    if _has_rows(conn, sa.select(pay.c.hospital_id).where(naming).subquery()):
+        theirs = sa.select(pay.c.hospital_id).where(naming).distinct()
+        invoices = (
+            sa.select(lines.c.hospital_id, lines.c.invoice_id, sa.func.min(lines.c.date).label("day"),
+                      _the_one(lines.c.product_id).label("product_id"), _the_one(lines.c.supplier).label("supplier"))
+            .where(lines.c.invoice_id.is_not(None), lines.c.hospital_id.in_(theirs))
+            .group_by(lines.c.hospital_id, lines.c.invoice_id)
+            .subquery()
+        )
+        conn.execute(
+            sa.update(pay)
+            .where(pay.c.hospital_id == invoices.c.hospital_id, pay.c.invoice_id == invoices.c.invoice_id, naming)
+            .values(link_date=invoices.c.day, link_product_id=invoices.c.product_id,
+                    link_supplier=invoices.c.supplier, link_by="invoice")
+        )
+    alone = sa.and_(scope, pay.c.distributor.is_not(None), pay.c.product_id.is_(None), pay.c.supplier.is_(None),
+                    pay.c.link_by.is_(None))
+    if _has_rows(conn, sa.select(pay.c.hospital_id).where(alone).subquery()):
+        theirs = sa.select(pay.c.hospital_id).where(alone).distinct()
+        one = _the_one(lines.c.supplier)
+        suppliers = (
+            sa.select(lines.c.hospital_id, lines.c.distributor, one.label("supplier"))
+            .where(lines.c.distributor.is_not(None), lines.c.hospital_id.in_(theirs))
+            .group_by(lines.c.hospital_id, lines.c.distributor)
+            .having(one.is_not(None))
+            .subquery()
+        )
+        conn.execute(
+            sa.update(pay)
+            .where(pay.c.hospital_id == suppliers.c.hospital_id, pay.c.distributor == suppliers.c.distributor, alone)
+            .values(link_supplier=suppliers.c.supplier, link_by="distributor")
+        )
+
+
+def _the_one(column: sa.ColumnElement) -> sa.ColumnElement:
+    """In a group: the value every row has, else NULL (several values, or a row without one)."""
+    same = sa.and_(sa.func.min(column) == sa.func.max(column), sa.func.count(column) == sa.func.count())
+    return sa.case((same, sa.func.min(column)), else_=None)
 
 
 def _has_rows(conn: Connection, table: sa.FromClause) -> bool:
@@ -944,8 +1089,8 @@ def _load_payments(conn: Connection, hospital_id: Scope, *, with_ids: bool = Tru
     pay = schema.KIND_TABLES["payments"]
     cols = [c for c in schema.stored_columns("payments") if with_ids or c not in ("payment_id", "order_id")]
     filled = {c: sa.func.coalesce(pay.c[c], pay.c[f"link_{c}"]).label(c) for c in ("product_id", "supplier")}
-    stmt = sa.select(*(filled.get(c, pay.c[c]) for c in cols), pay.c.link_date.label("order_date"))
-    return _fetch(conn, _hospital_filter(stmt, pay, hospital_id), "payments", [*cols, "order_date"])
+    stmt = sa.select(*(filled.get(c, pay.c[c]) for c in cols), pay.c.link_date.label("order_date"), pay.c.link_by)
+    return _fetch(conn, _hospital_filter(stmt, pay, hospital_id), "payments", [*cols, "order_date", "link_by"])
 
 
 def _load_order_lines(conn: Connection, hospital_id: Scope) -> pd.DataFrame:
@@ -1074,6 +1219,46 @@ def list_imports(engine: Engine, hospital_id: str | None = None) -> pd.DataFrame
         "replace_period",
     ]
     return pd.DataFrame.from_records(records, columns=columns)
+
+
+def accept_demand(engine: Engine, user: str, hospital_id: str | None = None, *, role: str = "coordinator") -> int:
+    """A coordinator accepts the pending declarations (报量) of one hospital (None: of every hospital).
+
+    From then on they are the alliance's: the hospital can no longer change them by an upload.
+    Logged like an import (user, time, the hospital), which also refreshes every cached view.
+    Returns the number of declarations accepted.
+    """
+    if role != roles.COORDINATOR:
+        raise InputError([Problem("-", "demand", None, None, "只有联盟办公室可以确认报量",
+                                  "only the alliance office (a coordinator) can accept declarations")])
+    demand = schema.KIND_TABLES["demand"]
+    pending = demand.c.accepted_by.is_(None)
+    if hospital_id is not None:
+        pending = sa.and_(pending, demand.c.hospital_id == hospital_id)
+    now = datetime.now(UTC).replace(tzinfo=None)
+    with engine.connect() as conn:
+        conn.execution_options(sqlite_begin="IMMEDIATE")
+        with conn.begin():
+            _write_lock(conn)
+            n = conn.execute(sa.update(demand).where(pending).values(accepted_by=user, accepted_at=now)).rowcount
+            if n:
+                conn.execute(
+                    sa.insert(schema.imports).values(
+                        user_name=user, imported_at=now, source_name=f"报量确认 / declarations accepted ({n})",
+                        file_hash="", hospital_scope=hospital_id, added="{}", replaced="{}", unchanged="{}",
+                    )
+                )
+    return int(n)
+
+
+def demand_status(engine: Engine, hospital_id: str | None = None) -> pd.DataFrame:
+    """Declarations with who accepted them and when (``accepted_by`` blank: still the hospital's own)."""
+    demand = schema.KIND_TABLES["demand"]
+    cols = [*schema.stored_columns("demand"), "accepted_by", "accepted_at"]
+    stmt = _hospital_filter(sa.select(*(demand.c[c] for c in cols)), demand, hospital_id)
+    with engine.connect() as conn:
+        rows = conn.execute(stmt.order_by(*(demand.c[k] for k in NATURAL_KEYS["demand"]))).all()
+    return pd.DataFrame(rows, columns=cols)
 
 
 def data_version(engine: Engine) -> int:

@@ -38,26 +38,26 @@ def test_password_is_stored_hashed(engine) -> None:
 
 
 def test_roles_and_scope(engine) -> None:
-    lead = auth.create_user(engine, "lead", "password1", "leadership", "H001")
+    lead = auth.create_user(engine, "lead", "Blue-Harbor-71", "leadership", "H001")
     assert lead.hospital_id is None and lead.scope is None
     with pytest.raises(auth.AccountError):
-        auth.create_user(engine, "h2", "password1", "hospital")
+        auth.create_user(engine, "h2", "Blue-Harbor-71", "hospital")
     with pytest.raises(auth.AccountError):
-        auth.create_user(engine, "x", "password1", "admin")
+        auth.create_user(engine, "x", "Blue-Harbor-71", "admin")
     with pytest.raises(auth.AccountError):
         auth.create_user(engine, "short", "1234567", "leadership")
     with pytest.raises(auth.AccountError):
-        auth.create_user(engine, "lead", "password2", "leadership")
+        auth.create_user(engine, "lead", "Green-Valley-82", "leadership")
 
 
 def test_set_password_and_delete(engine) -> None:
-    auth.create_user(engine, "c1", "password1", "coordinator")
-    auth.create_user(engine, "h1", "password1", "hospital", "H001")
-    auth.set_password(engine, "h1", "password2")
-    assert auth.authenticate(engine, "h1", "password1") is None
-    assert auth.authenticate(engine, "h1", "password2") is not None
+    auth.create_user(engine, "c1", "Blue-Harbor-71", "coordinator")
+    auth.create_user(engine, "h1", "Blue-Harbor-71", "hospital", "H001")
+    auth.set_password(engine, "h1", "Green-Valley-82")
+    assert auth.authenticate(engine, "h1", "Blue-Harbor-71") is None
+    assert auth.authenticate(engine, "h1", "Green-Valley-82") is not None
     with pytest.raises(auth.AccountError):
-        auth.set_password(engine, "ghost", "password2")
+        auth.set_password(engine, "ghost", "Green-Valley-82")
     with pytest.raises(auth.AccountError):
         auth.delete_user(engine, "c1")  # the last coordinator stays
     auth.delete_user(engine, "h1")
@@ -70,9 +70,9 @@ def test_coordinator_from_env(engine, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("VBP_ADMIN_USER", raising=False)
     assert auth.ensure_coordinator_from_env(engine) is None
     assert not auth.has_users(engine)
-    monkeypatch.setenv("VBP_ADMIN_PASSWORD", "first-admin")
+    monkeypatch.setenv("VBP_ADMIN_PASSWORD", "Alliance-Office-1")
     assert auth.ensure_coordinator_from_env(engine) == "admin"
-    assert auth.authenticate(engine, "admin", "first-admin").role == "coordinator"
+    assert auth.authenticate(engine, "admin", "Alliance-Office-1").role == "coordinator"
     monkeypatch.setenv("VBP_ADMIN_USER", "other")
     assert auth.ensure_coordinator_from_env(engine) is None  # one exists already
 

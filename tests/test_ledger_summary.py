@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from procurement import metrics as m
+from procurement import ledger as lg
 
 T = pd.Timestamp
 KEYS = ["hospital_id", "product_id", "supplier"]
@@ -43,21 +43,21 @@ def _payments(rows):
 def test_one_payment_over_two_delivery_days_by_hand(pay_day, payment_days, amount_days, on_time):
     d = _deliveries([("H1", "P1", "S", T("2020-01-01"), 100.0), ("H1", "P1", "S", T("2020-01-10"), 100.0)])
     p = _payments([("H1", "P1", None, pd.NaT, 150.0, T(pay_day))])
-    ledger, _ = m.match_payments_coded(d, p, payment_days=payment_days)
+    ledger, _ = lg.match_payments_coded(d, p, payment_days=payment_days)
     paid = ledger[ledger["pay_date"].notna()]
     assert len(paid) == 1  # one row for the payment, not one per delivery day
     assert paid["amount"].tolist() == [150.0] and paid["delivery_date"].tolist() == [T("2020-01-01")]
-    f = m.payment_figures(ledger, T("2020-03-01"), payment_days).sum()
+    f = lg.payment_figures(ledger, T("2020-03-01"), payment_days).sum()
     assert f["amount_days"] == amount_days and f["paid_on_time"] == on_time
     assert f["matched_paid"] == 150.0 and f["overdue_amount"] == 50.0  # 50 of 10 Jan left unpaid
     with pytest.raises(ValueError):  # the ledger's on-time split was made for its own payment_days
-        m.payment_figures(ledger, T("2020-03-01"), payment_days + 1)
+        lg.payment_figures(ledger, T("2020-03-01"), payment_days + 1)
 
 
 def test_a_product_from_two_suppliers_stays_in_pieces():
     d = _deliveries([("H1", "P1", "S1", T("2020-01-01"), 100.0), ("H1", "P1", "S2", T("2020-01-02"), 100.0)])
     p = _payments([("H1", "P1", None, pd.NaT, 150.0, T("2020-01-21"))])
-    ledger, _ = m.match_payments_coded(d, p, payment_days=30)
+    ledger, _ = lg.match_payments_coded(d, p, payment_days=30)
     paid = ledger[ledger["pay_date"].notna()]
     assert paid.groupby("supplier")["amount"].sum().to_dict() == {"S1": 100.0, "S2": 50.0}
     assert paid["amount_days"].sum() == 100 * 20 + 50 * 19
@@ -73,12 +73,12 @@ ORDER_DAY = st.one_of(st.none(), st.none(), st.none(), day)  # most payments nam
 
 def _check_same_figures(d, p, payment_days, as_of):
     """Every figure the report reads is the same from the summarised ledger and from the pieces."""
-    pieces, _ = m.match_payments_coded(d, p)
-    summary, _ = m.match_payments_coded(d, p, payment_days=payment_days)
+    pieces, _ = lg.match_payments_coded(d, p)
+    summary, _ = lg.match_payments_coded(d, p, payment_days=payment_days)
     # as the report calls it: daily totals sorted by key and day, with codes that follow the values
     daily = d.groupby([*KEYS, "date"], as_index=False)["amount"].sum()
     codes = {k: pd.factorize(daily[k].to_numpy(dtype=object), sort=True) for k in KEYS}
-    keyed, _ = m.match_payments_coded(daily, p, codes, payment_days=payment_days)
+    keyed, _ = lg.match_payments_coded(daily, p, codes, payment_days=payment_days)
     _same_figures(summary, pieces, payment_days, as_of)
     _same_figures(keyed, pieces, payment_days, as_of)
     return len(summary), len(pieces), _in_key_order(daily, codes)
@@ -87,13 +87,13 @@ def _check_same_figures(d, p, payment_days, as_of):
 def _in_key_order(daily, codes):
     """Whether the ledger can keep these daily totals in the order they come (the report's fast path)."""
     days = daily["date"].to_numpy().astype("datetime64[D]").astype(np.int64)
-    return m._strictly_increasing(*(codes[k][0] for k in KEYS), days)
+    return lg._strictly_increasing(*(codes[k][0] for k in KEYS), days)
 
 
 def _same_figures(summary, pieces, payment_days, as_of):
 
     def by_key(ledger):
-        figures = m.payment_figures(ledger, as_of, payment_days)
+        figures = lg.payment_figures(ledger, as_of, payment_days)
         return figures.groupby([ledger[k].fillna("-") for k in KEYS]).sum().sort_index()
 
     pd.testing.assert_frame_equal(by_key(summary), by_key(pieces), check_exact=False, rtol=1e-12, atol=1e-9)

@@ -98,7 +98,7 @@ def test_overdue_bucket_positions_by_hand():
 
 
 def test_ledger_codes_follow_sorted_values_with_blanks_last():
-    from procurement import metrics as m
+    from procurement import ledger as lg
 
     deliveries = pd.DataFrame({
         "hospital_id": pd.array(["H2", "H1"], dtype="string"), "product_id": pd.array(["P9", "P1"], dtype="string"),
@@ -110,7 +110,7 @@ def test_ledger_codes_follow_sorted_values_with_blanks_last():
         "supplier": pd.array(["丙"], dtype="string"), "order_date": pd.to_datetime([None]),
         "amount": [5.0], "date": pd.to_datetime(["2024-01-03"]),
     })
-    ledger, coded = m.match_payments_coded(deliveries, payments)
+    ledger, coded = lg.match_payments_coded(deliveries, payments)
     # rows: the two unpaid deliveries (oldest first: H2 then H1), then the unmatched payment
     assert ledger["hospital_id"].tolist() == ["H2", "H1", "H3"]
     assert coded["hospital_id"][0].tolist() == [1, 0, 2] and coded["hospital_id"][1] == 3
@@ -119,7 +119,7 @@ def test_ledger_codes_follow_sorted_values_with_blanks_last():
 
 def test_known_delivery_codes_give_the_same_ledger():
     """Codes numbered in another order (as the report's are) must not change which payment pays what."""
-    from procurement import metrics as m
+    from procurement import ledger as lg
 
     deliveries = pd.DataFrame({
         "hospital_id": pd.array(["H2", "H1", "H2", "H1"], dtype="string"),
@@ -135,12 +135,12 @@ def test_known_delivery_codes_give_the_same_ledger():
         "order_date": pd.to_datetime([None, None, None, None]),
         "amount": [25.0, 5.0, 7.0, 15.0], "date": pd.to_datetime(["2024-02-01"] * 4),
     })
-    plain, _ = m.match_payments_coded(deliveries, payments)
+    plain, _ = lg.match_payments_coded(deliveries, payments)
     known = {
         "hospital_id": (pd.Series([1, 0, 1, 0]).to_numpy(), pd.Index(["H1", "H2"], dtype="string")),
         "supplier": (pd.Series([1, 1, 0, 0]).to_numpy(), pd.Index(["乙", "甲"], dtype="string")),
     }
-    coded, _ = m.match_payments_coded(deliveries, payments, known)
+    coded, _ = lg.match_payments_coded(deliveries, payments, known)
     pd.testing.assert_frame_equal(coded, plain, check_exact=True)
     # by hand: H1 pays 15 to its 乙 delivery (40 -> 25) and 25 FIFO to its oldest (P1, 20) then 5 of P2;
     # H2 pays 5 of its P1 delivery; H3's 7 matches nothing

@@ -85,7 +85,9 @@ def test_total(report):
     assert t["paid_amount"] == pytest.approx(600)  # the 10 Jul payment is after as-of
     assert t["collection_rate"] == pytest.approx(600 / 1040)
     assert t["paid_vs_agreed"] == pytest.approx(0.3)
-    assert t["on_time_rate"] == pytest.approx(400 / 1040)
+    # on time: o2's 300 (19 days) + H2 P1's 100 (14 days); the base leaves out H2 P3's 40, delivered
+    # 1 Jun (29 days before as-of: not due) and unpaid: 600 paid + 100 + 300 unpaid and due = 1000
+    assert t["on_time_rate"] == pytest.approx(400 / 1000)
     assert t["overdue_amount"] == pytest.approx(400)
     assert (t["overdue_31_60"], t["overdue_61_90"], t["overdue_over_90"]) == pytest.approx((300, 0, 100))
     assert t["avg_days_to_pay"] == pytest.approx((300 * 19 + 200 * 111 + 100 * 14) / 600)
@@ -215,7 +217,8 @@ def test_empty_dataset_gives_empty_levels():
 
 def test_to_json_shape(report):
     out = report.to_json()
-    assert list(out) == ["as_of", "total", "batches", "hospitals", "products", "suppliers", "execution", "warnings"]
+    assert list(out) == ["as_of", "total", "batches", "hospitals", "products", "suppliers", "regions", "distributors",
+                         "execution", "warnings"]
     assert out["as_of"] == "2020-06-30"
     assert list(out["total"]) == list(METRIC_KEYS)
     assert list(out["batches"][0]) == ["batch", *METRIC_KEYS]

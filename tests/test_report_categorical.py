@@ -87,7 +87,7 @@ def hand_made() -> Dataset:
     payments = conform("payments", pd.DataFrame({
         "payment_id": ["K1", "K2", "K3", "K4", "K5"],
         "order_id": ["O1", None, None, None, "O3"],
-        "hospital_id": ["H1", "H1", "H1", "H2", None],
+        "hospital_id": ["H1", "H1", "H1", "H2", "H2"],  # ids are scoped by hospital: K5 names its own
         "product_id": ["P1", "P1", None, None, None],
         "supplier": ["甲", "甲", "乙", None, None],
         "amount": [100.0, 50.0, 30.0, 20.0, 100.0],
@@ -115,7 +115,7 @@ def test_hand_made_figures_from_categorical_columns():
     assert detail.loc[("H1", "P2"), "purchased_volume"] == 0.0
     # H1 P1 paid 100 (named day) + 50 (FIFO); the supplier-only 30 names 乙, who delivered nothing to H1
     assert detail.loc[("H1", "P1"), "paid_amount"] == 150.0
-    # H2: O3 named by K5 (hospital and product taken from the order) pays 100 of its 300, and K4
+    # H2: O3 named by K5 (product taken from the order) pays 100 of its 300, and K4
     # (neither product nor supplier) 20 of H2's oldest unpaid delivery, the same one
     assert detail.loc[("H2", "P1"), "paid_amount"] == 120.0
     assert detail.loc[("H2", "P1"), "overdue_amount"] == 180.0  # delivered 3 Feb, 57 days before as-of
@@ -281,7 +281,7 @@ def test_helper_makes_categoricals_with_the_same_values():
 
 # --- the integer helpers the fast paths rest on, against plain numpy / pandas ---------------------
 
-from procurement import metrics as m  # noqa: E402
+from procurement import ledger as lg  # noqa: E402
 from procurement import report as rep  # noqa: E402
 
 int_arrays = st.lists(st.integers(0, 70_000), min_size=0, max_size=3000).map(lambda v: np.array(v, dtype=np.int64))
@@ -304,7 +304,7 @@ def test_combined_codes_number_tuples_by_first_appearance(distinct):
     a = rng.permutation(n) if distinct else rng.integers(0, 40, n)
     b = rng.integers(0, 7, n)
     want = pd.factorize(pd.Series([f"{x}|{y}" for x, y in zip(a, b, strict=True)]))[0]
-    assert np.array_equal(m._combine(a.astype(np.int64), b.astype(np.int64)), want)
+    assert np.array_equal(lg._combine(a.astype(np.int64), b.astype(np.int64)), want)
 
 
 def test_month_numbers_are_numpys_months():

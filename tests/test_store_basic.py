@@ -176,30 +176,19 @@ def test_scoped_import_refuses_other_hospitals(engine):
     assert store.data_version(engine) == 1
 
 
-def test_scoped_import_cannot_change_the_catalogue_but_may_resend_it(engine):
+def test_scoped_import_never_writes_the_catalogue_even_unchanged(engine):
+    """The catalogue is the alliance's: a hospital re-sending it unchanged is refused too (issue 13),
+    and the purchases sent beside it are not written either (one import, one transaction)."""
     seed(engine)
     own = purchases([("O7", "2020-01-08", "H1", "P1", 1.0, 0.5)])
-    ok = store.import_tables(
-        engine,
-        {"products": products(), "purchases": own},
-        source_name="h1",
-        file_hash="x",
-        hospital_scope="H1",
-    )
-    assert ok.unchanged["products"] == 2 and ok.added["purchases"] == 1
-    changed = products()
-    changed.loc[0, "unit_price"] = 0.01
-    with pytest.raises(InputError):
-        store.import_tables(
-            engine,
-            {"products": changed, "purchases": purchases([("O8", "2020-01-09", "H1", "P1", 1.0, 0.5)])},
-            source_name="h1",
-            file_hash="y",
-            hospital_scope="H1",
-        )
+    with pytest.raises(InputError) as err:
+        store.import_tables(engine, {"products": products(), "purchases": own}, source_name="h1",
+                            file_hash="x", hospital_scope="H1")
+    assert [p.sheet for p in err.value.problems] == [None]
+    assert "products" in err.value.problems[0].message_en
     data = store.load_dataset(engine, aggregated=False)
-    assert data.products.loc[0, "unit_price"] == 0.5
-    assert "O8" not in set(data.purchases["order_id"])
+    assert "O7" not in set(data.purchases["order_id"])
+    assert store.data_version(engine) == 1
 
 
 @pytest.mark.parametrize("aggregated", [True, False])

@@ -223,10 +223,12 @@ def price_drop_chart(rows: pd.DataFrame, lang: str = "zh", category: str = "batc
     fig = go.Figure()
     fig.add_trace(go.Bar(x=names, y=rows["mean_price_drop"] * 100, name=label("mean_price_drop", lang),
                          marker_color=COLOURS["secondary"],
-                         text=[_rate_text(r) for r in rows["mean_price_drop"]], textposition="outside"))
+                         text=[_rate_text(r) for r in rows["mean_price_drop"]], textposition="outside",
+                         textfont={"size": 12}))
     fig.add_trace(go.Bar(x=names, y=rows["savings_rate"] * 100, name=t("weighted_drop", lang),
                          marker_color=COLOURS["primary"],
-                         text=[_rate_text(r) for r in rows["savings_rate"]], textposition="outside"))
+                         text=[_rate_text(r) for r in rows["savings_rate"]], textposition="outside",
+                         textfont={"size": 12}))
     fig.update_layout(barmode="group")
     fig.update_yaxes(ticksuffix="%", rangemode="tozero")
     fig.update_xaxes(type="category")
@@ -276,8 +278,9 @@ def top_products_chart(products: pd.DataFrame, lang: str = "zh", n: int = 10,
                            text=[f"{v / WAN:,.1f}" for v in data[value]], textposition="outside"))
     fig.update_xaxes(title=f"{label(value, lang)} ({t('wan_yuan', lang)})")
     _room_for_labels(fig, float(data[value].max()) / WAN)
-    fig.update_yaxes(type="category")
-    return _layout(fig, title, height=max(360, 80 + 38 * len(data)))
+    fig.update_yaxes(type="category", tickfont={"size": 13})
+    per_bar = 56 if names.str.contains("<br>").any() else 38
+    return _layout(fig, title, height=max(360, 80 + per_bar * len(data)))
 
 
 def schedule_ratio(detail: pd.DataFrame, row: str, column: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
@@ -432,10 +435,8 @@ def retained_chart(hospitals: pd.DataFrame, lang: str = "zh", max_bars: int = 30
     fig.update_xaxes(title=f"{label('retained_savings', lang)} ({t('wan_yuan', lang)})")
     _room_for_labels(fig, float(data["retained_savings"].max()) / WAN)
     fig.update_yaxes(type="category", categoryorder="array", categoryarray=data[name_col].astype(str).tolist())
-    _layout(fig, title, height=max(380, 140 + 32 * len(data)))
-    fig.update_layout(showlegend=True,
-                      legend={"orientation": "h", "y": -0.18, "yanchor": "top", "x": 0, "font": {"size": 13}},
-                      margin={"l": 10, "r": 10, "t": 70, "b": 10})
+    _layout(fig, title, height=max(400, 200 + 32 * len(data)))
+    fig.update_layout(showlegend=True, legend={"font": {"size": 13}}, margin={"t": 150})
     return fig
 
 

@@ -6,6 +6,7 @@ so stale figures are never served, and two hospitals never share an entry.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 from collections.abc import Sequence
@@ -159,9 +160,20 @@ def sources_of(files: Sequence[Any]) -> list[Source]:
     return [(f.name, f.getvalue()) for f in files]
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
 def check_upload(url: str, data_version: int, scope: str | None, sources: tuple[Source, ...]):
-    """Parse uploaded files once per content (reruns while the user reads the problems cost nothing)."""
+    """Parse uploaded files once per content (reruns while the user reads the problems cost nothing).
+
+    Kept in this session only, one upload at a time: a server-wide cache held up to 8 parsed
+    uploads (a 100 MB CSV is ~1 GB parsed) for every session after their users had moved on.
+    """
     from webapp.upload import check_uploads
 
-    return check_uploads(list(sources), reference(url, data_version), scope)
+    key = (url, data_version, scope, hashlib.sha256(b"".join(
+        hashlib.sha256(name.encode() + b"\0" + content).digest() for name, content in sources)).hexdigest())
+    kept = st.session_state.get("_upload_check")
+    if kept is not None and kept[0] == key:
+        return kept[1]
+    st.session_state.pop("_upload_check", None)  # the previous upload's frames go before parsing
+    check = check_uploads(list(sources), reference(url, data_version), scope)
+    st.session_state["_upload_check"] = (key, check)
+    return check

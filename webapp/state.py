@@ -130,7 +130,16 @@ def drop(key: str) -> None:
     _bucket().pop(f"vbp_{key}", None)
 
 
-def forget_widgets(*keys: str) -> None:
-    """Empty the named widgets on the next run (after a form did its job)."""
-    for key in keys:
-        st.session_state.pop(key, None)
+_RESETS = "vbp_widget_resets"
+
+
+def reset_widgets(values: dict[str, Any]) -> None:
+    """Give the named widgets these values on the next run (after a form did its job). Assigned, not
+    deleted: a deleted key resets the server's value but the browser keeps showing the old choice."""
+    st.session_state[_RESETS] = {**st.session_state.get(_RESETS, {}), **values}
+
+
+def apply_widget_resets() -> None:
+    """Called at the top of a page, before its widgets exist (Streamlit refuses the change after)."""
+    for key, value in st.session_state.pop(_RESETS, {}).items():
+        st.session_state[key] = value

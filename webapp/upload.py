@@ -7,12 +7,12 @@ worse than none, so problems block the import and come back with a marked copy o
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 from sqlalchemy.engine import Engine
 
-from procurement import store
+from procurement import roles, store
 from procurement.ingest.importer import ParseResult, combined_sha256, parse_files
 from procurement.model import Dataset
 from procurement.problems import Problem
@@ -46,11 +46,38 @@ class UploadCheck:
         return [p for p in self.result.problems if p.file == file_name]
 
 
-def check_uploads(sources: Sequence[Source], reference: Dataset | None, hospital_scope: str | None) -> UploadCheck:
-    """Read every sheet of every file; a hospital user's rows of other hospitals are problems."""
+def check_uploads(sources: Sequence[Source], reference: Dataset | None, hospital_scope: str | None,
+                  role: str | None = None) -> UploadCheck:
+    """Read every sheet of every file; a hospital user's rows of other hospitals are problems, and so is
+    every sheet of a table the role may not write (``role`` None: a check only, nothing to be saved).
+
+    A hospital account's files are resolved against its own hospital only: a code of another hospital
+    is then answered exactly as a code nobody has, so no message tells which hospitals exist."""
+    if reference is not None and hospital_scope is not None:
+        reference = reference.scoped(hospital_scope)
     # a file without a hospital column is the uploading hospital account's own (hospital_scope)
     result = parse_files(list(sources), reference=reference, hospital_scope=hospital_scope)
-    return UploadCheck(list(sources), result, combined_sha256(sources))
+    check = UploadCheck(list(sources), result, combined_sha256(sources))
+    return check if role is None else for_role(check, role, hospital_scope)
+
+
+def for_role(check: UploadCheck, role: str, hospital_scope: str | None = None) -> UploadCheck:
+    """The check with a problem on each sheet of a kind the role may not write, shown before the user
+    confirms (the store refuses the same at saving, whatever the page does). ``check`` is left as it
+    was: it may be a cached object shared between reruns."""
+    role = roles.effective_role(role, hospital_scope)
+    sheets, refused = [], []
+    for sheet in check.result.sheets:
+        if sheet.kind is not None and not roles.may_write(role, sheet.kind):
+            n = 0 if sheet.frame is None else len(sheet.frame)
+            problem = roles.refusal(role, sheet.kind, n, sheet.file, sheet.sheet)
+            sheet = replace(sheet, problems=[*sheet.problems, problem])
+            refused.append(problem)
+        sheets.append(sheet)
+    if not refused:
+        return check
+    result = ParseResult(check.result.tables, sheets, [*check.result.problems, *refused])
+    return UploadCheck(check.sources, result, check.file_hash)
 
 
 def left_out_text(left_out: dict[str, int], lang: str = "zh") -> str:
@@ -103,10 +130,11 @@ def marked_copy(check: UploadCheck, file_name: str) -> bytes:
 
 
 def save_upload(
-    engine: Engine, check: UploadCheck, username: str, hospital_scope: str | None, *,
+    engine: Engine, check: UploadCheck, username: str, hospital_scope: str | None, role: str | None = None, *,
     replace_period: bool = False, expect_removed: dict[str, int] | None = None,
 ) -> store.ImportSummary:
-    """Store a clean upload; the store re-checks the hospital scope and raises InputError if violated.
+    """Store a clean upload under the account's role; the store re-checks the role and the hospital
+    scope and raises InputError (nothing written) when either is violated.
 
     With ``replace_period`` (the page's correction checkbox) the upload replaces its hospitals' rows
     for the period of the file; ``expect_removed`` is the count of rows the page listed, so the save
@@ -116,7 +144,7 @@ def save_upload(
         raise ValueError("refusing to save an upload with problems")
     return store.import_tables(engine, check.result.tables, source_name=check.source_name,
                                file_hash=check.file_hash, user=username, hospital_scope=hospital_scope,
-                               replace_period=replace_period, expect_removed=expect_removed)
+                               role=role, replace_period=replace_period, expect_removed=expect_removed)
 
 
 def removal_preview(engine: Engine, check: UploadCheck, hospital_scope: str | None) -> dict[str, pd.DataFrame]:

@@ -21,24 +21,25 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def filter_sidebar(opts: Mapping[str, Any], *, allow_hospital: bool, key: str) -> Filters:
-    """Batch, region, hospital, supplier and as-of filters; a hospital user gets no hospital choice."""
+    """Batch, region, hospital, supplier and as-of filters; a hospital user gets no hospital choice.
+    Nothing chosen means all (the placeholder says 全部), so Streamlit's English "Select all" is hidden."""
     tr = state.tr
     with st.sidebar:
         st.subheader(tr("filters"))
-        batches = st.multiselect(tr("f_batch"), opts["batches"], key=f"{key}_batch", placeholder=tr("all"))
+        batches = st.multiselect(tr("f_batch"), opts["batches"], key=f"{key}_batch", placeholder=tr("all"), select_all=False)
         regions: list[str] = []
         hospitals: list[str] = []
         if allow_hospital:
-            regions = st.multiselect(tr("f_region"), opts["regions"], key=f"{key}_region", placeholder=tr("all"))
+            regions = st.multiselect(tr("f_region"), opts["regions"], key=f"{key}_region", placeholder=tr("all"), select_all=False)
             names = opts["hospitals"]
             hospitals = st.multiselect(tr("f_hospital"), list(names), key=f"{key}_hospital",
-                                       format_func=lambda h: f"{names.get(h, h)} ({h})", placeholder=tr("all"))
+                                       format_func=lambda h: f"{names.get(h, h)} ({h})", placeholder=tr("all"), select_all=False)
         suppliers = st.multiselect(tr("f_supplier"), opts["suppliers"], key=f"{key}_supplier",
-                                   placeholder=tr("all"))
+                                   placeholder=tr("all"), select_all=False)
         as_of: date | None = None
         if opts.get("max_date"):
             picked = st.date_input(tr("f_as_of"), value=opts["max_date"], min_value=opts["min_date"],
-                                   max_value=opts["max_date"], key=f"{key}_as_of")
+                                   max_value=opts["max_date"], key=f"{key}_as_of", format="YYYY-MM-DD")
             as_of = None if picked == opts["max_date"] else picked
     return Filters(tuple(batches), tuple(regions), tuple(hospitals), tuple(suppliers), as_of)
 

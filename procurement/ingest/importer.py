@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from procurement.ingest.guard import read_problem
 from procurement.ingest.headers import (
     HOSPITAL_GROUP,
     describe_group,
@@ -232,9 +233,8 @@ def parse_files(
         name = source_name(source)
         try:
             raws = read_source(source)
-        except (ReadError, OSError) as exc:
-            problems.append(Problem(name, None, None, None, f"无法读取文件：{exc}",
-                                    f"cannot read the file: {exc}"))
+        except (ReadError, OSError) as exc:  # read in a limited worker: bombs end here, named
+            problems.append(read_problem(name, exc))
             continue
         found_any = False
         unrecognised: list[tuple[int, tuple[str, str]]] = []
@@ -360,9 +360,11 @@ def _in_file_order(problems: list[Problem], results: list[SheetResult]) -> list[
 
 
 def _fill_order_dates(payments: pd.DataFrame, purchases: pd.DataFrame) -> pd.DataFrame:
-    """Payments naming an order get that order's delivery date when it is in the same call."""
-    dates = purchases.drop_duplicates("order_id").set_index("order_id")["date"]
-    found = payments["order_id"].map(dates)
+    """Payments naming an order get that order's delivery date when it is in the same call (an order
+    of the payment's own hospital only: order ids are scoped by hospital)."""
+    dates = purchases.drop_duplicates(["hospital_id", "order_id"]).set_index(["hospital_id", "order_id"])["date"]
+    found = pd.Series(dates.reindex(pd.MultiIndex.from_arrays([payments["hospital_id"], payments["order_id"]])).to_numpy(),
+                      index=payments.index)
     out = payments.copy()
     out["order_date"] = out["order_date"].fillna(found) if "order_date" in out else found
     out["order_date"] = out["order_date"].astype("datetime64[ns]")

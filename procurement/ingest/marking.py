@@ -1,7 +1,10 @@
 """A marked-up copy of a bad file: each bad cell filled red with the problem as a comment.
 
 Users fix files in Excel, so the most useful error report is their own file with the cells to
-fix highlighted; everything else in the workbook is left as it was.
+fix highlighted; everything else in the workbook is left as it was, but for formulas: an uploaded
+file is untrusted, and the copy goes back to whoever downloads it. A formula cell keeps the value
+Excel stored for it (what the import read), or its formula as text when none was stored, and text
+that would turn into a formula stays text (:mod:`procurement.excel_safety`).
 """
 
 from __future__ import annotations
@@ -15,8 +18,9 @@ from openpyxl.comments import Comment
 from openpyxl.styles import PatternFill
 from openpyxl.worksheet.worksheet import Worksheet
 
+from procurement.excel_safety import keep_as_text
 from procurement.ingest.headers import normalize_header
-from procurement.ingest.reader import RawSheet, Source, read_source, source_bytes, source_name
+from procurement.ingest.reader import RawSheet, ReadError, Source, read_source, source_bytes, source_name
 from procurement.problems import Problem
 
 RED = PatternFill(fill_type="solid", start_color="FFFFC7CE", end_color="FFFFC7CE")
@@ -24,24 +28,58 @@ AUTHOR = "导入检查 / import check"
 HEADER_SCAN_ROWS = 30
 
 
-def _workbook(source: Source) -> Workbook:
-    """The file as an openpyxl workbook: .xlsx kept as is, .xls and .csv copied cell by cell."""
+def _workbook(source: Source) -> Workbook | None:
+    """The file as an openpyxl workbook: .xlsx kept as is, .xls and .csv copied cell by cell.
+
+    None for a file the import guard refuses (a bomb, a damaged or encrypted file): openpyxl runs
+    in the server's own process, so it only ever opens what passed the guard's checks.
+    """
     data = source_bytes(source)
+    try:
+        sheets: list[RawSheet] = read_source((source_name(source), data))  # the guarded worker
+    except ReadError:
+        return None
     if data[:4] == b"PK\x03\x04":
         try:
-            return load_workbook(io.BytesIO(data))
+            wb = load_workbook(io.BytesIO(data), keep_links=False)  # no external links in the copy
         except Exception:  # an .xlsb or .ods is a zip too: fall back to a copy of the values
             pass
+        else:
+            _defuse(wb, data)
+            return wb
     wb = Workbook()
     wb.remove(wb.active)
-    sheets: list[RawSheet] = read_source((source_name(source), data))
     for raw in sheets:
         ws = wb.create_sheet(raw.name[:31] or "Sheet")
         for r, row in enumerate(raw.rows):
             for c, value in enumerate(row):
                 if value not in ("", None):
-                    ws.cell(raw.first_row + r, raw.first_col + c + 1, value)
+                    keep_as_text(ws.cell(raw.first_row + r, raw.first_col + c + 1, value))
     return wb
+
+
+def _defuse(wb: Workbook, data: bytes) -> None:
+    """Formulas become the values Excel cached for them (the formula's text when none was cached);
+    formula-like text is kept as text. The cached values are read only when there are formulas."""
+    formulas: list[tuple[str, int, int]] = []
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.data_type == "f":
+                    formulas.append((ws.title, cell.row, cell.column))
+                elif cell.data_type == "s":
+                    keep_as_text(cell)
+    if not formulas:
+        return
+    cached = load_workbook(io.BytesIO(data), data_only=True)
+    for title, row, col in formulas:
+        cell = wb[title].cell(row, col)
+        value = cached[title].cell(row, col).value
+        if value is None:
+            keep_as_text(cell)  # the formula itself, as text
+        else:
+            cell.value = value
+            keep_as_text(cell)
 
 
 def _column_of(ws: Worksheet, header: str, below: int | None) -> int | None:
@@ -85,6 +123,8 @@ def mark_problems(source: Source, problems: list[Problem]) -> bytes:
     """.xlsx bytes of ``source`` with each problem's cell filled red and commented (zh and en)."""
     wb = _workbook(source)
     name = source_name(source)
+    if wb is None:
+        return _problem_list(name, problems)
     notes: dict[tuple[str, int, int], list[str]] = defaultdict(list)
     for p in problems:
         if p.file != name:
@@ -100,6 +140,24 @@ def mark_problems(source: Source, problems: list[Problem]) -> bytes:
         comment = Comment(text, AUTHOR)
         comment.width, comment.height = 320, min(60 + 40 * len(texts), 400)
         cell.comment = comment
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _problem_list(name: str, problems: list[Problem]) -> bytes:
+    """For a file that cannot be opened: its problems as a list, every cell written as text."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "问题 Problems"
+    ws.append(["文件 File", "工作表 Sheet", "行 Row", "列 Column", "问题", "Problem"])
+    for p in problems:
+        if p.file == name:
+            ws.append([p.file, p.sheet, p.row, p.column, p.message_zh, p.message_en])
+    for row in ws.iter_rows(min_row=2):
+        for cell in row:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"  # a file named "=HYPERLINK(...)" stays text
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

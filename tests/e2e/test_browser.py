@@ -281,6 +281,8 @@ def test_account_created_for_each_role_as_intended(server, browser, alliance, ro
     page.get_by_role("button", name="检查并创建…").click()
     page.get_by_role("button", name="确认创建").click(timeout=30_000)
     page.get_by_text(f"已创建账户 {username}").wait_for(timeout=30_000)
+    _wait_idle(page)
+    assert page.get_by_role("combobox", name="角色").input_value() == ""  # shown empty, ready for the next
     engine = store.get_engine(server.db)
     expected = auth.User(username, role, str(hospital["hospital_id"]) if role == "hospital" else None)
     assert auth.get_user(engine, username) == expected
@@ -359,5 +361,10 @@ def test_savings_page_at_phone_width(server, browser) -> None:
         assert box["x"] >= 0 and box["x"] + box["width"] <= 390
     folder = os.environ.get("VBP_SCREENSHOT_DIR")
     if folder:
+        page.wait_for_timeout(1500)
         page.screenshot(path=str(Path(folder) / "savings_phone.png"))
+        heatmap = plots.nth(plots.count() - 1)
+        heatmap.scroll_into_view_if_needed()
+        page.wait_for_timeout(1000)
+        heatmap.screenshot(path=str(Path(folder) / "savings_phone_heatmap.png"))
     context.close()

@@ -17,7 +17,8 @@ from procurement import auth, sessions
 from webapp import data, state, widgets
 from webapp.tables import for_display
 
-NEW_FORM_KEYS = ("acc_new_name", "acc_new_password", "acc_new_password2", "acc_new_role", "acc_new_hospital")
+NEW_FORM = {"acc_new_name": "", "acc_new_password": "", "acc_new_password2": "", "acc_new_role": None,
+            "acc_new_hospital": None}
 
 
 def _flash() -> None:
@@ -28,9 +29,9 @@ def _flash() -> None:
         state.drop("acc_flash")
 
 
-def _done(message: str, *clear: str) -> None:
+def _done(message: str, clear: dict[str, Any]) -> None:
     state.put("acc_flash", message)
-    state.forget_widgets(*clear)
+    state.reset_widgets(clear)
     st.rerun()
 
 
@@ -107,7 +108,7 @@ def _confirm_create(engine: Engine, pending: dict[str, Any], hospitals: Mapping[
         state.drop("acc_pending")
         role = tr(f"role_{created.role}")
         _done(tr("acc_created", user=created.username, role=role) + (f" · {where}" if where else ""),
-              *NEW_FORM_KEYS)
+              NEW_FORM)
     if no.button(tr("acc_cancel"), key="acc_new_cancel"):
         state.drop("acc_pending")
         st.rerun()
@@ -133,7 +134,7 @@ def _reset(engine: Engine, usernames: list[str]) -> None:
             sessions.end_all_sessions(engine, who)  # a new password signs the account out everywhere
             if me is not None and who == me.username:  # ... except this browser, which just proved it
                 state.sign_in(me, sessions.start_session(engine, me))
-            _done(tr("acc_password_set", user=who), "acc_reset_user", "acc_reset_password")
+            _done(tr("acc_password_set", user=who), {"acc_reset_user": None, "acc_reset_password": ""})
 
 
 def _delete(engine: Engine, usernames: list[str]) -> None:
@@ -158,7 +159,7 @@ def _delete(engine: Engine, usernames: list[str]) -> None:
             st.error(str(exc))
             return
         sessions.end_all_sessions(engine, pending)
-        _done(tr("acc_deleted", user=pending), "acc_delete_user")
+        _done(tr("acc_deleted", user=pending), {"acc_delete_user": None})
     if no.button(tr("acc_cancel"), key="acc_delete_cancel"):
         state.drop("acc_delete_pending")
         st.rerun()
@@ -171,6 +172,7 @@ def render() -> None:
     if user.role != "coordinator":  # the navigation hides it; this guards a hand-typed URL
         st.error(tr("no_access"))
         return
+    state.apply_widget_resets()
     _flash()
     ctx = data.context(None)
     engine = ctx.engine()

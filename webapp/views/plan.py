@@ -15,9 +15,9 @@ from webapp import charts, data, formats, planning, state, widgets
 from webapp.tables import for_display, problems_frame, with_names
 
 ALLOC_COLUMNS = ["hospital_id", "generic_name", "specification", "supplier", "volume", "unit_price", "switched"]
-WINNER_COLUMNS = ["generic_name", "specification", "supplier", "unit_price", "capacity", "load", "share", "reason"]
-SWITCH_COLUMNS = ["hospital_name", "hospital_id", "generic_name", "specification", "from_supplier", "from_price",
-                  "to_supplier", "to_price", "price_gap", "volume", "reason"]
+WINNER_COLUMNS = ["generic_name", "specification", "supplier", "reason", "load", "share", "unit_price", "capacity"]
+SWITCH_COLUMNS = ["hospital_name", "generic_name", "specification", "from_supplier", "to_supplier", "reason",
+                  "price_gap", "volume", "from_price", "to_price", "hospital_id"]
 
 
 def _input_dataset():
@@ -142,8 +142,8 @@ def _scenarios(inp, plan_settings) -> None:
     st.caption(tr("plan_scenarios_note"))
     c1, c2 = st.columns(2)
     ratios = c1.multiselect(tr("plan_scenario_ratios"), [0.5, 0.6, 0.7, 0.8], default=[0.6, 0.8],
-                            format_func=lambda r: f"{r:.0%}", key="plan_sc_ratios", placeholder=tr("choose"))
-    ks = c2.multiselect(tr("plan_scenario_ks"), [1, 2, 3], default=[2], key="plan_sc_ks", placeholder=tr("choose"))
+                            format_func=lambda r: f"{r:.0%}", key="plan_sc_ratios", placeholder=tr("choose"), select_all=False)
+    ks = c2.multiselect(tr("plan_scenario_ks"), [1, 2, 3], default=[2], key="plan_sc_ks", placeholder=tr("choose"), select_all=False)
     if st.button(tr("plan_compare"), key="plan_compare"):
         with st.spinner(tr("plan_running")):
             state.put("comparison", planning.compare(inp, planning.scenario_settings(plan_settings, ratios, ks, lang)))

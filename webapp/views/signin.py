@@ -24,6 +24,14 @@ def _both_languages(key: str) -> str:
     return f"{i18n.t(key, 'zh')}  \n{i18n.t(key, 'en')}"
 
 
+def _client_address() -> str | None:
+    """The browser's address for sign-in throttling (the proxy's X-Forwarded-For with VBP_TRUST_PROXY=1)."""
+    try:
+        return auth.client_address(st.context.ip_address, dict(st.context.headers or {}))
+    except Exception:  # noqa: BLE001 - no request context (tests, scripts): throttle by account only
+        return None
+
+
 def render() -> None:
     """Ask for a name and password; explain how to create the first coordinator when there is none."""
     tr = state.tr
@@ -45,9 +53,10 @@ def render() -> None:
         password = st.text_input(tr("password"), type="password", key="signin_password")
         submitted = st.form_submit_button(tr("sign_in"), type="primary")
     if submitted:
-        user = auth.authenticate(engine, username, password)
+        answer = auth.sign_in(engine, username, password, address=_client_address())
+        user = answer.user
         if user is None:
-            st.error(tr("bad_login"))
+            st.error(tr("bad_login") if answer.status == "bad" else answer.message)  # throttled: why, how long
         else:
             sessions.purge_expired(engine)
             state.drop("session_ended")

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import streamlit as st
 
+from procurement import roles
 from procurement.model import TABLE_KINDS
 from procurement.problems import InputError
 from webapp import data, state, widgets
 from webapp.tables import for_display, problems_frame
 from webapp.upload import (
+    for_role,
     marked_copy,
     outside_frame,
     removal_preview,
@@ -18,12 +20,12 @@ from webapp.upload import (
     summary_counts,
 )
 
-HOSPITAL_KINDS = ("purchases", "payments", "agreements", "demand")  # the catalogue is the alliance's
 
-
-def _templates(hospital_user: bool) -> None:
+def _templates(role: str) -> None:
     tr = state.tr
-    kinds = HOSPITAL_KINDS if hospital_user else TABLE_KINDS
+    kinds = roles.writable_kinds(role, TABLE_KINDS)  # a hospital: purchases, payments, declarations
+    if not kinds:
+        return
     with st.expander(tr("templates")):
         cols = st.columns(4)
         for i, kind in enumerate(kinds):
@@ -75,7 +77,7 @@ def render() -> None:
     st.title(tr("page_upload"))
     if user.scope:
         st.caption(tr("hospital_scope", hospital=user.scope))
-    _templates(user.scope is not None)
+    _templates(user.role)
     generation = state.get("uploader_generation", 0)
     files = st.file_uploader(tr("upload_files"), type=["xlsx", "xls", "csv"], accept_multiple_files=True,
                              key=f"uploader_{generation}")
@@ -86,7 +88,7 @@ def render() -> None:
     if files:
         state.drop("last_import")
         sources = tuple(data.sources_of(files))
-        check = data.check_upload(ctx.url, ctx.version, ctx.scope, sources)
+        check = for_role(data.check_upload(ctx.url, ctx.version, ctx.scope, sources), user.role, user.scope)
         st.subheader(tr("sheets_found"))
         st.dataframe(sheets_frame(check, lang), hide_index=True, key="upload_sheets")
         _sheet_summaries(check)
@@ -106,7 +108,7 @@ def render() -> None:
             replace, expected = _correction(ctx, check, user.scope)
             if st.button(tr("confirm_import"), type="primary", key="confirm_import"):
                 try:
-                    summary = save_upload(ctx.engine(), check, user.username, user.scope,
+                    summary = save_upload(ctx.engine(), check, user.username, user.scope, user.role,
                                           replace_period=replace, expect_removed=expected)
                 except InputError as exc:
                     st.error(tr("problems", n=len(exc.problems)))

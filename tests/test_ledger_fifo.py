@@ -1,0 +1,159 @@
+"""The payment ledger (FIFO matching) on small cases worked out by hand, and its invariants.
+
+Moved from test_metrics_functions.py with the ledger itself (procurement/ledger.py)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from procurement import ledger as lg
+
+T = pd.Timestamp
+
+
+# --- payment ledger ------------------------------------------------------------------------------
+
+
+def _deliveries(rows):
+    return pd.DataFrame(rows, columns=["hospital_id", "product_id", "supplier", "date", "amount"]).astype(
+        {"hospital_id": "string", "product_id": "string", "supplier": "string", "date": "datetime64[ns]", "amount": "float64"})
+
+
+def _payments(rows):
+    return pd.DataFrame(rows, columns=["hospital_id", "product_id", "supplier", "order_date", "amount", "date"]).astype(
+        {"hospital_id": "string", "product_id": "string", "supplier": "string",
+         "order_date": "datetime64[ns]", "date": "datetime64[ns]", "amount": "float64"})
+
+
+def test_fifo_pays_oldest_first():
+    d = _deliveries([
+        ("H1", "P1", "S", T("2020-01-01"), 100.0),
+        ("H1", "P1", "S", T("2020-02-01"), 200.0),
+    ])
+    p = _payments([("H1", "P1", None, pd.NaT, 150.0, T("2020-02-15"))])
+    led = lg.match_payments(d, p)
+    paid = led[led["pay_date"].notna()].sort_values("delivery_date")
+    assert list(paid["amount"]) == [100.0, 50.0]
+    assert list(paid["delivery_date"]) == [T("2020-01-01"), T("2020-02-01")]
+    unpaid = led[led["pay_date"].isna()]
+    assert list(unpaid["amount"]) == [150.0] and unpaid["delivery_date"].iloc[0] == T("2020-02-01")
+
+
+def test_targeted_payment_pays_its_delivery_day_first():
+    d = _deliveries([
+        ("H1", "P1", "S", T("2020-01-01"), 100.0),
+        ("H1", "P1", "S", T("2020-02-01"), 200.0),
+    ])
+    p = _payments([("H1", "P1", None, T("2020-02-01"), 200.0, T("2020-02-10"))])
+    led = lg.match_payments(d, p)
+    paid = led[led["pay_date"].notna()]
+    assert list(paid["delivery_date"]) == [T("2020-02-01")] and list(paid["amount"]) == [200.0]
+    assert led.loc[led["pay_date"].isna(), "delivery_date"].tolist() == [T("2020-01-01")]
+
+
+def test_supplier_only_payment_spreads_over_the_suppliers_products_oldest_first():
+    d = _deliveries([
+        ("H1", "P1", "S", T("2020-01-10"), 100.0),
+        ("H1", "P2", "S", T("2020-01-05"), 50.0),
+        ("H1", "P3", "X", T("2020-01-01"), 70.0),  # another supplier: untouched
+    ])
+    p = _payments([("H1", None, "S", pd.NaT, 120.0, T("2020-02-01"))])
+    led = lg.match_payments(d, p)
+    paid = led[led["pay_date"].notna()].set_index("product_id")["amount"]
+    assert paid.to_dict() == {"P2": 50.0, "P1": 70.0}
+    assert led.loc[(led["product_id"] == "P3"), "pay_date"].isna().all()
+
+
+def test_excess_payment_stays_with_its_payer():
+    d = _deliveries([("H1", "P1", "S", T("2020-01-01"), 100.0)])
+    p = _payments([("H1", "P1", None, pd.NaT, 130.0, T("2020-01-20")), ("H2", None, "S", pd.NaT, 5.0, T("2020-01-20"))])
+    led = lg.match_payments(d, p)
+    excess = led[led["delivery_date"].isna()].sort_values("amount")
+    assert excess["amount"].tolist() == [5.0, 30.0]
+    assert excess["hospital_id"].tolist() == ["H2", "H1"]
+
+
+def test_payment_figures_on_time_overdue_and_days():
+    d = _deliveries([
+        ("H1", "P1", "S", T("2020-01-01"), 100.0),
+        ("H1", "P1", "S", T("2020-03-01"), 100.0),
+        ("H1", "P1", "S", T("2020-05-01"), 100.0),
+    ])
+    # 100 paid after 20 days (on time), 50 after 41 days (late)
+    p = _payments([("H1", "P1", None, pd.NaT, 100.0, T("2020-01-21")), ("H1", "P1", None, pd.NaT, 50.0, T("2020-04-11"))])
+    led = lg.match_payments(d, p)
+    f = lg.payment_figures(led, date(2020, 6, 15), 30).sum()
+    assert f["paid_amount"] == 150.0 and f["paid_on_time"] == 100.0
+    assert f["amount_days"] / f["matched_paid"] == pytest.approx((100 * 20 + 50 * 41) / 150)
+    # unpaid at 15 June: 50 delivered 1 Mar (106 days) -> >90; 100 delivered 1 May (45 days) -> 31-60
+    assert f["overdue_over_90"] == 50.0 and f["overdue_31_60"] == 100.0 and f["overdue_61_90"] == 0.0
+    assert f["overdue_amount"] == 150.0
+
+
+def test_empty_inputs_give_an_empty_ledger():
+    led = lg.match_payments(_deliveries([]), _payments([]))
+    assert led.empty and {"delivery_date", "pay_date", "amount"} <= set(led.columns)
+
+
+cents = st.integers(min_value=0, max_value=50_000).map(lambda c: c / 100)
+day = st.integers(min_value=0, max_value=90).map(lambda n: T("2020-01-01") + pd.Timedelta(days=n))
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    deliveries=st.lists(st.tuples(st.sampled_from(["H1", "H2"]), st.sampled_from(["P1", "P2", "P3"]), day, cents), max_size=15),
+    payments=st.lists(
+        st.tuples(st.sampled_from(["H1", "H2"]), st.sampled_from(["P1", "P2", None]), st.sampled_from(["S1", "S2", None]),
+                  st.one_of(st.none(), day), cents, day),
+        max_size=10),
+)
+def test_ledger_conserves_every_cent(deliveries, payments):
+    sup = {"P1": "S1", "P2": "S1", "P3": "S2"}
+    d = _deliveries([(h, p, sup[p], t, a) for h, p, t, a in deliveries])
+    p = _payments([(h, pr, sup[pr] if pr else s, od if pr else None, a, t) for h, pr, s, od, a, t in payments])
+    led = lg.match_payments(d, p)
+    delivered = led[led["delivery_date"].notna()]
+    paid = led[led["pay_date"].notna()]
+    assert round(delivered["amount"].sum(), 2) == round(d["amount"].sum(), 2)
+    assert round(paid["amount"].sum(), 2) == round(p["amount"].sum(), 2)
+    # per hospital x product, what is delivered is matched or unpaid, never more
+    got = delivered.groupby(["hospital_id", "product_id"])["amount"].sum().round(2)
+    want = d.groupby(["hospital_id", "product_id"])["amount"].sum().round(2)
+    pd.testing.assert_series_equal(got[got > 0], want[want > 0], check_names=False)
+    # no empty or negative pieces
+    assert (led["amount"] > 0).all()
+
+
+@settings(max_examples=25, deadline=None)
+@given(rows=st.lists(st.tuples(st.sampled_from(["P1", "P2"]), day, cents), min_size=1, max_size=12),
+       pay=st.lists(st.tuples(st.sampled_from(["P1", "P2"]), cents, day), max_size=6))
+def test_ledger_same_for_order_lines_and_daily_totals(rows, pay):
+    sup = {"P1": "S1", "P2": "S1"}
+    lines = _deliveries([("H1", p, sup[p], t, a) for p, t, a in rows])
+    daily = lines.groupby(["hospital_id", "product_id", "supplier", "date"], as_index=False)["amount"].sum()
+    payments = _payments([("H1", p, None, None, a, t) for p, a, t in pay])
+    as_of = date(2020, 6, 1)
+    a = lg.payment_figures(lg.match_payments(lines, payments), as_of).sum()
+    b = lg.payment_figures(lg.match_payments(daily, payments), as_of).sum()
+    pd.testing.assert_series_equal(a.round(6), b.round(6))
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    deliveries=st.lists(st.tuples(st.sampled_from(["H1", "H2"]), st.sampled_from(["P1", "P2"]), day, cents), max_size=12),
+    payments=st.lists(st.tuples(st.sampled_from(["H1", "H2"]), st.sampled_from(["P1", "P2"]), cents, day), max_size=8),
+)
+def test_fifo_never_leaves_an_older_delivery_unpaid_while_paying_a_newer_one(deliveries, payments):
+    d = _deliveries([(h, p, "S1", t, a) for h, p, t, a in deliveries])
+    pay = _payments([(h, p, None, None, a, t) for h, p, a, t in payments])
+    led = lg.match_payments(d, pay)
+    for (_h, _p), g in led[led["delivery_date"].notna()].groupby(["hospital_id", "product_id"]):
+        unpaid = g.loc[g["pay_date"].isna(), "delivery_date"]
+        paid = g.loc[g["pay_date"].notna(), "delivery_date"]
+        if len(unpaid) and len(paid):
+            assert paid.max() <= unpaid.min()
