@@ -22,7 +22,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from procurement import daily
 from procurement import db_schema as schema
-from procurement.model import COLUMNS, NATURAL_KEYS, TABLE_KINDS, empty_frame
+from procurement.model import NATURAL_KEYS, TABLE_KINDS, empty_frame
 from procurement.problems import InputError, Problem
 
 # Table kinds a correction replaces by period: the dated rows of one hospital (an export of its orders
@@ -113,7 +113,7 @@ def remove_absent(
         _archive_and_delete(conn, kind, keys, import_id)
         if kind == "purchases":
             _recount_removed_buckets(conn, gone)
-            _unlink_payments(conn, keys)
+            _relink_payments_of(conn, sorted(set(gone[hospital_key].astype(str))))
     return removed
 
 
@@ -148,15 +148,15 @@ def _recount_removed_buckets(conn: Connection, gone: pd.DataFrame) -> None:
     touched.drop(conn)
 
 
-def _unlink_payments(conn: Connection, keys: list[dict[str, Any]]) -> None:
-    """Payments naming a removed order no longer take its day, product and supplier."""
+def _relink_payments_of(conn: Connection, hospitals: list[str]) -> None:
+    """Payments of these hospitals linked again from the lines left: a removed line may have been the
+    order a payment named, or one line of the invoice or distributor it names (the import's own relink
+    runs only when it adds or replaces lines, and only for payments naming what it wrote)."""
+    from procurement import store
+
     pay = schema.KIND_TABLES["payments"]
-    conn.execute(
-        sa.update(pay)
-        .where(pay.c.hospital_id == sa.bindparam("h"), pay.c.order_id == sa.bindparam("k"))
-        .values(link_date=None, link_product_id=None, link_supplier=None),
-        keys,
-    )
+    for i in range(0, len(hospitals), store._IN_CHUNK):
+        store._link_payments(conn, pay.c.hospital_id.in_(hospitals[i : i + store._IN_CHUNK]))
 
 
 def keep_replaced(
@@ -255,18 +255,58 @@ def frames_as_of(conn: Connection, scope: Any, import_id: int, *, aggregated: bo
 
 
 def _linked_payments(pay: pd.DataFrame, lines: pd.DataFrame, *, with_ids: bool) -> pd.DataFrame:
-    """Payments with the delivery day of the order they name, and its product and supplier where the
-    payment gives none (what ``store._load_payments`` reads from the link columns)."""
-    link = lines[["hospital_id", "order_id", "date", "product_id", "supplier"]].rename(
-        columns={"date": "_date", "product_id": "_product_id", "supplier": "_supplier"}
-    )
-    merged = pay.drop(columns=["order_date"]).merge(link, how="left", on=["hospital_id", "order_id"])
-    out = pay.copy()
-    out["order_date"] = merged["_date"].to_numpy()
-    for col in ("product_id", "supplier"):
-        out[col] = out[col].fillna(pd.Series(merged[f"_{col}"].to_numpy(), index=out.index, dtype=COLUMNS["payments"][col]))
+    """Payments with the links ``store._link_payments`` keeps on them, worked out from ``lines`` (the
+    order lines as of the same import), read as ``store._load_payments`` reads them: an invoice the
+    payment names (its first delivery day; product and supplier when all its lines agree) overrides
+    the order it names (that line's day, product and supplier); a payment naming neither, with no
+    product and no supplier, takes its distributor's one supplier. A blank product or supplier of the
+    payment is filled from the link, ``order_date`` is the link's day and ``link_by`` says which."""
+    out = pay.reset_index(drop=True).copy()
+    n = len(out)
+    day = pd.Series(pd.NaT, index=out.index, dtype="datetime64[ns]")
+    product = pd.Series(pd.NA, index=out.index, dtype="string")
+    supplier = pd.Series(pd.NA, index=out.index, dtype="string")
+    by = pd.Series(pd.NA, index=out.index, dtype="string")
+
+    def found(keys: list[str], table: pd.DataFrame, where: pd.Series) -> tuple[Any, pd.DataFrame]:
+        merged = out[keys].merge(table, how="left", on=keys, indicator=True)  # right keys unique: n rows
+        return (merged["_merge"] == "both").to_numpy() & where.to_numpy(), merged
+
+    orders = lines[["hospital_id", "order_id", "date", "product_id", "supplier"]]
+    hit, merged = found(["hospital_id", "order_id"], orders, out["order_id"].notna())
+    day[hit], product[hit], supplier[hit], by[hit] = (
+        merged["date"][hit].to_numpy(), merged["product_id"][hit].to_numpy(), merged["supplier"][hit].to_numpy(),
+        "order")
+    invoiced = lines[lines["invoice_id"].notna()]
+    if n and len(invoiced):
+        groups = invoiced.groupby(["hospital_id", "invoice_id"], observed=True, dropna=False)
+        invoices = pd.DataFrame({"day": groups["date"].min(), "product_id": _the_one(groups, "product_id"),
+                                 "supplier": _the_one(groups, "supplier")}).reset_index()
+        hit, merged = found(["hospital_id", "invoice_id"], invoices, out["invoice_id"].notna())
+        day[hit], product[hit], supplier[hit], by[hit] = (
+            merged["day"][hit].to_numpy(), merged["product_id"][hit].to_numpy(),
+            merged["supplier"][hit].to_numpy(), "invoice")
+    alone = out["distributor"].notna() & out["product_id"].isna() & out["supplier"].isna() & by.isna()
+    delivered = lines[lines["distributor"].notna()]
+    if alone.any() and len(delivered):
+        groups = delivered.groupby(["hospital_id", "distributor"], observed=True, dropna=False)
+        ones = _the_one(groups, "supplier").rename("one").reset_index()
+        ones = ones[ones["one"].notna()]
+        hit, merged = found(["hospital_id", "distributor"], ones, alone)
+        supplier[hit], by[hit] = merged["one"][hit].to_numpy(), "distributor"
+    out["product_id"] = out["product_id"].fillna(product)
+    out["supplier"] = out["supplier"].fillna(supplier)
+    out["order_date"] = day.to_numpy()
+    out["link_by"] = by
     if not with_ids:
-        out["payment_id"] = pd.NA
-        out["order_id"] = pd.NA
-        out = out.astype({"payment_id": "string", "order_id": "string"})
+        out["payment_id"] = pd.Series(pd.NA, index=out.index, dtype="string")
+        out["order_id"] = pd.Series(pd.NA, index=out.index, dtype="string")
     return out
+
+
+def _the_one(groups: Any, col: str) -> pd.Series:
+    """Per group: the value every row has, else blank (several values, or a row without one), as
+    ``store._the_one`` decides in SQL."""
+    agg = groups[col].agg(["min", "max", "count", "size"])
+    one = (agg["min"] == agg["max"]).fillna(False) & (agg["count"] == agg["size"])
+    return agg["min"].where(one).astype("string")

@@ -313,3 +313,59 @@ def test_a_store_written_before_corrections_is_brought_up_to_date(tmp_path):
     assert ("H1", "A2") not in _lines(engine)
     assert len(store.load_dataset(engine, aggregated=False, as_of_import=1).purchases) == 7
     engine.dispose()
+
+
+# Links by invoice and by distributor (the ledger's rules), as of an import and after a correction.
+# Lines of H1: A1 P1 10 Jan and A2 P1 12 Jan on invoice INV1 via D1; A3 P2 15 Jan on INV2 via D2;
+# A4 P1 20 Jan via D2 (so D2 delivered two suppliers' drugs: no single supplier).
+LINKED_LINES = [("A1", "2020-01-10", "H1", "P1", 10.0, 5.0), ("A2", "2020-01-12", "H1", "P1", 20.0, 10.0),
+                ("A3", "2020-01-15", "H1", "P2", 30.0, 3.0), ("A4", "2020-01-20", "H1", "P1", 40.0, 20.0),
+                ("A5", "2020-01-10", "H1", "P1", 1.0, 0.5)]  # only in the corrected file
+LINKED_DETAIL = {"A1": ("INV1", "D1"), "A2": ("INV1", "D1"), "A3": ("INV2", "D2"), "A4": (None, "D2"),
+                 "A5": (None, "D1")}
+
+
+def _linked_lines(keep: list[str]) -> pd.DataFrame:
+    frame = purchases([r for r in LINKED_LINES if r[0] in keep])
+    frame["invoice_id"] = pd.array([LINKED_DETAIL[o][0] for o in frame["order_id"]], dtype="string")
+    frame["distributor"] = pd.array([LINKED_DETAIL[o][1] for o in frame["order_id"]], dtype="string")
+    return frame
+
+
+def _linked_payments() -> pd.DataFrame:
+    frame = payments([("PAY1", "A3", "H1", 1.0, "2020-02-01"), ("PAY2", "A4", "H1", 1.0, "2020-02-01"),
+                      ("PAY3", None, "H1", 1.0, "2020-02-01"), ("PAY4", None, "H1", 1.0, "2020-02-01"),
+                      ("PAY5", None, "H1", 1.0, "2020-02-01")])
+    frame["invoice_id"] = pd.array(["INV1", None, None, None, "INV2"], dtype="string")
+    frame["distributor"] = pd.array([None, None, "D1", "D2", None], dtype="string")
+    return frame
+
+
+def _links(dataset) -> dict[str, tuple]:
+    pays = dataset.payments.sort_values("payment_id")
+    return {p: (None if pd.isna(d) else d.strftime("%m-%d"), None if pd.isna(pr) else pr,
+                None if pd.isna(s) else s, None if pd.isna(b) else b)
+            for p, d, pr, s, b in pays[["payment_id", "order_date", "product_id", "supplier", "link_by"]]
+            .itertuples(index=False)}
+
+
+def test_invoice_and_distributor_links_as_of_an_import(engine):
+    store.import_tables(engine, {"hospitals": hospitals("H1"), "products": products(),
+                                 "purchases": _linked_lines(["A1", "A2", "A3", "A4"]), "payments": _linked_payments()},
+                        source_name="f", file_hash="h1")
+    expected_then = {
+        "PAY1": ("01-10", "P1", "甲药业", "invoice"),  # INV1 overrides the order A3 it also names; first day 10 Jan
+        "PAY2": ("01-20", "P1", "甲药业", "order"),
+        "PAY3": (None, None, "甲药业", "distributor"),  # D1 delivered 甲药业's drug only
+        "PAY4": (None, None, None, None),  # D2 delivered two suppliers' drugs
+        "PAY5": ("01-15", "P2", "乙药业", "invoice"),
+    }
+    assert _links(store.load_dataset(engine, aggregated=False)) == expected_then
+    assert _links(store.load_dataset(engine, aggregated=False, as_of_import=1)) == expected_then
+    # the corrected file (10-20 Jan, through its new A5) lacks A1: INV1's first day is now A2's 12 Jan
+    store.import_tables(engine, {"purchases": _linked_lines(["A2", "A3", "A4", "A5"])}, source_name="f",
+                        file_hash="h2", replace_period=True)
+    expected_now = {**expected_then, "PAY1": ("01-12", "P1", "甲药业", "invoice")}
+    assert _links(store.load_dataset(engine, aggregated=False)) == expected_now
+    assert _links(store.load_dataset(engine, aggregated=False, as_of_import=2)) == expected_now
+    assert _links(store.load_dataset(engine, aggregated=False, as_of_import=1)) == expected_then
