@@ -320,7 +320,7 @@ def test_a_store_written_before_corrections_is_brought_up_to_date(tmp_path):
 # A4 P1 20 Jan via D2 (so D2 delivered two suppliers' drugs: no single supplier).
 LINKED_LINES = [("A1", "2020-01-10", "H1", "P1", 10.0, 5.0), ("A2", "2020-01-12", "H1", "P1", 20.0, 10.0),
                 ("A3", "2020-01-15", "H1", "P2", 30.0, 3.0), ("A4", "2020-01-20", "H1", "P1", 40.0, 20.0),
-                ("A5", "2020-01-10", "H1", "P1", 1.0, 0.5)]  # only in the corrected file
+                ("A5", "2020-01-10", "H1", "P1", 1.0, 0.5)]  # no invoice: keeps the corrected file's period at 10 Jan
 LINKED_DETAIL = {"A1": ("INV1", "D1"), "A2": ("INV1", "D1"), "A3": ("INV2", "D2"), "A4": (None, "D2"),
                  "A5": (None, "D1")}
 
@@ -351,7 +351,8 @@ def _links(dataset) -> dict[str, tuple]:
 
 def test_invoice_and_distributor_links_as_of_an_import(engine):
     store.import_tables(engine, {"hospitals": hospitals("H1"), "products": products(),
-                                 "purchases": _linked_lines(["A1", "A2", "A3", "A4"]), "payments": _linked_payments()},
+                                 "purchases": _linked_lines(["A1", "A2", "A3", "A4", "A5"]),
+                                 "payments": _linked_payments()},
                         source_name="f", file_hash="h1")
     expected_then = {
         "PAY1": ("01-10", "P1", "甲药业", "invoice"),  # INV1 overrides the order A3 it also names; first day 10 Jan
@@ -362,9 +363,10 @@ def test_invoice_and_distributor_links_as_of_an_import(engine):
     }
     assert _links(store.load_dataset(engine, aggregated=False)) == expected_then
     assert _links(store.load_dataset(engine, aggregated=False, as_of_import=1)) == expected_then
-    # the corrected file (10-20 Jan, through its new A5) lacks A1: INV1's first day is now A2's 12 Jan
-    store.import_tables(engine, {"purchases": _linked_lines(["A2", "A3", "A4", "A5"])}, source_name="f",
-                        file_hash="h2", replace_period=True)
+    # the corrected file (10-20 Jan) lacks A1 and changes nothing else: INV1's first day is now A2's 12 Jan
+    summary = store.import_tables(engine, {"purchases": _linked_lines(["A2", "A3", "A4", "A5"])}, source_name="f",
+                                  file_hash="h2", replace_period=True)
+    assert (summary.removed, summary.added, summary.replaced) == ({"purchases": 1}, {"purchases": 0}, {"purchases": 0})
     expected_now = {**expected_then, "PAY1": ("01-12", "P1", "甲药业", "invoice")}
     assert _links(store.load_dataset(engine, aggregated=False)) == expected_now
     assert _links(store.load_dataset(engine, aggregated=False, as_of_import=2)) == expected_now
