@@ -371,3 +371,30 @@ def test_invoice_and_distributor_links_as_of_an_import(engine):
     assert _links(store.load_dataset(engine, aggregated=False)) == expected_now
     assert _links(store.load_dataset(engine, aggregated=False, as_of_import=2)) == expected_now
     assert _links(store.load_dataset(engine, aggregated=False, as_of_import=1)) == expected_then
+
+
+def test_a_synthetic_alliance_report_as_of_each_import(engine):
+    """Every kind of table, invoices and distributors as the generator makes them: the report as of
+    each import is the one computed right after it (compared whole, as JSON)."""
+    from procurement.model import TABLE_KINDS
+    from procurement.synthetic import generate_alliance
+
+    alliance = generate_alliance(seed=3, n_hospitals=3, n_products=4, purchases_per_year=300)
+    store.import_tables(engine, {k: alliance.table(k) for k in TABLE_KINDS if not alliance.table(k).empty},
+                        source_name="seed", file_hash="h1")
+    day = alliance.purchases["date"].max().date()
+
+    def report(dataset) -> str:
+        return json.dumps(build_report(dataset, as_of=day).to_json(), sort_keys=True, ensure_ascii=False, default=str)
+
+    then = report(store.load_dataset(engine))
+    lines = alliance.purchases
+    first = lines["hospital_id"].iloc[0]
+    own = lines[lines["hospital_id"] == first].sort_values("date")
+    fixed = own.drop(own.index[1:4])  # three lines of one hospital gone, its first and last day kept
+    summary = store.import_tables(engine, {"purchases": fixed}, source_name="fix", file_hash="h2", replace_period=True)
+    assert summary.removed == {"purchases": 3}
+    now = report(store.load_dataset(engine))
+    assert now != then
+    assert report(store.load_dataset(engine, as_of_import=1)) == then
+    assert report(store.load_dataset(engine, as_of_import=2)) == now
