@@ -214,6 +214,31 @@ def check_own_removals(conn: Connection, import_id: int, hospital_scope: str) ->
             )])
 
 
+def removals(engine: Engine, hospital_id: str | None = None) -> pd.DataFrame:
+    """The audit trail of removals: one row per stored row a correction removed, with what it held and
+    who removed it when, from which file (user, time, file hash of the import). A hospital sees its own."""
+    log = schema.imports
+    parts = []
+    with engine.connect() as conn:
+        for kind in PERIOD_KINDS:
+            hist = schema.HISTORY_TABLES[kind]
+            row_key = NATURAL_KEYS[kind][1]
+            stmt = (
+                sa.select(sa.literal(kind).label("kind"), hist.c.hospital_id, hist.c[row_key].label("row_id"),
+                          hist.c.date, hist.c.product_id, hist.c.amount, hist.c.import_id.label("written_by"),
+                          hist.c.superseded_by.label("import_id"), log.c.user_name.label("user"),
+                          log.c.imported_at, log.c.source_name, log.c.file_hash)
+                .select_from(hist.join(log, log.c.id == hist.c.superseded_by))
+                .where(hist.c.action == "removed")
+            )
+            if hospital_id is not None:
+                stmt = stmt.where(hist.c.hospital_id == hospital_id)
+            parts.append(pd.DataFrame(conn.execute(stmt).all(), columns=list(stmt.selected_columns.keys())))
+    filled = [part for part in parts if len(part)]
+    frame = pd.concat(filled, ignore_index=True) if filled else parts[0]
+    return frame.sort_values(["import_id", "kind", "hospital_id", "row_id"], kind="stable").reset_index(drop=True)
+
+
 # ---------------------------------------------------------------------------------------------
 # The tables as of an import
 

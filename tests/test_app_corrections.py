@@ -95,3 +95,5 @@ def test_page_shows_the_rows_to_remove_before_saving(db, alliance) -> None:
     own = alliance.hospitals["hospital_id"].iloc[0]
     lines = _own_lines(store.get_engine(db), own)
     assert "W-2" not in lines and {"W-1", "W-3"} <= set(lines)
+    trail = next(d for d in at.dataframe if "文件哈希" in d.value.columns).value
+    assert list(trail["单号"]) == ["W-2"] and list(trail["用户"]) == ["h1"]  # its own removal only, not h2's U-2

@@ -171,6 +171,18 @@ def test_the_log_records_the_correction_and_each_removed_row(engine):
     assert [tuple(r) for r in rows] == [("H1", "A2", 40.0, 1, 2, "removed"), ("H1", "A3", 10.0, 1, 2, "replaced")]
 
 
+def test_removals_name_who_removed_what_when_and_from_which_file(engine):
+    _first_import(engine)
+    store.import_tables(engine, _correction(), source_name="january-fixed.xlsx", file_hash="h2", user="bob",
+                        replace_period=True)
+    trail = history.removals(engine)
+    assert list(zip(trail["kind"], trail["row_id"], trail["user"], trail["file_hash"], trail["import_id"],
+                    trail["written_by"], strict=True)) == [
+        ("payments", "PAY2", "bob", "h2", 2, 1), ("purchases", "A2", "bob", "h2", 2, 1)]
+    assert trail["source_name"].eq("january-fixed.xlsx").all() and trail["imported_at"].notna().all()
+    assert history.removals(engine, "H2").empty  # H2 lost nothing
+
+
 def test_report_as_of_the_first_import_is_the_report_made_then(engine):
     _first_import(engine)
     then = _report_json(store.load_dataset(engine))

@@ -176,6 +176,18 @@ def removals_frame(preview: dict[str, pd.DataFrame], lang: str = "zh") -> pd.Dat
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=cols)
 
 
+def removal_trail_frame(trail: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+    """The removals of ``history.removals`` for display: import, user, time, file, hash, then the row."""
+    names = {"import_id": "import_id", "user": "user", "imported_at": "imported_at", "source_name": "source_name",
+             "file_hash": "file_hash", "kind": "col_record_kind", "hospital_id": "col_record_hospital",
+             "row_id": "col_record_id", "date": "col_record_date", "product_id": "col_record_product",
+             "amount": "col_record_amount"}
+    out = trail[list(names)].copy()
+    out["kind"] = out["kind"].map(lambda k: t(f"kind_{k}", lang))
+    out["date"] = pd.to_datetime(out["date"]).dt.strftime("%Y-%m-%d")
+    return out.rename(columns={c: t(k, lang) for c, k in names.items()})
+
+
 def summary_counts(summary: store.ImportSummary) -> dict[str, int]:
     """Rows added, replaced and unchanged over all tables (and removed, by a correction that removed
     any), for a one-line confirmation."""

@@ -14,6 +14,7 @@ from webapp.upload import (
     marked_copy,
     outside_frame,
     removal_preview,
+    removal_trail_frame,
     removals_frame,
     save_upload,
     sheets_frame,
@@ -123,3 +124,14 @@ def render() -> None:
         st.dataframe(for_display(history, ["import_id", "user", "imported_at", "source_name", "rows_added",
                                            "rows_replaced", "rows_unchanged", "rows_removed"], lang),
                      hide_index=True, key="upload_history")
+        if history["rows_removed"].sum():
+            _removal_trail(ctx, lang)
+
+
+def _removal_trail(ctx, lang: str) -> None:
+    """Every row a correction removed: what it held, who removed it, when, from which file."""
+    from procurement.history import removals
+
+    with st.expander(state.tr("removal_trail")):
+        st.dataframe(removal_trail_frame(removals(ctx.engine(), ctx.scope), lang), hide_index=True,
+                     key="upload_removal_trail")
