@@ -38,7 +38,7 @@ from procurement.problems import Problem
 
 __all__ = ["ParseResult", "SheetResult", "Source", "detect_kind", "file_sha256", "parse_files"]
 
-_ORDER = {"hospitals": 0, "products": 1}
+_ORDER = {"hospitals": 0, "products": 1, "substitutes": 1}  # read first: the rest resolves against them
 _NUMBERED = ("purchases", "payments", "fund_transfers", "shortages")  # ids a file may repeat (order lines, identical rows)
 # Kinds whose file may leave the hospital out: a hospital's own export (data-templates.md, hospitals).
 _HOSPITAL_KINDS = ("agreements", "purchases", "payments", "demand", "shortages")
@@ -279,7 +279,8 @@ def parse_files(
     current = None
     for pos, sd in located:
         if current != sd.kind and sd.kind not in _ORDER and current in _ORDER:
-            catalogue = catalogue.extended(parts.get("hospitals", []), parts.get("products", []))
+            catalogue = catalogue.extended(parts.get("hospitals", []), parts.get("products", []),
+                                           parts.get("substitutes", []))
         current = sd.kind
         missing = _missing_columns(sd)
         if missing:

@@ -87,6 +87,9 @@ class Catalogue:
 
     hospitals: pd.DataFrame
     products: pd.DataFrame
+    # the province's substitutes list (可替代产品): a purchase of a listed substitute is kept as a
+    # non-winning line (the execution report counts it), not left out as a drug outside the procurement
+    substitutes: pd.DataFrame | None = None
 
     def __post_init__(self) -> None:
         # Catalogues are small (hundreds of rows): plain Python keeps the fixed cost of a call low.
@@ -143,8 +146,11 @@ class Catalogue:
                 cols[c].append(cols[c][members[0]] if c in ("generic_name", "specification") else None)
             cols["unit"][-1], cols["pack_unit"][-1], cols["pack_size"][-1] = (
                 shared.min_unit, shared.pack_unit, shared.pack_size)
-        self.packagings.append(Packaging())
+        listed = self.substitutes["substitute"] if self.substitutes is not None and len(self.substitutes) else []
+        self.substitute_keys = {k for k in (V.norm_key(v) for v in listed) if k}
+        self.packagings += [Packaging(), Packaging()]
         for c in _PRODUCT_INFO:
+            cols[c].append(None)  # the row a listed substitute points at (its names come from the line)
             cols[c].append(None)  # the empty row unresolved rows point at
         self.ext = pd.DataFrame({
             c: pd.array(cols[c], dtype="float64" if c in ("pack_size", "unit_price") else "string")
@@ -174,17 +180,30 @@ class Catalogue:
     def empty_row(self) -> int:
         return len(self.ext) - 1
 
+    @property
+    def substitute_row(self) -> int:
+        return len(self.ext) - 2
+
+    def listed_substitutes(self, values: list[object]) -> np.ndarray:
+        """Which of ``values`` (codes or generic names) are on the substitutes list."""
+        keys = self.substitute_keys
+        return np.array([bool(keys) and V.norm_key(v) in keys for v in values], dtype=bool)
+
     @classmethod
     def from_dataset(cls, ds: Dataset) -> Catalogue:
-        return cls(ds.hospitals, ds.products)
+        return cls(ds.hospitals, ds.products, ds.substitutes)
 
-    def extended(self, hospital_parts: list, product_parts: list) -> Catalogue:
-        """This catalogue plus the hospitals and products parsed in the same call (they win)."""
+    def extended(self, hospital_parts: list, product_parts: list, substitute_parts: list = ()) -> Catalogue:
+        """This catalogue plus the hospitals, products and substitutes parsed in the same call (they win)."""
         hospitals = pd.concat([self.hospitals, *[conform("hospitals", f) for _, f in hospital_parts]],
                               ignore_index=True)
         products = pd.concat([self.products, *[conform("products", f) for _, f in product_parts]],
                              ignore_index=True)
-        return Catalogue(hospitals, products)
+        substitutes = pd.concat([conform("substitutes", f) for f in
+                                 ([] if self.substitutes is None else [self.substitutes])
+                                 + [f for _, f in substitute_parts]] or [conform("substitutes", pd.DataFrame())],
+                                ignore_index=True)
+        return Catalogue(hospitals, products, substitutes)
 
 
 class Rows:
@@ -423,6 +442,14 @@ def _resolve_by_names(
     loser = np.zeros(r.n, bool)
     loser[idx[row_status == 4]] = True
     if classify:  # a payment of a non-winning drug, a purchase of a drug outside the procurement
+        if allow_nonwinning and cat.substitute_keys and unresolved.any():  # unless the province lists it
+            at = np.flatnonzero(unresolved)
+            tpid = r.t.text.get("product_id")
+            listed = cat.listed_substitutes([tg.values[tg.codes[i]] for i in at])
+            if tpid is not None:  # listed by its code
+                listed |= cat.listed_substitutes([tpid.values[tpid.codes[i]] for i in at])
+            pos[at[listed]] = cat.substitute_row
+            unresolved[at[listed]] = False
         reported |= r.leave_out(loser, "non_winning")
         _leave_outside(r, unresolved)
         return reported | unresolved
@@ -480,6 +507,11 @@ def resolve_products(
             f"product code {show(raw[p])} is not in the catalogue; identified by name, specification and "
             f"maker as {ext_ids[pos[p]]}; please check"))
         still = unknown_code & (pos == cat.empty_row) & ~reported
+        if classify and allow_nonwinning and cat.substitute_keys and still.any():  # a listed substitute's code
+            at = np.flatnonzero(still)
+            listed = cat.listed_substitutes([raw[i] for i in at])
+            pos[at[listed]] = cat.substitute_row
+            still[at[listed]] = False
         if classify:
             _leave_outside(r, still)
             reported |= still

@@ -100,7 +100,7 @@ def _confirm_create(engine: Engine, pending: dict[str, Any], hospitals: Mapping[
     if yes.button(tr("acc_confirm"), type="primary", key="acc_new_confirm"):
         try:
             created = auth.create_user(engine, pending["name"], pending["password"], pending["role"],
-                                       pending["hospital"])
+                                       pending["hospital"], actor=_actor())
         except auth.AccountError as exc:  # e.g. the password rules: the form keeps what was typed
             state.drop("acc_pending")
             st.error(str(exc))
@@ -127,7 +127,7 @@ def _reset(engine: Engine, usernames: list[str]) -> None:
                 st.error(tr("acc_need_account"))
                 return
             try:
-                auth.set_password(engine, who, new_password)
+                auth.set_password(engine, who, new_password, actor=_actor())
             except auth.AccountError as exc:
                 st.error(str(exc))
                 return
@@ -154,7 +154,7 @@ def _delete(engine: Engine, usernames: list[str]) -> None:
     if yes.button(tr("acc_confirm_delete_button"), type="primary", key="acc_delete_confirm"):
         state.drop("acc_delete_pending")
         try:
-            auth.delete_user(engine, pending)
+            auth.delete_user(engine, pending, actor=_actor())
         except auth.AccountError as exc:
             st.error(str(exc))
             return
@@ -191,3 +191,9 @@ def render() -> None:
         _reset(engine, usernames)
     with right:
         _delete(engine, usernames)
+
+
+def _actor() -> str | None:
+    """Who makes an account change, for the account log (the signed-in coordinator)."""
+    me = state.current_user()
+    return None if me is None else me.username

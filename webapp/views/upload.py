@@ -80,7 +80,7 @@ def render() -> None:
         st.caption(tr("hospital_scope", hospital=user.scope))
     _templates(user.role)
     generation = state.get("uploader_generation", 0)
-    files = st.file_uploader(tr("upload_files"), type=["xlsx", "xls", "csv"], accept_multiple_files=True,
+    files = st.file_uploader(tr("upload_files"), type=["xlsx", "xls", "csv", "txt", "tsv"], accept_multiple_files=True,
                              key=f"uploader_{generation}")
     ctx = data.context(user.scope)
     done = state.get("last_import")
