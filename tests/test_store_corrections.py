@@ -197,6 +197,8 @@ def test_report_as_of_the_first_import_is_the_report_made_then(engine):
     assert len(old.purchases) == len(then_lines) == 7
     pays = old.payments.set_index("payment_id")
     assert pays.loc["PAY4", "order_date"] == pd.Timestamp("2020-01-10")  # A2 still there as of import 1
+    h2 = store.load_dataset(engine, "H2", aggregated=False, as_of_import=1)  # a hospital's view as of then
+    assert sorted(h2.purchases["order_id"]) == ["A2", "B1"] and h2.payments.empty
 
 
 def test_plain_reimport_removes_nothing_and_first_load_keeps_no_history(engine):
