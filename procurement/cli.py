@@ -61,6 +61,13 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--hospital", metavar="H",
                      help="无机构列的文件属于该医院（编码或名称）/ the hospital of files without a hospital column")
     imp.add_argument("--json", action="store_true", help="以 JSON 输出 / print JSON")
+    imp.add_argument("--replace-period", action="store_true",
+                     help="更正：替换文件中各医院在其日期范围内的采购和回款行，文件中没有的行将被删除；"
+                          "不加 --yes 时只列出将删除的行，不写入 / correction: replace each hospital's purchases "
+                          "and payments dated within the file's period (rows the file lacks are removed); "
+                          "without --yes only the rows that would be removed are listed, nothing is written")
+    imp.add_argument("--yes", action="store_true",
+                     help="确认 --replace-period 的删除并写入 / confirm the removals of --replace-period and write")
     imp.add_argument("--user", metavar="NAME",
                      help="导入日志中记录的用户（默认操作系统用户）/ who the import log names (default: the OS user)")
     imp.set_defaults(func=_cmd_import)
@@ -71,6 +78,8 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--as-of", type=_iso_date, metavar="DATE", help="截至日期 YYYY-MM-DD")
     rep.add_argument("--year", type=_agreement_year, metavar="N",
                      help="协议年度 1, 2, 3 (默认: 截至日期所在年度) / agreement year (default: the one containing as-of)")
+    rep.add_argument("--as-of-import", type=int, metavar="N",
+                     help="按第 N 次导入后的数据重算 / the data as it was right after import N")
     rep.add_argument("--json", action="store_true")
     rep.add_argument("--xlsx", metavar="OUT", help="写出 Excel 报告 / write the Excel report")
     rep.add_argument("--monthly", metavar="OUT", help="写出月报工作簿 / write the monthly report workbook")
@@ -161,6 +170,8 @@ def _parse_and_store(
 def _cmd_import(args: argparse.Namespace) -> int:
     files = [Path(f) for f in args.files]
     engine = store.get_engine(args.db)
+    if args.replace_period:
+        return _cmd_correct(args, engine, files)
     read: list[dict[str, Any]] = []
     try:
         summary = _parse_and_store(engine, files, source_name=", ".join(f.name for f in files), kind=args.kind,
@@ -177,6 +188,79 @@ def _cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_correct(args: argparse.Namespace, engine: Any, files: list[Path]) -> int:
+    """``import --replace-period``: list the stored rows the files would remove; with ``--yes`` write.
+
+    Preview by default, so a correction never removes rows nobody saw: the listing is the same one
+    the upload page shows before its save button. With ``--yes`` the import refuses (exit 2, nothing
+    written) when the removals differ from the listing printed just before (another import came between).
+    """
+    from procurement import history
+    from procurement.ingest.importer import combined_sha256, parse_files
+
+    read: list[dict[str, Any]] = []
+    result = parse_files(files, reference=store.load_reference(engine), kind=args.kind, hospital=args.hospital)
+    read.extend(result.summary())
+    if result.problems:
+        if args.json:
+            _print_json({"ok": False, "files": read})
+        raise InputError(result.problems)
+    preview = history.preview_removals(engine, result.tables)
+    counts = {kind: len(frame) for kind, frame in preview.items()}
+    if not args.yes:
+        if args.json:
+            _print_json({"ok": True, "written": False, "would_remove": _removal_records(preview), "files": read})
+        else:
+            _print_removals(preview, sys.stdout)
+            print("预览：未写入任何数据，确认请加 --yes / preview only: nothing written; add --yes to confirm")
+        return 0
+    summary = store.import_tables(
+        engine, result.tables, source_name=", ".join(f.name for f in files), file_hash=combined_sha256(files),
+        user=_import_user(args.user), replace_period=True, expect_removed=counts,
+    )
+    if args.json:
+        _print_json({**summary.to_json(), "ok": True, "written": True, "removed_rows": _removal_records(preview),
+                     "files": read})
+    else:
+        _print_removals(preview, sys.stdout)
+        _print_summary(summary, sys.stdout)
+        _print_sheets(read, sys.stdout)
+    return 0
+
+
+def _removal_records(preview: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """The rows a correction removes, per kind, as JSON objects (days as YYYY-MM-DD, blanks null)."""
+    import pandas as pd
+
+    out: dict[str, list[dict[str, Any]]] = {}
+    for kind, frame in preview.items():
+        text = frame.astype(object).where(frame.notna(), None)
+        for col in frame.columns:
+            if str(frame[col].dtype).startswith("datetime64"):
+                text[col] = [None if pd.isna(v) else v.strftime("%Y-%m-%d") for v in frame[col]]
+        out[kind] = [{k: v for k, v in row.items() if v is not None} for row in text.to_dict("records")]
+    return out
+
+
+_REMOVAL_COLUMNS = {
+    "purchases": ("hospital_id", "order_id", "date", "product_id", "generic_name", "quantity", "amount"),
+    "payments": ("hospital_id", "payment_id", "date", "order_id", "amount"),
+}
+
+
+def _print_removals(preview: dict[str, Any], out: TextIO) -> None:
+    """Every stored row the correction removes, one line each (a correction lists them all)."""
+    total = sum(len(frame) for frame in preview.values())
+    print(f"更正将删除 {total} 行 / the correction removes {total} stored row(s)", file=out)
+    for kind, frame in preview.items():
+        if frame.empty:
+            continue
+        print(f"  {KIND_LABELS[kind]} {kind}: {len(frame)}", file=out)
+        cols = _REMOVAL_COLUMNS[kind]
+        for record in _removal_records({kind: frame[list(cols)]})[kind]:
+            print("    " + "  ".join(str(record.get(c, "—")) for c in cols), file=out)
+
+
 def _import_user(given: str | None) -> str:
     """Who an import from the command line is logged under: ``--user``, else the operating-system user
     (``os:NAME``, so it is never mistaken for an app account)."""
@@ -190,6 +274,9 @@ def _import_user(given: str | None) -> str:
 def _cmd_report(args: argparse.Namespace) -> int:
     from procurement.report import build_report
 
+    if args.files and args.as_of_import is not None:
+        print("--as-of-import 只用于数据库 / --as-of-import reads the database, not files", file=sys.stderr)
+        return 2
     if args.files:
         from procurement.ingest.importer import parse_files
 
@@ -202,7 +289,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
         engine = store.get_engine(args.db)
         if store.is_empty(engine):
             print("数据库为空，请先导入数据 / the database is empty: import files first", file=sys.stderr)
-        dataset = store.load_dataset(engine)
+        dataset = store.load_dataset(engine, as_of_import=args.as_of_import)
     report = build_report(dataset, as_of=args.as_of, year=args.year)
     if args.xlsx:
         from procurement.excel import write_report_xlsx
@@ -342,6 +429,9 @@ def _print_summary(summary: store.ImportSummary, out: TextIO) -> None:
         f"{summary.total_replaced} replaced, {summary.total_unchanged} unchanged",
         file=out,
     )
+    if summary.removed:
+        print(f"  更正删除 / removed by the correction: {summary.total_removed} "
+              f"({', '.join(f'{k} {n}' for k, n in summary.removed.items())})", file=out)
     for kind in TABLE_KINDS:
         if kind in summary.added:
             print(

@@ -44,6 +44,10 @@ imports = sa.Table(
     sa.Column("added", sa.Text, nullable=False),  # JSON {kind: rows}
     sa.Column("replaced", sa.Text, nullable=False),
     sa.Column("unchanged", sa.Text, nullable=False),
+    # added later (NULL on imports logged before): rows the import removed, {kind: rows}, and whether it
+    # was a correction replacing its hospitals' rows for the period of the file
+    sa.Column("removed", sa.Text),
+    sa.Column("replace_period", sa.Boolean),
 )
 
 
@@ -88,6 +92,30 @@ def _kind_table(kind: str) -> sa.Table:
 
 
 KIND_TABLES: dict[str, sa.Table] = {kind: _kind_table(kind) for kind in TABLE_KINDS}
+
+
+def _history_table(kind: str) -> sa.Table:
+    """Earlier versions of ``kind`` rows: each row replaced or removed by an import, kept as it was.
+
+    A version was current from the import that wrote it (``import_id``) until the import that
+    replaced or removed it (``superseded_by``), so the tables as they were right after import N are
+    the current rows with ``import_id <= N`` plus the versions with ``import_id <= N < superseded_by``.
+    Written only when a row is replaced or removed: a first load writes nothing here.
+    """
+    cols = [sa.Column(c, _SQL_TYPES[COLUMNS[kind][c]]()) for c in stored_columns(kind)]
+    table = sa.Table(
+        f"history_{kind}",
+        metadata,
+        *cols,
+        sa.Column("import_id", sa.Integer, nullable=False),
+        sa.Column("superseded_by", sa.Integer, nullable=False),
+        sa.Column("action", sa.Text, nullable=False),  # 'replaced' or 'removed'
+    )
+    sa.Index(f"ix_history_{kind}_superseded_by", table.c.superseded_by)
+    return table
+
+
+HISTORY_TABLES: dict[str, sa.Table] = {kind: _history_table(kind) for kind in TABLE_KINDS}
 
 # Order lines that can tell a delivery rate (an ordered quantity or an order date): few or none in most
 # stores, so a partial index of them lets a report read them without scanning every line.

@@ -48,6 +48,11 @@ class ImportSummary:
     added: dict[str, int] = field(default_factory=dict)
     replaced: dict[str, int] = field(default_factory=dict)
     unchanged: dict[str, int] = field(default_factory=dict)
+    removed: dict[str, int] = field(default_factory=dict)  # by a correction (``replace_period``)
+
+    @property
+    def total_removed(self) -> int:
+        return sum(self.removed.values())
 
     @property
     def total_added(self) -> int:
@@ -67,6 +72,7 @@ class ImportSummary:
             "added": dict(self.added),
             "replaced": dict(self.replaced),
             "unchanged": dict(self.unchanged),
+            "removed": dict(self.removed),
         }
 
 
@@ -153,6 +159,8 @@ def _upgrade_in(bind: Engine | Connection, conn: Connection | None) -> bool:
                 stale_keys.append(index)  # a natural key that gained a column (ids scoped by hospital)
             elif index.name not in stored:
                 stale_keys.append(index)  # an index added since (DROP IF EXISTS, then CREATE, below)
+    present_log = {c["name"] for c in inspector.get_columns("imports")}
+    missing_columns += [("imports", c) for c in schema.imports.c if c.name not in present_log]
     missing_links = [c for kind, c in missing_columns if kind == "payments" and c.name.startswith("link_")]
     if conn is None:
         with bind.connect() as reader:
@@ -233,6 +241,8 @@ def import_tables(
     role: str | None = None,
     user: str = "cli",
     hospital_scope: str | None = None,
+    replace_period: bool = False,
+    expect_removed: dict[str, int] | None = None,
 ) -> ImportSummary:
     """Store canonical tables in one transaction; any failure leaves the database as it was.
 
@@ -245,6 +255,13 @@ def import_tables(
     A row whose natural key is stored already replaces it when a value differs and is counted
     unchanged otherwise. With ``hospital_scope`` (a hospital account) rows of other hospitals and
     changes to the alliance catalogue are refused with an ``InputError``.
+
+    With ``replace_period`` the import is a correction: each hospital's stored purchases and payments
+    dated within that hospital's first to last date in the file, and absent from it, are removed (see
+    :mod:`procurement.history`; ``history.preview_removals`` lists them first). ``expect_removed``
+    (the counts the user saw in that preview) refuses the correction when the removals differ.
+    Replaced and removed rows are kept in history tables, so ``load_dataset(as_of_import=N)`` rebuilds
+    the tables as they were right after import N.
     """
     unknown = sorted(set(tables) - set(TABLE_KINDS))
     if unknown:
@@ -294,6 +311,8 @@ def import_tables(
                 )
                 .returning(schema.imports.c.id)
             ).scalar_one()
+            removed = _corrections().remove_absent(conn, frames, import_id, hospital_scope) if replace_period else {}
+            _corrections().check_expected(removed, expect_removed, source_name)
             for kind, frame in frames.items():
                 added[kind], replaced[kind], unchanged[kind] = _upsert(conn, kind, frame, import_id)
             if role == roles.COORDINATOR and (added.get("demand") or replaced.get("demand")):
@@ -308,10 +327,20 @@ def import_tables(
                 sa.update(schema.imports)
                 .where(schema.imports.c.id == import_id)
                 .values(
-                    added=json.dumps(added), replaced=json.dumps(replaced), unchanged=json.dumps(unchanged)
+                    added=json.dumps(added), replaced=json.dumps(replaced), unchanged=json.dumps(unchanged),
+                    removed=json.dumps(removed), replace_period=replace_period,
                 )
             )
-    return ImportSummary(import_id, added, replaced, unchanged)
+            if hospital_scope is not None and any(removed.values()):  # history holds a row per removal
+                _corrections().check_own_removals(conn, import_id, hospital_scope)
+    return ImportSummary(import_id, added, replaced, unchanged, removed)
+
+
+def _corrections() -> Any:
+    """procurement.history, imported on use (it builds on this module's helpers)."""
+    from procurement import history
+
+    return history
 
 
 # Columns a row cannot be stored without besides its natural key: a purchase line belongs to a
@@ -480,6 +509,8 @@ def _upsert(conn: Connection, kind: str, frame: pd.DataFrame, import_id: int) ->
     if not (added or replaced):
         stage.drop(conn)
         return 0, 0, n
+    if replaced:  # the versions about to change, kept for reports as of earlier imports
+        _corrections().keep_replaced(conn, kind, stage, target, on, differs, import_id)
 
     touched = None
     if kind == "purchases":
@@ -1088,7 +1119,8 @@ def _load_purchase_series(conn: Connection, hospital_id: Scope) -> pd.DataFrame:
 
 
 def load_dataset(
-    engine: Engine, hospital_id: str | None = None, *, region: str | None = None, aggregated: bool = True
+    engine: Engine, hospital_id: str | None = None, *, region: str | None = None, aggregated: bool = True,
+    as_of_import: int | None = None,
 ) -> Dataset:
     """Everything stored (one hospital's share, or one region's hospitals', when scoped), read in one
     consistent snapshot. A region scope (a leader responsible for one region) sees the hospitals whose
@@ -1097,6 +1129,9 @@ def load_dataset(
     ``aggregated`` returns purchases as daily totals per hospital and drug (``order_id`` blank,
     string columns categorical with the same values) and payments without their payment and order
     ids: the same metrics, far fewer rows and strings; payments carry ``order_date`` either way.
+
+    ``as_of_import`` rebuilds every table as it was right after that import (from the history of
+    replaced and removed rows, see :mod:`procurement.history`); an unknown import is an ``InputError``.
     """
     frames: dict[str, pd.DataFrame] = {}
     with engine.connect() as conn, conn.begin():
@@ -1106,6 +1141,8 @@ def load_dataset(
             in_region = [r[0] for r in conn.execute(sa.select(h.c.hospital_id).where(h.c.region == region))]
             scope = in_region if hospital_id is None else [x for x in in_region if x == hospital_id]
         hospital_id = scope  # type: ignore[assignment]
+        if as_of_import is not None:
+            return Dataset(**_as_of(conn, scope, as_of_import, aggregated=aggregated))
         for kind in TABLE_KINDS:
             if kind == "purchases":
                 frames[kind] = (
@@ -1119,6 +1156,14 @@ def load_dataset(
             else:
                 frames[kind] = _load_table(conn, kind, hospital_id)
     return Dataset(**frames)
+
+
+def _as_of(conn: Connection, scope: Scope, import_id: int, *, aggregated: bool) -> dict[str, pd.DataFrame]:
+    history = _corrections()
+    if not history.import_exists(conn, import_id):
+        raise InputError([Problem("", None, None, None, f"没有编号为 {import_id} 的导入记录",
+                                  f"there is no import #{import_id}")])
+    return history.frames_as_of(conn, scope, import_id, aggregated=aggregated)
 
 
 def load_reference(engine: Engine) -> Dataset:
@@ -1141,7 +1186,7 @@ def list_imports(engine: Engine, hospital_id: str | None = None) -> pd.DataFrame
         rows = conn.execute(stmt).mappings().all()
     records = []
     for row in rows:
-        counts = {name: json.loads(row[name]) for name in ("added", "replaced", "unchanged")}
+        counts = {name: json.loads(row[name] or "{}") for name in ("added", "replaced", "unchanged", "removed")}
         records.append(
             {
                 "import_id": row["id"],
@@ -1154,6 +1199,8 @@ def list_imports(engine: Engine, hospital_id: str | None = None) -> pd.DataFrame
                 "rows_added": sum(counts["added"].values()),
                 "rows_replaced": sum(counts["replaced"].values()),
                 "rows_unchanged": sum(counts["unchanged"].values()),
+                "rows_removed": sum(counts["removed"].values()),
+                "replace_period": bool(row["replace_period"]),
             }
         )
     columns = [
@@ -1169,6 +1216,9 @@ def list_imports(engine: Engine, hospital_id: str | None = None) -> pd.DataFrame
         "rows_added",
         "rows_replaced",
         "rows_unchanged",
+        "removed",
+        "rows_removed",
+        "replace_period",
     ]
     return pd.DataFrame.from_records(records, columns=columns)
 

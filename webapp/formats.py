@@ -40,7 +40,7 @@ PRICE_KEYS = frozenset({"unit_price", "from_price", "to_price", "baseline_price"
                         "cost_per_unit_change"})
 DAYS_KEYS = frozenset({"avg_days_to_pay", "days_short"})
 COUNT_KEYS = frozenset({"switches", "suppliers_used", "rows_added", "rows_replaced", "rows_unchanged",
-                        "import_id", "idle_winners", "open_shortages", "orders"})
+                        "rows_removed", "import_id", "idle_winners", "open_shortages", "orders"})
 PERCENT_KEYS = RATE_KEYS | {"share", "gap"}
 # Cards whose amount is small enough that 万元 to two decimals would hide up to 50 yuan.
 EXACT_MONEY_CARDS = frozenset({"overdue_amount"})

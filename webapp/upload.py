@@ -129,17 +129,69 @@ def marked_copy(check: UploadCheck, file_name: str) -> bytes:
     return mark_problems(source, check.problems_of(file_name))
 
 
-def save_upload(engine: Engine, check: UploadCheck, username: str, hospital_scope: str | None,
-                role: str | None = None) -> store.ImportSummary:
+def save_upload(
+    engine: Engine, check: UploadCheck, username: str, hospital_scope: str | None, role: str | None = None, *,
+    replace_period: bool = False, expect_removed: dict[str, int] | None = None,
+) -> store.ImportSummary:
     """Store a clean upload under the account's role; the store re-checks the role and the hospital
-    scope and raises InputError (nothing written) when either is violated."""
+    scope and raises InputError (nothing written) when either is violated.
+
+    With ``replace_period`` (the page's correction checkbox) the upload replaces its hospitals' rows
+    for the period of the file; ``expect_removed`` is the count of rows the page listed, so the save
+    is refused if the stored rows changed since that list was shown.
+    """
     if not check.ok:
         raise ValueError("refusing to save an upload with problems")
     return store.import_tables(engine, check.result.tables, source_name=check.source_name,
                                file_hash=check.file_hash, user=username, hospital_scope=hospital_scope,
-                               role=role)
+                               role=role, replace_period=replace_period, expect_removed=expect_removed)
+
+
+def removal_preview(engine: Engine, check: UploadCheck, hospital_scope: str | None) -> dict[str, pd.DataFrame]:
+    """The stored rows a correction with this upload would remove (a hospital account: its own only)."""
+    from procurement.history import preview_removals
+
+    return preview_removals(engine, check.result.tables, hospital_scope)
+
+
+_RECORD_ID = {"purchases": "order_id", "payments": "payment_id"}
+
+
+def removals_frame(preview: dict[str, pd.DataFrame], lang: str = "zh") -> pd.DataFrame:
+    """One row per stored row a correction removes: kind, hospital, id, day, product, quantity, amount."""
+    parts = []
+    for kind, frame in preview.items():
+        if frame.empty:
+            continue
+        parts.append(pd.DataFrame({
+            t("col_record_kind", lang): t(f"kind_{kind}", lang),
+            t("col_record_hospital", lang): frame["hospital_id"].astype(object),
+            t("col_record_id", lang): frame[_RECORD_ID[kind]].astype(object),
+            t("col_record_date", lang): frame["date"].dt.strftime("%Y-%m-%d"),
+            t("col_record_product", lang): frame["product_id"].astype(object),
+            t("col_record_quantity", lang): frame["quantity"] if "quantity" in frame else float("nan"),
+            t("col_record_amount", lang): frame["amount"],
+        }))
+    cols = [t(f"col_record_{c}", lang) for c in ("kind", "hospital", "id", "date", "product", "quantity", "amount")]
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=cols)
+
+
+def removal_trail_frame(trail: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+    """The removals of ``history.removals`` for display: import, user, time, file, hash, then the row."""
+    names = {"import_id": "import_id", "user": "user", "imported_at": "imported_at", "source_name": "source_name",
+             "file_hash": "file_hash", "kind": "col_record_kind", "hospital_id": "col_record_hospital",
+             "row_id": "col_record_id", "date": "col_record_date", "product_id": "col_record_product",
+             "amount": "col_record_amount"}
+    out = trail[list(names)].copy()
+    out["kind"] = out["kind"].map(lambda k: t(f"kind_{k}", lang))
+    out["date"] = pd.to_datetime(out["date"]).dt.strftime("%Y-%m-%d")
+    return out.rename(columns={c: t(k, lang) for c, k in names.items()})
 
 
 def summary_counts(summary: store.ImportSummary) -> dict[str, int]:
-    """Rows added, replaced and unchanged over all tables, for a one-line confirmation."""
-    return {"added": summary.total_added, "replaced": summary.total_replaced, "unchanged": summary.total_unchanged}
+    """Rows added, replaced and unchanged over all tables (and removed, by a correction that removed
+    any), for a one-line confirmation."""
+    counts = {"added": summary.total_added, "replaced": summary.total_replaced, "unchanged": summary.total_unchanged}
+    if summary.total_removed:
+        counts["removed"] = summary.total_removed
+    return counts

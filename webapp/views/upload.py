@@ -9,7 +9,17 @@ from procurement.model import TABLE_KINDS
 from procurement.problems import InputError
 from webapp import data, state, widgets
 from webapp.tables import for_display, problems_frame
-from webapp.upload import for_role, marked_copy, outside_frame, save_upload, sheets_frame, summary_counts
+from webapp.upload import (
+    for_role,
+    marked_copy,
+    outside_frame,
+    removal_preview,
+    removal_trail_frame,
+    removals_frame,
+    save_upload,
+    sheets_frame,
+    summary_counts,
+)
 
 
 def _templates(role: str) -> None:
@@ -45,6 +55,23 @@ def _sheet_summaries(check) -> None:
                 st.warning("\n\n".join(warnings))
 
 
+def _correction(ctx, check, scope: str | None) -> tuple[bool, dict[str, int] | None]:
+    """The correction checkbox and, when ticked, every stored row the save would remove, listed
+    before the save button; returns whether to replace and the counts shown (the save re-checks them)."""
+    tr, lang = state.tr, state.language()
+    if not st.checkbox(tr("replace_period"), key="replace_period"):
+        return False, None
+    preview = removal_preview(ctx.engine(), check, scope)
+    counts = {kind: len(frame) for kind, frame in preview.items()}
+    total = sum(counts.values())
+    if total:
+        st.warning(tr("would_remove", n=total))
+        st.dataframe(removals_frame(preview, lang), hide_index=True, key="upload_removals")
+    else:
+        st.info(tr("nothing_removed"))
+    return True, counts
+
+
 def render() -> None:
     user = state.current_user()
     tr, lang = state.tr, state.language()
@@ -58,7 +85,7 @@ def render() -> None:
     ctx = data.context(user.scope)
     done = state.get("last_import")
     if done and not files:
-        st.success(tr("imported", **done))
+        st.success(tr("imported", **done) + ("；" + tr("imported_removed", **done) if done.get("removed") else ""))
     if files:
         state.drop("last_import")
         sources = tuple(data.sources_of(files))
@@ -79,9 +106,11 @@ def render() -> None:
                                  f"标注_{name.rsplit('.', 1)[0]}.xlsx", key=f"marked_{name}")
         elif check.ok:
             st.success(tr("clean_files"))
+            replace, expected = _correction(ctx, check, user.scope)
             if st.button(tr("confirm_import"), type="primary", key="confirm_import"):
                 try:
-                    summary = save_upload(ctx.engine(), check, user.username, user.scope, user.role)
+                    summary = save_upload(ctx.engine(), check, user.username, user.scope, user.role,
+                                          replace_period=replace, expect_removed=expected)
                 except InputError as exc:
                     st.error(tr("problems", n=len(exc.problems)))
                     st.dataframe(problems_frame(exc.problems, lang), hide_index=True, key="save_problems")
@@ -93,5 +122,16 @@ def render() -> None:
     if len(history):
         st.subheader(tr("import_history"))
         st.dataframe(for_display(history, ["import_id", "user", "imported_at", "source_name", "rows_added",
-                                           "rows_replaced", "rows_unchanged"], lang),
+                                           "rows_replaced", "rows_unchanged", "rows_removed"], lang),
                      hide_index=True, key="upload_history")
+        if history["rows_removed"].sum():
+            _removal_trail(ctx, lang)
+
+
+def _removal_trail(ctx, lang: str) -> None:
+    """Every row a correction removed: what it held, who removed it, when, from which file."""
+    from procurement.history import removals
+
+    with st.expander(state.tr("removal_trail")):
+        st.dataframe(removal_trail_frame(removals(ctx.engine(), ctx.scope), lang), hide_index=True,
+                     key="upload_removal_trail")
