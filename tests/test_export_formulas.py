@@ -138,15 +138,16 @@ def test_marked_copy_of_a_csv_keeps_hostile_text_as_text() -> None:
     assert [ws.cell(r, 2).value for r in (2, 3)] == [HOSPITAL, DRUG]
 
 
-def workbook_with_formulas() -> bytes:
+def workbook_with_formulas(uncached: bool = True) -> bytes:
     """An .xlsx whose B2 is ``=1+2`` with the value 3 cached (as Excel saves it), B3 ``=HYPERLINK(..)``
-    with nothing cached, and B4 the text ``=1+1`` written as an (inline) string."""
+    with nothing cached (or plain text when not ``uncached``), and B4 the text ``=1+1`` written as an
+    (inline) string."""
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.title = "医疗机构"
     ws.append(["机构编码", "机构名称"])
     ws.append(["H001", "=1+2"])
-    ws.append(["H002", HOSPITAL])
+    ws.append(["H002", HOSPITAL if uncached else "第二医院"])
     ws.append(["H003", "text"])
     buffer = io.BytesIO()
     wb.save(buffer)
@@ -165,17 +166,25 @@ def workbook_with_formulas() -> bytes:
 
 
 def test_marked_copy_of_an_xlsx_drops_the_uploaders_formulas() -> None:
-    source = workbook_with_formulas()
-    assert len(formula_cells(source)) == 2  # the upload itself is hostile
+    source = workbook_with_formulas(uncached=False)
+    assert len(formula_cells(source)) == 1  # the upload itself is hostile
     cached = openpyxl.load_workbook(io.BytesIO(source), data_only=True)["医疗机构"]
     assert (cached["B2"].value, cached["B4"].value) == (3, "=1+1")  # the fixture is as described
     marked = mark_problems(("f.xlsx", source), [Problem("f.xlsx", "医疗机构", 3, "机构名称", "坏", "bad")])
     assert formula_cells(marked) == []
     ws = openpyxl.load_workbook(io.BytesIO(marked))["医疗机构"]
     assert ws["B2"].value == 3 and ws["B2"].data_type == "n"  # the value the import read
-    assert ws["B3"].value == HOSPITAL and ws["B3"].data_type == "s"  # nothing cached: the formula as text
     assert ws["B4"].value == "=1+1" and ws["B4"].quotePrefix
     assert ws["B3"].comment is not None  # still marked
+
+
+def test_marked_copy_of_a_refused_workbook_carries_no_formula() -> None:
+    """A formula without a cached value gets the whole file refused by the guard (the import would read
+    it as a blank): its marked copy is the list of problems, never the uploader's cells."""
+    source = workbook_with_formulas()
+    assert len(formula_cells(source)) == 2
+    marked = mark_problems(("f.xlsx", source), [Problem("f.xlsx", "医疗机构", 3, "机构名称", "坏", "bad")])
+    assert formula_cells(marked) == []
 
 
 @pytest.mark.parametrize("text", ["=1+1", "+1", "-1+2", "@A1", "\tx", "\rx", "{=A1}"])
