@@ -68,3 +68,15 @@ def test_monthly_report_one_sheet_per_region(files, tmp_path):
     sheets = pd.read_excel(out, sheet_name=None, header=1)
     assert sorted(sheets) == sorted(["东", "西", "未分地区"])
     assert list(sheets["东"]["机构编码"]) == ["H1"] and list(sheets["未分地区"]["机构编码"]) == ["H3"]
+
+
+def test_the_app_offers_the_agreement_years_of_the_data():
+    """The year filter lists the agreement years the agreements carry (one year: no choice to make)."""
+    from procurement.model import Dataset, conform
+    from webapp.filters import options
+
+    two = Dataset(agreements=conform("agreements", pd.DataFrame({
+        "hospital_id": ["H1", "H1"], "product_id": ["P1", "P1"], "agreed_volume": [10.0, 12.0],
+        "agreement_year": [1, 2]})))
+    assert options(two)["years"] == [1, 2]
+    assert options(Dataset())["years"] == []

@@ -95,7 +95,7 @@ def report(url: str, data_version: int, scope: str | None, filters: Filters, set
     from procurement.report import build_report
 
     ds = filter_dataset(dataset(url, data_version, scope, region), filters)
-    return build_report(ds, as_of=filters.as_of, settings=settings or Settings())
+    return build_report(ds, as_of=filters.as_of, settings=settings or Settings(), year=filters.year)
 
 
 def report_xlsx(url: str, data_version: int, scope: str | None, filters: Filters,

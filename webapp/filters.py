@@ -24,6 +24,7 @@ class Filters:
     hospitals: tuple[str, ...] = ()
     suppliers: tuple[str, ...] = ()
     as_of: date | None = None
+    year: int | None = None  # agreement year (协议年度); None: the year that contains the as-of date
 
     @property
     def narrows(self) -> bool:
@@ -111,6 +112,8 @@ def options(ds: Dataset) -> dict[str, object]:
         "regions": sorted(ds.hospitals["region"].dropna().unique().tolist()),
         "hospitals": {str(k): str(v) if v is not pd.NA else str(k) for k, v in names.fillna(names.index.to_series()).items()},
         "suppliers": sorted(ds.products["supplier"].dropna().unique().tolist()),
+        "years": sorted(int(y) for y in pd.unique(ds.agreements["agreement_year"].dropna()))
+        if "agreement_year" in ds.agreements.columns else [],
         "min_date": None if dates.empty else dates.min().date(),
         "max_date": None if dates.empty else dates.max().date(),
     }

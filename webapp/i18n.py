@@ -39,6 +39,9 @@ TEXT: dict[str, dict[str, str]] = {
     "page_track": {"zh": "执行进度", "en": "Progress"},
     "page_payments": {"zh": "回款监测", "en": "Payments"},
     "page_supply": {"zh": "供应监测", "en": "Supply"},
+    "f_year": {"zh": "协议年度", "en": "Agreement year"},
+    "year_current": {"zh": "截至日期所在年度", "en": "Year of the as-of date"},
+    "year_n": {"zh": "第 {n} 年", "en": "Year {n}"},
     "supply_scorecard": {"zh": "中选企业评分", "en": "Supplier scorecard"},
     "supply_scorecard_help": {"zh": "每家中选企业：约定量占比、订单到货、48小时配送、未关闭缺货与缺货天数、按时回款。",
                               "en": "Per winner: share of agreed volume, delivered vs ordered, 48-hour deliveries, "

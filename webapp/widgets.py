@@ -41,7 +41,12 @@ def filter_sidebar(opts: Mapping[str, Any], *, allow_hospital: bool, key: str) -
             picked = st.date_input(tr("f_as_of"), value=opts["max_date"], min_value=opts["min_date"],
                                    max_value=opts["max_date"], key=f"{key}_as_of", format="YYYY-MM-DD")
             as_of = None if picked == opts["max_date"] else picked
-    return Filters(tuple(batches), tuple(regions), tuple(hospitals), tuple(suppliers), as_of)
+        year: int | None = None
+        if len(opts.get("years") or []) > 1:  # multi-year agreements: each year is its own period
+            picked_year = st.selectbox(tr("f_year"), [None, *opts["years"]], key=f"{key}_year",
+                                       format_func=lambda y: tr("year_current") if y is None else tr("year_n", n=y))
+            year = None if picked_year is None else int(picked_year)
+    return Filters(tuple(batches), tuple(regions), tuple(hospitals), tuple(suppliers), as_of, year)
 
 
 def policy_settings() -> Settings:

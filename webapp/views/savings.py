@@ -59,5 +59,8 @@ def render() -> None:
     detail = with_names(rep.detail, ds.hospitals, ds.products)
     widgets.chart(charts.completion_heatmap(detail, lang), "savings_heatmap")
     st.caption(tr("heat_note"))
-    widgets.table(hospitals, ["hospital_name", "region", "completion_rate", "on_time_rate", "grade",
+    if "grade_basis" in hospitals.columns:  # 实际 once the agreement year has ended, 预计 mid-year
+        hospitals = hospitals.assign(grade_basis=hospitals["grade_basis"].map(
+            lambda b: tr(b) if isinstance(b, str) and b in ("actual", "projected") else b))
+    widgets.table(hospitals, ["hospital_name", "region", "completion_rate", "on_time_rate", "grade", "grade_basis",
                               "savings_realized", "retained_savings"], key="savings_hosp_table")
