@@ -8,7 +8,9 @@ One hospital H1, as of 2020-03-31, every price 1 yuan a unit; its deliveries:
   B  order O2  2020-02-01  P1 (甲)  100  invoice I2  distributor D1
   C  order O3  2020-01-15  P2 (甲)  100  invoice I2  distributor D3
   E  order O4  2019-12-20  P3 (乙)  100  invoice I3  distributor D3
-H2 has one delivery, order O9 on 2020-01-01, P2, 100, invoice I9.
+H2 has one delivery, order O9 on 2020-01-01, P2, 100, invoice I9. The agreement period runs from
+2019-12-01 to 2020-11-30, so every delivery is in its one agreement year (a delivery outside every
+period counts for no year, nor does what pays it: tests/test_agreement_years.py).
 Each case is one H1 payment of 100 yuan on 2020-03-01; it pays exactly one of A, B, C, E, which the
 product it lands on and the days from delivery to payment tell apart: A 60 days (Jan 1 -> Mar 1,
 2020 is a leap year), B 29, C 46 (17 to Feb 1 + 29), E 72 (12 to Jan 1 + 60).
@@ -41,7 +43,7 @@ HOSPITALS = conform("hospitals", pd.DataFrame({"hospital_id": ["H1", "H2"], "hos
 PRODUCTS = conform("products", pd.DataFrame({
     "product_id": ["P1", "P2", "P3"], "batch": ["第一批"] * 3, "generic_name": ["阿莫西林", "氨氯地平", "二甲双胍"],
     "specification": ["0.25g", "5mg", "0.5g"], "supplier": ["甲", "甲", "乙"], "unit_price": [1.0, 1.0, 1.0],
-    "baseline_price": [2.0, 2.0, 2.0], "agreement_start": [T("2020-01-01")] * 3, "agreement_end": [T("2020-12-31")] * 3,
+    "baseline_price": [2.0, 2.0, 2.0], "agreement_start": [T("2019-12-01")] * 3, "agreement_end": [T("2020-11-30")] * 3,
 }))
 LINES = [  # order, hospital, date, product, supplier, invoice, distributor
     ("O1", "H1", "2020-01-01", "P1", "甲", "I1", "D1"),
