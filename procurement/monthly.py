@@ -17,6 +17,7 @@ import pandas as pd
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 
+from procurement.excel_safety import keep_as_text
 from procurement.metrics import ratio
 
 COLUMNS_ZH: dict[str, str] = {
@@ -108,6 +109,9 @@ def write_monthly_xlsx(frame: pd.DataFrame, as_of: date | pd.Timestamp, path_or_
             cell.fill = PatternFill("solid", start_color="FFDDEBF7", end_color="FFDDEBF7")
         for record in rows[cols].itertuples(index=False):
             ws.append([_cell(c, v, status_zh) for c, v in zip(cols, record, strict=True)])
+        for cells in ws.iter_rows(min_row=3):
+            for cell in cells:
+                keep_as_text(cell)  # user text (hospital and product names) never becomes a formula
         for i, c in enumerate(cols, start=1):
             fmt = "0.00%" if c in _RATES else "#,##0" if c in _VOLUMES else None
             if fmt:
@@ -127,8 +131,6 @@ def _cell(column: str, value: Any, status_zh: dict[str, str] | None) -> Any:
         return None
     if column == "progress_status" and status_zh:
         return status_zh.get(str(value), value)
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value  # user text stays text (never a formula)
     if isinstance(value, np.generic):
         return value.item()
     return value

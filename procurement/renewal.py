@@ -19,6 +19,7 @@ import pandas as pd
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 
+from procurement.excel_safety import keep_as_text
 from procurement.ingest.values import norm_key
 from procurement.model import Dataset
 from procurement.problems import InputError, Problem
@@ -140,6 +141,9 @@ def write_renewal_xlsx(renewal: Renewal, path_or_buffer: Any) -> None:
         cell.fill = PatternFill("solid", start_color="FFDDEBF7", end_color="FFDDEBF7")
     for row in renewal.rows.itertuples(index=False):
         ws.append([_cell(v) for v in row])
+    for cells in ws.iter_rows(min_row=3):
+        for cell in cells:
+            keep_as_text(cell)  # a hospital named =HYPERLINK(...) stays text
     for col, width in zip("ABCDEFGHIJ", (10, 24, 18, 14, 12, 24, 14, 14, 10, 14), strict=True):
         ws.column_dimensions[col].width = width
     notes = wb.create_sheet("说明")
@@ -155,9 +159,7 @@ def write_renewal_xlsx(renewal: Renewal, path_or_buffer: Any) -> None:
 
 
 def _cell(value: Any) -> Any:
-    """User text as text (never a formula), numbers as numbers, blanks blank."""
+    """Numbers as numbers, blanks blank (text is kept as text by ``keep_as_text``)."""
     if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
         return None
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
     return value

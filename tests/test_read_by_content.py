@@ -177,3 +177,25 @@ def test_repeating_columns_travel_as_codes():
     n, width, parts = guard.encode_chunk(rows, 2)
     assert parts[0][0] == "f" and len(parts[0][2]) == 3 and parts[0][1].dtype == np.int32
     assert parts[1][0] == "raw"  # all distinct: codes would buy nothing
+
+
+def test_an_entity_cut_by_the_scanners_block_is_not_an_undefined_one():
+    """The guard scans XML a megabyte at a time: an &amp; cut by the block's end is valid (the 1M-row
+    benchmark workbook was refused for it), an undefined &foo; is not."""
+    import zipfile
+
+    from procurement.ingest.guard import _scan_member
+
+    def member(body: bytes) -> tuple[zipfile.ZipFile, zipfile.ZipInfo]:
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w") as z:
+            z.writestr("xl/sharedStrings.xml", body)
+        zf = zipfile.ZipFile(io.BytesIO(buf.getvalue()))
+        return zf, zf.getinfo("xl/sharedStrings.xml")
+
+    head = b"<sst>"
+    for cut in range(1, 5):  # the block ends 1..4 bytes into "&amp;"
+        body = head + b"a" * ((1 << 20) - len(head) - cut) + b"&amp;" + b"b" * 100 + b"</sst>"
+        assert _scan_member(*member(body), None) is None, cut
+    bad = head + b"a" * 1000 + b"&foo;" + b"</sst>"
+    assert _scan_member(*member(bad), None) is not None

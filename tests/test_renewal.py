@@ -89,3 +89,52 @@ def test_the_file_imports_back_as_demand_and_plans(tmp_path):
     plan = json.loads(buf.getvalue())
     volume = {(a["hospital_id"], a["generic_name"]): a["volume"] for a in plan["allocations"] if a["volume"]}
     assert volume == {("H1", "甲药"): 330}  # ceil(0.6 x 550) on the cheaper winner; H2 declared nothing
+
+
+@pytest.mark.slow
+def test_the_sample_alliance_renews_and_plans_without_edits(tmp_path):
+    """Issue 11's done-when: the sample alliance's renewal file imports back as demand and plans."""
+    from pathlib import Path
+
+    from optimizer.cli import main as optimizer_main
+    from procurement.ingest.importer import parse_files
+    from procurement.model import Dataset
+    from procurement.renewal import renew, write_renewal_xlsx
+
+    sample = Path(__file__).resolve().parents[1] / "sample_data"
+    files = sorted(p for p in sample.rglob("*") if p.suffix in (".xlsx", ".csv") and "planning" not in p.parts)
+    parsed = parse_files(files)
+    assert parsed.ok, [str(p) for p in parsed.problems[:5]]
+    renewal = renew(Dataset(**parsed.tables), "第九批国采")
+    assert len(renewal.rows) > 0 and renewal.rows["declared_volume"].sum() > 0
+    out = tmp_path / "renew.xlsx"
+    write_renewal_xlsx(renewal, out)
+    args = ["plan", str(out), str(sample / "planning" / "中选企业.xlsx"), str(sample / "01_医疗机构.xlsx"), "--json"]
+    import io
+    import json
+
+    buf = io.StringIO()
+    assert optimizer_main(args, out=buf) == 0
+    assert json.loads(buf.getvalue())["status"] in ("optimal", "feasible")
+
+
+def test_user_text_stays_text_in_the_renewal_and_monthly_workbooks(tmp_path):
+    """A hospital named like a formula is written as text, unchanged (no formula, no added quote)."""
+    import openpyxl
+
+    from procurement.monthly import write_monthly_xlsx
+    from procurement.renewal import COLUMNS_ZH, Renewal, write_renewal_xlsx
+
+    rows = pd.DataFrame([{c: None for c in COLUMNS_ZH} | {"hospital_id": "H1", "hospital_name": "=1+1",
+                                                             "generic_name": "@药", "declared_volume": 5.0}])
+    write_renewal_xlsx(Renewal("B", pd.Timestamp("2026-01-01").date(), pd.Timestamp("2026-12-31").date(), rows),
+                       tmp_path / "r.xlsx")
+    write_monthly_xlsx(pd.DataFrame({"hospital_id": ["H1"], "hospital_name": ["=1+1"], "this_month": [-3.0]}),
+                       "2026-09-15", tmp_path / "m.xlsx")
+    for name in ("r.xlsx", "m.xlsx"):
+        ws = openpyxl.load_workbook(tmp_path / name).worksheets[0]
+        cells = [c for row in ws.iter_rows() for c in row if c.value is not None]
+        assert not [c for c in cells if c.data_type == "f"], name
+        assert "=1+1" in [c.value for c in cells], name
+    ws = openpyxl.load_workbook(tmp_path / "m.xlsx").worksheets[0]
+    assert ws.cell(3, 3).value == -3  # a negative number stays a number

@@ -351,6 +351,7 @@ def check_ole2(data: bytes) -> None:
 # The full scan of the workbook's XML, in a parent thread while the worker parses
 
 
+_ENTITY_SPAN = 12  # the longest allowed reference, &#x10FFFF;, with room to spare
 _ENTITY_REF = re.compile(rb"&(?!(?:amp|lt|gt|quot|apos|#[0-9]{1,7}|#x[0-9a-fA-F]{1,6});)")
 _UNCACHED = re.compile(rb"(?:<(?:\w+:)?f\b[^>]*/>|</(?:\w+:)?f>)\s*(?:</(?:\w+:)?c>|<(?:\w+:)?v\s*/>|<(?:\w+:)?v>\s*</(?:\w+:)?v>)")
 _CELL_REF = re.compile(rb"<(?:\w+:)?c\b[^>]*?\br=\"([A-Z]{1,3})(\d+)\"")
@@ -385,7 +386,10 @@ def _scan_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, sheet: str | None) 
         first = True
         while True:
             block = f.read(1 << 20)
-            if not block:
+            if not block:  # the end: the last block's tail is whole now
+                if b"&" in tail and _ENTITY_REF.search(tail):
+                    return Refused(f"文件内 {info.filename} 引用了未定义的实体（&...;），文件格式不正确，已拒绝",
+                                   f"member {info.filename} references an undefined entity (&...;); malformed, refused")
                 return None
             if first and block[:2] in (b"\xff\xfe", b"\xfe\xff"):
                 return None  # UTF-16 members: their prolog was checked; calamine does not read them
@@ -394,7 +398,10 @@ def _scan_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, sheet: str | None) 
             if b"<!D" in chunk or b"<!E" in chunk or b"<!d" in chunk or b"<!e" in chunk:
                 return Refused(f"文件内 {info.filename} 含有 DOCTYPE/ENTITY 声明，文件格式不正确，已拒绝",
                                f"member {info.filename} declares a DOCTYPE/ENTITY; the file is malformed and refused")
-            if b"&" in chunk and _ENTITY_REF.search(chunk):
+            # an entity cut by the block's end (…&am|p;…) is looked at again with the next block
+            bad = _ENTITY_REF.search(chunk) if b"&" in chunk else None
+            whole = len(block) < (1 << 20)  # a short read is the member's last block
+            if bad is not None and (whole or bad.start() < len(chunk) - _ENTITY_SPAN):
                 return Refused(f"文件内 {info.filename} 引用了未定义的实体（&...;），文件格式不正确，已拒绝",
                                f"member {info.filename} references an undefined entity (&...;); malformed, refused")
             if sheet is not None and b"f" in chunk:
