@@ -367,7 +367,9 @@ def _prepare(kind: str, frame: pd.DataFrame, source_name: str) -> tuple[pd.DataF
                     f"{blank} row(s) have no {key} and cannot be stored",
                 )
             )
-    if not (len(keys) == 1 and not problems and _is_unique(frame[keys[0]])):
+    # a key is unique when its last column alone is (order ids are unique across hospitals in most
+    # exports): one comparison pass instead of a hash of every (hospital, id) pair
+    if not (not problems and _is_unique(frame[keys[-1]])):
         frame = frame.drop_duplicates(subset=keys, keep="last")
     return frame, problems
 

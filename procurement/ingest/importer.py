@@ -162,8 +162,11 @@ def _merge(kind: str, parts: list[tuple[SheetData, pd.DataFrame]]) -> tuple[pd.D
     """
     frames = [f.assign(_part=i) for i, (_, f) in enumerate(parts)]
     allf = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-    key = _key_series(kind, allf)
     cols = list(COLUMNS[kind])
+    last = NATURAL_KEYS[kind][-1]  # unique alone (order ids across hospitals): the whole key is unique
+    if allf[last].notna().all() and pd.Index(allf[last].array).is_unique:
+        return canonical(kind, allf[cols]), []
+    key = _key_series(kind, allf)
     if pd.Index(key.array).is_unique:  # the usual case, and a cheaper hash pass than duplicated()
         return canonical(kind, allf[cols]), []
     if kind in _NUMBERED:
