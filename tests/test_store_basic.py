@@ -128,7 +128,7 @@ def test_failure_inside_the_transaction_writes_nothing(engine, monkeypatch):
     def boom(*_args, **_kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(store, "_store_series", boom)
+    monkeypatch.setattr(store.series, "store_series", boom)
     new = purchases([("O9", "2020-02-01", "H1", "P1", 1.0, 0.5)])
     with pytest.raises(RuntimeError):
         store.import_tables(
