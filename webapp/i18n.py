@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from procurement.report import METRIC_LABELS_ZH
 
-Lang = str  # "zh" | "en"
 LANGS: tuple[str, ...] = ("zh", "en")
 
 TEXT: dict[str, dict[str, str]] = {
@@ -578,29 +577,3 @@ def label(key: str, lang: str = "zh") -> str:
     """A column or metric name (falls back to the raw name for columns we do not translate)."""
     entry = METRIC_TEXT.get(key)
     return key if entry is None else entry.get(lang, entry["zh"])
-
-
-# Kept for code written before webapp.formats (other branches may still call them): they now give the
-# one format of webapp.formats, so nothing shows two ways.
-def fmt_wan(yuan: object, lang: str = "zh", digits: int = 2) -> str:
-    from webapp import formats
-
-    return formats.wan(yuan, lang) or "—"
-
-
-def fmt_pct(rate: object, digits: int = 2) -> str:
-    from webapp import formats
-
-    return formats.pct(rate, digits) or "—"
-
-
-def fmt_num(value: object, digits: int = 0) -> str:
-    from webapp import formats
-
-    return formats.num(value, digits) or "—"
-
-
-def fmt_metric(key: str, value: object, lang: str = "zh") -> str:
-    from webapp import formats
-
-    return formats.metric(key, value, lang)
