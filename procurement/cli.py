@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from procurement import store
-from procurement.model import KIND_LABELS_ZH, TABLE_KINDS, Dataset
+from procurement.labels import KIND_LABELS_ZH, PROGRESS_STATUS_ZH
+from procurement.model import TABLE_KINDS, Dataset
 from procurement.problems import InputError, Problem
 
 SAMPLE_DIR = store.REPO_ROOT / "sample_data"
@@ -296,7 +297,6 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
         write_report_xlsx(report, args.xlsx)
     if args.monthly:
-        from procurement.metrics import PROGRESS_STATUS_ZH
         from procurement.monthly import monthly_report, write_monthly_xlsx
 
         ends = dataset.products.drop_duplicates("product_id", keep="last").set_index("product_id")["agreement_end"]

@@ -17,12 +17,6 @@ import pandas as pd
 from procurement.settings import Settings
 
 PROGRESS_STATUSES: tuple[str, ...] = ("zero_purchase", "below_schedule", "over_purchase", "normal")
-PROGRESS_STATUS_ZH: dict[str, str] = {
-    "zero_purchase": "零采购",
-    "below_schedule": "低于序时进度",
-    "over_purchase": "超量采购",
-    "normal": "正常采购",
-}
 OVERDUE_BUCKETS: tuple[str, ...] = ("31-60", "61-90", ">90")
 DEFAULT_SETTINGS = Settings()
 

@@ -44,6 +44,7 @@ from procurement import funds, supply
 from procurement import metrics as m
 from procurement.arrays import stable_argsort
 from procurement.ingest.values import norm_key_column
+from procurement.labels import EXECUTION_COLUMNS
 from procurement.ledger import link_payments, match_payments_coded, payment_figures
 from procurement.model import Dataset
 from procurement.settings import Settings
@@ -86,82 +87,6 @@ METRIC_KEYS: tuple[str, ...] = (
     "direct_settled_share",
 )
 
-METRIC_LABELS_ZH: dict[str, str] = {
-    "agreed_volume": "约定采购量",
-    "purchased_volume": "实际采购量",
-    "completion_rate": "采购完成率",
-    "time_elapsed": "序时进度",
-    "progress_status": "进度状态",
-    "warning": "预警",
-    "projected_completion": "预计年度完成率",
-    "agreed_amount": "约定采购金额",
-    "purchase_amount": "采购金额",
-    "paid_amount": "回款金额",
-    "collection_rate": "回款率",
-    "paid_vs_agreed": "回款完成率(对约定金额)",
-    "on_time_rate": "按时回款率",
-    "overdue_amount": "逾期未回款金额",
-    "overdue_31_60": "逾期31-60天",
-    "overdue_61_90": "逾期61-90天",
-    "overdue_over_90": "逾期90天以上",
-    "avg_days_to_pay": "平均回款天数",
-    "savings_agreed": "预计节约金额",
-    "savings_realized": "实际节约金额",
-    "savings_rate": "节约率",
-    "mean_price_drop": "平均降价幅度",
-    "max_price_drop": "最高降价幅度",
-    "winning_share": "中选产品使用占比",
-    "retained_savings": "结余留用(估算)",
-    "delivery_rate": "配送率",
-    "delivered_48h_share": "48小时配送率",
-    "open_shortages": "缺货数",
-    "prepaid_amount": "预付金额",
-    "prepay_offset": "冲抵金额",
-    "prepay_balance": "预付余额",
-    "prepaid_share": "预付比例",
-    "direct_settled_share": "直接结算占比",
-}
-
-# Labels of the identifying and extra columns, for the Excel report and the app.
-COLUMN_LABELS_ZH: dict[str, str] = {
-    "batch": "集采批次",
-    "period_start": "开始日期",
-    "period_end": "结束日期",
-    "hospital_id": "机构编码",
-    "hospital_name": "机构名称",
-    "region": "所属地区",
-    "level": "机构级别",
-    "product_id": "产品编码",
-    "generic_name": "通用名",
-    "specification": "规格",
-    "supplier": "中选企业",
-    "unit_price": "中选单价",
-    "baseline_price": "集采前价格",
-    "n_agreements": "签约产品数",
-    "n_zero_purchase": "零采购产品数",
-    "n_below_schedule": "低于序时进度产品数",
-    "n_over_purchase": "超量采购产品数",
-    "n_normal": "正常采购产品数",
-    "n_warning": "预警产品数",
-    "grade": "考核等级",
-    "grade_basis": "等级依据",
-    "agreement_year": "协议年度",
-    "bucket": "账龄",
-    "amount": "金额",
-    "month": "月份",
-    **METRIC_LABELS_ZH,
-}
-
-# The 23 columns of the national platform's 国采医疗机构带量执行报表, in its order (metrics.md).
-EXECUTION_SHEET = "国采医疗机构带量执行报表"
-EXECUTION_COLUMNS: tuple[str, ...] = (
-    "医疗机构", "医疗机构编码", "地区", "批次名称", "批次开始时间", "批次结束时间", "序时进度",
-    "签约产品总数", "零采购产品数", "零采购产品数占比", "低于序时进度产品数", "低于序时进度产品数占比",
-    "超量采购产品数", "超量采购产品数占比", "正常采购产品数", "正常采购产品数占比", "对应非中选产品总数",
-    "采购非中选产品数", "非中选超量产品数", "非中选超额产品数", "对应可替代产品总数", "采购可替代产品数",
-    "低于序时进度且非中选超量的产品数",
-)
-
 STATUS_COUNT_COLUMNS: dict[str, str] = {s: f"n_{s}" for s in m.PROGRESS_STATUSES}
 LEVEL_IDS: dict[str, list[str]] = {
     "batches": ["batch", "period_start", "period_end"],
@@ -187,8 +112,6 @@ _JSON_EXTRA: dict[str, list[str]] = {
     "suppliers": [],
     "regions": [],
 }
-GRADE_BASIS_ZH: dict[str, str] = {"actual": "实际", "projected": "预计"}
-
 
 def grade_basis_of(basis: pd.Series) -> str | None:
     """The one basis ("actual"/"projected") of graded rows, None when they mix or there is none."""
