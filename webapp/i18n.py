@@ -371,6 +371,9 @@ TEXT: dict[str, dict[str, str]] = {
     "no_access_title": {"zh": "无权访问", "en": "Not available"},
     "no_access": {"zh": "当前账户的角色不能打开此页面，请从左侧菜单选择页面。",
                   "en": "This page is not available to your role; pick a page in the menu on the left."},
+    "page_not_found_title": {"zh": "页面不存在", "en": "No such page"},
+    "page_not_found": {"zh": "地址 /{address} 没有对应的页面，已为您打开首页。",
+                       "en": "There is no page at /{address}; here is your home page."},
     "session_ended": {"zh": "登录已过期或已在别处退出，请重新登录。",
                       "en": "Your session has ended (timed out or signed out elsewhere); please sign in again."},
     # table kinds
