@@ -16,6 +16,7 @@ from optimizer.checks import check_settings
 from optimizer.inputs import PlanInput, PlanSettings
 from optimizer.plan import Plan
 from optimizer.solve import allocate
+from procurement import supply
 from procurement.labels import PLAN_STATUS_ZH
 from procurement.model import Dataset, conform
 
@@ -170,14 +171,7 @@ def _stored(url: str) -> Dataset:
 
 def open_shortage_suppliers(ds: Dataset, as_of: pd.Timestamp) -> list[str]:
     """Suppliers with a shortage registered and not closed on ``as_of`` (a failing winner)."""
-    shortages = getattr(ds, "shortages", None)
-    if shortages is None or len(shortages) == 0:
-        return []
-    opened = shortages["start_date"].isna() | (shortages["start_date"] <= as_of)
-    still = shortages["end_date"].isna() | (shortages["end_date"] > as_of)
-    return sorted(set(shortages.loc[opened & still, "supplier"].dropna().astype(str)))
-
-
+    return supply.failing_suppliers(getattr(ds, "shortages", None), as_of)
 
 
 def summary(plan: Plan) -> str:

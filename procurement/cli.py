@@ -19,6 +19,7 @@ from typing import Any, TextIO
 
 from procurement import store
 from procurement.labels import KIND_LABELS_ZH, PROGRESS_STATUS_ZH
+from procurement.metrics import behind_schedule
 from procurement.model import TABLE_KINDS, Dataset
 from procurement.problems import InputError, Problem
 
@@ -496,14 +497,9 @@ def _print_report_summary(payload: dict[str, Any], out: TextIO) -> None:
             f"  {batch.get('batch')}: 完成率 {_number(batch.get('completion_rate'), rate=True)}，"
             f"序时进度 {_number(batch.get('time_elapsed'), rate=True)}"
         )
-    lagging = [
-        h
-        for h in payload.get("hospitals", [])
-        if h.get("completion_rate") is not None
-        and h.get("time_elapsed")
-        and h["completion_rate"] < h["time_elapsed"]
-    ]
-    lines.append(f"低于序时进度的医疗机构 hospitals behind time elapsed: {len(lagging)}")
+    lagging = sum(bool(behind_schedule(h.get("completion_rate"), h.get("time_elapsed")))
+                  for h in payload.get("hospitals", []))
+    lines.append(f"低于序时进度的医疗机构 hospitals behind time elapsed: {lagging}")
     for warning in payload.get("warnings", []):
         lines.append(f"注意 / note: {warning}")
     print("\n".join(lines), file=out)

@@ -366,6 +366,18 @@ def match_payments_coded(
     return ledger, coded
 
 
+def unpaid_age_days(ledger: pd.DataFrame, as_of: date | pd.Timestamp) -> np.ndarray:
+    """Whole days from each unpaid delivery to as_of, as ``.dt.days`` counts them (floored), on the
+    integer nanoseconds; NaN for a row already paid or with no delivery. The one age that the aging
+    buckets, the on-time rate's base and the report's overdue list all read."""
+    delivery = ledger["delivery_date"].to_numpy(dtype="datetime64[ns]")
+    unpaid = ~np.isnat(delivery) & ledger["pay_date"].isna().to_numpy()
+    day = np.timedelta64(1, "D").astype("timedelta64[ns]").astype(np.int64)
+    d_ns = np.where(unpaid, delivery.view(np.int64), 0)  # NaT's integer would overflow: masked below
+    as_of_ns = np.datetime64(pd.Timestamp(as_of).normalize(), "ns").astype(np.int64)
+    return np.where(unpaid, ((as_of_ns - d_ns) // day).astype("float64"), np.nan)
+
+
 def payment_figures(ledger: pd.DataFrame, as_of: date | pd.Timestamp, payment_days: int = 30) -> pd.DataFrame:
     """Per ledger row, the additive pieces of the payment metrics (sum them at any level).
 
@@ -383,10 +395,8 @@ def payment_figures(ledger: pd.DataFrame, as_of: date | pd.Timestamp, payment_da
     pay = ledger["pay_date"].to_numpy(dtype="datetime64[ns]")
     delivered, paid = ~np.isnat(delivery), ~np.isnat(pay)
     matched = delivered & paid
-    day = np.timedelta64(1, "D").astype("timedelta64[ns]").astype(np.int64)
-    d_ns = np.where(delivered, delivery.view(np.int64), 0)  # NaT's integer would overflow: masked below
-    age = np.where(delivered & ~paid, (np.datetime64(as_of, "ns").astype(np.int64) - d_ns) // day, -1)
-    bucket = overdue_bucket_index(np.where(delivered & ~paid, age.astype("float64"), np.nan), payment_days)
+    age = unpaid_age_days(ledger, as_of)
+    bucket = overdue_bucket_index(age, payment_days)
     if "amount_days" in ledger.columns:  # worked out by match_payments_coded (rows may sum several days)
         if ledger.attrs.get("payment_days") != payment_days:
             raise ValueError(f"ledger made for {ledger.attrs.get('payment_days')} payment days, not {payment_days}")
@@ -402,7 +412,7 @@ def payment_figures(ledger: pd.DataFrame, as_of: date | pd.Timestamp, payment_da
             "matched_paid": np.where(matched, amount, 0.0),
             "amount_days": amount_days,
             "paid_on_time": on_time,
-            "due_or_paid": np.where(matched | (delivered & ~paid & (age >= payment_days)), amount, 0.0),
+            "due_or_paid": np.where(matched | (age >= payment_days), amount, 0.0),  # NaN age: paid or undelivered
             "overdue_amount": np.where(bucket >= 0, amount, 0.0),
         },
         index=ledger.index,

@@ -45,7 +45,7 @@ from procurement import metrics as m
 from procurement.arrays import stable_argsort
 from procurement.ingest.values import norm_key_column
 from procurement.labels import EXECUTION_COLUMNS
-from procurement.ledger import link_payments, match_payments_coded, payment_figures
+from procurement.ledger import link_payments, match_payments_coded, payment_figures, unpaid_age_days
 from procurement.model import Dataset
 from procurement.settings import Settings
 from procurement.years import agreements_in_view, products_in_view
@@ -1390,11 +1390,7 @@ def _overdue(
     coded: dict[str, tuple[np.ndarray, int]] | None = None,
 ) -> pd.DataFrame:
     """Unpaid amounts past the payment term, per hospital, supplier, product and aging bucket."""
-    delivered = ledger["delivery_date"].to_numpy(dtype="datetime64[ns]")
-    unpaid = ~np.isnat(delivered) & ledger["pay_date"].isna().to_numpy()
-    day = np.timedelta64(1, "D").astype("timedelta64[ns]").astype(np.int64)
-    age = (np.datetime64(as_of, "ns").astype(np.int64) - delivered.astype(np.int64)) // day  # as .dt.days
-    index = m.overdue_bucket_index(np.where(unpaid, age, np.nan), settings.payment_days)
+    index = m.overdue_bucket_index(unpaid_age_days(ledger, as_of), settings.payment_days)
     rows = np.flatnonzero(index >= 0)
     cols = ["hospital_id", "supplier", "product_id", "bucket"]
     if rows.size == 0:

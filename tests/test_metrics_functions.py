@@ -60,6 +60,25 @@ def test_progress_status(purchased, completion, elapsed, expected):
     assert vec[0] == expected
 
 
+@pytest.mark.parametrize(
+    ("completion", "elapsed", "behind"),
+    [
+        (0.4492, 1.0, True),  # the county's second batch: 44.92% against a full year
+        (0.5, 0.5, False),  # on schedule to the day is not behind (strictly below)
+        (0.4999, 0.5, True),
+        (0.0, 0.5, True),  # nothing bought once the period has begun
+        (0.0, 0.0, False),  # nor before it begins
+        (None, 0.5, False),  # no agreed volume: nothing to be behind on
+        (0.3, None, False),  # no period: no schedule
+        (1.2, 0.5, False),
+    ],
+)
+def test_behind_schedule_boundaries(completion, elapsed, behind):
+    assert m.behind_schedule(completion, elapsed) is behind
+    vector = m.behind_schedule(pd.Series([completion], dtype="float64"), pd.Series([elapsed], dtype="float64"))
+    assert vector.tolist() == [behind]
+
+
 def test_warning_only_from_the_third_month():
     start = T("2020-01-01")
     assert not m.warning_window_open(date(2020, 2, 29), start, 3)
