@@ -94,6 +94,12 @@ def test_overdue_buckets():
     assert list(m.overdue_bucket(np.array([10, 45, 70, 200]))) == [None, "31-60", "61-90", ">90"]
 
 
+def test_overdue_bucket_positions_by_hand():
+    ages = [float("nan"), 0, 30, 31, 60, 61, 90, 91, 400]
+    assert m.overdue_bucket_index(ages, 30).tolist() == [-1, -1, -1, 0, 0, 1, 1, 2, 2]
+    assert m.overdue_bucket_index([45, 46, 76], 45).tolist() == [-1, 0, 1]
+
+
 def test_savings_and_price_drops_differ_when_big_products_fall_less():
     # two products: a big one falling 10%, a small one falling 70%
     drops = [m.price_drop(9.0, 10.0), m.price_drop(0.3, 1.0)]
