@@ -347,6 +347,7 @@ def test_a_store_written_before_years_reads_its_agreements_as_year_1(tmp_path):
         conn.exec_driver_sql("DROP INDEX ux_agreements_natural_key")
         conn.exec_driver_sql("ALTER TABLE agreements DROP COLUMN agreement_year")
         conn.exec_driver_sql("CREATE UNIQUE INDEX ux_agreements_natural_key ON agreements (hospital_id, product_id)")
+        conn.exec_driver_sql("DROP TABLE alembic_version")  # and before Alembic
     engine.dispose()
     engine = store.get_engine(url)
     assert store.load_dataset(engine).agreements["agreement_year"].tolist() == [1.0]

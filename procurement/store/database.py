@@ -1,20 +1,27 @@
 """Where the store lives and how it is opened: the engine (SQLite tuned for one writer beside many
-readers, or PostgreSQL), and the schema created or brought up to date on opening."""
+readers, or PostgreSQL), and the schema created or brought up to date on opening (the Alembic
+migrations in ``procurement/migrations``)."""
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection, Engine
 
 from procurement import db_schema as schema
-from procurement.store import links, series
-from procurement.store.sql import has_rows, write_lock
+from procurement.store import legacy
+from procurement.store.sql import write_lock
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
 
 
 def default_url() -> str:
@@ -38,80 +45,51 @@ def get_engine(url: str | None = None) -> Engine:
         configure_sqlite(engine)
     else:
         engine = sa.create_engine(url, pool_pre_ping=True)
-    present = set(sa.inspect(engine).get_table_names())
-    if any(t.name not in present for t in schema.metadata.sorted_tables):
-        with engine.connect() as conn:  # two processes starting at once must not both create a table
-            conn.execution_options(sqlite_begin="IMMEDIATE")
-            with conn.begin():
-                write_lock(conn)
-                schema.metadata.create_all(conn)  # checks again, under the lock
-    _upgrade(engine)
+    upgrade(engine)
     return engine
 
 
-def _upgrade(engine: Engine) -> None:
-    """Bring a database written by an earlier version up to date (idempotent, cheap when current).
+def upgrade(engine: Engine) -> None:
+    """Bring the database to the newest schema (Alembic head); cheap when it is there already.
 
     Looked at without a lock (the usual case: nothing to do); any change is decided again and made
-    under the write lock, so two processes starting at once never apply it twice.
+    under the write lock, so two processes starting at once never apply it twice. A database made
+    before Alembic (store tables, no ``alembic_version``) is first brought to the baseline by
+    :mod:`procurement.store.legacy` and stamped at it; then every later revision runs.
     """
-    if _upgrade_in(engine, None):
-        with engine.connect() as conn:
-            conn.execution_options(sqlite_begin="IMMEDIATE")
-            with conn.begin():
-                write_lock(conn)
-                _upgrade_in(conn, conn)
+    head = _head()
+    with engine.connect() as conn:
+        current = MigrationContext.configure(conn).get_current_revision()
+    if current == head:
+        return
+    with engine.connect() as conn:
+        conn.execution_options(sqlite_begin="IMMEDIATE")
+        with conn.begin():
+            write_lock(conn)
+            current = MigrationContext.configure(conn).get_current_revision()  # again, under the lock
+            if current == head:
+                return
+            config = _alembic_config(conn)
+            if current is None and set(sa.inspect(conn).get_table_names()) & set(schema.metadata.tables):
+                legacy.bring_to_baseline(conn)
+                command.stamp(config, legacy.BASELINE)
+            command.upgrade(config, "head")
 
 
-def _upgrade_in(bind: Engine | Connection, conn: Connection | None) -> bool:
-    """Whether ``bind``'s schema is out of date; with ``conn`` (a locked transaction), bring it up to date."""
-    inspector = sa.inspect(bind)
-    retired = [t for t in schema.RETIRED_TABLES if inspector.has_table(t)]
-    indexes = {ix["name"] for ix in inspector.get_indexes("purchases")}
-    stale_indexes = [ix for ix in schema.RETIRED_INDEXES if ix in indexes]
-    missing_columns: list[tuple[str, sa.Column]] = []
-    stale_keys: list[sa.Index] = []
-    for kind, table in schema.KIND_TABLES.items():
-        present = {c["name"] for c in inspector.get_columns(kind)}
-        missing_columns += [(kind, c) for c in table.c if c.name not in present]
-        stored = {ix["name"]: ix["column_names"] for ix in inspector.get_indexes(kind)}
-        for index in table.indexes:
-            if index.unique and index.name in stored and stored[index.name] != [c.name for c in index.columns]:
-                stale_keys.append(index)  # a natural key that gained a column (ids scoped by hospital)
-            elif index.name not in stored:
-                stale_keys.append(index)  # an index added since (DROP IF EXISTS, then CREATE, below)
-    present_log = {c["name"] for c in inspector.get_columns("imports")}
-    missing_columns += [("imports", c) for c in schema.imports.c if c.name not in present_log]
-    missing_links = [c for kind, c in missing_columns if kind == "payments" and c.name.startswith("link_")]
-    if conn is None:
-        with bind.connect() as reader:
-            needs_series = _series_missing(reader)
-    else:
-        needs_series = _series_missing(conn)
-    if conn is None or not (retired or stale_indexes or needs_series or missing_columns or stale_keys):
-        return bool(retired or stale_indexes or needs_series or missing_columns or stale_keys)
-    for name in retired:
-        conn.exec_driver_sql(f"DROP TABLE IF EXISTS {name}")
-    for name in stale_indexes:
-        conn.exec_driver_sql(f"DROP INDEX IF EXISTS {name}")
-    for table_name, column in missing_columns:
-        sql_type = column.type.compile(dialect=conn.dialect)
-        conn.exec_driver_sql(f"ALTER TABLE {table_name} ADD COLUMN {column.name} {sql_type}")
-        if (table_name, column.name) == ("agreements", "agreement_year"):  # written before years: year 1
-            conn.exec_driver_sql("UPDATE agreements SET agreement_year = 1 WHERE agreement_year IS NULL")
-    for index in stale_keys:
-        conn.exec_driver_sql(f"DROP INDEX IF EXISTS {index.name}")
-        index.create(conn)
-    if missing_links:
-        links.relink_payments(conn, "payments", None)
-    if needs_series:
-        series.rebuild_series(conn)
-    return True
+def _alembic_config(conn: Connection) -> Config:
+    """Alembic's configuration, built in code: the migrations run on ``conn`` (see migrations/env.py)."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = conn
+    return config
 
 
-def _series_missing(conn: Connection) -> bool:
-    """Order lines stored without their daily series (a database written before the series existed)."""
-    return has_rows(conn, schema.KIND_TABLES["purchases"]) and not has_rows(conn, schema.purchase_series)
+@functools.cache
+def _head() -> str:
+    head = ScriptDirectory(str(MIGRATIONS)).get_current_head()
+    if head is None:
+        raise RuntimeError(f"no Alembic revision in {MIGRATIONS}")
+    return head
 
 
 def configure_sqlite(engine: Engine) -> None:
