@@ -15,7 +15,7 @@ import pytest
 from app_helpers import PASSWORD, seed_database
 from test_app_pages import _purchases_xlsx, page, sign_in
 
-from procurement import auth, store
+from procurement import auth, store, workflow
 from procurement.synthetic import generate_alliance
 from webapp import upload
 
@@ -57,18 +57,18 @@ def test_handler_lists_then_removes_only_the_missing_line(db, alliance) -> None:
     engine = store.get_engine(db)
     # the second hospital, so the page test below (h1, the first) sees its own rows only
     own = alliance.hospitals["hospital_id"].iloc[1]
-    first = upload.check_uploads([("jan.xlsx", _purchases_xlsx(_rows(alliance, 1, [("U-1", 1, 10), ("U-2", 1, 20),
+    first = workflow.check([("jan.xlsx", _purchases_xlsx(_rows(alliance, 1, [("U-1", 1, 10), ("U-2", 1, 20),
                                                                                      ("U-3", 6, 5)])))],
                                  store.load_reference(engine), own)
     assert first.ok
-    upload.save_upload(engine, first, "h2", own)
-    fixed = upload.check_uploads([("jan-fixed.xlsx", _purchases_xlsx(_rows(alliance, 1, [("U-1", 1, 10)])))],
+    workflow.save(engine, first, "h2", own)
+    fixed = workflow.check([("jan-fixed.xlsx", _purchases_xlsx(_rows(alliance, 1, [("U-1", 1, 10)])))],
                                  store.load_reference(engine), own)
-    preview = upload.removal_preview(engine, fixed, own)
+    preview = workflow.removals(engine, fixed, own)
     shown = upload.removals_frame(preview)
     assert list(shown["单号"]) == ["U-2"] and list(shown["数量"]) == [20.0]
     assert "U-2" in _own_lines(engine, own)  # listing wrote nothing
-    summary = upload.save_upload(engine, fixed, "h2", own, replace_period=True, expect_removed={"purchases": 1})
+    summary = workflow.save(engine, fixed, "h2", own, replace_period=True, expect_removed={"purchases": 1})
     assert upload.summary_counts(summary) == {"added": 0, "replaced": 0, "unchanged": 1, "removed": 1}
     lines = _own_lines(engine, own)
     assert "U-2" not in lines and lines["U-1"] == 10 and lines["U-3"] == 5
