@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from procurement import store
-from procurement.labels import KIND_LABELS_ZH, PROGRESS_STATUS_ZH
+from procurement.labels import KIND_LABELS_ZH, METRIC_LABELS_EN, METRIC_LABELS_ZH, PROGRESS_STATUS_ZH
 from procurement.metrics import behind_schedule
 from procurement.model import TABLE_KINDS, Dataset
 from procurement.problems import InputError, Problem
@@ -460,20 +460,20 @@ def _number(value: Any, rate: bool = False) -> str:
     return f"{value:.2%}" if rate else f"{value:,.2f}".rstrip("0").rstrip(".")
 
 
+# The headline figures of ``report`` without --json: metric and unit (元 amounts, % rates, plain volumes).
+_SUMMARY_FIGURES = (("agreed_volume", ""), ("purchased_volume", ""), ("completion_rate", "%"), ("purchase_amount", "元"),
+                    ("paid_amount", "元"), ("collection_rate", "%"), ("savings_agreed", "元"), ("winning_share", "%"))
+
+
 def _print_report_summary(payload: dict[str, Any], out: TextIO) -> None:
     """A few lines a coordinator reads at a glance; the figures are those of ``--json``."""
     total = payload["total"]
-    lines = [
-        f"带量采购执行情况 / VBP execution — 截至 as of {payload['as_of']}",
-        f"约定采购量 agreed volume     {_number(total.get('agreed_volume'))}",
-        f"实际采购量 purchased volume  {_number(total.get('purchased_volume'))}",
-        f"采购完成率 completion        {_number(total.get('completion_rate'), rate=True)}",
-        f"采购金额 purchase amount      {_number(total.get('purchase_amount'))} 元",
-        f"回款金额 paid amount          {_number(total.get('paid_amount'))} 元",
-        f"回款率 collection rate        {_number(total.get('collection_rate'), rate=True)}",
-        f"预计节约 savings (agreed)     {_number(total.get('savings_agreed'))} 元",
-        f"中选产品使用占比 winning share {_number(total.get('winning_share'), rate=True)}",
-    ]
+    lines = [f"带量采购执行情况 / VBP execution — 截至 as of {payload['as_of']}"]
+    for key, unit in _SUMMARY_FIGURES:
+        name = f"{METRIC_LABELS_ZH[key]} {METRIC_LABELS_EN[key].lower()}"
+        figure = _number(total.get(key), rate=unit == "%")
+        pad = " " * max(1, 42 - sum(2 if ord(ch) > 0x2E80 else 1 for ch in name))  # CJK is two columns wide
+        lines.append(f"{name}{pad}{figure}{' 元' if unit == '元' and total.get(key) is not None else ''}")
     for batch in payload.get("batches", []):
         lines.append(
             f"  {batch.get('batch')}: 完成率 {_number(batch.get('completion_rate'), rate=True)}，"
