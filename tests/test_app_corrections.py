@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from app_helpers import PASSWORD, page, purchases_xlsx, sign_in
 
-from procurement import store
+from procurement import store, workflow
 from procurement.synthetic import generate_alliance
 from webapp import upload
 
@@ -40,18 +40,18 @@ def test_handler_lists_then_removes_only_the_missing_line(app_db, app_alliance) 
     engine = store.get_engine(app_db)
     # the second hospital, so the page test below (h1, the first) sees its own rows only
     own = app_alliance.hospitals["hospital_id"].iloc[1]
-    first = upload.check_uploads([("jan.xlsx", purchases_xlsx(_rows(app_alliance, 1, [("U-1", 1, 10), ("U-2", 1, 20),
+    first = workflow.check([("jan.xlsx", purchases_xlsx(_rows(app_alliance, 1, [("U-1", 1, 10), ("U-2", 1, 20),
                                                                                      ("U-3", 6, 5)])))],
                                  store.load_reference(engine), own)
     assert first.ok
-    upload.save_upload(engine, first, "h2", own)
-    fixed = upload.check_uploads([("jan-fixed.xlsx", purchases_xlsx(_rows(app_alliance, 1, [("U-1", 1, 10)])))],
+    workflow.save(engine, first, "h2", own)
+    fixed = workflow.check([("jan-fixed.xlsx", purchases_xlsx(_rows(app_alliance, 1, [("U-1", 1, 10)])))],
                                  store.load_reference(engine), own)
-    preview = upload.removal_preview(engine, fixed, own)
+    preview = workflow.removals(engine, fixed, own)
     shown = upload.removals_frame(preview)
     assert list(shown["单号"]) == ["U-2"] and list(shown["数量"]) == [20.0]
     assert "U-2" in _own_lines(engine, own)  # listing wrote nothing
-    summary = upload.save_upload(engine, fixed, "h2", own, replace_period=True, expect_removed={"purchases": 1})
+    summary = workflow.save(engine, fixed, "h2", own, replace_period=True, expect_removed={"purchases": 1})
     assert upload.summary_counts(summary) == {"added": 0, "replaced": 0, "unchanged": 1, "removed": 1}
     lines = _own_lines(engine, own)
     assert "U-2" not in lines and lines["U-1"] == 10 and lines["U-3"] == 5

@@ -223,3 +223,19 @@ def test_import_and_report_through_either_database(backend, tmp_path, capsys):
         assert from_db["total"]["purchased_volume"] == 140
     finally:
         next(engines, None)  # runs the fixture teardown (drops the PostgreSQL schema)
+
+
+def test_report_summary_names_figures_by_the_labels_and_counts_hospitals_behind():
+    import io
+
+    from procurement.cli import _print_report_summary
+
+    # behind: 0.3 < 0.5 only; unknown completion (no agreed volume) and 0.5 on schedule are not behind
+    hospitals = [{"completion_rate": 0.3, "time_elapsed": 0.5}, {"completion_rate": None, "time_elapsed": 0.5},
+                 {"completion_rate": 0.5, "time_elapsed": 0.5}]
+    out = io.StringIO()
+    _print_report_summary({"as_of": "2024-06-30", "total": {"savings_agreed": 1000.0, "completion_rate": 0.4},
+                           "hospitals": hospitals}, out)
+    text = out.getvalue()
+    assert "hospitals behind time elapsed: 1" in text
+    assert "预计节约金额 savings on agreed volume" in text and "1,000 元" in text and "40.00%" in text

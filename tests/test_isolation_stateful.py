@@ -2,9 +2,9 @@
 item 4 and "Done when": a hypothesis stateful test keeps its invariants), on SQLite and PostgreSQL.
 
 Three hospital accounts (H1, H2, H3) and a coordinator upload purchase files through the entry points
-the app uses (``webapp.upload.check_uploads``: ``parse_files`` with the account's scope, then
+the app uses (``procurement.workflow.check``: ``parse_files`` with the account's scope, then
 ``save_upload``: ``store.import_tables`` with the account's role and scope; a correction previews its
-removals with ``removal_preview`` and saves with ``replace_period`` and the previewed counts, as the
+removals with ``workflow.removals`` and saves with ``replace_period`` and the previewed counts, as the
 page does). The test keeps its own model: per hospital, a dict of order id -> line, with every upload
 applied as an upsert and every correction removing the hospital's lines dated within the file's
 period that the file no longer has (the rule of procurement/history.py, written out again here).
@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import io
 import itertools
-import sys
 import tempfile
 from collections import Counter
 from pathlib import Path
@@ -45,15 +44,11 @@ from hypothesis.stateful import (
     rule,
     run_state_machine_as_test,
 )
+from store_fixtures import BACKENDS, hospitals, make_engine
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-from store_fixtures import BACKENDS, hospitals, make_engine  # noqa: E402
-
-from procurement import history, store  # noqa: E402
-from procurement.model import conform  # noqa: E402
-from procurement.problems import InputError  # noqa: E402
-from webapp import upload  # noqa: E402
+from procurement import history, store, workflow
+from procurement.model import conform
+from procurement.problems import InputError
 
 HOSPITALS = ("H1", "H2", "H3")
 ACCOUNTS = {"h1": "H1", "h2": "H2", "h3": "H3"}  # user name -> hospital scope; "office" is the coordinator
@@ -170,7 +165,7 @@ class AllianceUploads(RuleBasedStateMachine):
         scope = ACCOUNTS.get(account) if account else None
         role = "hospital" if scope else "coordinator"
         name = name.replace(".csv", f".{fmt}")
-        return upload.check_uploads([(name, purchase_file(rows, fmt))], self.reference, scope, role), scope, role
+        return workflow.check([(name, purchase_file(rows, fmt))], self.reference, scope, role), scope, role
 
     def _import(self, account: str | None, rows: list[tuple[str, Line]], fmt: str, *, correction: bool) -> None:
         """Upload (or correct with) ``rows`` as ``account`` and check the summary against the model."""
@@ -180,14 +175,14 @@ class AllianceUploads(RuleBasedStateMachine):
         gone = predicted_removals(self.model, rows) if correction else set()
         expect_removed = None
         if correction:
-            preview = upload.removal_preview(self.engine, check, scope)
+            preview = workflow.removals(self.engine, check, scope)
             shown = preview.get("purchases")
             listed = set() if shown is None else set(zip(shown["hospital_id"].astype(str),
                                                          shown["order_id"].astype(str), strict=True))
             assert listed == gone
             self.figures["foreign rows in a preview"] += sum(h != scope for h, _ in listed) if scope else 0
             expect_removed = {k: len(v) for k, v in preview.items()}
-        summary = upload.save_upload(self.engine, check, account or "office", scope, role,
+        summary = workflow.save(self.engine, check, account or "office", scope, role,
                                      replace_period=correction, expect_removed=expect_removed)
         got = (summary.added.get("purchases", 0), summary.replaced.get("purchases", 0),
                summary.unchanged.get("purchases", 0))
@@ -253,7 +248,7 @@ class AllianceUploads(RuleBasedStateMachine):
             unchecked, _, _ = self._check(None, rows, fmt)
             assert unchecked.ok
             with pytest.raises(InputError) as err:
-                upload.save_upload(self.engine, unchecked, account, mine, "hospital", replace_period=correction)
+                workflow.save(self.engine, unchecked, account, mine, "hospital", replace_period=correction)
             stored.append(problems_of(err.value))
             self.figures["refusals"] += 2
         assert checked[0] == checked[1] and stored[0] == stored[1]

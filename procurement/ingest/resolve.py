@@ -20,6 +20,7 @@ from procurement.ingest.headers import ALIASES, normalize_header
 from procurement.ingest.packaging import Packaging, combine, conflicts, parse_packaging, unit_key
 from procurement.ingest.sheets import SheetData, Typed, show
 from procurement.ingest.statuses import (
+    BACKUP_FLAG,
     FUND_KIND,
     PAYER,
     PAYMENT_STATUS,
@@ -1148,26 +1149,8 @@ def _offers(r: Rows, cat: Catalogue) -> pd.DataFrame:
         "unit_price": prices_per_unit(r, codes, pkgs, required=True),
         "capacity": _num(r, "capacity"), "regions": _text(r, "regions"),
         "min_share": _num(r, "min_share", 0.0), "agreed_ratio": _num(r, "agreed_ratio"),
-        "backup": _flag(r, "backup"),
+        "backup": np.zeros(r.n, bool) | rows_meaning(meaning(r, "backup", BACKUP_FLAG), "yes"),
     })
-
-
-_YES = frozenset(["是", "y", "yes", "true", "1", "√", "✓", "备选", "备供", "备选企业"])
-_NO = frozenset(["否", "n", "no", "false", "0", "×", "x"])
-
-
-def _flag(r: Rows, name: str) -> np.ndarray:
-    """A yes/no column (是/否, Y/N, 1/0, √); blank is no, any other text is an error on its row."""
-    text = r.t.text.get(name)
-    if text is None:
-        return np.zeros(r.n, bool)
-    keys = [None if v is None else str(v).strip().lower() for v in text.values]
-    yes = np.array([k in _YES for k in keys], bool)
-    bad_u = np.array([k is not None and k not in _YES and k not in _NO for k in keys], bool)
-    raw = _cells(r, name)
-    r.flag(bad_u[text.codes], name, lambda p: (
-        f"{r.sd.header(name)} '{show(raw[p])}' 应为 是/否", f"'{show(raw[p])}' must be yes or no (是/否)"))
-    return yes[text.codes]
 
 
 def _substitutes(r: Rows, cat: Catalogue) -> pd.DataFrame:
