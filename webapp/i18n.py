@@ -187,6 +187,7 @@ TEXT: dict[str, dict[str, str]] = {
     "col_record_amount": {"zh": "金额（元）", "en": "Amount (yuan)"},
     "col_record_hospital": {"zh": "机构编码", "en": "Hospital"},
     "col_file": {"zh": "文件", "en": "File"},
+    "refreshing_figures": {"zh": "已保存，正在更新全联盟统计…", "en": "Saved; updating the alliance's figures…"},
     "field_winning": {"zh": "是否中选产品", "en": "Winning product"},
     "col_drug_code": {"zh": "药品编码", "en": "Drug code"},
     "col_drug_name": {"zh": "药品名称", "en": "Drug name"},

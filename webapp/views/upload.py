@@ -123,6 +123,8 @@ def render() -> None:
                     widgets.dataframe(on_screen(problems_frame(exc.problems, lang), lang, counts=PROBLEM_COUNTS),
                                       key="save_problems")
                 else:
+                    with st.spinner(tr("refreshing_figures")):  # the importer waits, not the next reader
+                        data.refresh_snapshot(ctx.url)
                     state.put("last_import", summary_counts(summary))
                     state.put("uploader_generation", generation + 1)
                     st.rerun()
