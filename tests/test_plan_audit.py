@@ -212,6 +212,9 @@ def test_the_plan_page_records_the_run_under_the_signed_in_coordinator(tmp_path,
     events = plan_log.plan_events(engine)
     assert events[["user", "action", "source"]].values.tolist() == [["coord", "run", "app"]]
     engine.dispose()
+    (shown,) = [df.value for df in at.dataframe if "结果哈希" in df.value.columns]  # the page's plan log
+    assert shown[["用户", "操作", "来源"]].values.tolist() == [["coord", "计算", "app"]]
+    assert shown["结果哈希"].tolist() == events["output_hash"].tolist()
 
 
 # --- one trail -----------------------------------------------------------------------------------------

@@ -305,6 +305,7 @@ TEXT: dict[str, dict[str, str]] = {
     "plan_from_date": {"zh": "断供起始日期", "en": "From date"},
     "plan_replan": {"zh": "重新分配", "en": "Re-plan"},
     "plan_download": {"zh": "下载方案 Excel", "en": "Download the plan workbook"},
+    "plan_log": {"zh": "方案记录（谁在何时计算、保存或下载了方案）", "en": "Plan log (who ran, saved or downloaded a plan, when)"},
     "plan_status_optimal": {"zh": "最优", "en": "optimal"},
     "plan_status_feasible": {"zh": "可行（未证最优）", "en": "feasible (not proven optimal)"},
     "plan_status_infeasible": {"zh": "无可行解", "en": "infeasible"},

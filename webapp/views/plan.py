@@ -203,3 +203,5 @@ def render() -> None:
                      lambda: planning.recorded_plan_xlsx(engine, user.username, plan, inp, comparison, disrupted, used),
                      "量分配方案.xlsx", key="plan_download")
     st.caption(tr("plan_download_note"))
+    with st.expander(tr("plan_log")):
+        widgets.dataframe(planning.plan_log_frame(engine, state.language()), key="plan_log")
