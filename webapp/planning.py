@@ -66,6 +66,16 @@ def compare(inp: PlanInput, scenarios: dict[str, PlanSettings]) -> Any:
     return compare_scenarios(inp, scenarios)
 
 
+def record_comparison(engine: Engine, user: str, inp: PlanInput, scenarios: dict[str, PlanSettings],
+                      comparison: Any) -> list[int]:
+    """Each scenario plan the compare button ran, in the plan log (its name in the detail)."""
+    from optimizer import audit
+
+    return [audit.record(engine, user=user, action="run", source="app", inp=inp, settings=scenarios[name],
+                         plan=plan, note={"scenario": name})
+            for name, plan in comparison.plans.items() if name in scenarios]
+
+
 def disruption(inp: PlanInput, plan: Plan, supplier: str, from_date: Any, purchases: pd.DataFrame,
                settings: PlanSettings) -> Any:
     """Re-plan the volume a failing winner can no longer deliver (断供) from ``from_date`` on."""
