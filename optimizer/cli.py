@@ -19,6 +19,8 @@ from optimizer.checks import check_settings
 from optimizer.inputs import PlanInput, PlanSettings
 from optimizer.plan import Plan
 from optimizer.solve import allocate
+from procurement import supply
+from procurement.labels import PLAN_STATUS_ZH
 from procurement.model import Dataset, conform
 
 
@@ -212,22 +214,14 @@ def _stored(url: str) -> Dataset:
 
 def open_shortage_suppliers(ds: Dataset, as_of: pd.Timestamp) -> list[str]:
     """Suppliers with a shortage registered and not closed on ``as_of`` (a failing winner)."""
-    shortages = getattr(ds, "shortages", None)
-    if shortages is None or len(shortages) == 0:
-        return []
-    opened = shortages["start_date"].isna() | (shortages["start_date"] <= as_of)
-    still = shortages["end_date"].isna() | (shortages["end_date"] > as_of)
-    return sorted(set(shortages.loc[opened & still, "supplier"].dropna().astype(str)))
-
-
-STATUS_ZH = {"optimal": "最优", "feasible": "可行（未证明最优）", "infeasible": "不可行"}
+    return supply.failing_suppliers(getattr(ds, "shortages", None), as_of)
 
 
 def summary(plan: Plan) -> str:
     """A short Chinese summary for people at a terminal."""
     alloc, short = plan.allocations, plan.shortages
     lines = [
-        f"状态 / status: {STATUS_ZH[plan.status.value]} ({plan.status.value})",
+        f"状态 / status: {PLAN_STATUS_ZH[plan.status.value]} ({plan.status.value})",
         f"目标值 / objective: {plan.objective:,.2f}  中选价总金额 / total cost: {plan.total_cost:,.2f} 元  "
         f"间隙 / gap: {plan.gap:.2e}",
         f"分配 / allocations: {len(alloc)} 行，总量 {alloc['volume'].sum():,.0f}；"

@@ -18,7 +18,9 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from procurement import store
-from procurement.model import KIND_LABELS_ZH, TABLE_KINDS, Dataset
+from procurement.labels import KIND_LABELS_ZH, PROGRESS_STATUS_ZH
+from procurement.metrics import behind_schedule
+from procurement.model import TABLE_KINDS, Dataset
 from procurement.problems import InputError, Problem
 
 SAMPLE_DIR = store.REPO_ROOT / "sample_data"
@@ -296,7 +298,6 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
         write_report_xlsx(report, args.xlsx)
     if args.monthly:
-        from procurement.metrics import PROGRESS_STATUS_ZH
         from procurement.monthly import monthly_report, write_monthly_xlsx
 
         ends = dataset.products.drop_duplicates("product_id", keep="last").set_index("product_id")["agreement_end"]
@@ -496,14 +497,9 @@ def _print_report_summary(payload: dict[str, Any], out: TextIO) -> None:
             f"  {batch.get('batch')}: 完成率 {_number(batch.get('completion_rate'), rate=True)}，"
             f"序时进度 {_number(batch.get('time_elapsed'), rate=True)}"
         )
-    lagging = [
-        h
-        for h in payload.get("hospitals", [])
-        if h.get("completion_rate") is not None
-        and h.get("time_elapsed")
-        and h["completion_rate"] < h["time_elapsed"]
-    ]
-    lines.append(f"低于序时进度的医疗机构 hospitals behind time elapsed: {len(lagging)}")
+    lagging = sum(bool(behind_schedule(h.get("completion_rate"), h.get("time_elapsed")))
+                  for h in payload.get("hospitals", []))
+    lines.append(f"低于序时进度的医疗机构 hospitals behind time elapsed: {lagging}")
     for warning in payload.get("warnings", []):
         lines.append(f"注意 / note: {warning}")
     print("\n".join(lines), file=out)

@@ -15,7 +15,8 @@ import pytest
 
 from procurement import roles, store
 from procurement.ingest.headers import FIELDS
-from procurement.model import KIND_LABELS_ZH, TABLE_KINDS
+from procurement.labels import KIND_LABELS_ZH
+from procurement.model import TABLE_KINDS
 from procurement.problems import InputError
 from procurement.synthetic import generate_alliance
 from webapp import upload

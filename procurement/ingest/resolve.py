@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from procurement.arrays import first_seen, sorted_groups_of
 from procurement.ingest import values as V
 from procurement.ingest.headers import ALIASES, normalize_header
 from procurement.ingest.packaging import Packaging, combine, conflicts, parse_packaging, unit_key
@@ -402,19 +403,18 @@ def _resolve_by_names(
     A combination naming a winner is that product; one whose drug was tendered but whose maker
     did not win is a non-winning purchase (its own entry per drug in ``cat.ext``) when allowed.
     """
-    sup_codes = tsup.codes[idx] if tsup is not None else np.full(len(idx), -1)
-    pair, _ = pd.factorize(tg.codes[idx].astype(np.int64) * (len(ts.values) + 1) + ts.codes[idx])
-    n_sup = len(tsup.values) + 1 if tsup is not None else 1
-    combo, combos = pd.factorize(pair.astype(np.int64) * n_sup + (sup_codes + 1))
-    first = np.zeros(len(combos), np.int64)
+    supplier = (tsup.codes[idx], len(tsup.values)) if tsup is not None else (np.full(len(idx), -1), 0)
+    combo = first_seen((tg.codes[idx], len(tg.values)), (ts.codes[idx], len(ts.values)), supplier)
+    n_combos = int(combo.max(initial=-1)) + 1
+    first = np.zeros(n_combos, np.int64)
     first[combo[::-1]] = np.arange(len(combo))[::-1]  # a representative row of each combination
     rows = idx[first]
     gk = [V.norm_key(tg.values[tg.codes[i]]) for i in rows]
     sk = [V.norm_key(ts.values[ts.codes[i]]) for i in rows]
     supk = [V.norm_key(tsup.values[tsup.codes[i]]) if tsup is not None else None for i in rows]
-    status = np.zeros(len(combos), np.int64)  # 0 unknown drug, 1 winner, 2 non-winning, 3 no maker
-    target = np.full(len(combos), cat.empty_row, np.int64)
-    for j in range(len(combos)):
+    status = np.zeros(n_combos, np.int64)  # 0 unknown drug, 1 winner, 2 non-winning, 3 no maker
+    target = np.full(n_combos, cat.empty_row, np.int64)
+    for j in range(n_combos):
         drug = f"{gk[j]}|{sk[j]}"
         hit = cat.key_pos.get(f"{drug}|{supk[j]}") if supk[j] else None
         if hit is None and supk[j]:
@@ -599,12 +599,10 @@ def _states_packaging(r: Rows) -> bool:
 
 def _factor_table(codes: np.ndarray, units: np.ndarray, pkg_codes: np.ndarray, pkgs: list[Packaging]) -> np.ndarray:
     """``pkgs[pkg_codes[i]].factor(units[codes[i]])`` per row, NaN for None, per distinct pair."""
-    width = len(pkgs)
-    combo, combos = pd.factorize(codes * width + pkg_codes)
-    table = np.empty(len(combos))
-    for i, c in enumerate(combos):
-        u_code, p = divmod(int(c), width)
-        f = pkgs[p].factor(units[u_code])
+    combo, first = sorted_groups_of((codes, len(units)), (pkg_codes, len(pkgs)))
+    table = np.empty(first.size)
+    for i, row in enumerate(first.tolist()):
+        f = pkgs[pkg_codes[row]].factor(units[codes[row]])
         table[i] = np.nan if f is None else f
     return table[combo]
 

@@ -81,17 +81,6 @@ SHORTAGE_STATUS = _vocab(
 # What kind of product a shortage concerns; consumables (耗材) are outside this tool.
 SHORTAGE_CATEGORY = _vocab(drug=("药品", "1", "药"), device=("耗材", "2", "医用耗材"))
 
-VOCABULARIES: dict[str, dict[str, str]] = {
-    "purchases.status": PURCHASE_STATUS,
-    "payments.status": PAYMENT_STATUS,
-    "payments.payer": PAYER,
-    "purchases.vbp_flag": VBP_FLAG,
-    "payments.vbp_flag": VBP_FLAG,
-    "fund_transfers.kind": FUND_KIND,
-    "shortages.status": SHORTAGE_STATUS,
-    "shortages.category": SHORTAGE_CATEGORY,
-}
-
 
 def known_values(vocab: dict[str, str], label: str) -> list[str]:
     """The words of one meaning, for messages that say what the tool understands."""
