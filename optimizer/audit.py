@@ -95,13 +95,16 @@ def headline(plan: Plan, settings: PlanSettings) -> dict[str, Any]:
 def record(
     engine: Engine, *, user: str, action: str, source: str, inp: PlanInput, settings: PlanSettings, plan: Plan,
     workbook: bytes | None = None, replanned: Any = None, more: dict[str, Any] | None = None,
+    note: dict[str, Any] | None = None,
 ) -> int:
     """Record one plan event (``plan_log.ACTIONS``) with the hashes of its inputs, result and workbook.
 
     ``replanned`` (a re-plan's result) is what the output hash covers when given; ``more`` holds the
-    re-plan's further inputs (plain values among them are also shown in the detail)."""
+    re-plan's further inputs (plain values among them are also shown in the detail); ``note`` goes
+    into the detail only (a scenario's name: the same plan under another name hashes the same)."""
     detail = headline(plan, settings)
     detail.update({k: v for k, v in (more or {}).items() if not isinstance(v, pd.DataFrame)})
+    detail.update(note or {})
     if replanned is not None:
         detail["replan"] = True
     return plan_log.record_plan(

@@ -208,6 +208,9 @@ def test_the_plan_page_records_the_run_under_the_signed_in_coordinator(tmp_path,
     events = plan_log.plan_events(engine)
     assert events[["user", "action", "source"]].values.tolist() == [["coord", "run", "app"]]
     engine.dispose()
+    (shown,) = [df.value for df in at.dataframe if "结果哈希" in df.value.columns]  # the page's plan log
+    assert shown[["用户", "操作", "来源"]].values.tolist() == [["coord", "计算", "app"]]
+    assert shown["结果哈希"].tolist() == events["output_hash"].tolist()
 
 
 # --- one trail -----------------------------------------------------------------------------------------
@@ -238,3 +241,20 @@ def test_one_trail_holds_imports_corrections_removals_plans_and_account_changes(
     assert by_event.loc["removal", "subject"] == "purchases H1 A2"
     assert len(by_event.loc["plan run", "hash"]) == 64
     assert trail["at"].is_monotonic_decreasing  # newest first
+
+
+def test_each_scenario_the_compare_button_runs_is_recorded(engine, alliance_input) -> None:
+    inp, _ = alliance_input
+    settings = planning.plan_settings(0.0, 1, 0, 1000, 30, 0.0001)
+    plan = planning.run_plan(inp, settings)
+    planning.record_run(engine, "coord", inp, settings, plan)
+    scenarios = planning.scenario_settings(settings, [0.6], [], "zh")
+    assert list(scenarios) == ["当前设置", "比例 60%"]
+    comparison = planning.compare(inp, scenarios)
+    planning.record_comparison(engine, "coord", inp, scenarios, comparison)
+    log = plan_log.plan_events(engine).iloc[::-1].reset_index(drop=True)  # oldest first
+    assert [d.get("scenario") for d in log["detail"]] == [None, "当前设置", "比例 60%"]
+    # the current settings' scenario is the plan already run: the same inputs, the same result
+    assert log["input_hash"][1] == log["input_hash"][0] and log["output_hash"][1] == log["output_hash"][0]
+    assert log["input_hash"][2] != log["input_hash"][0]  # another ratio
+    assert log["detail"][2]["settings"]["ratio"] == 0.6

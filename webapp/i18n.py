@@ -320,6 +320,7 @@ TEXT: dict[str, dict[str, str]] = {
     "plan_from_date": {"zh": "断供起始日期", "en": "From date"},
     "plan_replan": {"zh": "重新分配", "en": "Re-plan"},
     "plan_download": {"zh": "下载方案 Excel", "en": "Download the plan workbook"},
+    "plan_log": {"zh": "方案记录（谁在何时计算、保存或下载了方案）", "en": "Plan log (who ran, saved or downloaded a plan, when)"},
     **{f"plan_status_{s}": {"zh": zh, "en": PLAN_STATUS_EN[s]} for s, zh in PLAN_STATUS_ZH.items()},
     "plan_current": {"zh": "当前设置", "en": "Current settings"},
     "plan_ratio_short": {"zh": "比例", "en": "Ratio"},

@@ -66,6 +66,16 @@ def compare(inp: PlanInput, scenarios: dict[str, PlanSettings]) -> Any:
     return compare_scenarios(inp, scenarios)
 
 
+def record_comparison(engine: Engine, user: str, inp: PlanInput, scenarios: dict[str, PlanSettings],
+                      comparison: Any) -> list[int]:
+    """Each scenario plan the compare button ran, in the plan log (its name in the detail)."""
+    from optimizer import audit
+
+    return [audit.record(engine, user=user, action="run", source="app", inp=inp, settings=scenarios[name],
+                         plan=plan, note={"scenario": name})
+            for name, plan in comparison.plans.items() if name in scenarios]
+
+
 def disruption(inp: PlanInput, plan: Plan, supplier: str, from_date: Any, purchases: pd.DataFrame,
                settings: PlanSettings) -> Any:
     """Re-plan the volume a failing winner can no longer deliver (断供) from ``from_date`` on."""
@@ -122,6 +132,30 @@ def recorded_plan_xlsx(engine: Engine, user: str, plan: Plan, inp: PlanInput, co
     audit.record(engine, user=user, action="download", source="app", inp=inp, settings=settings or PlanSettings(),
                  plan=plan, workbook=data)
     return data
+
+
+_LOG_HEADERS = {"at": ("日期 (UTC)", "Date (UTC)"), "user": ("用户", "User"), "action": ("操作", "Action"),
+                "source": ("来源", "From"), "status": ("求解状态", "Status"),
+                "total_cost": ("总金额（元）", "Total cost (yuan)"), "input_hash": ("输入哈希", "Input hash"),
+                "output_hash": ("结果哈希", "Result hash"), "file_hash": ("文件哈希", "File hash")}
+_ACTIONS = {"run": ("计算", "run"), "save": ("保存", "saved"), "download": ("下载", "downloaded")}
+
+
+def plan_log_frame(engine: Engine, lang: str = "zh", limit: int = 200) -> pd.DataFrame:
+    """The newest plan events for the plan page, formatted as every table of the app: who ran, saved
+    or downloaded which plan, when (the hashes tell plans apart without opening them)."""
+    from procurement.plan_log import plan_events
+    from webapp import formats
+
+    i = 0 if lang == "zh" else 1
+    log = plan_events(engine).head(limit)
+    detail = log["detail"].map(lambda d: d if isinstance(d, dict) else {})
+    frame = log.assign(action=log["action"].map(lambda a: _ACTIONS.get(a, (a, a))[i]),
+                       status=detail.map(lambda d: d.get("status")),
+                       total_cost=pd.to_numeric(detail.map(lambda d: d.get("total_cost")), errors="coerce"),
+                       at=pd.to_datetime(log["at"]))
+    return formats.table(frame, list(_LOG_HEADERS), lang, text={k: v[i] for k, v in _LOG_HEADERS.items()},
+                         kinds={"total_cost": formats.MONEY_FORMAT})
 
 
 def summary(plan: Plan, inp: PlanInput, settings: PlanSettings) -> PlanSummary:

@@ -144,8 +144,12 @@ def _scenarios(inp, plan_settings) -> None:
                             format_func=lambda r: f"{r:.0%}", key="plan_sc_ratios", placeholder=tr("choose"), select_all=False)
     ks = c2.multiselect(tr("plan_scenario_ks"), [1, 2, 3], default=[2], key="plan_sc_ks", placeholder=tr("choose"), select_all=False)
     if st.button(tr("plan_compare"), key="plan_compare"):
+        scenarios = planning.scenario_settings(plan_settings, ratios, ks, lang)
         with st.spinner(tr("plan_running")):
-            state.put("comparison", planning.compare(inp, planning.scenario_settings(plan_settings, ratios, ks, lang)))
+            comparison = planning.compare(inp, scenarios)
+        planning.record_comparison(data.engine(data.db_url()), state.current_user().username, inp, scenarios,
+                                   comparison)
+        state.put("comparison", comparison)
     comparison = state.get("comparison")
     if comparison is not None:
         table = planning.comparison_frame(comparison)
@@ -203,3 +207,5 @@ def render() -> None:
                      lambda: planning.recorded_plan_xlsx(engine, user.username, plan, inp, comparison, disrupted, used),
                      "量分配方案.xlsx", key="plan_download")
     st.caption(tr("plan_download_note"))
+    with st.expander(tr("plan_log")):
+        widgets.dataframe(planning.plan_log_frame(engine, state.language()), key="plan_log")
