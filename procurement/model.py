@@ -202,13 +202,21 @@ def _defaults(kind: str, frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def canonical(kind: str, frame: pd.DataFrame) -> pd.DataFrame:
+def canonical(kind: str, frame: pd.DataFrame, fresh: bool = False) -> pd.DataFrame:
     """``conform`` unless ``frame`` already has exactly the canonical columns and dtypes of ``kind``
-    (then only a fresh index): re-casting a million-row table that is canonical already is not free."""
+    (then only a fresh index): re-casting a million-row table that is canonical already is not free.
+
+    ``fresh``: ``frame`` is a new frame nobody else holds; with a 0..n index already it is not copied
+    again (a copy of a million-row table costs a few hundred ms and its size in memory).
+    """
     ready = list(frame.columns) == list(COLUMNS[kind]) and all(
         str(frame[c].dtype) == str(pd.Series(dtype=t).dtype) for c, t in COLUMNS[kind].items()
     )
-    return _defaults(kind, frame.reset_index(drop=True)) if ready else conform(kind, frame)
+    if not ready:
+        return conform(kind, frame)
+    if fresh and frame.index.equals(pd.RangeIndex(len(frame))):
+        return _defaults(kind, frame)
+    return _defaults(kind, frame.reset_index(drop=True))
 
 
 @dataclass
