@@ -2,7 +2,7 @@
 
 Three roles: ``coordinator`` (联盟办公室, everything), ``hospital`` (药剂科, its own hospital only)
 and ``leadership`` (领导, read-only, all hospitals). Passwords are stored only as bcrypt hashes
-(cost ``BCRYPT_ROUNDS``), in a ``users`` table of the store's database. There is never a default
+(cost ``BCRYPT_ROUNDS``), in a ``users`` table of the store's database (``db_schema.users_table``). There is never a default
 password: the first coordinator comes from the command line (``python -m procurement users add``) or
 from ``VBP_ADMIN_PASSWORD``.
 
@@ -22,11 +22,10 @@ The app faces every hospital of an alliance, so (issue 15 item 6):
 
 from __future__ import annotations
 
-import argparse
 import getpass
 import os
 import sys
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -498,83 +497,3 @@ def ensure_coordinator_from_env(engine: Engine) -> str | None:
         sys.stderr.write(f"VBP_ADMIN_PASSWORD / VBP_ADMIN_USER: {exc}\n")
         return None
     return username
-
-
-def read_new_password() -> str:
-    env = os.environ.get("VBP_NEW_PASSWORD")
-    if env:
-        return env
-    first = getpass.getpass("密码 / password: ")
-    second = getpass.getpass("再次输入 / again: ")
-    if first != second:
-        raise AccountError("两次输入的密码不一致 / the passwords differ")
-    return first
-
-
-def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m procurement users", description="账户管理 / accounts")
-    p.add_argument("--db", default=None, help="database URL (default: the app's database)")
-    p.add_argument("--user", dest="actor", default=None,
-                   help="who makes the change, for the account log (default: the operating-system user)")
-    sub = p.add_subparsers(dest="action", required=True)
-    add = sub.add_parser("add", help="add an account (password from VBP_NEW_PASSWORD or prompted)")
-    add.add_argument("name")
-    add.add_argument("--role", required=True, choices=ROLES)
-    add.add_argument("--hospital", default=None, help="hospital id, for --role hospital")
-    pw = sub.add_parser("passwd", help="set a new password")
-    pw.add_argument("name")
-    rl = sub.add_parser("role", help="change an account's role")
-    rl.add_argument("name")
-    rl.add_argument("--role", required=True, choices=ROLES)
-    rl.add_argument("--hospital", default=None, help="hospital id, for --role hospital")
-    rm = sub.add_parser("delete", help="delete an account")
-    rm.add_argument("name")
-    ul = sub.add_parser("unlock", help="lift a sign-in lockout of an account (or, with --address, an address)")
-    ul.add_argument("name")
-    ul.add_argument("--address", action="store_true", help="NAME is a client address")
-    sub.add_parser("list", help="list accounts")
-    sub.add_parser("log", help="the account log: every change, who and when")
-    for sp in sub.choices.values():
-        sp.add_argument("--db", default=argparse.SUPPRESS, help="database URL")
-        sp.add_argument("--user", dest="actor", default=argparse.SUPPRESS, help="who makes the change")
-    return p
-
-
-def users_main(argv: Sequence[str] | None = None) -> int:
-    """``python -m procurement users add NAME --role R [--hospital H]`` (also passwd, role, delete,
-    unlock, list, log). Changes are logged under ``--user`` or the operating-system user.
-
-    Exit 0 on success, 2 on a request the user must correct (message on stderr).
-    """
-    args = _parser().parse_args(list(argv) if argv is not None else None)
-    from procurement import store  # late: the store is only needed when the command runs
-
-    engine = store.get_engine(args.db)
-    actor = args.actor or default_actor()
-    try:
-        if args.action == "add":
-            user = create_user(engine, args.name, read_new_password(), args.role, args.hospital, actor=actor)
-            sys.stdout.write(f"已创建账户 / created account: {user.username} ({user.role})\n")
-        elif args.action == "passwd":
-            set_password(engine, args.name, read_new_password(), actor=actor)
-            sys.stdout.write(f"已修改密码 / password changed: {args.name}\n")
-        elif args.action == "role":
-            user = set_role(engine, args.name, args.role, args.hospital, actor=actor)
-            sys.stdout.write(f"已修改角色 / role changed: {user.username} ({user.role})\n")
-        elif args.action == "delete":
-            delete_user(engine, args.name, actor=actor)
-            sys.stdout.write(f"已删除账户 / deleted account: {args.name}\n")
-        elif args.action == "unlock":
-            lifted = unlock(engine, args.name, address=args.address, actor=actor)
-            sys.stdout.write(f"已解除锁定 / lock lifted: {args.name}\n" if lifted
-                             else f"未锁定 / not locked: {args.name}\n")
-        elif args.action == "log":
-            frame = account_events(engine)
-            sys.stdout.write(frame.to_string(index=False) + "\n" if len(frame) else "(无记录 / no events)\n")
-        else:
-            frame = list_users(engine)
-            sys.stdout.write(frame.to_string(index=False) + "\n" if len(frame) else "(无账户 / no accounts)\n")
-    except AccountError as exc:
-        sys.stderr.write(f"{exc}\n")
-        return 2
-    return 0

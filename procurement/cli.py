@@ -108,24 +108,47 @@ def build_parser() -> argparse.ArgumentParser:
     boot.add_argument("--from", dest="folder", default=str(SAMPLE_DIR), metavar="DIR", help=argparse.SUPPRESS)
     boot.set_defaults(func=_cmd_bootstrap)
 
-    sub.add_parser(
-        "users",
-        help="账户管理 / accounts: users add NAME --role coordinator|hospital|leadership [--hospital H]",
-        add_help=False,
-    )
+    _add_users_parser(sub)
     return parser
+
+
+def _add_users_parser(sub: Any) -> None:
+    """``users add|passwd|role|delete|unlock|list|log``: accounts (procurement.auth holds the rules)."""
+    from procurement.auth import ROLES
+
+    users = sub.add_parser("users", help="账户管理 / accounts: users add NAME --role coordinator|hospital|leadership "
+                                         "[--hospital H]; passwd, role, delete, unlock, list, log")
+    users.add_argument("--db", metavar="URL", default=None, help="数据库 URL / database URL")
+    users.add_argument("--user", dest="actor", metavar="WHO", default=None,
+                       help="账户日志中记录的操作者（默认操作系统用户）/ who makes the change (default: the OS user)")
+    actions = users.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    add = actions.add_parser("add", help="新建账户（密码取自 VBP_NEW_PASSWORD 或提示输入）/ add an account")
+    add.add_argument("name")
+    add.add_argument("--role", required=True, choices=ROLES)
+    add.add_argument("--hospital", default=None, help="机构编码，--role hospital 时 / hospital id, for --role hospital")
+    pw = actions.add_parser("passwd", help="设置新密码 / set a new password")
+    pw.add_argument("name")
+    rl = actions.add_parser("role", help="修改角色 / change an account's role")
+    rl.add_argument("name")
+    rl.add_argument("--role", required=True, choices=ROLES)
+    rl.add_argument("--hospital", default=None, help="机构编码，--role hospital 时 / hospital id, for --role hospital")
+    rm = actions.add_parser("delete", help="删除账户 / delete an account")
+    rm.add_argument("name")
+    ul = actions.add_parser("unlock", help="解除登录锁定（--address: NAME 为客户端地址）/ lift a sign-in lockout")
+    ul.add_argument("name")
+    ul.add_argument("--address", action="store_true", help="NAME 为客户端地址 / NAME is a client address")
+    actions.add_parser("list", help="列出账户 / list accounts")
+    actions.add_parser("log", help="账户日志：每次变更、操作者和时间 / the account log")
+    for action in actions.choices.values():  # --db and --user also after the action
+        action.add_argument("--db", metavar="URL", default=argparse.SUPPRESS, help="数据库 URL / database URL")
+        action.add_argument("--user", dest="actor", metavar="WHO", default=argparse.SUPPRESS,
+                            help="操作者 / who makes the change")
+    users.set_defaults(func=_cmd_users)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; returns the exit code instead of exiting so tests can call it."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv[:1] == ["users"]:  # accounts have their own parser (procurement/auth.py)
-        from procurement.auth import users_main
-
-        try:
-            return users_main(argv[1:])
-        except SystemExit as exc:  # argparse: --help (0) or bad arguments (2)
-            return exc.code if isinstance(exc.code, int) else 2
     try:
         args = build_parser().parse_args(argv)
     except SystemExit as exc:  # argparse: --help (0) or bad arguments (2)
@@ -161,6 +184,58 @@ def _check(engine: Any, files: Sequence[Path], *, kind: str | None = None, hospi
             _print_json({"ok": False, "files": checked.result.summary()})
         raise InputError(checked.result.problems)
     return checked
+
+
+def _read_new_password() -> str:
+    """``VBP_NEW_PASSWORD`` when set (scripts), else typed twice without echo."""
+    import getpass
+
+    from procurement.auth import AccountError
+
+    env = os.environ.get("VBP_NEW_PASSWORD")
+    if env:
+        return env
+    first = getpass.getpass("密码 / password: ")
+    second = getpass.getpass("再次输入 / again: ")
+    if first != second:
+        raise AccountError("两次输入的密码不一致 / the passwords differ")
+    return first
+
+
+def _cmd_users(args: argparse.Namespace) -> int:
+    """``users ACTION``: changes are logged under ``--user`` or the operating-system user; a request
+    the user must correct (unknown account, weak password, the last coordinator) is exit 2."""
+    from procurement import auth
+
+    engine = store.get_engine(args.db)
+    actor = args.actor or auth.default_actor()
+    out = sys.stdout
+    try:
+        if args.action == "add":
+            user = auth.create_user(engine, args.name, _read_new_password(), args.role, args.hospital, actor=actor)
+            out.write(f"已创建账户 / created account: {user.username} ({user.role})\n")
+        elif args.action == "passwd":
+            auth.set_password(engine, args.name, _read_new_password(), actor=actor)
+            out.write(f"已修改密码 / password changed: {args.name}\n")
+        elif args.action == "role":
+            user = auth.set_role(engine, args.name, args.role, args.hospital, actor=actor)
+            out.write(f"已修改角色 / role changed: {user.username} ({user.role})\n")
+        elif args.action == "delete":
+            auth.delete_user(engine, args.name, actor=actor)
+            out.write(f"已删除账户 / deleted account: {args.name}\n")
+        elif args.action == "unlock":
+            lifted = auth.unlock(engine, args.name, address=args.address, actor=actor)
+            out.write(f"已解除锁定 / lock lifted: {args.name}\n" if lifted else f"未锁定 / not locked: {args.name}\n")
+        elif args.action == "log":
+            frame = auth.account_events(engine)
+            out.write(frame.to_string(index=False) + "\n" if len(frame) else "(无记录 / no events)\n")
+        else:
+            frame = auth.list_users(engine)
+            out.write(frame.to_string(index=False) + "\n" if len(frame) else "(无账户 / no accounts)\n")
+    except auth.AccountError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    return 0
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
@@ -373,7 +448,7 @@ def _first_coordinator(engine: Any) -> None:
         name = input("用户名 / username [admin]: ").strip() or "admin"
         for _ in range(3):
             try:
-                auth.create_user(engine, name, auth.read_new_password(), "coordinator")
+                auth.create_user(engine, name, _read_new_password(), "coordinator")
             except auth.AccountError as exc:
                 print(exc, file=sys.stderr)
                 continue

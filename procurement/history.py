@@ -26,6 +26,7 @@ from procurement.model import NATURAL_KEYS, TABLE_KINDS, empty_frame
 from procurement.problems import InputError, Problem
 from procurement.store import links, read, series, transaction
 from procurement.store.scope import HOSPITAL_KINDS, hospital_filter
+from procurement.store.scope import apply as apply_scope
 from procurement.store.sql import IN_CHUNK
 
 # Table kinds a correction replaces by period: the dated rows of one hospital (an export of its orders
@@ -81,6 +82,7 @@ def preview_removals(
     """What a correction with ``tables`` would remove, per kind, read only: shown before the user confirms."""
     out: dict[str, pd.DataFrame] = {}
     with engine.connect() as conn, conn.begin():
+        apply_scope(conn, hospital_scope)
         for kind in PERIOD_KINDS:
             frame = tables.get(kind)
             if frame is None or frame.empty:
@@ -215,6 +217,7 @@ def removals(engine: Engine, hospital_id: str | None = None) -> pd.DataFrame:
     log = schema.imports
     parts = []
     with engine.connect() as conn:
+        apply_scope(conn, hospital_id)
         for kind in PERIOD_KINDS:
             hist = schema.HISTORY_TABLES[kind]
             row_key = NATURAL_KEYS[kind][1]

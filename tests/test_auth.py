@@ -77,18 +77,12 @@ def test_coordinator_from_env(engine, monkeypatch: pytest.MonkeyPatch) -> None:
     assert auth.ensure_coordinator_from_env(engine) is None  # one exists already
 
 
-def test_users_command(engine, tmp_path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
-    import sys
-    import types
+def test_users_command(engine, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    from procurement.cli import main
 
-    fake_store = types.ModuleType("procurement.store")
-    fake_store.get_engine = lambda url=None: engine
-    monkeypatch.setitem(sys.modules, "procurement.store", fake_store)
-    import procurement
-
-    monkeypatch.setattr(procurement, "store", fake_store, raising=False)
+    url = engine.url.render_as_string(hide_password=False)
     monkeypatch.setenv("VBP_NEW_PASSWORD", "hospital-pw")
-    assert auth.users_main(["add", "h9", "--role", "hospital", "--hospital", "H009"]) == 0
+    assert main(["users", "add", "h9", "--role", "hospital", "--hospital", "H009", "--db", url]) == 0
     assert auth.authenticate(engine, "h9", "hospital-pw").hospital_id == "H009"
-    assert auth.users_main(["add", "h9", "--role", "hospital", "--hospital", "H009"]) == 2
+    assert main(["users", "--db", url, "add", "h9", "--role", "hospital", "--hospital", "H009"]) == 2
     assert "已存在" in capsys.readouterr().err

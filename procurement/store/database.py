@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from procurement import db_schema as schema
 from procurement.store import legacy
+from procurement.store.scope import apply as apply_scope
 from procurement.store.sql import write_lock
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -69,6 +70,7 @@ def upgrade(engine: Engine) -> None:
             current = MigrationContext.configure(conn).get_current_revision()  # again, under the lock
             if current == head:
                 return
+            apply_scope(conn)  # the upgrade of a pre-Alembic store reads and rewrites every hospital's rows
             config = _alembic_config(conn)
             if current is None and set(sa.inspect(conn).get_table_names()) & set(schema.metadata.tables):
                 legacy.bring_to_baseline(conn)

@@ -22,6 +22,7 @@ from procurement.model import COLUMNS, NATURAL_KEYS, TABLE_KINDS, Dataset
 from procurement.problems import InputError, Problem
 from procurement.store import series
 from procurement.store.scope import HOSPITAL_KINDS, Scope, hospital_filter
+from procurement.store.scope import apply as apply_scope
 from procurement.store.sql import raw_rows
 
 
@@ -128,6 +129,7 @@ def load_dataset(
     """
     frames: dict[str, pd.DataFrame] = {}
     with engine.connect() as conn, conn.begin():
+        apply_scope(conn, hospital_id, region)  # and the database keeps to it (PostgreSQL's row-level security)
         scope: Scope = hospital_id
         if region is not None:
             h = schema.KIND_TABLES["hospitals"]
@@ -164,6 +166,7 @@ def load_reference(engine: Engine) -> Dataset:
     """Hospitals, products and the substitutes list: what the importer needs to resolve names, check
     codes and tell a listed substitute (可替代产品) from a drug outside the procurement."""
     with engine.connect() as conn, conn.begin():
+        apply_scope(conn)  # alliance-wide tables only: the whole of each
         return Dataset(
             hospitals=_load_table(conn, "hospitals", None), products=_load_table(conn, "products", None),
             substitutes=_load_table(conn, "substitutes", None),
@@ -223,6 +226,7 @@ def demand_status(engine: Engine, hospital_id: str | None = None) -> pd.DataFram
     cols = [*schema.stored_columns("demand"), "accepted_by", "accepted_at"]
     stmt = hospital_filter(sa.select(*(demand.c[c] for c in cols)), demand, hospital_id)
     with engine.connect() as conn:
+        apply_scope(conn, hospital_id)
         rows = conn.execute(stmt.order_by(*(demand.c[k] for k in NATURAL_KEYS["demand"]))).all()
     return pd.DataFrame(rows, columns=cols)
 
@@ -238,6 +242,7 @@ def data_version(engine: Engine) -> int:
 def is_empty(engine: Engine) -> bool:
     """True when no table holds a row (first start: the app offers the sample data)."""
     with engine.connect() as conn:
+        apply_scope(conn)  # a question about the whole store, answered with one bit
         return not any(
             conn.execute(sa.select(sa.exists(sa.select(sa.literal(1)).select_from(t)))).scalar_one()
             for t in _kind_tables()

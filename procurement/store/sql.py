@@ -28,6 +28,16 @@ def is_sqlite(conn: Connection) -> bool:
     return conn.dialect.name == "sqlite"
 
 
+def owns(conn: Connection, table: sa.Table) -> bool:
+    """Whether this connection's role may drop and create ``table``'s indexes (SQLite: always)."""
+    if is_sqlite(conn):
+        return True
+    return bool(conn.execute(
+        sa.text("SELECT pg_has_role(current_user, c.relowner, 'USAGE') FROM pg_class AS c WHERE c.oid = to_regclass(:t)"),
+        {"t": table.name},
+    ).scalar_one())
+
+
 def has_rows(conn: Connection, table: sa.FromClause) -> bool:
     return bool(conn.execute(sa.select(sa.exists(sa.select(sa.literal(1)).select_from(table)))).scalar_one())
 

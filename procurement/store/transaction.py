@@ -22,6 +22,7 @@ from procurement.model import NATURAL_KEYS, TABLE_KINDS, canonical
 from procurement.problems import InputError, Problem
 from procurement.store import bulk, links, series
 from procurement.store.scope import CATALOGUE_KINDS, HOSPITAL_KINDS
+from procurement.store.scope import apply as apply_scope
 from procurement.store.sql import has_rows, is_sqlite, write_lock
 
 
@@ -123,6 +124,7 @@ def import_tables(
         conn.execution_options(sqlite_begin="IMMEDIATE")
         with conn.begin():
             write_lock(conn)
+            apply_scope(conn, hospital_scope)  # the database, too, keeps a hospital account to its rows
             if role == roles.HOSPITAL and "demand" in frames:  # under the lock: no acceptance in between
                 _refuse_accepted_demand(conn, frames["demand"], source_name)
 
@@ -393,6 +395,7 @@ def accept_demand(engine: Engine, user: str, hospital_id: str | None = None, *, 
         conn.execution_options(sqlite_begin="IMMEDIATE")
         with conn.begin():
             write_lock(conn)
+            apply_scope(conn, hospital_id)
             n = conn.execute(sa.update(demand).where(pending).values(accepted_by=user, accepted_at=now)).rowcount
             if n:
                 conn.execute(
