@@ -52,7 +52,7 @@ imports = sa.Table(
 
 
 # What the lines a payment names say, copied onto the payment whenever either side is imported, so
-# loads need no join with millions of order lines (see store._relink_payments): the delivery day,
+# loads need no join with millions of order lines (see store.links.relink_payments): the delivery day,
 # product and supplier of its invoice or order, or the one supplier of its distributor, and which
 # of the three (link_by: 'invoice', 'order', 'distributor'); NULL when nothing it names is stored.
 LINK_COLUMNS: dict[str, dict[str, type[sa.types.TypeEngine]]] = {

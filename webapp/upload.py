@@ -6,11 +6,14 @@ line's; here are its tables in the user's language and the marked copy of each f
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pandas as pd
 
 from procurement import store
 from procurement.workflow import ImportCheck
-from webapp.i18n import t
+from webapp import formats
+from webapp.i18n import label, t
 from webapp.tables import problems_frame
 
 
@@ -46,9 +49,51 @@ def sheets_frame(check: ImportCheck, lang: str = "zh") -> pd.DataFrame:
     return frame
 
 
-def outside_frame(summary: dict) -> pd.DataFrame:
+def outside_frame(summary: dict, lang: str = "zh") -> pd.DataFrame:
     """The top codes and names of drugs left out as outside the procurement, for one sheet."""
-    return pd.DataFrame(summary.get("outside_procurement_top", []), columns=["code", "name", "rows"])
+    frame = pd.DataFrame(summary.get("outside_procurement_top", []), columns=["code", "name", "rows"])
+    return frame.rename(columns={"code": t("col_drug_code", lang), "name": t("col_drug_name", lang),
+                                 "rows": t("col_rows", lang)})
+
+
+# Columns of the page's tables by the app's number format (webapp.formats), as i18n keys of their headers.
+SHEET_COUNTS = ("col_header_row", "col_rows", "col_problem_count", "col_rows_read", "col_warning_count")
+OUTSIDE_COUNTS = ("col_rows",)
+PROBLEM_COUNTS = ("col_row",)
+RECORD_VOLUMES = ("col_record_quantity",)
+RECORD_MONEY = ("col_record_amount",)
+TRAIL_COUNTS = ("import_id",)
+
+
+def on_screen(frame: pd.DataFrame, lang: str = "zh", *, counts: Sequence[str] = (), volumes: Sequence[str] = (),
+              money: Sequence[str] = ()) -> pd.DataFrame:
+    """A table whose headers are already in ``lang``, with the app's format on its numbers
+    (webapp.formats.table: thousands separators, yuan, blanks for gaps) for widgets.dataframe."""
+    kinds = {t(key, lang): fmt for keys, fmt in ((counts, formats.COUNT_FORMAT), (volumes, formats.VOLUME_FORMAT),
+                                                 (money, formats.MONEY_FORMAT)) for key in keys}
+    return formats.table(frame, None, lang, text={c: str(c) for c in frame.columns},
+                         kinds={c: f for c, f in kinds.items() if c in frame.columns})
+
+
+def preview_frame(frame: pd.DataFrame, kind: str | None, lang: str = "zh") -> pd.DataFrame:
+    """The first rows a sheet was read into, as the app's tables read: a canonical column has its
+    translated header with its unit (else the template's Chinese header), numbers their format, dates
+    no time of day, gaps blank."""
+    from procurement.ingest.headers import FIELDS
+
+    template = {f.name: f.zh for f in FIELDS.get(kind or "", ())}
+    shown = frame.drop(columns=["_row"], errors="ignore").head(20)
+    names = {}
+    for col in shown.columns:
+        name = label(col, lang)
+        unit = formats.header(col, lang)[len(name):]  # （元）, （元/单位） where the column is money or a price
+        if name == col:  # no metric label: the app's own field name, else the template's header
+            own = t(f"field_{col}", lang)
+            name = own if own != f"field_{col}" else template[col] if lang == "zh" and col in template else \
+                col.replace("_", " ")
+        names[col] = f"{name}{unit}"
+    kinds = {c: formats.VOLUME_FORMAT for c in ("quantity", "ordered_quantity") if c in shown.columns}
+    return formats.table(shown, None, lang, text=names, kinds=kinds)
 
 
 def problems_table(check: ImportCheck, lang: str = "zh") -> pd.DataFrame:
