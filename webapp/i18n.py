@@ -461,6 +461,9 @@ METRIC_TEXT: dict[str, dict[str, str]] = {
     # the report's columns and metrics: both languages from procurement.labels
     **{key: {"zh": COLUMN_LABELS_ZH[key], "en": en} for key, en in COLUMN_LABELS_EN.items()},
     **{key: {"zh": SCORECARD_LABELS_ZH[key], "en": en} for key, en in SCORECARD_LABELS_EN.items()},
+    # on screen a region is 地区, as the execution report (metrics.md) heads it; the workbooks keep the
+    # hospitals template's 所属地区 (data-templates.md), both spec terms
+    "region": {"zh": "地区", "en": COLUMN_LABELS_EN["region"]},
     "volume": {"zh": "分配量", "en": "Volume"},
     "switched": {"zh": "切换企业", "en": "Switched"},
     "load": {"zh": "供应量", "en": "Load"},
