@@ -9,32 +9,15 @@ region; a coordinator sees everything by definition and a hospital account its o
 
 from __future__ import annotations
 
-from sqlalchemy import inspect, select, text, update
+from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError
 
 from procurement import auth
 
 
-def add_region_column(engine: Engine) -> None:
-    """Databases made before accounts had a region get the (empty) column: every account keeps seeing
-    what it saw."""
-
-    def present() -> bool:
-        return "region" in {c["name"] for c in inspect(engine).get_columns("users")}
-
-    if not present():
-        try:
-            with engine.begin() as conn:
-                conn.execute(text("ALTER TABLE users ADD COLUMN region VARCHAR(64)"))
-        except DBAPIError:
-            if not present():  # not another process adding it at the same moment
-                raise
-
-
 def account_regions(engine: Engine) -> dict[str, str]:
     """username -> region, for the accounts that have one."""
-    auth._ensure_table(engine)
+    auth.ensure_schema(engine)
     users = auth.users_table
     with engine.connect() as conn:
         rows = conn.execute(select(users.c.username, users.c.region).where(users.c.region.is_not(None))).all()
@@ -47,7 +30,7 @@ def set_region(engine: Engine, username: str, region: str | None) -> None:
     Any other role is refused: a coordinator must see every region and a hospital its own hospital, so a
     region there would either be ignored (silently wrong) or contradict the role.
     """
-    auth._ensure_table(engine)
+    auth.ensure_schema(engine)
     users = auth.users_table
     value = (region or "").strip() or None
     if value is not None and len(value) > 64:

@@ -34,21 +34,10 @@ from typing import Literal
 
 import bcrypt
 import pandas as pd
-from sqlalchemy import (
-    Boolean,
-    Column,
-    DateTime,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    Text,
-    delete,
-    insert,
-    select,
-    update,
-)
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import Connection, Engine
+
+from procurement.db_schema import events_table, throttle_table, users_table
 
 Role = Literal["coordinator", "hospital", "leadership"]
 ROLES: tuple[Role, ...] = ("coordinator", "hospital", "leadership")
@@ -83,38 +72,6 @@ COMMON_PASSWORDS: frozenset[str] = frozenset({
     "princess", "superman", "master", "secret", "test", "guest", "default", "hospital", "yiyuan",
 })
 
-metadata = MetaData()
-users_table = Table(
-    "users",
-    metadata,
-    Column("username", String(64), primary_key=True),
-    Column("password_hash", String(128), nullable=False),
-    Column("role", String(16), nullable=False),
-    Column("hospital_id", String(64), nullable=True),
-    Column("created_at", DateTime, nullable=False),
-    Column("region", String(64), nullable=True),  # 所属地区 a leadership account is limited to (None: all)
-)
-# Consecutive sign-in failures per key: "user:<name>" or "address:<client address>".
-throttle_table = Table(
-    "signin_throttle",
-    metadata,
-    Column("key", String(128), primary_key=True),
-    Column("failures", Integer, nullable=False),
-    Column("last_failure", DateTime, nullable=False),
-    Column("locked", Boolean, nullable=False),
-)
-# Every change to an account: who (``actor``), when, what (``action``), to which account, details.
-events_table = Table(
-    "account_events",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("at", DateTime, nullable=False),
-    Column("actor", String(128), nullable=False),
-    Column("action", String(32), nullable=False),
-    Column("username", String(128), nullable=False),
-    Column("detail", Text, nullable=True),
-)
-
 _created: set[str] = set()
 
 
@@ -142,15 +99,16 @@ class User:
         return self.hospital_id if self.role == "hospital" else None
 
 
-def _ensure_table(engine: Engine) -> None:
-    """Create the account tables on first use; remembered per engine so it costs one check per process."""
+def ensure_schema(engine: Engine) -> None:
+    """The database at the current schema (Alembic head), for engines not opened through
+    ``store.get_engine``; remembered per engine so it costs one check per process."""
     key = str(engine.url)
     if key not in _created:
-        metadata.create_all(engine, checkfirst=True)
-        from procurement.account_regions import add_region_column  # late: that module imports this one
+        from procurement.store.database import upgrade  # late: the store is not needed to check a password
 
-        add_region_column(engine)
+        upgrade(engine)
         _created.add(key)
+
 
 
 @contextmanager
@@ -239,7 +197,7 @@ def create_user(
 
     ``actor``: who creates it (the signed-in coordinator; default the operating-system user).
     """
-    _ensure_table(engine)
+    ensure_schema(engine)
     name = _check_username(username)
     hospital = _checked_role(role, hospital_id)
     _check_password_rules(password, name)
@@ -351,7 +309,7 @@ def sign_in(
     of the same cost, so unknown names and wrong passwords look alike in answer and time. ``now`` is
     for tests (a fake clock); ``address`` is the client's, when known.
     """
-    _ensure_table(engine)
+    ensure_schema(engine)
     now = now or _now()
     name = (username or "").strip()
     keys = throttle_keys(name, address)
@@ -402,7 +360,7 @@ def client_address(remote_ip: str | None, headers: Mapping[str, str] | None = No
 
 def lockouts(engine: Engine) -> pd.DataFrame:
     """Locked account names and addresses (kind, name, failures, last_failure), for a coordinator."""
-    _ensure_table(engine)
+    ensure_schema(engine)
     with engine.connect() as conn:
         rows = conn.execute(select(throttle_table).where(throttle_table.c.locked.is_(True))
                             .order_by(throttle_table.c.key)).mappings().all()
@@ -414,7 +372,7 @@ def lockouts(engine: Engine) -> pd.DataFrame:
 def unlock(engine: Engine, name: str, *, address: bool = False, actor: str | None = None) -> bool:
     """Lift the lock (and forget the failures) of an account name, or with ``address`` of a client
     address; recorded as an account event. Returns whether there was anything to lift."""
-    _ensure_table(engine)
+    ensure_schema(engine)
     key = throttle_keys("", name)[1] if address else throttle_keys(name, None)[0]
     with _writing(engine) as conn:
         done = conn.execute(delete(throttle_table).where(throttle_table.c.key == key)).rowcount
@@ -428,7 +386,7 @@ def unlock(engine: Engine, name: str, *, address: bool = False, actor: str | Non
 
 def list_users(engine: Engine) -> pd.DataFrame:
     """Accounts without their hashes: username, role, hospital_id, created_at."""
-    _ensure_table(engine)
+    ensure_schema(engine)
     cols = [users_table.c.username, users_table.c.role, users_table.c.hospital_id, users_table.c.created_at]
     with engine.connect() as conn:
         rows = conn.execute(select(*cols).order_by(users_table.c.username)).all()
@@ -437,7 +395,7 @@ def list_users(engine: Engine) -> pd.DataFrame:
 
 def get_user(engine: Engine, username: str) -> User | None:
     """The account named ``username`` (to refresh a session after an admin change)."""
-    _ensure_table(engine)
+    ensure_schema(engine)
     with engine.connect() as conn:
         row = conn.execute(select(users_table).where(users_table.c.username == username)).mappings().first()
     return None if row is None else User(row["username"], row["role"], row["hospital_id"], row.get("region"))
@@ -445,7 +403,7 @@ def get_user(engine: Engine, username: str) -> User | None:
 
 def set_password(engine: Engine, username: str, password: str, *, actor: str | None = None) -> None:
     """Replace a password; an unknown user is an error rather than a silent no-op."""
-    _ensure_table(engine)
+    ensure_schema(engine)
     _check_password_rules(password, username)
     with _writing(engine) as conn:
         done = conn.execute(
@@ -464,7 +422,7 @@ def _coordinators(conn: Connection) -> int:
 def set_role(engine: Engine, username: str, role: str, hospital_id: str | None = None, *,
              actor: str | None = None) -> User:
     """Change an account's role (and hospital); never demote the last coordinator."""
-    _ensure_table(engine)
+    ensure_schema(engine)
     hospital = _checked_role(role, hospital_id)
     with _writing(engine) as conn:
         row = conn.execute(select(users_table).where(users_table.c.username == username)).mappings().first()
@@ -482,7 +440,7 @@ def set_role(engine: Engine, username: str, role: str, hospital_id: str | None =
 
 def delete_user(engine: Engine, username: str, *, actor: str | None = None) -> None:
     """Remove an account, but never the last coordinator: someone must be able to manage the rest."""
-    _ensure_table(engine)
+    ensure_schema(engine)
     with _writing(engine) as conn:
         row = conn.execute(select(users_table.c.role).where(users_table.c.username == username)).first()
         if row is None:
@@ -497,7 +455,7 @@ def delete_user(engine: Engine, username: str, *, actor: str | None = None) -> N
 
 def account_events(engine: Engine, username: str | None = None) -> pd.DataFrame:
     """The account log, newest first: at, actor, action, username, detail (one account's with ``username``)."""
-    _ensure_table(engine)
+    ensure_schema(engine)
     stmt = select(events_table).order_by(events_table.c.id.desc())
     if username is not None:
         stmt = stmt.where(events_table.c.username == username)
@@ -509,14 +467,14 @@ def account_events(engine: Engine, username: str | None = None) -> pd.DataFrame:
 
 def has_users(engine: Engine) -> bool:
     """Whether anyone can sign in yet (if not, the app explains how to create the first account)."""
-    _ensure_table(engine)
+    ensure_schema(engine)
     with engine.connect() as conn:
         return conn.execute(select(users_table.c.username).limit(1)).first() is not None
 
 
 def has_coordinator(engine: Engine) -> bool:
     """Whether anyone can manage accounts yet."""
-    _ensure_table(engine)
+    ensure_schema(engine)
     with engine.connect() as conn:
         q = select(users_table.c.username).where(users_table.c.role == "coordinator").limit(1)
         return conn.execute(q).first() is not None
@@ -529,7 +487,7 @@ def ensure_coordinator_from_env(engine: Engine) -> str | None:
     password is set: there is no default password). A password the policy refuses creates nobody;
     the reason goes to stderr (the server log, or the terminal of ``make run``).
     """
-    _ensure_table(engine)
+    ensure_schema(engine)
     password = os.environ.get("VBP_ADMIN_PASSWORD")
     if not password or has_coordinator(engine):
         return None

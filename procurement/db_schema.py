@@ -1,4 +1,6 @@
-"""Database tables for the store: one per canonical table kind, the import log and daily purchase totals.
+"""Database tables: one per canonical table kind, the import log, daily purchase totals, and the accounts,
+sign-in throttling, account log and sessions (every table of the database, in one ``metadata`` that the
+Alembic migrations in ``procurement/migrations`` are checked against).
 
 Built from ``model.COLUMNS`` and ``model.NATURAL_KEYS`` so the schema cannot drift from the data model;
 the natural key is unique, which is what makes re-importing a file idempotent.
@@ -52,7 +54,7 @@ imports = sa.Table(
 
 
 # What the lines a payment names say, copied onto the payment whenever either side is imported, so
-# loads need no join with millions of order lines (see store._relink_payments): the delivery day,
+# loads need no join with millions of order lines (see store.links.relink_payments): the delivery day,
 # product and supplier of its invoice or order, or the one supplier of its distributor, and which
 # of the three (link_by: 'invoice', 'order', 'distributor'); NULL when nothing it names is stored.
 LINK_COLUMNS: dict[str, dict[str, type[sa.types.TypeEngine]]] = {
@@ -167,3 +169,54 @@ def touched_table() -> sa.Table:
         sa.Column("date", sa.Date, primary_key=True),
         prefixes=["TEMPORARY"],
     )
+
+
+# --- accounts and sessions (procurement.auth, procurement.sessions) ----------------------------------
+
+users_table = sa.Table(
+    "users",
+    metadata,
+    sa.Column("username", sa.String(64), primary_key=True),
+    sa.Column("password_hash", sa.String(128), nullable=False),
+    sa.Column("role", sa.String(16), nullable=False),
+    sa.Column("hospital_id", sa.String(64), nullable=True),  # the account's hospital: not a row of its data
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("region", sa.String(64), nullable=True),  # 所属地区 a leadership account is limited to (None: all)
+)
+# Consecutive sign-in failures per key: "user:<name>" or "address:<client address>".
+throttle_table = sa.Table(
+    "signin_throttle",
+    metadata,
+    sa.Column("key", sa.String(128), primary_key=True),
+    sa.Column("failures", sa.Integer, nullable=False),
+    sa.Column("last_failure", sa.DateTime, nullable=False),
+    sa.Column("locked", sa.Boolean, nullable=False),
+)
+# Every change to an account: who (``actor``), when, what (``action``), to which account, details.
+events_table = sa.Table(
+    "account_events",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("at", sa.DateTime, nullable=False),
+    sa.Column("actor", sa.String(128), nullable=False),
+    sa.Column("action", sa.String(32), nullable=False),
+    sa.Column("username", sa.String(128), nullable=False),
+    sa.Column("detail", sa.Text, nullable=True),
+)
+# Signed-in sessions (only a hash of the session id is stored) and the app's own signing key.
+sessions_table = sa.Table(
+    "user_sessions",
+    metadata,
+    sa.Column("id_hash", sa.String(64), primary_key=True),
+    sa.Column("username", sa.String(64), nullable=False, index=True),
+    sa.Column("fingerprint", sa.String(64), nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("last_seen", sa.DateTime, nullable=False),
+    sa.Column("expires_at", sa.DateTime, nullable=False),
+)
+secrets_table = sa.Table(
+    "app_secrets",
+    metadata,
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("value", sa.String(128), nullable=False),
+)

@@ -24,6 +24,9 @@ from procurement import daily
 from procurement import db_schema as schema
 from procurement.model import NATURAL_KEYS, TABLE_KINDS, empty_frame
 from procurement.problems import InputError, Problem
+from procurement.store import links, read, series, transaction
+from procurement.store.scope import HOSPITAL_KINDS, hospital_filter
+from procurement.store.sql import IN_CHUNK
 
 # Table kinds a correction replaces by period: the dated rows of one hospital (an export of its orders
 # or payments for a month). Other kinds are upserted as usual: a catalogue or an agreement file has no
@@ -49,8 +52,6 @@ def absent_rows(conn: Connection, kind: str, frame: pd.DataFrame, hospital_scope
     """Stored ``kind`` rows a correction with ``frame`` removes: of a hospital of the file (only
     ``hospital_scope`` when given), dated within that hospital's period in the file, and whose natural
     key the file does not hold. Canonical columns, sorted by hospital, date and id."""
-    from procurement import store
-
     table = schema.KIND_TABLES[kind]
     hospital_key, row_key = NATURAL_KEYS[kind]
     cols = schema.stored_columns(kind)
@@ -66,7 +67,7 @@ def absent_rows(conn: Connection, kind: str, frame: pd.DataFrame, hospital_scope
             table.c.date >= pd.Timestamp(first).date(),
             table.c.date <= pd.Timestamp(last).date(),
         )
-        stored = store._fetch(conn, stmt, kind, cols)
+        stored = read.fetch(conn, stmt, kind, cols)
         found.append(stored[~stored[row_key].astype(str).isin(ids.get(str(hospital), set()))])
     if not found:
         return empty_frame(kind)
@@ -78,15 +79,13 @@ def preview_removals(
     engine: Engine, tables: dict[str, pd.DataFrame], hospital_scope: str | None = None
 ) -> dict[str, pd.DataFrame]:
     """What a correction with ``tables`` would remove, per kind, read only: shown before the user confirms."""
-    from procurement import store
-
     out: dict[str, pd.DataFrame] = {}
     with engine.connect() as conn, conn.begin():
         for kind in PERIOD_KINDS:
             frame = tables.get(kind)
             if frame is None or frame.empty:
                 continue
-            prepared, problems = store._prepare(kind, frame, "")
+            prepared, problems = transaction.prepare(kind, frame, "")
             if problems:  # blank keys: the import refuses them anyway; preview what can be read
                 prepared = prepared.dropna(subset=list(NATURAL_KEYS[kind]))
             out[kind] = absent_rows(conn, kind, prepared, hospital_scope)
@@ -132,8 +131,6 @@ def _archive_and_delete(conn: Connection, kind: str, keys: list[dict[str, Any]],
 
 def _recount_removed_buckets(conn: Connection, gone: pd.DataFrame) -> None:
     """Daily totals of the (hospital, day) buckets removed lines were in, recounted from the lines left."""
-    from procurement import store
-
     buckets = gone.loc[gone["date"].notna(), ["hospital_id", "date"]].drop_duplicates()
     if buckets.empty:
         return
@@ -144,7 +141,7 @@ def _recount_removed_buckets(conn: Connection, gone: pd.DataFrame) -> None:
         sa.insert(touched),
         [{"hospital_id": str(h), "date": pd.Timestamp(d).date()} for h, d in buckets.itertuples(index=False)],
     )
-    store._store_series(conn, *store._recount_buckets(conn, touched))
+    series.store_series(conn, *series.recount_buckets(conn, touched))
     touched.drop(conn)
 
 
@@ -152,11 +149,9 @@ def _relink_payments_of(conn: Connection, hospitals: list[str]) -> None:
     """Payments of these hospitals linked again from the lines left: a removed line may have been the
     order a payment named, or one line of the invoice or distributor it names (the import's own relink
     runs only when it adds or replaces lines, and only for payments naming what it wrote)."""
-    from procurement import store
-
     pay = schema.KIND_TABLES["payments"]
-    for i in range(0, len(hospitals), store._IN_CHUNK):
-        store._link_payments(conn, pay.c.hospital_id.in_(hospitals[i : i + store._IN_CHUNK]))
+    for i in range(0, len(hospitals), IN_CHUNK):
+        links.link_payments(conn, pay.c.hospital_id.in_(hospitals[i : i + IN_CHUNK]))
 
 
 def keep_replaced(
@@ -256,8 +251,6 @@ def frames_as_of(conn: Connection, scope: Any, import_id: int, *, aggregated: bo
     (as the store's series were counted), payments take the day, product and supplier of the order
     they name among those lines (as the store's link columns did).
     """
-    from procurement import store
-
     n = int(import_id)
     frames: dict[str, pd.DataFrame] = {}
     for kind in TABLE_KINDS:
@@ -265,11 +258,11 @@ def frames_as_of(conn: Connection, scope: Any, import_id: int, *, aggregated: bo
         cols = schema.stored_columns(kind)
         now = sa.select(*(table.c[c] for c in cols)).where(table.c.import_id <= n)
         then = sa.select(*(hist.c[c] for c in cols)).where(hist.c.import_id <= n, hist.c.superseded_by > n)
-        if "hospital_id" in table.c and (kind in store.HOSPITAL_KINDS or kind == "hospitals"):
-            now, then = store._hospital_filter(now, table, scope), store._hospital_filter(then, hist, scope)
+        if "hospital_id" in table.c and (kind in HOSPITAL_KINDS or kind == "hospitals"):
+            now, then = hospital_filter(now, table, scope), hospital_filter(then, hist, scope)
         both = sa.union_all(now, then).subquery()
         stmt = sa.select(*(both.c[c] for c in cols)).order_by(*(both.c[k] for k in NATURAL_KEYS[kind]))
-        frames[kind] = store._fetch(conn, stmt, kind, cols)
+        frames[kind] = read.fetch(conn, stmt, kind, cols)
     lines = frames["purchases"]
     frames["payments"] = _linked_payments(frames["payments"], lines, with_ids=not aggregated)
     detail = lines["ordered_quantity"].notna() | lines["order_date"].notna()
@@ -280,8 +273,8 @@ def frames_as_of(conn: Connection, scope: Any, import_id: int, *, aggregated: bo
 
 
 def _linked_payments(pay: pd.DataFrame, lines: pd.DataFrame, *, with_ids: bool) -> pd.DataFrame:
-    """Payments with the links ``store._link_payments`` keeps on them, worked out from ``lines`` (the
-    order lines as of the same import), read as ``store._load_payments`` reads them: an invoice the
+    """Payments with the links ``links.link_payments`` keeps on them, worked out from ``lines`` (the
+    order lines as of the same import), read as ``store.read._load_payments`` reads them: an invoice the
     payment names (its first delivery day; product and supplier when all its lines agree) overrides
     the order it names (that line's day, product and supplier); a payment naming neither, with no
     product and no supplier, takes its distributor's one supplier. A blank product or supplier of the
@@ -331,7 +324,7 @@ def _linked_payments(pay: pd.DataFrame, lines: pd.DataFrame, *, with_ids: bool) 
 
 def _the_one(groups: Any, col: str) -> pd.Series:
     """Per group: the value every row has, else blank (several values, or a row without one), as
-    ``store._the_one`` decides in SQL."""
+    ``store.links.the_one`` decides in SQL."""
     agg = groups[col].agg(["min", "max", "count", "size"])
     one = (agg["min"] == agg["max"]).fillna(False) & (agg["count"] == agg["size"])
     return agg["min"].where(one).astype("string")

@@ -34,20 +34,6 @@ TABLE_KINDS: tuple[TableKind, ...] = (
 OPTIONAL_KINDS: tuple[TableKind, ...] = ("substitutes", "fund_transfers", "shortages")
 CORE_KINDS: tuple[TableKind, ...] = tuple(k for k in TABLE_KINDS if k not in OPTIONAL_KINDS)
 
-# The Chinese name of each table kind, as users call the sheet (messages, templates, summaries).
-KIND_LABELS_ZH: dict[str, str] = {
-    "hospitals": "医疗机构",
-    "products": "中选产品",
-    "agreements": "约定采购量",
-    "purchases": "采购记录",
-    "payments": "回款记录",
-    "demand": "报量",
-    "offers": "中选企业供应",
-    "substitutes": "可替代产品",
-    "fund_transfers": "医保基金预付与结算",
-    "shortages": "缺货登记",
-}
-
 # Canonical stored columns and their pandas dtypes, per table kind.
 # "string" columns hold pd.NA when blank; dates are datetime64[ns] (day precision).
 COLUMNS: dict[str, dict[str, str]] = {

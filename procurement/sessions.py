@@ -23,34 +23,17 @@ import os
 import secrets
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Column, DateTime, MetaData, String, Table, delete, insert, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import Engine
 
 from procurement import auth
 from procurement.auth import User
+from procurement.db_schema import secrets_table, sessions_table
 
 DEFAULT_IDLE_MINUTES = 30
 MAX_HOURS = 12
 # Writing last_seen on every click would make each rerun a write; a minute's precision is plenty.
 TOUCH_EVERY = timedelta(seconds=60)
-
-metadata = MetaData()
-sessions_table = Table(
-    "user_sessions",
-    metadata,
-    Column("id_hash", String(64), primary_key=True),
-    Column("username", String(64), nullable=False, index=True),
-    Column("fingerprint", String(64), nullable=False),
-    Column("created_at", DateTime, nullable=False),
-    Column("last_seen", DateTime, nullable=False),
-    Column("expires_at", DateTime, nullable=False),
-)
-secrets_table = Table(
-    "app_secrets",
-    metadata,
-    Column("name", String(64), primary_key=True),
-    Column("value", String(128), nullable=False),
-)
 
 _created: set[str] = set()
 _keys: dict[str, bytes] = {}
@@ -72,7 +55,7 @@ def _now() -> datetime:
 def _ensure_tables(engine: Engine) -> None:
     key = str(engine.url)
     if key not in _created:
-        metadata.create_all(engine, checkfirst=True)
+        auth.ensure_schema(engine)
         _created.add(key)
 
 

@@ -3,16 +3,11 @@ every import, whichever side arrives first or changes later; worked out by hand.
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pandas as pd
 import pytest
+from store_fixtures import BACKENDS, make_engine, payments, purchases
 
-sys.path.insert(0, str(Path(__file__).parent))
-from store_fixtures import BACKENDS, make_engine, payments, purchases  # noqa: E402
-
-from procurement import store  # noqa: E402
+from procurement import store
 
 
 @pytest.fixture(params=BACKENDS)
@@ -70,6 +65,7 @@ def test_older_database_gets_its_links_on_start(tmp_path):
     with engine.begin() as conn:  # as written by a version without the copied link
         for column in ("link_date", "link_product_id", "link_supplier"):
             conn.exec_driver_sql(f"ALTER TABLE payments DROP COLUMN {column}")
+        conn.exec_driver_sql("DROP TABLE alembic_version")  # and before Alembic
     engine.dispose()
     again = store.get_engine(url)
     assert linked(again)["H1"] == ("01-05", "P1", "甲药业")

@@ -85,7 +85,9 @@ def test_region_scope_is_only_for_leadership() -> None:
 
 def test_a_database_from_before_regions_gets_the_column(engine) -> None:
     """Accounts made before the column existed keep working and are not limited."""
-    with engine.begin() as conn:
+    with engine.begin() as conn:  # a store made before Alembic (no alembic_version) and before regions
+        conn.execute(text("DROP TABLE users"))
+        conn.execute(text("DROP TABLE alembic_version"))
         conn.execute(text("CREATE TABLE users (username VARCHAR(64) PRIMARY KEY, password_hash VARCHAR(128) "
                           "NOT NULL, role VARCHAR(16) NOT NULL, hospital_id VARCHAR(64), created_at TIMESTAMP NOT NULL)"))
         conn.execute(text("INSERT INTO users VALUES ('old', :h, 'leadership', NULL, :t)"),

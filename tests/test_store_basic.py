@@ -2,15 +2,9 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pandas as pd
 import pytest
-
-sys.path.insert(0, str(Path(__file__).parent))
-
-from store_fixtures import (  # noqa: E402
+from store_fixtures import (
     BACKENDS,
     agreements,
     hospitals,
@@ -20,8 +14,8 @@ from store_fixtures import (  # noqa: E402
     purchases,
 )
 
-from procurement import store  # noqa: E402
-from procurement.problems import InputError  # noqa: E402
+from procurement import store
+from procurement.problems import InputError
 
 BASE_LINES = [
     ("O1", "2020-01-05", "H1", "P1", 100.0, 50.0),
@@ -128,7 +122,7 @@ def test_failure_inside_the_transaction_writes_nothing(engine, monkeypatch):
     def boom(*_args, **_kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(store, "_store_series", boom)
+    monkeypatch.setattr(store.series, "store_series", boom)
     new = purchases([("O9", "2020-02-01", "H1", "P1", 1.0, 0.5)])
     with pytest.raises(RuntimeError):
         store.import_tables(

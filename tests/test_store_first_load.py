@@ -3,21 +3,15 @@ stores exactly what the staged path of a later import stores, blanks included.""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from store_fixtures import BACKENDS, make_engine
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-from store_fixtures import BACKENDS, make_engine  # noqa: E402
-
-from procurement import store  # noqa: E402
-from procurement.model import conform  # noqa: E402
+from procurement import store
+from procurement.model import conform
 
 NA = None
 # (order_id, date, hospital_id, product_id, generic_name, specification, supplier, quantity, amount, winning)
@@ -89,12 +83,12 @@ def test_bucket_order_with_times_of_day_and_blanks():
     hospital = np.array([1, 0, -1, 0, 1, 0])
     dates = pd.Series(pd.to_datetime(["2020-01-02 08:00", "2020-01-02 09:00", "2020-01-01 00:00", None,
                                       "2020-01-02 07:00", "2020-01-02 08:30"]))
-    assert store._bucket_order(hospital, dates).tolist() == [5, 1, 3, 4, 0, 2]
+    assert store.bulk.bucket_order(hospital, dates).tolist() == [5, 1, 3, 4, 0, 2]
 
 
 def test_bucket_order_of_ordered_rows_is_none():
     dates = pd.Series(pd.to_datetime(["2020-01-01", "2020-01-03", "2020-01-02", None]))
-    assert store._bucket_order(np.array([0, 0, 1, 1]), dates) is None
+    assert store.bulk.bucket_order(np.array([0, 0, 1, 1]), dates) is None
 
 
 @settings(max_examples=60, deadline=None)
@@ -105,7 +99,7 @@ def test_bucket_order_is_a_stable_sort_with_blanks_last(rows):
                                      for _, d in rows]))
     frame = pd.DataFrame({"h": np.where(hospital < 0, np.nan, hospital), "d": days})
     want = frame.sort_values(["h", "d"], kind="stable", na_position="last").index.to_numpy()
-    got = store._bucket_order(hospital, days)
+    got = store.bulk.bucket_order(hospital, days)
     assert (np.arange(len(rows)) if got is None else got).tolist() == want.tolist()
 
 
@@ -114,7 +108,7 @@ def test_coded_and_plain_bulk_loads_store_the_same(tmp_path, monkeypatch):
     got = {}
     for name in ("coded", "plain"):
         if name == "plain":
-            monkeypatch.setattr(store, "_sqlite_coded_load", lambda *args: False)
+            monkeypatch.setattr(store.bulk, "_sqlite_coded_load", lambda *args: False)
         engine = store.get_engine(f"sqlite:///{tmp_path / f'{name}.sqlite'}")
         store.import_tables(engine, {"purchases": lines(AWKWARD)}, source_name="a", file_hash="a")
         with engine.connect() as conn:

@@ -224,7 +224,7 @@ def check_upload(url: str, data_version: int, scope: str | None, sources: tuple[
     Kept in this session only, one upload at a time: a server-wide cache held up to 8 parsed
     uploads (a 100 MB CSV is ~1 GB parsed) for every session after their users had moved on.
     """
-    from webapp.upload import check_uploads
+    from procurement import workflow
 
     key = (url, data_version, scope, hashlib.sha256(b"".join(
         hashlib.sha256(name.encode() + b"\0" + content).digest() for name, content in sources)).hexdigest())
@@ -232,6 +232,6 @@ def check_upload(url: str, data_version: int, scope: str | None, sources: tuple[
     if kept is not None and kept[0] == key:
         return kept[1]
     st.session_state.pop("_upload_check", None)  # the previous upload's frames go before parsing
-    check = check_uploads(list(sources), reference(url, data_version), scope)
+    check = workflow.check(list(sources), reference(url, data_version), scope)
     st.session_state["_upload_check"] = (key, check)
     return check

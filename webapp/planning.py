@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import pandas as pd
+from sqlalchemy.engine import Engine
 
 from optimizer import Plan, PlanInput, PlanSettings, allocate
 from optimizer.summary import PlanSummary, reason_text, summarize
@@ -88,6 +89,39 @@ def plan_xlsx(plan: Plan, inp: PlanInput | None = None, comparison: Any = None, 
     buffer = io.BytesIO()
     write_plan_xlsx(plan, buffer, inp=inp, comparison=comparison, disruption=disruption_result, settings=settings)
     return buffer.getvalue()
+
+
+def record_run(engine: Engine, user: str, inp: PlanInput, settings: PlanSettings, plan: Plan) -> int:
+    """The run button's plan in the plan log (user, time, hashes of inputs and result)."""
+    from optimizer import audit
+
+    return audit.record(engine, user=user, action="run", source="app", inp=inp, settings=settings, plan=plan)
+
+
+def record_replan(engine: Engine, user: str, inp: PlanInput, settings: PlanSettings, plan: Plan, result: Any,
+                  failed: Sequence[str], since: Any, purchases: pd.DataFrame,
+                  backups: Sequence[str] | None = None) -> int:
+    """A disruption re-plan in the plan log: its inputs are the plan's plus the failed suppliers, the
+    day, the backup suppliers offered and the purchases before it; its result hash covers the
+    re-planned allocation."""
+    from optimizer import audit
+
+    more = {"disrupted": sorted(map(str, failed)), "since": pd.Timestamp(since).date().isoformat(),
+            "backups": None if backups is None else sorted(map(str, backups)), "purchases": purchases}
+    return audit.record(engine, user=user, action="run", source="app", inp=inp, settings=settings, plan=plan,
+                        replanned=result, more=more)
+
+
+def recorded_plan_xlsx(engine: Engine, user: str, plan: Plan, inp: PlanInput, comparison: Any = None,
+                       disruption_result: Any = None, settings: PlanSettings | None = None) -> bytes:
+    """The plan workbook for the download button, recorded as downloaded (with the workbook's hash) as
+    it is built: the button builds it when clicked."""
+    from optimizer import audit
+
+    data = plan_xlsx(plan, inp, comparison, disruption_result, settings)
+    audit.record(engine, user=user, action="download", source="app", inp=inp, settings=settings or PlanSettings(),
+                 plan=plan, workbook=data)
+    return data
 
 
 def summary(plan: Plan, inp: PlanInput, settings: PlanSettings) -> PlanSummary:

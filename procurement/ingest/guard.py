@@ -169,7 +169,7 @@ def check_zip(data: bytes) -> None:
     try:
         zf = zipfile.ZipFile(_BytesView(data))
         infos = zf.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError) as exc:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError, NotImplementedError) as exc:
         raise _damaged(str(exc)) from exc
     names = {i.filename for i in infos}
     if "[Content_Types].xml" not in names and "mimetype" not in names:

@@ -30,7 +30,6 @@ from typing import Any
 
 Source = str | os.PathLike | tuple[str, bytes]
 
-EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
@@ -164,22 +163,6 @@ def _not_a_table(zh: str = "", en: str = "") -> ReadError:
     return Refused(
         f"无法识别的文件：不是 Excel 工作簿（.xlsx/.xls）、HTML 表格或 CSV/制表符分隔的文本{detail_zh}",
         f"unrecognised file: not an Excel workbook (.xlsx/.xls), an HTML table or CSV/tab-separated text{detail_en}")
-
-
-def decode_text(data: bytes) -> str:
-    """The whole text of a CSV (kept for callers that hold small texts; the worker streams instead)."""
-    return data.decode(text_encoding(data))
-
-
-def read_csv_text(text: str) -> list[list[Any]]:
-    """Rows of a small CSV text (comma, tab or semicolon separated), padded to a rectangle."""
-    delimiter = _delimiter(text[:20000])
-    rows: list[list[Any]] = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-    width = max((len(r) for r in rows), default=0)
-    for r in rows:
-        if len(r) < width:
-            r.extend([""] * (width - len(r)))
-    return rows
 
 
 def _delimiter(head: str) -> str:

@@ -54,10 +54,6 @@ SIGNED_FIELDS = {**SIGNED_FIELDS, "fund_transfers": frozenset(["amount", "prepay
 # Packaging and pack prices (procurement/ingest/packaging.py)
 TEXT_FIELDS = TEXT_FIELDS | {"pack_unit", "min_unit", "pack_text"}
 NUMBER_FIELDS = NUMBER_FIELDS | {"pack_price"}
-_TOTAL_PREFIXES = (
-    "合计", "合計", "总计", "總計", "小计", "小計", "共计", "共計", "汇总", "匯總", "总合计", "總合計",
-    "total", "Total", "TOTAL", "subtotal", "Subtotal", "SUBTOTAL", "Sum", "SUM", "Grand", "grand",
-)
 
 
 @dataclass

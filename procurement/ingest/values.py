@@ -95,11 +95,6 @@ class Factorized:
         return np.append(blank_u, True)[self.codes]
 
 
-def blank_mask(values: np.ndarray | Factorized) -> np.ndarray:
-    """Vectorised blank test over a column (calamine writes '' for empty cells)."""
-    return Factorized.of(values).blank()
-
-
 def map_unique(values: np.ndarray | Factorized, convert: Callable[[Any], Any]) -> tuple[np.ndarray, np.ndarray]:
     """Apply ``convert`` to each distinct value; return (codes, converted uniques + None slot)."""
     f = Factorized.of(values)
@@ -151,11 +146,6 @@ def text_col(values: np.ndarray | Factorized) -> TextCol:
     else:
         out = f.map(clean_text)
     return TextCol(f.codes, out)
-
-
-def text_column(values: np.ndarray | Factorized) -> pd.Series:
-    """A column as a pandas string Series (NA for blanks), built from its distinct values."""
-    return text_col(values).series()
 
 
 def norm_key(value: Any) -> str | None:

@@ -182,6 +182,7 @@ def render() -> None:
             bar.progress(min(done / max(total, 1), 1.0), text=f"{tr('plan_running')} {done}/{total}")
 
         plan = planning.run_plan(inp, plan_settings, progress)
+        planning.record_run(data.engine(data.db_url()), user.username, inp, plan_settings, plan)
         state.put("plan", plan)
         state.put("plan_settings", plan_settings)
         state.put("plan_summary", planning.summary(plan, inp, plan_settings))
@@ -197,6 +198,8 @@ def render() -> None:
     _scenarios(inp, used)
     plan_disruption.render(inp, plan, ds, used)
     comparison, disrupted = state.get("comparison"), state.get("disruption")
-    widgets.download(tr("plan_download"), lambda: planning.plan_xlsx(plan, inp, comparison, disrupted, used),
+    engine = data.engine(data.db_url())
+    widgets.download(tr("plan_download"),  # recorded in the plan log when clicked (the workbook is built then)
+                     lambda: planning.recorded_plan_xlsx(engine, user.username, plan, inp, comparison, disrupted, used),
                      "量分配方案.xlsx", key="plan_download")
     st.caption(tr("plan_download_note"))

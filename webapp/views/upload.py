@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from procurement import roles
+from procurement import roles, workflow
 from procurement.model import TABLE_KINDS
 from procurement.problems import InputError
 from webapp import data, state, widgets
@@ -16,15 +16,12 @@ from webapp.upload import (
     RECORD_VOLUMES,
     SHEET_COUNTS,
     TRAIL_COUNTS,
-    for_role,
     marked_copy,
     on_screen,
     outside_frame,
     preview_frame,
-    removal_preview,
     removal_trail_frame,
     removals_frame,
-    save_upload,
     sheets_frame,
     summary_counts,
 )
@@ -69,7 +66,7 @@ def _correction(ctx, check, scope: str | None) -> tuple[bool, dict[str, int] | N
     tr, lang = state.tr, state.language()
     if not st.checkbox(tr("replace_period"), key="replace_period"):
         return False, None
-    preview = removal_preview(ctx.engine(), check, scope)
+    preview = workflow.removals(ctx.engine(), check, scope)
     counts = {kind: len(frame) for kind, frame in preview.items()}
     total = sum(counts.values())
     if total:
@@ -98,7 +95,7 @@ def render() -> None:
     if files:
         state.drop("last_import")
         sources = tuple(data.sources_of(files))
-        check = for_role(data.check_upload(ctx.url, ctx.version, ctx.scope, sources), user.role, user.scope)
+        check = workflow.for_role(data.check_upload(ctx.url, ctx.version, ctx.scope, sources), user.role, user.scope)
         st.subheader(tr("sheets_found"))
         widgets.dataframe(on_screen(sheets_frame(check, lang), lang, counts=SHEET_COUNTS), key="upload_sheets")
         _sheet_summaries(check)
@@ -119,7 +116,7 @@ def render() -> None:
             replace, expected = _correction(ctx, check, user.scope)
             if st.button(tr("confirm_import"), type="primary", key="confirm_import"):
                 try:
-                    summary = save_upload(ctx.engine(), check, user.username, user.scope, user.role,
+                    summary = workflow.save(ctx.engine(), check, user.username, user.scope, user.role,
                                           replace_period=replace, expect_removed=expected)
                 except InputError as exc:
                     st.error(tr("problems", n=len(exc.problems)))

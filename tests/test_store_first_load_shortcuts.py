@@ -4,19 +4,14 @@ a new SQLite file. Each must give what the general path gives."""
 from __future__ import annotations
 
 import sqlite3
-import sys
-from pathlib import Path
 
 import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_store_first_load import AWKWARD, lines
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-from test_store_first_load import AWKWARD, lines  # noqa: E402
-
-from procurement import store  # noqa: E402
+from procurement import store
 
 
 @pytest.mark.parametrize(
@@ -34,14 +29,14 @@ from procurement import store  # noqa: E402
     ],
 )
 def test_is_unique_by_hand(values, unique):
-    assert store._is_unique(pd.Series(values, dtype="string")) is unique
+    assert store.transaction.is_unique(pd.Series(values, dtype="string")) is unique
 
 
 @settings(max_examples=80, deadline=None)
 @given(st.lists(st.text(alphabet="AB甲0", max_size=3), max_size=12), st.booleans())
 def test_is_unique_agrees_with_pandas(values, ascending):
     column = pd.Series(sorted(values) if ascending else values, dtype="string")
-    assert store._is_unique(column) is (len(set(values)) == len(values))
+    assert store.transaction.is_unique(column) is (len(set(values)) == len(values))
 
 
 def test_a_first_import_with_repeated_sorted_keys_keeps_the_last(tmp_path):

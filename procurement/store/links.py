@@ -1,0 +1,102 @@
+"""Payment links: what the order lines a payment names say (delivery day, product, supplier), copied
+onto the payment (``db_schema.LINK_COLUMNS``) whenever either side is imported, so that reads need no
+join with millions of order lines."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from procurement import db_schema as schema
+from procurement.store.sql import has_rows
+
+
+def relink_payments(conn: Connection, kind: str, import_id: int | None, hospitals: Any = None) -> None:
+    """Copy onto payments what the purchase lines they name say (``schema.LINK_COLUMNS``).
+
+    In the order of data-templates.md, always from lines of the payment's own hospital: its
+    invoice's lines (their earliest day; the product and supplier when all of them share one),
+    else its order's line, else, for a payment naming no product or supplier, the one supplier
+    whose goods its distributor delivered there. ``kind`` payments: the payments this import
+    wrote; ``kind`` purchases: those naming an order it wrote, and (``hospitals``: the hospitals
+    of its lines) their payments naming an invoice or a distributor, whose lines it may have
+    changed; ``import_id`` None: every payment. Invoices and distributors cost nothing where no
+    payment names one.
+    """
+    pay, lines = schema.KIND_TABLES["payments"], schema.KIND_TABLES["purchases"]
+    if not (has_rows(conn, pay) and has_rows(conn, lines)) and import_id is not None:
+        return
+    if kind == "payments" or import_id is None:  # a re-stated payment may now name another order, or none
+        link_payments(conn, sa.true() if import_id is None else pay.c.import_id == import_id)
+        return
+    # the orders this import wrote (the fast path: an order line is found by its natural key)
+    conn.execute(
+        sa.update(pay)
+        .where(pay.c.order_id == lines.c.order_id, pay.c.hospital_id == lines.c.hospital_id,
+               lines.c.import_id == import_id)
+        .values(link_date=lines.c.date, link_product_id=lines.c.product_id, link_supplier=lines.c.supplier,
+                link_by="order")
+    )
+    # payments naming an invoice or a distributor: worked out again (an invoice link overrides the
+    # order link just written; a line may have moved to another invoice or distributor)
+    names = sa.or_(pay.c.invoice_id.is_not(None), pay.c.distributor.is_not(None))
+    if not has_rows(conn, sa.select(pay.c.hospital_id).where(names).subquery()):
+        return
+    ids = None if hospitals is None else pd.unique(pd.Series(hospitals).dropna().astype(str).to_numpy())
+    scope = names if ids is None or len(ids) > 500 else sa.and_(names, pay.c.hospital_id.in_(list(ids)))
+    link_payments(conn, scope)
+
+
+def link_payments(conn: Connection, scope: sa.ColumnElement) -> None:
+    """Work out the link of every payment ``scope`` selects, from scratch: invoice, else order, else distributor."""
+    pay, lines = schema.KIND_TABLES["payments"], schema.KIND_TABLES["purchases"]
+    conn.execute(sa.update(pay).where(scope).values(link_date=None, link_product_id=None, link_supplier=None,
+                                                    link_by=None))
+    conn.execute(
+        sa.update(pay)
+        .where(pay.c.order_id == lines.c.order_id, pay.c.hospital_id == lines.c.hospital_id, scope)
+        .values(link_date=lines.c.date, link_product_id=lines.c.product_id, link_supplier=lines.c.supplier,
+                link_by="order")
+    )
+    naming = sa.and_(scope, pay.c.invoice_id.is_not(None))
+    if has_rows(conn, sa.select(pay.c.hospital_id).where(naming).subquery()):
+        theirs = sa.select(pay.c.hospital_id).where(naming).distinct()
+        invoices = (
+            sa.select(lines.c.hospital_id, lines.c.invoice_id, sa.func.min(lines.c.date).label("day"),
+                      the_one(lines.c.product_id).label("product_id"), the_one(lines.c.supplier).label("supplier"))
+            .where(lines.c.invoice_id.is_not(None), lines.c.hospital_id.in_(theirs))
+            .group_by(lines.c.hospital_id, lines.c.invoice_id)
+            .subquery()
+        )
+        conn.execute(
+            sa.update(pay)
+            .where(pay.c.hospital_id == invoices.c.hospital_id, pay.c.invoice_id == invoices.c.invoice_id, naming)
+            .values(link_date=invoices.c.day, link_product_id=invoices.c.product_id,
+                    link_supplier=invoices.c.supplier, link_by="invoice")
+        )
+    alone = sa.and_(scope, pay.c.distributor.is_not(None), pay.c.product_id.is_(None), pay.c.supplier.is_(None),
+                    pay.c.link_by.is_(None))
+    if has_rows(conn, sa.select(pay.c.hospital_id).where(alone).subquery()):
+        theirs = sa.select(pay.c.hospital_id).where(alone).distinct()
+        one = the_one(lines.c.supplier)
+        suppliers = (
+            sa.select(lines.c.hospital_id, lines.c.distributor, one.label("supplier"))
+            .where(lines.c.distributor.is_not(None), lines.c.hospital_id.in_(theirs))
+            .group_by(lines.c.hospital_id, lines.c.distributor)
+            .having(one.is_not(None))
+            .subquery()
+        )
+        conn.execute(
+            sa.update(pay)
+            .where(pay.c.hospital_id == suppliers.c.hospital_id, pay.c.distributor == suppliers.c.distributor, alone)
+            .values(link_supplier=suppliers.c.supplier, link_by="distributor")
+        )
+
+
+def the_one(column: sa.ColumnElement) -> sa.ColumnElement:
+    """In a group: the value every row has, else NULL (several values, or a row without one)."""
+    same = sa.and_(sa.func.min(column) == sa.func.max(column), sa.func.count(column) == sa.func.count())
+    return sa.case((same, sa.func.min(column)), else_=None)
