@@ -61,19 +61,29 @@ def compute(dataset: Dataset, data_version: int) -> Snapshot:
                     options(dataset))
 
 
-def _ensure_table(engine: Engine) -> None:
+def _ensure_table(engine: Engine) -> bool:
+    """Create the table on first use; False when the database will not have it (a read-only account):
+    the app then computes the report on every new version, as before."""
     key = str(engine.url)
     if key not in _ready:
-        _metadata.create_all(engine, checkfirst=True)
+        try:
+            _metadata.create_all(engine, checkfirst=True)
+        except sa.exc.SQLAlchemyError:
+            return False
         _ready.add(key)
+    return True
 
 
 def load(engine: Engine, data_version: int) -> Snapshot | None:
     """The snapshot of ``data_version``, or None when there is none (or it cannot be read)."""
-    _ensure_table(engine)
-    with engine.connect() as conn:
-        payload = conn.execute(sa.select(report_snapshots.c.payload)
-                               .where(report_snapshots.c.data_version == data_version)).scalar_one_or_none()
+    if not _ensure_table(engine):
+        return None
+    try:
+        with engine.connect() as conn:
+            payload = conn.execute(sa.select(report_snapshots.c.payload)
+                                   .where(report_snapshots.c.data_version == data_version)).scalar_one_or_none()
+    except sa.exc.SQLAlchemyError:
+        return None
     if payload is None:
         return None
     try:
@@ -85,7 +95,8 @@ def load(engine: Engine, data_version: int) -> Snapshot | None:
 
 def save(engine: Engine, snap: Snapshot) -> bool:
     """Keep ``snap`` unless an import happened since its version (then it describes old data): True if kept."""
-    _ensure_table(engine)
+    if not _ensure_table(engine):
+        return False
     payload = pickle.dumps(snap, protocol=pickle.HIGHEST_PROTOCOL)
     imports = schema.imports
     try:
