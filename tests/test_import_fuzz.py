@@ -24,7 +24,6 @@ from __future__ import annotations
 import contextlib
 import io
 import shutil
-import sys
 import tempfile
 import zipfile
 from collections import Counter
@@ -34,13 +33,11 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
+from real_layouts import layouts as L
+from real_layouts.catalogue import write_catalogue
 
-sys.path.insert(0, str(Path(__file__).parent))
-from real_layouts import layouts as L  # noqa: E402
-from real_layouts.catalogue import write_catalogue  # noqa: E402
-
-from procurement import store  # noqa: E402
-from procurement.cli import main  # noqa: E402
+from procurement import store
+from procurement.cli import main
 
 FUZZ_SETTINGS = settings(max_examples=40, deadline=None, database=None, phases=[Phase.explicit, Phase.generate],
                          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])

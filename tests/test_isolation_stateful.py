@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import io
 import itertools
-import sys
 import tempfile
 from collections import Counter
 from pathlib import Path
@@ -49,15 +48,12 @@ from hypothesis.stateful import (
     rule,
     run_state_machine_as_test,
 )
+from store_fixtures import BACKENDS, hospitals, make_engine
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-from store_fixtures import BACKENDS, hospitals, make_engine  # noqa: E402
-
-from procurement import history, store  # noqa: E402
-from procurement.model import conform  # noqa: E402
-from procurement.problems import InputError  # noqa: E402
-from webapp import upload  # noqa: E402
+from procurement import history, store
+from procurement.model import conform
+from procurement.problems import InputError
+from webapp import upload
 
 HOSPITALS = ("H1", "H2", "H3")
 ACCOUNTS = {"h1": "H1", "h2": "H2", "h3": "H3"}  # user name -> hospital scope; "office" is the coordinator

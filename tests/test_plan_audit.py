@@ -14,21 +14,17 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from store_fixtures import BACKENDS, hospitals, make_engine, products, purchases
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-from store_fixtures import BACKENDS, hospitals, make_engine, products, purchases  # noqa: E402
-
-from optimizer.cli import main as optimizer_main  # noqa: E402
-from procurement import auth, plan_log, store  # noqa: E402
-from procurement.audit_trail import audit_trail  # noqa: E402
-from procurement.synthetic import generate_alliance  # noqa: E402
-from webapp import planning  # noqa: E402
+from optimizer.cli import main as optimizer_main
+from procurement import auth, plan_log, store
+from procurement.audit_trail import audit_trail
+from procurement.synthetic import generate_alliance
+from webapp import planning
 
 HOSPITALS_CSV = "机构编码,机构名称,所属地区\nH1,一院,东区\nH2,二院,西区\n"
 DEMAND_CSV = "机构编码,通用名,规格,申报量,现用企业\nH1,阿莫西林胶囊,0.25g,100,甲药业\nH2,阿莫西林胶囊,0.25g,1000,\n"
