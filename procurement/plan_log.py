@@ -8,9 +8,9 @@ itself: one row per event with the SHA-256 of the plan's inputs (tables and sett
 and of the workbook when one was written or downloaded. Given the same files and settings anyone can
 run the plan again and compare the hashes.
 
-Kept in a table of its own beside the store's (created on first use, as the account tables are), so
-the store's schema and import path stay as they are. ``procurement`` never imports the optimizer:
-the hashes are worked out by ``optimizer.audit`` and only recorded here.
+Kept in a table of its own (``db_schema.plan_events_table``, created by Alembic revision 0002), beside
+the import log and the account log; the store's import path is untouched. ``procurement`` never
+imports the optimizer: the hashes are worked out by ``optimizer.audit`` and only recorded here.
 """
 
 from __future__ import annotations
@@ -20,37 +20,18 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, Text, insert, select
+from sqlalchemy import insert, select
 from sqlalchemy.engine import Engine
+
+from procurement import auth
+from procurement import db_schema as schema
 
 # What happened to a plan: computed (the app's run button, ``python -m optimizer plan``), written to
 # a file (``--xlsx``), or downloaded from the app.
 ACTIONS = ("run", "save", "download")
 SOURCES = ("app", "cli")
 
-metadata = MetaData()
-plan_events_table = Table(
-    "plan_events",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("at", DateTime, nullable=False),  # UTC, as the import log's imported_at
-    Column("user_name", String(128), nullable=False),
-    Column("action", String(16), nullable=False),
-    Column("source", String(16), nullable=False),
-    Column("input_hash", String(64), nullable=False),  # declarations, offers, hospitals, ... and settings
-    Column("output_hash", String(64), nullable=False),  # allocations, shortages, loads, savings, status
-    Column("file_hash", String(64), nullable=True),  # the workbook saved or downloaded
-    Column("detail", Text, nullable=True),  # JSON: settings and headline figures, for people reading the log
-)
-
-_created: set[str] = set()
-
-
-def _ensure_table(engine: Engine) -> None:
-    key = str(engine.url)
-    if key not in _created:
-        metadata.create_all(engine, checkfirst=True)
-        _created.add(key)
+plan_events_table = schema.plan_events_table
 
 
 def record_plan(
@@ -63,7 +44,7 @@ def record_plan(
         raise ValueError(f"unknown plan event {action!r} from {source!r}")
     if not (user or "").strip() or not input_hash or not output_hash:
         raise ValueError("a plan event needs its user and both hashes")
-    _ensure_table(engine)
+    auth.ensure_schema(engine)
     with engine.connect() as conn:
         conn.execution_options(sqlite_begin="IMMEDIATE")  # the store's engines take the write lock up front
         with conn.begin():
@@ -81,7 +62,7 @@ COLUMNS = ["event_id", "at", "user", "action", "source", "input_hash", "output_h
 
 def plan_events(engine: Engine) -> pd.DataFrame:
     """The plan log, newest first; ``detail`` parsed back into a dict."""
-    _ensure_table(engine)
+    auth.ensure_schema(engine)
     t = plan_events_table
     with engine.connect() as conn:
         rows = conn.execute(select(t).order_by(t.c.id.desc())).mappings().all()
