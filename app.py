@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 
 from procurement import sessions
 from procurement.auth import User
-from webapp import data, state
+from webapp import data, state, streamlit_text
 from webapp.views import signin
 
 PAGES_BY_ROLE: dict[str, tuple[str, ...]] = {
@@ -50,11 +50,57 @@ def pages_for(role: str) -> list[st.Page]:
 
 
 def gate_pages() -> list[st.Page]:
-    """Before sign-in every page address shows the sign-in form; the same address opens the page after."""
+    """Before sign-in every page address shows the sign-in form; the same address opens the page after.
+    An address that names no page shows it too (and, once signed in, leads to the home page)."""
     title = state.tr("sign_in")
-    return [st.Page(signin.render, title=title, url_path="signin", default=True)] + [
+    pages = [st.Page(signin.render, title=title, url_path="signin", default=True)] + [
         st.Page(signin.render, title=title, url_path=name, visibility="hidden") for name in ALL_PAGES
     ]
+    unknown = unknown_address({"signin", *ALL_PAGES})
+    if unknown:
+        pages.append(st.Page(signin.render, title=title, url_path=unknown, visibility="hidden"))
+    return pages
+
+
+def unknown_address(known: set[str]) -> str | None:
+    """The address this tab opened when it names no page of the app (a typo, an old bookmark), else None.
+
+    Streamlit answers such an address with its own English "Page not found" dialog and no way to
+    translate it; registering the address as a hidden page of ours avoids the dialog. It stays
+    registered for the tab, since the reruns of that page (the sign-in form's submit) name it by its
+    hash only. The requested name is known only to Streamlit's page manager (no public API in 1.67):
+    if that changes, this returns None and Streamlit's dialog comes back, nothing worse.
+    """
+    try:
+        from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+        manager = get_script_run_ctx().pages_manager
+        name = "" if manager.intended_page_script_hash else (manager.intended_page_name or "").strip().strip("/")
+    except Exception:  # noqa: BLE001 - no run context, or Streamlit's internals moved
+        return None
+    if name and name not in known and "/" not in name:
+        st.session_state[_UNKNOWN] = name
+    remembered = st.session_state.get(_UNKNOWN)
+    return remembered if isinstance(remembered, str) and remembered not in known else None
+
+
+_UNKNOWN = "vbp_unknown_address"
+
+
+def _to_home(home: st.Page, address: str) -> None:
+    """An address that names no page: the home page, with a note in the user's language."""
+    state.put("unknown_address", address)
+    st.switch_page(home)
+
+
+def with_unknown_address(pages: list[st.Page]) -> list[st.Page]:
+    """The role's pages, plus the address just opened when it names none of them (see unknown_address)."""
+    unknown = unknown_address({p.url_path for p in pages} | set(ALL_PAGES))
+    if unknown:
+        home = pages[0]
+        pages = [*pages, st.Page(lambda: _to_home(home, unknown), title=state.tr("page_not_found_title"),
+                                 url_path=unknown, visibility="hidden")]
+    return pages
 
 
 def signed_in_user(engine: Engine) -> User | None:
@@ -92,6 +138,7 @@ def sidebar_account(engine: Engine) -> None:
 def run() -> None:
     st.set_page_config(page_title="带量采购管理平台", page_icon=":material/medication:", layout="wide")
     signin.language_switch()
+    streamlit_text.apply(state.language())
     engine = data.engine(data.db_url())
     user = signed_in_user(engine)
     state.keep_in_url()
@@ -100,7 +147,11 @@ def run() -> None:
         return
     data.ensure_sample_data(data.db_url())
     sidebar_account(engine)
-    st.navigation(pages_for(user.role)).run()
+    address = state.get("unknown_address")
+    if address:
+        state.drop("unknown_address")
+        st.toast(state.tr("page_not_found", address=address), icon=":material/info:")
+    st.navigation(with_unknown_address(pages_for(user.role))).run()
 
 
 run()

@@ -93,7 +93,7 @@ def one_case(path: Path) -> None:
     """In a fresh process: the upload check of one file, then peak RSS lines for the parent."""
     from benchmarks.bench_import import reference
     from procurement.ingest import guard
-    from webapp.upload import check_uploads
+    from procurement.workflow import check as check_uploads
 
     data = path.read_bytes()
     ref = reference()

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import io
 import json
+import os
 import sys
 import time
 from collections.abc import Sequence
 from datetime import date
-from typing import TextIO
+from pathlib import Path
+from typing import Any, TextIO
 
 import pandas as pd
 
@@ -16,6 +19,8 @@ from optimizer.checks import check_settings
 from optimizer.inputs import PlanInput, PlanSettings
 from optimizer.plan import Plan
 from optimizer.solve import allocate
+from procurement import supply
+from procurement.labels import PLAN_STATUS_ZH
 from procurement.model import Dataset, conform
 
 
@@ -24,6 +29,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     plan = sub.add_parser("plan", help="分配约定量 / allocate agreed volumes")
     _plan_options(plan)
+    plan.add_argument("--db", metavar="URL", default=None,
+                      help="在此数据库的方案记录中登记（默认 VBP_DB_URL；均未给出则不登记）/ record the plan in this "
+                           "database's plan log (default VBP_DB_URL; neither given: not recorded)")
     again = sub.add_parser("replan", help="断供后重新分配 / re-plan when suppliers fail")
     _plan_options(again)
     again.add_argument("--disrupted", nargs="+", metavar="SUPPLIER", default=None,
@@ -55,6 +63,8 @@ def _plan_options(plan: argparse.ArgumentParser) -> None:
     plan.add_argument("--region-mode", action="store_true", help="每个地区一个企业 / one supplier per region")
     plan.add_argument("--json", action="store_true", help="输出 JSON / print the plan as JSON")
     plan.add_argument("--xlsx", metavar="OUT", default=None, help="写出分配方案工作簿 / write the plan workbook")
+    plan.add_argument("--user", metavar="NAME", default=None,
+                      help="方案记录中登记的用户（默认操作系统用户）/ who the plan log names (default: the OS user)")
 
 
 def settings_from(args: argparse.Namespace) -> PlanSettings:
@@ -106,10 +116,10 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
         plan.timings["read"] = read_time
         if args.command == "replan":
             return _replan(args, inp, plan, settings, out, err)
-        if args.xlsx:
-            from optimizer.excel import write_plan_xlsx
-
-            write_plan_xlsx(plan, args.xlsx, inp=inp)
+        workbook = _workbook(plan, inp) if args.xlsx else None
+        _record(args, inp, settings, plan, workbook)  # before the file exists: no plan saved unrecorded
+        if workbook is not None:
+            Path(args.xlsx).write_bytes(workbook)
         if args.json:
             json.dump(plan.to_json(), out, ensure_ascii=False, allow_nan=False)
             out.write("\n")
@@ -141,10 +151,12 @@ def _replan(args: argparse.Namespace, inp: PlanInput, plan: Plan, settings: Plan
         return 2
     purchases = stored.purchases if stored is not None else None
     result = replan(inp, plan, disrupted, since, purchases, settings)
-    if args.xlsx:
-        from optimizer.excel import write_plan_xlsx
-
-        write_plan_xlsx(plan, args.xlsx, inp=inp, disruption=result.steps)
+    workbook = _workbook(plan, inp, disruption=result.steps) if args.xlsx else None
+    more = {"disrupted": sorted(disrupted), "since": since.date().isoformat(),
+            "purchases": purchases if purchases is not None else "-"}
+    _record(args, inp, settings, plan, workbook, replanned=result, more=more)
+    if workbook is not None:
+        Path(args.xlsx).write_bytes(workbook)
     if args.json:
         json.dump(result.to_json(), out, ensure_ascii=False, allow_nan=False)
         out.write("\n")
@@ -155,6 +167,39 @@ def _replan(args: argparse.Namespace, inp: PlanInput, plan: Plan, settings: Plan
                   f"价差增加 / extra cost: {result.extra_cost:,.2f} 元；"
                   f"仍短缺 / still short: {result.shortages['volume'].astype(float).sum():,.0f}\n")
     return 0
+
+
+def _workbook(plan: Plan, inp: PlanInput, **extra: Any) -> bytes:
+    from optimizer.excel import write_plan_xlsx
+
+    buffer = io.BytesIO()
+    write_plan_xlsx(plan, buffer, inp=inp, **extra)
+    return buffer.getvalue()
+
+
+def _record(args: argparse.Namespace, inp: PlanInput, settings: PlanSettings, plan: Plan, workbook: bytes | None,
+            **more: Any) -> None:
+    """Record the run (and the saved workbook) in the plan log of ``--db``, else of ``VBP_DB_URL``.
+
+    With neither, the command is a calculation over files that touches no database, and nothing is
+    recorded (a coordinator working on the alliance's store names it, as ``import`` does).
+    """
+    url = args.db or os.environ.get("VBP_DB_URL")
+    if not url:
+        return
+    from optimizer import audit
+    from procurement import store
+    from procurement.cli import _import_user
+
+    engine = store.get_engine(url)
+    try:
+        user = _import_user(args.user)
+        audit.record(engine, user=user, action="run", source="cli", inp=inp, settings=settings, plan=plan, **more)
+        if workbook is not None:
+            audit.record(engine, user=user, action="save", source="cli", inp=inp, settings=settings, plan=plan,
+                         workbook=workbook, **more)
+    finally:
+        engine.dispose()
 
 
 def _stored(url: str) -> Dataset:
@@ -169,22 +214,14 @@ def _stored(url: str) -> Dataset:
 
 def open_shortage_suppliers(ds: Dataset, as_of: pd.Timestamp) -> list[str]:
     """Suppliers with a shortage registered and not closed on ``as_of`` (a failing winner)."""
-    shortages = getattr(ds, "shortages", None)
-    if shortages is None or len(shortages) == 0:
-        return []
-    opened = shortages["start_date"].isna() | (shortages["start_date"] <= as_of)
-    still = shortages["end_date"].isna() | (shortages["end_date"] > as_of)
-    return sorted(set(shortages.loc[opened & still, "supplier"].dropna().astype(str)))
-
-
-STATUS_ZH = {"optimal": "最优", "feasible": "可行（未证明最优）", "infeasible": "不可行"}
+    return supply.failing_suppliers(getattr(ds, "shortages", None), as_of)
 
 
 def summary(plan: Plan) -> str:
     """A short Chinese summary for people at a terminal."""
     alloc, short = plan.allocations, plan.shortages
     lines = [
-        f"状态 / status: {STATUS_ZH[plan.status.value]} ({plan.status.value})",
+        f"状态 / status: {PLAN_STATUS_ZH[plan.status.value]} ({plan.status.value})",
         f"目标值 / objective: {plan.objective:,.2f}  中选价总金额 / total cost: {plan.total_cost:,.2f} 元  "
         f"间隙 / gap: {plan.gap:.2e}",
         f"分配 / allocations: {len(alloc)} 行，总量 {alloc['volume'].sum():,.0f}；"

@@ -22,6 +22,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from optimizer.inputs import PlanInput, PlanSettings
 from optimizer.scenarios import DisruptionResult, ScenarioComparison
 from procurement.excel_safety import keep_as_text
+from procurement.labels import COLUMN_LABELS_ZH, PLAN_STATUS_ZH
 
 VOLUME = "#,##0"  # minimum units are whole; the cell keeps any fraction
 PRICE = "0.0000"
@@ -33,9 +34,6 @@ HIGH_LOAD = 0.95  # utilisation above this is highlighted: little room left for 
 HEADER_FONT = Font(bold=True)
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 WARN_FILL = PatternFill("solid", fgColor="FFC7CE")
-
-STATUS_ZH = {"optimal": "最优", "feasible": "可行(未证明最优)", "infeasible": "不可行"}
-
 
 @dataclass(frozen=True)
 class Col:
@@ -174,8 +172,10 @@ def _with_hospital(frame: pd.DataFrame, names: dict[str, str], regions: dict[str
     return out
 
 
-HOSPITAL_COLS = [Col("hospital_id", "机构编码"), Col("hospital_name", "机构名称"), Col("region", "所属地区")]
-DRUG_COLS = [Col("generic_name", "通用名"), Col("specification", "规格")]
+NAME_COLS = [Col(c, COLUMN_LABELS_ZH[c]) for c in ("hospital_id", "hospital_name")]
+HOSPITAL_COLS = [*NAME_COLS, Col("region", COLUMN_LABELS_ZH["region"])]
+DRUG_COLS = [Col(c, COLUMN_LABELS_ZH[c]) for c in ("generic_name", "specification")]
+SUPPLIER_COL = Col("supplier", COLUMN_LABELS_ZH["supplier"])
 
 
 # --- the sheets --------------------------------------------------------------------------------
@@ -187,7 +187,7 @@ def _allocation_sheet(wb: Workbook, plan: Any, names: dict[str, str], regions: d
     alloc["switched_zh"] = alloc["switched"].map(lambda v: "是" if bool(v) else "否")
     alloc = alloc.sort_values(["hospital_id", "generic_name", "specification", "supplier"], ignore_index=True)
     _table_sheet(wb, "分配方案", alloc, [
-        *HOSPITAL_COLS, *DRUG_COLS, Col("supplier", "中选企业"), Col("volume", "分配量(最小单位)", VOLUME),
+        *HOSPITAL_COLS, *DRUG_COLS, SUPPLIER_COL, Col("volume", "分配量(最小单位)", VOLUME),
         Col("unit_price", "中选单价(元)", PRICE), Col("amount", "金额(元)", MONEY), Col("switched_zh", "是否切换企业"),
     ])
 
@@ -197,7 +197,7 @@ def _load_sheet(wb: Workbook, plan: Any) -> None:
     cap = sup["capacity"].astype(float)
     sup["utilisation"] = (sup["load"].astype(float) / cap).where(cap > 0)
     ws = _table_sheet(wb, "企业负荷", sup, [
-        *DRUG_COLS, Col("supplier", "中选企业"), Col("load", "分配量(最小单位)", VOLUME),
+        *DRUG_COLS, SUPPLIER_COL, Col("load", "分配量(最小单位)", VOLUME),
         Col("capacity", "供应能力(空=不限)", VOLUME), Col("utilisation", "产能利用率", PERCENT),
     ])
     for r, util in enumerate(sup["utilisation"], start=2):
@@ -223,7 +223,7 @@ def _switch_sheet(wb: Workbook, plan: Any, names: dict[str, str], current: dict[
                      sw[["hospital_id", "generic_name", "specification"]].itertuples(index=False, name=None)]
     sw = sw.sort_values(["hospital_id", "generic_name", "specification", "supplier"], ignore_index=True)
     _table_sheet(wb, "切换", sw, [
-        Col("hospital_id", "机构编码"), Col("hospital_name", "机构名称"), *DRUG_COLS,
+        *NAME_COLS, *DRUG_COLS,
         Col("current", "原供应企业"), Col("supplier", "新供应企业"), Col("volume", "切换量(最小单位)", VOLUME),
     ])
 
@@ -306,7 +306,7 @@ def _winners_sheet(wb: Workbook, summary: Any) -> None:
     winners = summary.winners.assign(reason_zh=summary.winners["reason"].map(reason_text))
     winners = winners.sort_values(["generic_name", "specification", "load"], ascending=[True, True, False])
     ws = _table_sheet(wb, "中选企业获量", winners, [
-        *DRUG_COLS, Col("supplier", "中选企业"), Col("unit_price", "中选单价(元)", PRICE),
+        *DRUG_COLS, SUPPLIER_COL, Col("unit_price", "中选单价(元)", PRICE),
         Col("capacity", "供应能力(空=不限)", VOLUME), Col("load", "分配量", VOLUME), Col("share", "份额", PERCENT),
         Col("reason_zh", "说明"),
     ])
@@ -322,7 +322,7 @@ def _switch_reason_sheet(wb: Workbook, summary: Any, names: dict[str, str]) -> N
     sw = summary.switches.assign(hospital_name=summary.switches["hospital_id"].map(names),
                                  reason_zh=summary.switches["reason"].map(reason_text))
     _table_sheet(wb, "切换", sw, [
-        Col("hospital_id", "机构编码"), Col("hospital_name", "机构名称"), *DRUG_COLS,
+        *NAME_COLS, *DRUG_COLS,
         Col("from_supplier", "原供应企业"), Col("from_price", "原企业中选单价(元)", PRICE),
         Col("to_supplier", "新供应企业"), Col("to_price", "新企业中选单价(元)", PRICE),
         Col("price_gap", "每单位价差(元)", PRICE), Col("volume", "切换量(最小单位)", VOLUME),
@@ -352,7 +352,7 @@ def _key_values(ws: Worksheet, rows: list[tuple[str, Any, str | None]], start_ro
 
 def _status(value: Any) -> str:
     text = str(getattr(value, "value", value))
-    return STATUS_ZH.get(text, text)
+    return PLAN_STATUS_ZH.get(text, text)
 
 
 def _solve_sheet(wb: Workbook, plan: Any) -> None:
@@ -431,7 +431,7 @@ def _disruption_sheet(wb: Workbook, d: DisruptionResult, names: dict[str, str], 
     moves["affected_zh"] = moves["affected"].map(lambda v: "断供影响" if bool(v) else "让出产能")
     ws.cell(row=last + 2, column=1, value="调整明细 / moves").font = HEADER_FONT
     last = _write_table(ws, moves, [
-        Col("hospital_id", "机构编码"), Col("hospital_name", "机构名称"), *DRUG_COLS,
+        *NAME_COLS, *DRUG_COLS,
         Col("from_supplier", "原供应企业"), Col("to_supplier", "新供应企业"), Col("volume", "调整量", VOLUME),
         Col("from_price", "原单价(元)", PRICE), Col("to_price", "新单价(元)", PRICE), Col("affected_zh", "原因"),
     ], start_row=last + 3)
@@ -440,14 +440,14 @@ def _disruption_sheet(wb: Workbook, d: DisruptionResult, names: dict[str, str], 
     new["amount"] = new["volume"].astype(float) * new["unit_price"].astype(float)
     ws.cell(row=last + 2, column=1, value="调整后供应(受影响机构) / new supply of the hospitals touched").font = HEADER_FONT
     last = _write_table(ws, new, [
-        Col("hospital_id", "机构编码"), Col("hospital_name", "机构名称"), *DRUG_COLS, Col("supplier", "供应企业"),
+        *NAME_COLS, *DRUG_COLS, Col("supplier", "供应企业"),
         Col("volume", "供应量", VOLUME), Col("unit_price", "中选单价(元)", PRICE), Col("amount", "金额(元)", MONEY),
     ], start_row=last + 3)
     rem = d.remaining.copy()
     rem["hospital_name"] = rem["hospital_id"].astype(str).map(names)
     ws.cell(row=last + 2, column=1, value="剩余约定量 / remaining volume").font = HEADER_FONT
     last = _write_table(ws, rem, [
-        Col("hospital_id", "机构编码"), Col("hospital_name", "机构名称"), *DRUG_COLS,
+        *NAME_COLS, *DRUG_COLS,
         Col("planned_volume", "原分配量", VOLUME), Col("purchased_volume", "断供前已采购", VOLUME),
         Col("remaining_volume", "剩余量", VOLUME),
     ], start_row=last + 3)
@@ -455,13 +455,13 @@ def _disruption_sheet(wb: Workbook, d: DisruptionResult, names: dict[str, str], 
     short["hospital_name"] = short["hospital_id"].astype(str).map(names)
     ws.cell(row=last + 2, column=1, value="仍短缺 / still short").font = HEADER_FONT
     last = _write_table(ws, short, [
-        Col("hospital_id", "机构编码"), Col("hospital_name", "机构名称"), *DRUG_COLS, Col("volume", "短缺量", VOLUME),
+        *NAME_COLS, *DRUG_COLS, Col("volume", "短缺量", VOLUME),
     ], start_row=last + 3)
     sup = d.suppliers.copy()
     sup["utilisation"] = (sup["load"].astype(float) / sup["capacity"].astype(float)).where(sup["capacity"] > 0)
     ws.cell(row=last + 2, column=1, value="企业负荷 / supplier loads").font = HEADER_FONT
     _write_table(ws, sup, [
-        *DRUG_COLS, Col("supplier", "中选企业"), Col("load_before", "调整前分配量", VOLUME),
+        *DRUG_COLS, SUPPLIER_COL, Col("load_before", "调整前分配量", VOLUME),
         Col("load", "调整后分配量", VOLUME), Col("capacity", "供应能力(空=不限)", VOLUME),
         Col("spare", "剩余产能", VOLUME), Col("utilisation", "产能利用率", PERCENT),
     ], start_row=last + 3)

@@ -18,7 +18,9 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from procurement import store
-from procurement.model import KIND_LABELS_ZH, TABLE_KINDS, Dataset
+from procurement.labels import KIND_LABELS_ZH, METRIC_LABELS_EN, METRIC_LABELS_ZH, PROGRESS_STATUS_ZH
+from procurement.metrics import behind_schedule
+from procurement.model import TABLE_KINDS, Dataset
 from procurement.problems import InputError, Problem
 
 SAMPLE_DIR = store.REPO_ROOT / "sample_data"
@@ -170,24 +172,18 @@ def main(argv: Sequence[str] | None = None) -> int:
 # Commands
 
 
-def _parse_and_store(
-    engine: Any, files: Sequence[Path], *, source_name: str, user: str = "cli", kind: str | None = None,
-    hospital: str | None = None, read: list | None = None,
-) -> store.ImportSummary:
-    """Parse every file against what is stored; any problem raises InputError and nothing is written.
+def _check(engine: Any, files: Sequence[Path], *, kind: str | None = None, hospital: str | None = None,
+           as_json: bool = False) -> Any:
+    """The import's check (procurement.workflow) of ``files`` against what is stored: every problem
+    raises InputError (exit 2, nothing written); with ``as_json`` what was read is printed first."""
+    from procurement import workflow
 
-    ``read`` receives the per-file sheet summaries (what was taken, left out and why), also on failure.
-    """
-    from procurement.ingest.importer import combined_sha256, parse_files
-
-    result = parse_files(files, reference=store.load_reference(engine), kind=kind, hospital=hospital)
-    if read is not None:
-        read.extend(result.summary())
-    if result.problems:
-        raise InputError(result.problems)
-    return store.import_tables(
-        engine, result.tables, source_name=source_name, file_hash=combined_sha256(files), user=user
-    )
+    checked = workflow.check(files, store.load_reference(engine), kind=kind, hospital=hospital)
+    if checked.result.problems:
+        if as_json:  # what was read, for scripts; the problems themselves go to stderr (exit 2)
+            _print_json({"ok": False, "files": checked.result.summary()})
+        raise InputError(checked.result.problems)
+    return checked
 
 
 def _read_new_password() -> str:
@@ -243,18 +239,15 @@ def _cmd_users(args: argparse.Namespace) -> int:
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
-    files = [Path(f) for f in args.files]
+    from procurement import workflow
+
     engine = store.get_engine(args.db)
+    checked = _check(engine, [Path(f) for f in args.files], kind=args.kind, hospital=args.hospital,
+                     as_json=args.json)
+    read = checked.result.summary()
     if args.replace_period:
-        return _cmd_correct(args, engine, files)
-    read: list[dict[str, Any]] = []
-    try:
-        summary = _parse_and_store(engine, files, source_name=", ".join(f.name for f in files), kind=args.kind,
-                                   hospital=args.hospital, read=read, user=_import_user(args.user))
-    except InputError:
-        if args.json:  # what was read, for scripts; the problems themselves go to stderr (exit 2)
-            _print_json({"ok": False, "files": read})
-        raise
+        return _correct(args, engine, checked, read)
+    summary = workflow.save(engine, checked, _import_user(args.user))
     if args.json:
         _print_json({**summary.to_json(), "ok": True, "files": read})
     else:
@@ -263,25 +256,16 @@ def _cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_correct(args: argparse.Namespace, engine: Any, files: list[Path]) -> int:
+def _correct(args: argparse.Namespace, engine: Any, checked: Any, read: list[dict[str, Any]]) -> int:
     """``import --replace-period``: list the stored rows the files would remove; with ``--yes`` write.
 
     Preview by default, so a correction never removes rows nobody saw: the listing is the same one
     the upload page shows before its save button. With ``--yes`` the import refuses (exit 2, nothing
     written) when the removals differ from the listing printed just before (another import came between).
     """
-    from procurement import history
-    from procurement.ingest.importer import combined_sha256, parse_files
+    from procurement import workflow
 
-    read: list[dict[str, Any]] = []
-    result = parse_files(files, reference=store.load_reference(engine), kind=args.kind, hospital=args.hospital)
-    read.extend(result.summary())
-    if result.problems:
-        if args.json:
-            _print_json({"ok": False, "files": read})
-        raise InputError(result.problems)
-    preview = history.preview_removals(engine, result.tables)
-    counts = {kind: len(frame) for kind, frame in preview.items()}
+    preview = workflow.removals(engine, checked)
     if not args.yes:
         if args.json:
             _print_json({"ok": True, "written": False, "would_remove": _removal_records(preview), "files": read})
@@ -289,10 +273,8 @@ def _cmd_correct(args: argparse.Namespace, engine: Any, files: list[Path]) -> in
             _print_removals(preview, sys.stdout)
             print("预览：未写入任何数据，确认请加 --yes / preview only: nothing written; add --yes to confirm")
         return 0
-    summary = store.import_tables(
-        engine, result.tables, source_name=", ".join(f.name for f in files), file_hash=combined_sha256(files),
-        user=_import_user(args.user), replace_period=True, expect_removed=counts,
-    )
+    summary = workflow.save(engine, checked, _import_user(args.user), replace_period=True,
+                            expect_removed={kind: len(frame) for kind, frame in preview.items()})
     if args.json:
         _print_json({**summary.to_json(), "ok": True, "written": True, "removed_rows": _removal_records(preview),
                      "files": read})
@@ -371,7 +353,6 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
         write_report_xlsx(report, args.xlsx)
     if args.monthly:
-        from procurement.metrics import PROGRESS_STATUS_ZH
         from procurement.monthly import monthly_report, write_monthly_xlsx
 
         ends = dataset.products.drop_duplicates("product_id", keep="last").set_index("product_id")["agreement_end"]
@@ -441,7 +422,9 @@ def _cmd_bootstrap(args: argparse.Namespace) -> int:
             ]
         )
         return 2
-    summary = _parse_and_store(engine, files, source_name=f"{folder.name} ({len(files)} files)", user="bootstrap")
+    from procurement import workflow
+
+    summary = workflow.save(engine, _check(engine, files), "bootstrap", name=f"{folder.name} ({len(files)} files)")
     print(f"已导入示例数据（{len(files)} 个文件）/ sample data imported ({len(files)} files)")
     _print_summary(summary, sys.stdout)
     return 0
@@ -552,33 +535,28 @@ def _number(value: Any, rate: bool = False) -> str:
     return f"{value:.2%}" if rate else f"{value:,.2f}".rstrip("0").rstrip(".")
 
 
+# The headline figures of ``report`` without --json: metric and unit (元 amounts, % rates, plain volumes).
+_SUMMARY_FIGURES = (("agreed_volume", ""), ("purchased_volume", ""), ("completion_rate", "%"), ("purchase_amount", "元"),
+                    ("paid_amount", "元"), ("collection_rate", "%"), ("savings_agreed", "元"), ("winning_share", "%"))
+
+
 def _print_report_summary(payload: dict[str, Any], out: TextIO) -> None:
     """A few lines a coordinator reads at a glance; the figures are those of ``--json``."""
     total = payload["total"]
-    lines = [
-        f"带量采购执行情况 / VBP execution — 截至 as of {payload['as_of']}",
-        f"约定采购量 agreed volume     {_number(total.get('agreed_volume'))}",
-        f"实际采购量 purchased volume  {_number(total.get('purchased_volume'))}",
-        f"采购完成率 completion        {_number(total.get('completion_rate'), rate=True)}",
-        f"采购金额 purchase amount      {_number(total.get('purchase_amount'))} 元",
-        f"回款金额 paid amount          {_number(total.get('paid_amount'))} 元",
-        f"回款率 collection rate        {_number(total.get('collection_rate'), rate=True)}",
-        f"预计节约 savings (agreed)     {_number(total.get('savings_agreed'))} 元",
-        f"中选产品使用占比 winning share {_number(total.get('winning_share'), rate=True)}",
-    ]
+    lines = [f"带量采购执行情况 / VBP execution — 截至 as of {payload['as_of']}"]
+    for key, unit in _SUMMARY_FIGURES:
+        name = f"{METRIC_LABELS_ZH[key]} {METRIC_LABELS_EN[key].lower()}"
+        figure = _number(total.get(key), rate=unit == "%")
+        pad = " " * max(1, 42 - sum(2 if ord(ch) > 0x2E80 else 1 for ch in name))  # CJK is two columns wide
+        lines.append(f"{name}{pad}{figure}{' 元' if unit == '元' and total.get(key) is not None else ''}")
     for batch in payload.get("batches", []):
         lines.append(
             f"  {batch.get('batch')}: 完成率 {_number(batch.get('completion_rate'), rate=True)}，"
             f"序时进度 {_number(batch.get('time_elapsed'), rate=True)}"
         )
-    lagging = [
-        h
-        for h in payload.get("hospitals", [])
-        if h.get("completion_rate") is not None
-        and h.get("time_elapsed")
-        and h["completion_rate"] < h["time_elapsed"]
-    ]
-    lines.append(f"低于序时进度的医疗机构 hospitals behind time elapsed: {len(lagging)}")
+    lagging = sum(bool(behind_schedule(h.get("completion_rate"), h.get("time_elapsed")))
+                  for h in payload.get("hospitals", []))
+    lines.append(f"低于序时进度的医疗机构 hospitals behind time elapsed: {lagging}")
     for warning in payload.get("warnings", []):
         lines.append(f"注意 / note: {warning}")
     print("\n".join(lines), file=out)

@@ -20,6 +20,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from procurement.arrays import mixed_radix, offsets, sorted_groups_of, split_key
+
 # The key of a series; blanks are stored as '' (they are part of the primary key).
 KEY_COLUMNS: tuple[str, ...] = ("hospital_id", "product_id", "generic_name", "specification", "supplier", "winning")
 STRING_KEYS: tuple[str, ...] = KEY_COLUMNS[:-1]
@@ -52,11 +54,10 @@ class DayTotals:
         if not len(self):
             return np.array([], dtype=object), np.array([], dtype=np.int64)
         hosp_codes, hosp_uniques = pd.factorize(self.keys["hospital_id"].to_numpy(dtype=object))
-        row_hosp = hosp_codes[self.key].astype(np.int64)
-        low = int(self.day.min())
-        span = int(self.day.max()) - low + 1
-        pairs = np.unique(row_hosp * span + (self.day - low))
-        return np.asarray(hosp_uniques, dtype=object)[pairs // span], pairs % span + low
+        hospital, day = (hosp_codes[self.key], len(hosp_uniques)), offsets(self.day)
+        pairs = np.unique(mixed_radix(hospital, day))
+        pair_hospital, pair_day = split_key(pairs, [hospital[1], day[1]])
+        return np.asarray(hosp_uniques, dtype=object)[pair_hospital], pair_day + int(self.day.min())
 
     @classmethod
     def empty(cls) -> DayTotals:
@@ -116,15 +117,15 @@ def from_lines(lines: pd.DataFrame, factorized: Factorized | None = None) -> Day
     if lines.empty:
         return DayTotals.empty()
     codes, values = _key_codes(lines, factorized)
-    key, first = _dense_first(codes)
+    key, first = sorted_groups_of(*((c, len(v)) for c, v in zip(codes, values, strict=True)))
     keys = pd.DataFrame({c: values[i][codes[i][first]] for i, c in enumerate(KEY_COLUMNS)})
     keys["winning"] = keys["winning"].astype(bool)
     day = day_numbers(lines["date"])
-    low = int(day.min())
-    span = int(day.max()) - low + 1
-    cell, inverse = np.unique(key * span + (day - low), return_inverse=True)
+    days = offsets(day)
+    cell, inverse = np.unique(mixed_radix((key, first.size), days), return_inverse=True)
     inverse = inverse.reshape(-1)
-    return DayTotals(keys, cell // span, cell % span + low,
+    cell_key, cell_day = split_key(cell, [first.size, days[1]])
+    return DayTotals(keys, cell_key, cell_day + int(day.min()),
                      _sum_skipping_blanks(inverse, lines["quantity"].to_numpy(dtype="float64"), cell.size),
                      _sum_skipping_blanks(inverse, lines["amount"].to_numpy(dtype="float64"), cell.size))
 
@@ -135,27 +136,6 @@ def _sum_skipping_blanks(group: np.ndarray, values: np.ndarray, n: int) -> np.nd
     total = np.bincount(group, weights=np.where(present, values, 0.0), minlength=n)
     counted = np.bincount(group, weights=present, minlength=n)
     return np.where(counted > 0, total, np.nan)
-
-
-def _dense_first(codes: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """One code per distinct tuple of non-negative integer codes (in sorted order), and a row holding each."""
-    columns = [np.asarray(c, dtype=np.int64) for c in codes]
-    spans = [int(c.max(initial=0)) + 1 for c in columns]
-    if float(np.prod(np.array(spans, dtype="float64"))) < 2.0**62:  # one mixed-radix number per row
-        number = np.zeros(len(columns[0]), dtype=np.int64)
-        for column, span in zip(columns, spans, strict=True):  # no stacked copy of the columns
-            number *= span
-            number += column
-    else:
-        number = np.unique(np.column_stack(columns), axis=0, return_inverse=True)[1].reshape(-1)
-    # a hash pass and a sort of the few distinct numbers, not a sort of every row: 3x faster on 1M
-    codes, distinct = pd.factorize(number)
-    by_value = np.argsort(distinct, kind="stable")
-    rank = np.empty(by_value.size, dtype=np.int64)
-    rank[by_value] = np.arange(by_value.size)
-    row = np.empty(by_value.size, dtype=np.int64)
-    row[codes] = np.arange(codes.size)  # some row holding each code
-    return rank[codes], row[by_value]
 
 
 def from_rows(rows: Sequence[Sequence[Any]]) -> DayTotals:
@@ -202,12 +182,9 @@ def splice(stored: DayTotals, hospitals: np.ndarray, days: np.ndarray, fresh: Da
     buckets contain now (a bucket may have lost a key entirely); other buckets keep their totals.
     """
     keys = pd.concat([stored.keys, fresh.keys], ignore_index=True)
-    codes = [pd.factorize(keys[c].to_numpy(dtype=object) if c != "winning" else keys[c].to_numpy(dtype=bool))[0]
+    coded = [pd.factorize(keys[c].to_numpy(dtype=object) if c != "winning" else keys[c].to_numpy(dtype=bool))
              for c in KEY_COLUMNS]
-    if len(keys):
-        joint, first = _dense_first(codes)
-    else:
-        joint, first = np.array([], dtype=np.int64), np.array([], dtype=np.int64)
+    joint, first = sorted_groups_of(*((codes, len(uniques)) for codes, uniques in coded))
     merged_keys = keys.iloc[first].reset_index(drop=True)
     old_key = joint[: len(stored.keys)][stored.key]
     new_key = joint[len(stored.keys):][fresh.key]
@@ -217,12 +194,13 @@ def splice(stored: DayTotals, hospitals: np.ndarray, days: np.ndarray, fresh: Da
         hosp_codes, _ = pd.factorize(
             np.concatenate([stored.keys["hospital_id"].to_numpy(dtype=object), np.asarray(hospitals, dtype=object)])
         )
+        n_hosp = int(hosp_codes.max()) + 1
         row_hosp = hosp_codes[: len(stored.keys)][stored.key]
         t_hosp = hosp_codes[len(stored.keys):]
         t_day = np.asarray(days, dtype=np.int64)
-        low = int(min(stored.day.min(), t_day.min()))
-        span = int(max(stored.day.max(), t_day.max())) - low + 1
-        keep = ~np.isin(row_hosp * span + (stored.day - low), t_hosp * span + (t_day - low))
+        day, n_days = offsets(np.concatenate([stored.day, t_day]))
+        stored_day, t_day = day[: len(stored)], day[len(stored):]
+        keep = ~np.isin(mixed_radix((row_hosp, n_hosp), (stored_day, n_days)), mixed_radix((t_hosp, n_hosp), (t_day, n_days)))
     return DayTotals(
         merged_keys,
         np.concatenate([old_key[keep], new_key]),

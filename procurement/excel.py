@@ -23,16 +23,16 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from procurement.excel_safety import is_formula_text, keep_as_text
 from procurement.ingest.headers import FIELDS, REQUIRED, kind_label
-from procurement.metrics import PROGRESS_STATUS_ZH
-from procurement.report import (
+from procurement.labels import (
     COLUMN_LABELS_ZH,
     EXECUTION_SHEET,
     GRADE_BASIS_ZH,
-    METRIC_KEYS,
     METRIC_LABELS_ZH,
-    Report,
-    grade_basis_of,
+    OUTSIDE_LABELS_ZH,
+    PROGRESS_STATUS_ZH,
+    SCORECARD_LABELS_ZH,
 )
+from procurement.report import METRIC_KEYS, Report, grade_basis_of
 
 FMT_VOLUME = "#,##0"
 FMT_YUAN = "#,##0.00"
@@ -274,19 +274,6 @@ def write_report_xlsx(report: Report, path_or_buffer: Any) -> None:
     if len(report.outside_period):  # purchases counted for no agreement year: listed, not hidden
         _write_table(wb, "协议期外采购", report.outside_period, labels=OUTSIDE_LABELS_ZH)
     wb.save(path_or_buffer)
-
-
-OUTSIDE_LABELS_ZH: dict[str, str] = {
-    **COLUMN_LABELS_ZH, "rows": "记录数", "quantity": "数量(最小单位)", "first_date": "最早日期", "last_date": "最晚日期",
-}
-
-
-# The supplier scorecard (企业评分), the distributors' deliveries and the fund's money, in Chinese.
-SCORECARD_LABELS_ZH: dict[str, str] = {
-    **COLUMN_LABELS_ZH, **METRIC_LABELS_ZH, "distributor": "配送企业", "agreed_share": "约定量占比",
-    "ordered_quantity": "订单数量", "delivered_quantity": "到货数量", "delivered_48h": "48小时内到货数量",
-    "days_short": "缺货天数",
-}
 
 
 def _fund_rows(report: Report) -> pd.DataFrame:

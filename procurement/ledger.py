@@ -11,13 +11,14 @@ Vectorised throughout (no Python loop over rows): reports match millions of deli
 
 from __future__ import annotations
 
+import math
 from datetime import date
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from procurement.arrays import stable_argsort
+from procurement.arrays import first_seen, key_fits, mixed_radix, offsets, stable_argsort
 from procurement.metrics import overdue_bucket_index
 
 
@@ -366,6 +367,18 @@ def match_payments_coded(
     return ledger, coded
 
 
+def unpaid_age_days(ledger: pd.DataFrame, as_of: date | pd.Timestamp) -> np.ndarray:
+    """Whole days from each unpaid delivery to as_of, as ``.dt.days`` counts them (floored), on the
+    integer nanoseconds; NaN for a row already paid or with no delivery. The one age that the aging
+    buckets, the on-time rate's base and the report's overdue list all read."""
+    delivery = ledger["delivery_date"].to_numpy(dtype="datetime64[ns]")
+    unpaid = ~np.isnat(delivery) & ledger["pay_date"].isna().to_numpy()
+    day = np.timedelta64(1, "D").astype("timedelta64[ns]").astype(np.int64)
+    d_ns = np.where(unpaid, delivery.view(np.int64), 0)  # NaT's integer would overflow: masked below
+    as_of_ns = np.datetime64(pd.Timestamp(as_of).normalize(), "ns").astype(np.int64)
+    return np.where(unpaid, ((as_of_ns - d_ns) // day).astype("float64"), np.nan)
+
+
 def payment_figures(ledger: pd.DataFrame, as_of: date | pd.Timestamp, payment_days: int = 30) -> pd.DataFrame:
     """Per ledger row, the additive pieces of the payment metrics (sum them at any level).
 
@@ -383,10 +396,8 @@ def payment_figures(ledger: pd.DataFrame, as_of: date | pd.Timestamp, payment_da
     pay = ledger["pay_date"].to_numpy(dtype="datetime64[ns]")
     delivered, paid = ~np.isnat(delivery), ~np.isnat(pay)
     matched = delivered & paid
-    day = np.timedelta64(1, "D").astype("timedelta64[ns]").astype(np.int64)
-    d_ns = np.where(delivered, delivery.view(np.int64), 0)  # NaT's integer would overflow: masked below
-    age = np.where(delivered & ~paid, (np.datetime64(as_of, "ns").astype(np.int64) - d_ns) // day, -1)
-    bucket = overdue_bucket_index(np.where(delivered & ~paid, age.astype("float64"), np.nan), payment_days)
+    age = unpaid_age_days(ledger, as_of)
+    bucket = overdue_bucket_index(age, payment_days)
     if "amount_days" in ledger.columns:  # worked out by match_payments_coded (rows may sum several days)
         if ledger.attrs.get("payment_days") != payment_days:
             raise ValueError(f"ledger made for {ledger.attrs.get('payment_days')} payment days, not {payment_days}")
@@ -402,7 +413,7 @@ def payment_figures(ledger: pd.DataFrame, as_of: date | pd.Timestamp, payment_da
             "matched_paid": np.where(matched, amount, 0.0),
             "amount_days": amount_days,
             "paid_on_time": on_time,
-            "due_or_paid": np.where(matched | (delivered & ~paid & (age >= payment_days)), amount, 0.0),
+            "due_or_paid": np.where(matched | (age >= payment_days), amount, 0.0),  # NaN age: paid or undelivered
             "overdue_amount": np.where(bucket >= 0, amount, 0.0),
         },
         index=ledger.index,
@@ -482,13 +493,15 @@ def _fifo_summary(
     low_day = int(d_day.min()) if n_d else 0
     rel = (d_day - low_day).astype(np.int64)
     weighted = _within_cumsum(d_cents * rel, d_codes)  # cents x days up to and with each delivery
+    # (group, day) as one number, sorted by group then day; day digits 0 (before the group's first
+    # delivery) .. span - 1 (after its last)
     span = int(rel.max(initial=0)) + 3
-    composite = d_codes * span + rel + 1  # sorted: by group, then day
+    composite = mixed_radix((d_codes, n_groups), (rel + 1, span - 1))
     lo, hi = lo_row[p_codes], hi_row[p_codes]
     g_start, g_end = base[p_codes], base[p_codes] + sum_d[p_codes]
 
     def day_key(days: np.ndarray) -> np.ndarray:
-        return p_codes * span + np.clip(days - low_day, -1, span - 2) + 1
+        return mixed_radix((p_codes, n_groups), (np.clip(days - low_day, -1, span - 2) + 1, span - 1))
 
     def prefix(x: np.ndarray) -> np.ndarray:
         """Cents x days of the group's delivery axis from its start to position x."""
@@ -620,30 +633,25 @@ def _day_numbers(dates: pd.Series) -> np.ndarray:
 
 
 def _combine(*codes: np.ndarray) -> np.ndarray:
-    """One dense code per distinct tuple of codes, numbered in order of first appearance.
+    """One dense code per distinct tuple of codes, numbered in order of first appearance (a single
+    column: its codes as they are).
 
-    One mixed-radix number per row and a single factorisation when that cannot overflow (a third
-    of the work on millions of rows), else factorised pairwise. When every tuple is distinct (daily
-    totals: one row per hospital, product and day) the codes are just the row numbers, which a sort
-    (fast for integers) shows in a tenth of the time hashing millions of distinct numbers takes.
+    When every tuple is distinct (daily totals: one row per hospital, product and day) the codes are
+    just the row numbers, which a sort of the mixed-radix numbers (fast for integers) shows in a
+    tenth of the time hashing millions of distinct numbers takes.
     """
-    if len(codes) > 1 and codes[0].size:
-        lows = [int(c.min()) for c in codes]
-        spans = [int(c.max()) - low + 1 for c, low in zip(codes, lows, strict=True)]
-        if float(np.prod(np.array(spans, dtype="float64"))) < 2.0**62:
-            number = np.zeros(codes[0].size, dtype=np.int64)
-            for c, low, span in zip(codes, lows, spans, strict=True):
-                number = number * span + (c - low)
-            # (fewer possible tuples than rows: some repeat, no need to look)
-            if number.size > 1000 and float(np.prod(np.array(spans, dtype="float64"))) >= number.size:
-                ordered = np.sort(number)
-                if bool((ordered[1:] != ordered[:-1]).all()):
-                    return np.arange(number.size, dtype=np.int64)
-            return pd.factorize(number)[0].astype(np.int64)
-    out = codes[0]
-    for c in codes[1:]:
-        out = pd.factorize(out * (int(c.max(initial=0)) + 2) + (c + 1))[0].astype(np.int64)
-    return out
+    if len(codes) == 1:
+        return codes[0]
+    columns = [offsets(c) for c in codes]
+    if not key_fits(n for _, n in columns):
+        return first_seen(*columns)
+    number = mixed_radix(*columns)
+    # (fewer possible tuples than rows: some repeat, no need to look)
+    if number.size > 1000 and math.prod(n for _, n in columns) >= number.size:
+        ordered = np.sort(number)
+        if bool((ordered[1:] != ordered[:-1]).all()):
+            return np.arange(number.size, dtype=np.int64)
+    return pd.factorize(number)[0].astype(np.int64)
 
 
 def _date_argsort(dates: np.ndarray) -> np.ndarray:
@@ -662,20 +670,10 @@ def _key_numbers(d_keys: list[np.ndarray], p_keys: list[np.ndarray]) -> tuple[np
     as the tuples are (None: the numbers could overflow)."""
     lows = [min(int(a.min()), int(b.min())) for a, b in zip(d_keys, p_keys, strict=True)]
     spans = [max(int(a.max()), int(b.max())) - low + 1 for a, b, low in zip(d_keys, p_keys, lows, strict=True)]
-    if float(np.prod(np.array(spans, dtype="float64"))) >= 2.0**62:
+    if not key_fits(spans):
         return None
-    # (in place, the lows taken off once at the end: a few passes over millions of deliveries)
-    d_num = d_keys[0].astype(np.int64)
-    p_num = p_keys[0].astype(np.int64)
-    offset = lows[0]
-    for a, b, low, span in zip(d_keys[1:], p_keys[1:], lows[1:], spans[1:], strict=True):
-        d_num *= span
-        d_num += a
-        p_num *= span
-        p_num += b
-        offset = offset * span + low
-    d_num -= offset
-    p_num -= offset
+    d_num = mixed_radix(*((a - low, span) for a, low, span in zip(d_keys, lows, spans, strict=True)))
+    p_num = mixed_radix(*((b - low, span) for b, low, span in zip(p_keys, lows, spans, strict=True)))
     return d_num, p_num
 
 

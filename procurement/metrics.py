@@ -17,12 +17,6 @@ import pandas as pd
 from procurement.settings import Settings
 
 PROGRESS_STATUSES: tuple[str, ...] = ("zero_purchase", "below_schedule", "over_purchase", "normal")
-PROGRESS_STATUS_ZH: dict[str, str] = {
-    "zero_purchase": "零采购",
-    "below_schedule": "低于序时进度",
-    "over_purchase": "超量采购",
-    "normal": "正常采购",
-}
 OVERDUE_BUCKETS: tuple[str, ...] = ("31-60", "61-90", ">90")
 DEFAULT_SETTINGS = Settings()
 
@@ -86,6 +80,23 @@ def time_elapsed(as_of: date | pd.Timestamp, start: ArrayLike, end: ArrayLike) -
     return _like(start if isinstance(start, pd.Series) else end, out)
 
 
+def behind_schedule(completion: ArrayLike, elapsed: ArrayLike) -> ArrayLike:
+    """Completion below time elapsed (低于序时进度): the one test of "behind schedule", for any level.
+
+    Unknown completion (no agreed volume) or unknown elapsed time (no period) is never behind: there is
+    nothing to be behind on. A zero completion is behind once its period has begun; progress_status
+    names that case zero purchase first.
+    """
+    if _is_scalar(completion, elapsed):
+        if completion is None or pd.isna(completion) or elapsed is None or pd.isna(elapsed):
+            return False
+        return bool(completion < elapsed)
+    c = np.asarray(completion, dtype="float64")
+    with np.errstate(invalid="ignore"):
+        out = c < np.asarray(elapsed, dtype="float64")  # NaN on either side compares False
+    return _like(completion if isinstance(completion, pd.Series) else elapsed, out)
+
+
 def progress_status(purchased_volume: ArrayLike, completion: ArrayLike, elapsed: ArrayLike) -> ArrayLike:
     """进度状态 of a hospital x product: zero purchase, below time elapsed, over, or normal.
 
@@ -97,18 +108,12 @@ def progress_status(purchased_volume: ArrayLike, completion: ArrayLike, elapsed:
             return "zero_purchase"
         if completion is not None and not pd.isna(completion) and completion > 1:
             return "over_purchase"
-        if (
-            completion is not None and not pd.isna(completion)
-            and elapsed is not None and not pd.isna(elapsed) and completion < elapsed
-        ):
-            return "below_schedule"
-        return "normal"
+        return "below_schedule" if behind_schedule(completion, elapsed) else "normal"
     p = np.nan_to_num(np.asarray(purchased_volume, dtype="float64"), nan=0.0)
     c = np.asarray(completion, dtype="float64")
-    t = np.asarray(elapsed, dtype="float64")
     with np.errstate(invalid="ignore"):
         out = np.select(
-            [p <= 0, c > 1, c < t],
+            [p <= 0, c > 1, np.asarray(behind_schedule(c, elapsed), dtype=bool)],
             ["zero_purchase", "over_purchase", "below_schedule"],
             default="normal",
         )

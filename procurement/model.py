@@ -34,20 +34,6 @@ TABLE_KINDS: tuple[TableKind, ...] = (
 OPTIONAL_KINDS: tuple[TableKind, ...] = ("substitutes", "fund_transfers", "shortages")
 CORE_KINDS: tuple[TableKind, ...] = tuple(k for k in TABLE_KINDS if k not in OPTIONAL_KINDS)
 
-# The Chinese name of each table kind, as users call the sheet (messages, templates, summaries).
-KIND_LABELS_ZH: dict[str, str] = {
-    "hospitals": "医疗机构",
-    "products": "中选产品",
-    "agreements": "约定采购量",
-    "purchases": "采购记录",
-    "payments": "回款记录",
-    "demand": "报量",
-    "offers": "中选企业供应",
-    "substitutes": "可替代产品",
-    "fund_transfers": "医保基金预付与结算",
-    "shortages": "缺货登记",
-}
-
 # Canonical stored columns and their pandas dtypes, per table kind.
 # "string" columns hold pd.NA when blank; dates are datetime64[ns] (day precision).
 COLUMNS: dict[str, dict[str, str]] = {
@@ -216,13 +202,21 @@ def _defaults(kind: str, frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def canonical(kind: str, frame: pd.DataFrame) -> pd.DataFrame:
+def canonical(kind: str, frame: pd.DataFrame, fresh: bool = False) -> pd.DataFrame:
     """``conform`` unless ``frame`` already has exactly the canonical columns and dtypes of ``kind``
-    (then only a fresh index): re-casting a million-row table that is canonical already is not free."""
+    (then only a fresh index): re-casting a million-row table that is canonical already is not free.
+
+    ``fresh``: ``frame`` is a new frame nobody else holds; with a 0..n index already it is not copied
+    again (a copy of a million-row table costs a few hundred ms and its size in memory).
+    """
     ready = list(frame.columns) == list(COLUMNS[kind]) and all(
         str(frame[c].dtype) == str(pd.Series(dtype=t).dtype) for c, t in COLUMNS[kind].items()
     )
-    return _defaults(kind, frame.reset_index(drop=True)) if ready else conform(kind, frame)
+    if not ready:
+        return conform(kind, frame)
+    if fresh and frame.index.equals(pd.RangeIndex(len(frame))):
+        return _defaults(kind, frame)
+    return _defaults(kind, frame.reset_index(drop=True))
 
 
 @dataclass

@@ -18,26 +18,9 @@ from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 
 from procurement.excel_safety import keep_as_text
+from procurement.labels import MONTHLY_LABELS_ZH
 from procurement.metrics import ratio
 
-COLUMNS_ZH: dict[str, str] = {
-    "region": "所属地区",
-    "hospital_id": "机构编码",
-    "hospital_name": "机构名称",
-    "product_id": "产品编码",
-    "generic_name": "通用名",
-    "specification": "规格",
-    "supplier": "中选企业",
-    "agreed_volume": "约定采购量",
-    "this_month": "本月采购量",
-    "last_month": "上月采购量",
-    "month_change": "环比增减",
-    "required_pace": "按期完成月均应采购量",
-    "completion_change": "本月完成率增加",
-    "completion_rate": "累计完成率",
-    "time_elapsed": "序时进度",
-    "progress_status": "进度状态",
-}
 _RATES = {"completion_change", "completion_rate", "time_elapsed"}
 _VOLUMES = {"agreed_volume", "this_month", "last_month", "month_change", "required_pace"}
 
@@ -86,7 +69,7 @@ def monthly_report(detail: pd.DataFrame, purchases: pd.DataFrame, as_of: date | 
     remaining = np.clip(agreed - before_this, 0.0, None)
     out["required_pace"] = remaining / months_left(this, period_end.reset_index(drop=True))
     out["completion_change"] = ratio(out["this_month"].to_numpy(dtype=float), agreed)
-    return out[[c for c in COLUMNS_ZH if c in out.columns]].reset_index(drop=True)
+    return out[[c for c in MONTHLY_LABELS_ZH if c in out.columns]].reset_index(drop=True)
 
 
 def write_monthly_xlsx(frame: pd.DataFrame, as_of: date | pd.Timestamp, path_or_buffer: Any,
@@ -102,8 +85,8 @@ def write_monthly_xlsx(frame: pd.DataFrame, as_of: date | pd.Timestamp, path_or_
         ws = wb.create_sheet(_sheet_title(name))
         ws.append([f"带量采购执行月报（{day.year}年{day.month}月，截至 {day.isoformat()}）/ monthly report"])
         ws["A1"].font = Font(bold=True)
-        cols = [c for c in COLUMNS_ZH if c in rows.columns]
-        ws.append([COLUMNS_ZH[c] for c in cols])
+        cols = [c for c in MONTHLY_LABELS_ZH if c in rows.columns]
+        ws.append([MONTHLY_LABELS_ZH[c] for c in cols])
         for cell in ws[2]:
             cell.font = Font(bold=True)
             cell.fill = PatternFill("solid", start_color="FFDDEBF7", end_color="FFDDEBF7")

@@ -21,22 +21,10 @@ from openpyxl.styles import Font, PatternFill
 
 from procurement.excel_safety import keep_as_text
 from procurement.ingest.values import norm_key
+from procurement.labels import RENEWAL_LABELS_ZH
 from procurement.model import Dataset
 from procurement.problems import InputError, Problem
 from procurement.settings import Settings, agreed_ratio_by_winners
-
-COLUMNS_ZH = {
-    "hospital_id": "机构编码",
-    "hospital_name": "机构名称",
-    "generic_name": "通用名",
-    "specification": "规格",
-    "declared_volume": "申报量",
-    "current_supplier": "现用企业",
-    "winning_use": "近12个月中选产品用量",
-    "nonwinning_use": "近12个月非中选产品用量",
-    "ratio": "测算比例",
-    "renewal_volume": "按规则测算约定量",
-}
 
 
 @dataclass
@@ -46,7 +34,7 @@ class Renewal:
     batch: str
     window_start: date
     window_end: date
-    rows: pd.DataFrame  # COLUMNS_ZH keys
+    rows: pd.DataFrame  # RENEWAL_LABELS_ZH keys
 
 
 def _window(dataset: Dataset, products: pd.DataFrame, as_of: date | None) -> tuple[pd.Timestamp, pd.Timestamp]:
@@ -103,7 +91,7 @@ def renew(dataset: Dataset, batch: str, settings: Settings | None = None, as_of:
             "winning_use": w, "nonwinning_use": n, "ratio": ratio,
             "renewal_volume": float(math.ceil(round(ratio * declared, 6))),
         })
-    frame = pd.DataFrame(rows, columns=list(COLUMNS_ZH))
+    frame = pd.DataFrame(rows, columns=list(RENEWAL_LABELS_ZH))
     return Renewal(batch, start.date(), end.date(), frame)
 
 
@@ -135,7 +123,7 @@ def write_renewal_xlsx(renewal: Renewal, path_or_buffer: Any) -> None:
     ws.append([f"{renewal.batch} 接续采购报量（申报量 = 近12个月实际用量，"
                f"{renewal.window_start.isoformat()} 至 {renewal.window_end.isoformat()}，请核对后填报）"])
     ws["A1"].font = Font(bold=True)
-    ws.append([COLUMNS_ZH[c] for c in COLUMNS_ZH])
+    ws.append([RENEWAL_LABELS_ZH[c] for c in RENEWAL_LABELS_ZH])
     for cell in ws[2]:
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", start_color="FFDDEBF7", end_color="FFDDEBF7")

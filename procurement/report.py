@@ -42,9 +42,10 @@ import pandas as pd
 
 from procurement import funds, supply
 from procurement import metrics as m
-from procurement.arrays import stable_argsort
+from procurement.arrays import Coded, first_seen, mixed_radix, sorted_groups, sorted_groups_of, stable_argsort
 from procurement.ingest.values import norm_key_column
-from procurement.ledger import link_payments, match_payments_coded, payment_figures
+from procurement.labels import EXECUTION_COLUMNS
+from procurement.ledger import link_payments, match_payments_coded, payment_figures, unpaid_age_days
 from procurement.model import Dataset
 from procurement.settings import Settings
 from procurement.years import agreements_in_view, products_in_view
@@ -86,82 +87,6 @@ METRIC_KEYS: tuple[str, ...] = (
     "direct_settled_share",
 )
 
-METRIC_LABELS_ZH: dict[str, str] = {
-    "agreed_volume": "约定采购量",
-    "purchased_volume": "实际采购量",
-    "completion_rate": "采购完成率",
-    "time_elapsed": "序时进度",
-    "progress_status": "进度状态",
-    "warning": "预警",
-    "projected_completion": "预计年度完成率",
-    "agreed_amount": "约定采购金额",
-    "purchase_amount": "采购金额",
-    "paid_amount": "回款金额",
-    "collection_rate": "回款率",
-    "paid_vs_agreed": "回款完成率(对约定金额)",
-    "on_time_rate": "按时回款率",
-    "overdue_amount": "逾期未回款金额",
-    "overdue_31_60": "逾期31-60天",
-    "overdue_61_90": "逾期61-90天",
-    "overdue_over_90": "逾期90天以上",
-    "avg_days_to_pay": "平均回款天数",
-    "savings_agreed": "预计节约金额",
-    "savings_realized": "实际节约金额",
-    "savings_rate": "节约率",
-    "mean_price_drop": "平均降价幅度",
-    "max_price_drop": "最高降价幅度",
-    "winning_share": "中选产品使用占比",
-    "retained_savings": "结余留用(估算)",
-    "delivery_rate": "配送率",
-    "delivered_48h_share": "48小时配送率",
-    "open_shortages": "缺货数",
-    "prepaid_amount": "预付金额",
-    "prepay_offset": "冲抵金额",
-    "prepay_balance": "预付余额",
-    "prepaid_share": "预付比例",
-    "direct_settled_share": "直接结算占比",
-}
-
-# Labels of the identifying and extra columns, for the Excel report and the app.
-COLUMN_LABELS_ZH: dict[str, str] = {
-    "batch": "集采批次",
-    "period_start": "开始日期",
-    "period_end": "结束日期",
-    "hospital_id": "机构编码",
-    "hospital_name": "机构名称",
-    "region": "所属地区",
-    "level": "机构级别",
-    "product_id": "产品编码",
-    "generic_name": "通用名",
-    "specification": "规格",
-    "supplier": "中选企业",
-    "unit_price": "中选单价",
-    "baseline_price": "集采前价格",
-    "n_agreements": "签约产品数",
-    "n_zero_purchase": "零采购产品数",
-    "n_below_schedule": "低于序时进度产品数",
-    "n_over_purchase": "超量采购产品数",
-    "n_normal": "正常采购产品数",
-    "n_warning": "预警产品数",
-    "grade": "考核等级",
-    "grade_basis": "等级依据",
-    "agreement_year": "协议年度",
-    "bucket": "账龄",
-    "amount": "金额",
-    "month": "月份",
-    **METRIC_LABELS_ZH,
-}
-
-# The 23 columns of the national platform's 国采医疗机构带量执行报表, in its order (metrics.md).
-EXECUTION_SHEET = "国采医疗机构带量执行报表"
-EXECUTION_COLUMNS: tuple[str, ...] = (
-    "医疗机构", "医疗机构编码", "地区", "批次名称", "批次开始时间", "批次结束时间", "序时进度",
-    "签约产品总数", "零采购产品数", "零采购产品数占比", "低于序时进度产品数", "低于序时进度产品数占比",
-    "超量采购产品数", "超量采购产品数占比", "正常采购产品数", "正常采购产品数占比", "对应非中选产品总数",
-    "采购非中选产品数", "非中选超量产品数", "非中选超额产品数", "对应可替代产品总数", "采购可替代产品数",
-    "低于序时进度且非中选超量的产品数",
-)
-
 STATUS_COUNT_COLUMNS: dict[str, str] = {s: f"n_{s}" for s in m.PROGRESS_STATUSES}
 LEVEL_IDS: dict[str, list[str]] = {
     "batches": ["batch", "period_start", "period_end"],
@@ -187,8 +112,6 @@ _JSON_EXTRA: dict[str, list[str]] = {
     "suppliers": [],
     "regions": [],
 }
-GRADE_BASIS_ZH: dict[str, str] = {"actual": "实际", "projected": "预计"}
-
 
 def grade_basis_of(basis: pd.Series) -> str | None:
     """The one basis ("actual"/"projected") of graded rows, None when they mix or there is none."""
@@ -493,17 +416,16 @@ def _collapse(
     if len(q) == 0 or not (np.all(np.floor(q) == q) and np.abs(q).sum() < _EXACT_INT):
         return _as_strings(purchases).assign(drug=_drug_key(purchases))
     win = purchases["winning"].to_numpy(dtype=bool)
-    hosp = (hospital[0] if hospital is not None else pd.factorize(purchases["hospital_id"])[0]).astype(np.int64) + 1
-    prod = (product[0] if product is not None else pd.factorize(purchases["product_id"])[0]).astype(np.int64) + 1
-    key = np.where(win, hosp * (int(prod.max()) + 1) + prod, -1)
+    hosp, hosps = hospital if hospital is not None else pd.factorize(purchases["hospital_id"])
+    prod, prods = product if product is not None else pd.factorize(purchases["product_id"])
+    key = np.where(win, mixed_radix((hosp, len(hosps)), (prod, len(prods))), -1)
     other = np.flatnonzero(~win)
     if other.size:
         # any codes that tell the values apart will do (a Categorical's own: nothing to hash)
-        parts = [_codes_of(purchases[c].array.take(other))[0].astype(np.int64) + 1
-                 for c in ("generic_name", "specification", "supplier")]
-        drug_row = _dense(hosp[other], *parts)
+        parts = [_codes_of(purchases[c].array.take(other)) for c in ("generic_name", "specification", "supplier")]
+        drug_row = first_seen((hosp[other], len(hosps)), *((codes, len(values)) for codes, values in parts))
         key[other] = -2 - drug_row
-    group, first = _sorted_groups(key - key.min())
+    group, first = sorted_groups(key - key.min())
     # renumber the groups in order of first appearance (the order a factorisation of ``key`` gives)
     order = np.argsort(first)
     rank = np.empty(order.size, dtype=np.int64)
@@ -532,47 +454,20 @@ def _group_sum(
     """
     if frame.empty:
         return _as_strings(frame).groupby(keys, dropna=False, as_index=False).sum()
-    code = np.zeros(len(frame), dtype=np.int64)
-    span = 1
+    columns: list[Coded] = []
     for key in keys:
         if coded and key in coded:
-            codes, n = coded[key]
+            columns.append(coded[key])
         else:
             codes, uniques = pd.factorize(frame[key], sort=True)
-            n = len(uniques)
-            codes = np.where(codes < 0, n, codes)  # blanks sort last
-        span *= n + 1
-        if span >= 2**62:
-            return _as_strings(frame).groupby(keys, dropna=False, as_index=False).sum()
-        code = code * (n + 1) + codes
-    group, first = _sorted_groups(code)
+            columns.append((codes, len(uniques)))  # blanks (-1) sort last
+    group, first = sorted_groups_of(*columns)
     values = [c for c in frame.columns if c not in keys]
     sums = frame[values].groupby(_by_codes(group, first.size), sort=True, observed=True).sum()
     out = _as_strings(pd.DataFrame({k: frame[k].array.take(first) for k in keys}))
     for col in values:
         out[col] = sums[col].to_numpy()
     return out
-
-
-def _sorted_groups(code: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Each row's group number in sorted order of ``code`` (non-negative) and each group's first row.
-
-    What ``np.unique(code, return_index=True, return_inverse=True)`` gives, without sorting millions
-    of rows: when the codes span a small range (hospital x product x supplier), a count per possible
-    code numbers the groups.
-    """
-    n = code.size
-    top = int(code.max()) + 1 if n else 0
-    if top <= 4 * n + 1_000_000:
-        present = np.bincount(code, minlength=top) > 0
-        group = (np.cumsum(present) - 1)[code]
-        k = int(present.sum())
-    else:
-        group, uniques = pd.factorize(code, sort=True)
-        k = len(uniques)
-    first = np.full(k, n, dtype=np.int64)
-    np.minimum.at(first, group, np.arange(n))  # a plain ufunc.at: fast since numpy 1.25 (~15 ms here)
-    return group, first
 
 
 def _by_codes(group: np.ndarray, k: int) -> pd.Categorical:
@@ -583,19 +478,15 @@ def _by_codes(group: np.ndarray, k: int) -> pd.Categorical:
 
 def _ledger_cells(
     ledger: pd.DataFrame, figures: pd.DataFrame, coded: dict[str, tuple[np.ndarray, int]]
-) -> pd.DataFrame | None:
+) -> pd.DataFrame:
     """Payment pieces per hospital, product and (product-less payments) supplier, from the codes.
 
     The same frame as :func:`_group_sum` over the ledger (groups sorted, blanks last, each group's
     rows added in row order by pandas), without materialising key columns for millions of rows.
-    None when the combined code could overflow.
     """
     (h, n_h), (p, n_p), (sup, n_s) = coded["hospital_id"], coded["product_id"], coded["supplier"]
-    if float(n_h + 1) * (n_p + 1) * (n_s + 1) >= 2.0**62:
-        return None
     no_product = p == n_p
-    code = (h * (n_p + 1) + p) * (n_s + 1) + np.where(no_product, sup, n_s)
-    group, first = _sorted_groups(code)
+    group, first = sorted_groups_of((h, n_h), (p, n_p), (np.where(no_product, sup, n_s), n_s))
     # columns with nothing in them (no payments: nothing paid) sum to zero in every group
     busy = [c for c in figures.columns if figures[c].to_numpy().any()]
     sums = figures[busy].groupby(_by_codes(group, first.size), sort=True, observed=True).sum()
@@ -634,14 +525,6 @@ def _delivery_codes(
         supplier = catalogue.set_index("product_id")["supplier"].astype("string").reindex(uniques)
         by_product, suppliers = pd.factorize(supplier.to_numpy(dtype=object, na_value=None))
         out["supplier"] = (np.append(by_product, -1).take(picked), suppliers)  # product -1 (blank): -1
-    return out
-
-
-def _dense(*codes: np.ndarray) -> np.ndarray:
-    """One dense code per distinct tuple of non-negative codes."""
-    out = codes[0]
-    for c in codes[1:]:
-        out = pd.factorize(out * (int(c.max(initial=0)) + 1) + c)[0].astype(np.int64)
     return out
 
 
@@ -1467,11 +1350,7 @@ def _overdue(
     coded: dict[str, tuple[np.ndarray, int]] | None = None,
 ) -> pd.DataFrame:
     """Unpaid amounts past the payment term, per hospital, supplier, product and aging bucket."""
-    delivered = ledger["delivery_date"].to_numpy(dtype="datetime64[ns]")
-    unpaid = ~np.isnat(delivered) & ledger["pay_date"].isna().to_numpy()
-    day = np.timedelta64(1, "D").astype("timedelta64[ns]").astype(np.int64)
-    age = (np.datetime64(as_of, "ns").astype(np.int64) - delivered.astype(np.int64)) // day  # as .dt.days
-    index = m.overdue_bucket_index(np.where(unpaid, age, np.nan), settings.payment_days)
+    index = m.overdue_bucket_index(unpaid_age_days(ledger, as_of), settings.payment_days)
     rows = np.flatnonzero(index >= 0)
     cols = ["hospital_id", "supplier", "product_id", "bucket"]
     if rows.size == 0:
@@ -1565,8 +1444,8 @@ def _by_month_and_batch(
     if len(values) == 0:
         empty = labels(np.arange(0))
         return values.groupby([empty["month"], empty["batch"]], dropna=False).agg(**how)
-    n = len(batches)
-    group, first = _sorted_groups((months - months.min()) * (n + 1) + np.where(batch < 0, n, batch))
+    month = months - months.min()
+    group, first = sorted_groups_of((month, int(month.max()) + 1), (batch, len(batches)))
     plain = {name: spec for name, spec in how.items() if spec[1] == "sum"}
     sums = values.groupby(_by_codes(group, first.size), sort=True, observed=True).agg(**plain)  # cython sums
     other = {name: spec for name, spec in how.items() if name not in plain}

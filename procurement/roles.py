@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from procurement.model import KIND_LABELS_ZH
+from procurement.labels import KIND_LABELS_ZH
 from procurement.problems import Problem
 
 COORDINATOR, HOSPITAL, LEADERSHIP = "coordinator", "hospital", "leadership"

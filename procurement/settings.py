@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-GRADES: tuple[str, ...] = ("A", "B", "C", "D")
-
 
 @dataclass(frozen=True)
 class Settings:

@@ -37,6 +37,15 @@ def is_open(start: pd.Series, end: pd.Series, as_of: date | pd.Timestamp) -> np.
     return started & ~closed
 
 
+def failing_suppliers(shortages: pd.DataFrame | None, as_of: date | pd.Timestamp) -> list[str]:
+    """Suppliers with a shortage open on ``as_of`` (:func:`is_open`), sorted: the failing winners that a
+    disruption re-plan starts from (domain.md), by the rule of the open_shortages count."""
+    if shortages is None or len(shortages) == 0:
+        return []
+    mask = is_open(pd.to_datetime(shortages["start_date"]), pd.to_datetime(shortages["end_date"]), as_of)
+    return sorted(set(shortages.loc[mask, "supplier"].dropna().astype(str)))
+
+
 def delivery_lines(lines: pd.DataFrame, as_of: date | pd.Timestamp) -> pd.DataFrame:
     """Per line up to ``as_of``: ordered, delivered and delivered-within-48-hours quantities.
 

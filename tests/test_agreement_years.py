@@ -58,7 +58,6 @@ As of 2026-04-15 (year 2's first day) the view is year 2: elapsed 1/365, H1 P1 b
 from __future__ import annotations
 
 import json
-import sys
 from datetime import date
 from pathlib import Path
 
@@ -66,6 +65,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from store_fixtures import BACKENDS, make_engine
 
 from procurement.cli import main
 from procurement.excel import write_report_xlsx
@@ -74,9 +74,6 @@ from procurement.model import Dataset, conform
 from procurement.report import build_report
 from procurement.settings import Settings as Policy
 from procurement.years import agreements_in_view, n_years, year_in_view, year_period
-
-sys.path.insert(0, str(Path(__file__).parent))
-from store_fixtures import BACKENDS, make_engine  # noqa: E402
 
 T = pd.Timestamp
 MID_YEAR_2 = date(2026, 9, 7)

@@ -7,11 +7,10 @@ refresh back signed in, with its language; sign-out, a password reset and idle t
 
 from __future__ import annotations
 
-import os
 from datetime import timedelta
 
 import pytest
-from app_helpers import APP, PASSWORD, seed_database
+from app_helpers import APP, PASSWORD, ok, sign_in
 from streamlit.testing.v1 import AppTest
 
 from procurement import auth, sessions, store
@@ -21,38 +20,8 @@ pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::DeprecationW
 
 
 @pytest.fixture(scope="module")
-def alliance():
+def app_alliance():
     return generate_alliance(seed=7, n_hospitals=4, n_products=4, purchases_per_year=200)
-
-
-@pytest.fixture(scope="module")
-def db(tmp_path_factory, alliance):
-    auth.BCRYPT_ROUNDS = 4
-    url = f"sqlite:///{tmp_path_factory.mktemp('accdb') / 'vbp.sqlite'}"
-    seed_database(url, alliance)
-    old = os.environ.get("VBP_DB_URL")
-    os.environ["VBP_DB_URL"] = url
-    yield url
-    if old is None:
-        os.environ.pop("VBP_DB_URL", None)
-    else:
-        os.environ["VBP_DB_URL"] = old
-
-
-def ok(at: AppTest) -> AppTest:
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def sign_in(username: str, password: str = PASSWORD, query: dict | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    for key, value in (query or {}).items():
-        at.query_params[key] = value
-    at.run()
-    at.text_input(key="signin_user").input(username)
-    at.text_input(key="signin_password").input(password)
-    at.button[0].click()
-    return ok(at.run())
 
 
 def accounts_page(at: AppTest) -> AppTest:
@@ -69,7 +38,7 @@ def fill_new(at: AppTest, name: str, password: str, again: str | None = None) ->
     at.text_input(key="acc_new_password2").input(password if again is None else again)
 
 
-def test_role_has_no_default_and_comes_first(db) -> None:
+def test_role_has_no_default_and_comes_first(app_db) -> None:
     at = accounts_page(sign_in("coord"))
     role = at.selectbox(key="acc_new_role")
     assert role.value is None  # nobody becomes a coordinator by leaving the box alone
@@ -78,25 +47,25 @@ def test_role_has_no_default_and_comes_first(db) -> None:
 
 @pytest.mark.parametrize(("role", "name"), [("coordinator", "coord_new"), ("leadership", "lead_new"),
                                             ("hospital", "hosp_new")])
-def test_each_role_is_created_as_chosen(db, alliance, role, name) -> None:
-    hospital = alliance.hospitals["hospital_id"].iloc[2]
+def test_each_role_is_created_as_chosen(app_db, app_alliance, role, name) -> None:
+    hospital = app_alliance.hospitals["hospital_id"].iloc[2]
     at = accounts_page(sign_in("coord"))
     ok(at.selectbox(key="acc_new_role").set_value(role).run())
     if role == "hospital":
         ok(at.selectbox(key="acc_new_hospital").set_value(hospital).run())
     fill_new(at, name, "a-good-password")
     ok(button(at, "检查并创建…").click().run())
-    assert auth.get_user(store.get_engine(db), name) is None  # asks first
+    assert auth.get_user(store.get_engine(app_db), name) is None  # asks first
     assert any(name in w.value for w in at.warning)
     ok(button(at, "确认创建").click().run())
-    created = auth.get_user(store.get_engine(db), name)
+    created = auth.get_user(store.get_engine(app_db), name)
     assert created == auth.User(name, role, hospital if role == "hospital" else None)
     assert any(f"已创建账户 {name}" in s.value for s in at.success)
     assert name in set(at.dataframe[0].value["用户名"])
     assert at.selectbox(key="acc_new_role").value is None  # the form is ready for the next one
 
 
-def test_hospital_account_needs_its_hospital(db) -> None:
+def test_hospital_account_needs_its_hospital(app_db) -> None:
     at = accounts_page(sign_in("coord"))
     ok(at.selectbox(key="acc_new_role").set_value("hospital").run())
     assert at.selectbox(key="acc_new_hospital").value is None
@@ -104,10 +73,10 @@ def test_hospital_account_needs_its_hospital(db) -> None:
     ok(button(at, "检查并创建…").click().run())
     assert "医疗机构账户须选择所属机构" in [e.value for e in at.error]
     assert not [b for b in at.button if b.label == "确认创建"]
-    assert auth.get_user(store.get_engine(db), "nohosp") is None
+    assert auth.get_user(store.get_engine(app_db), "nohosp") is None
 
 
-def test_password_error_keeps_the_form(db) -> None:
+def test_password_error_keeps_the_form(app_db) -> None:
     at = accounts_page(sign_in("coord"))
     ok(at.selectbox(key="acc_new_role").set_value("leadership").run())
     fill_new(at, "shortpw", "short")  # under auth.MIN_PASSWORD_LENGTH
@@ -116,14 +85,14 @@ def test_password_error_keeps_the_form(db) -> None:
     assert at.error and "密码" in at.error[0].value
     assert at.text_input(key="acc_new_name").value == "shortpw"
     assert at.selectbox(key="acc_new_role").value == "leadership"
-    assert auth.get_user(store.get_engine(db), "shortpw") is None
+    assert auth.get_user(store.get_engine(app_db), "shortpw") is None
     fill_new(at, "shortpw", "long-enough-now", again="different-one")
     ok(button(at, "检查并创建…").click().run())
     assert "两次输入的密码不一致" in [e.value for e in at.error]
 
 
-def test_delete_asks_first_and_reports(db) -> None:
-    engine = store.get_engine(db)
+def test_delete_asks_first_and_reports(app_db) -> None:
+    engine = store.get_engine(app_db)
     auth.create_user(engine, "to_delete", PASSWORD, "leadership")
     at = accounts_page(sign_in("coord"))
     ok(at.selectbox(key="acc_delete_user").set_value("to_delete").run())
@@ -138,7 +107,7 @@ def test_delete_asks_first_and_reports(db) -> None:
     assert any("已删除账户 to_delete" in s.value for s in at.success)
 
 
-def test_refresh_with_the_token_keeps_the_session_and_language(db) -> None:
+def test_refresh_with_the_token_keeps_the_session_and_language(app_db) -> None:
     at = sign_in("lead", query={"lang": "en"})
     assert at.title[0].value == "Savings"
     token = at.query_params["s"]
@@ -154,11 +123,11 @@ def test_refresh_with_the_token_keeps_the_session_and_language(db) -> None:
     again.query_params["s"] = token  # the bookmark after sign-out: dead
     ok(again.run())
     assert again.text_input(key="signin_user") is not None
-    assert sessions.resume_session(store.get_engine(db), token) is None
+    assert sessions.resume_session(store.get_engine(app_db), token) is None
 
 
-def test_password_reset_ends_the_accounts_sessions(db) -> None:
-    engine = store.get_engine(db)
+def test_password_reset_ends_the_accounts_sessions(app_db) -> None:
+    engine = store.get_engine(app_db)
     auth.create_user(engine, "reset_me", PASSWORD, "leadership")
     user = auth.get_user(engine, "reset_me")
     token = sessions.start_session(engine, user)
@@ -171,8 +140,8 @@ def test_password_reset_ends_the_accounts_sessions(db) -> None:
     assert sessions.resume_session(engine, token) is None
 
 
-def test_session_rules(db) -> None:
-    engine = store.get_engine(db)
+def test_session_rules(app_db) -> None:
+    engine = store.get_engine(app_db)
     user = auth.get_user(engine, "lead")
     token = sessions.start_session(engine, user)
     assert sessions.resume_session(engine, token) == user

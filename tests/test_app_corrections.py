@@ -8,42 +8,25 @@ The corrected file has U-1 alone on D: its period is D..D, so U-2 goes and U-3 s
 
 from __future__ import annotations
 
-import os
-
 import pandas as pd
 import pytest
-from app_helpers import PASSWORD, seed_database
-from test_app_pages import _purchases_xlsx, page, sign_in
+from app_helpers import PASSWORD, page, purchases_xlsx, sign_in
 
-from procurement import auth, store
+from procurement import store, workflow
 from procurement.synthetic import generate_alliance
 from webapp import upload
 
 
 @pytest.fixture(scope="module")
-def alliance():
+def app_alliance():
     return generate_alliance(seed=11, n_hospitals=3, n_products=4, purchases_per_year=200)
 
 
-@pytest.fixture(scope="module")
-def db(tmp_path_factory, alliance):
-    auth.BCRYPT_ROUNDS = 4
-    url = f"sqlite:///{tmp_path_factory.mktemp('corrdb') / 'vbp.sqlite'}"
-    seed_database(url, alliance)
-    old = os.environ.get("VBP_DB_URL")
-    os.environ["VBP_DB_URL"] = url
-    yield url
-    if old is None:
-        os.environ.pop("VBP_DB_URL", None)
-    else:
-        os.environ["VBP_DB_URL"] = old
-
-
-def _rows(alliance, hospital_pos: int, lines: list[tuple[str, int, float]]) -> list[dict]:
+def _rows(app_alliance, hospital_pos: int, lines: list[tuple[str, int, float]]) -> list[dict]:
     """lines: (order id, days after the alliance's last purchase day, quantity)."""
-    hospital = alliance.hospitals["hospital_id"].iloc[hospital_pos]
-    product = alliance.agreements[alliance.agreements["hospital_id"] == hospital]["product_id"].iloc[0]
-    last = alliance.purchases["date"].max()
+    hospital = app_alliance.hospitals["hospital_id"].iloc[hospital_pos]
+    product = app_alliance.agreements[app_alliance.agreements["hospital_id"] == hospital]["product_id"].iloc[0]
+    last = app_alliance.purchases["date"].max()
     return [{"订单编号": o, "入库日期": (last + pd.Timedelta(days=d)).strftime("%Y-%m-%d"), "机构编码": hospital,
              "产品编码": product, "采购数量": q} for o, d, q in lines]
 
@@ -53,35 +36,35 @@ def _own_lines(engine, hospital: str) -> dict[str, float]:
     return dict(zip(lines["order_id"].astype(str), lines["quantity"], strict=True))
 
 
-def test_handler_lists_then_removes_only_the_missing_line(db, alliance) -> None:
-    engine = store.get_engine(db)
+def test_handler_lists_then_removes_only_the_missing_line(app_db, app_alliance) -> None:
+    engine = store.get_engine(app_db)
     # the second hospital, so the page test below (h1, the first) sees its own rows only
-    own = alliance.hospitals["hospital_id"].iloc[1]
-    first = upload.check_uploads([("jan.xlsx", _purchases_xlsx(_rows(alliance, 1, [("U-1", 1, 10), ("U-2", 1, 20),
+    own = app_alliance.hospitals["hospital_id"].iloc[1]
+    first = workflow.check([("jan.xlsx", purchases_xlsx(_rows(app_alliance, 1, [("U-1", 1, 10), ("U-2", 1, 20),
                                                                                      ("U-3", 6, 5)])))],
                                  store.load_reference(engine), own)
     assert first.ok
-    upload.save_upload(engine, first, "h2", own)
-    fixed = upload.check_uploads([("jan-fixed.xlsx", _purchases_xlsx(_rows(alliance, 1, [("U-1", 1, 10)])))],
+    workflow.save(engine, first, "h2", own)
+    fixed = workflow.check([("jan-fixed.xlsx", purchases_xlsx(_rows(app_alliance, 1, [("U-1", 1, 10)])))],
                                  store.load_reference(engine), own)
-    preview = upload.removal_preview(engine, fixed, own)
+    preview = workflow.removals(engine, fixed, own)
     shown = upload.removals_frame(preview)
     assert list(shown["单号"]) == ["U-2"] and list(shown["数量"]) == [20.0]
     assert "U-2" in _own_lines(engine, own)  # listing wrote nothing
-    summary = upload.save_upload(engine, fixed, "h2", own, replace_period=True, expect_removed={"purchases": 1})
+    summary = workflow.save(engine, fixed, "h2", own, replace_period=True, expect_removed={"purchases": 1})
     assert upload.summary_counts(summary) == {"added": 0, "replaced": 0, "unchanged": 1, "removed": 1}
     lines = _own_lines(engine, own)
     assert "U-2" not in lines and lines["U-1"] == 10 and lines["U-3"] == 5
 
 
-def test_page_shows_the_rows_to_remove_before_saving(db, alliance) -> None:
+def test_page_shows_the_rows_to_remove_before_saving(app_db, app_alliance) -> None:
     at = sign_in("h1", PASSWORD)
     page(at, "upload")
-    content = _purchases_xlsx(_rows(alliance, 0, [("W-1", 1, 10), ("W-2", 1, 20), ("W-3", 6, 5)]))
+    content = purchases_xlsx(_rows(app_alliance, 0, [("W-1", 1, 10), ("W-2", 1, 20), ("W-3", 6, 5)]))
     at.file_uploader[0].set_value(("jan.xlsx", content, "application/octet-stream")).run()
     at.button(key="confirm_import").click().run()
     assert not at.exception, [e.value for e in at.exception]
-    fixed = _purchases_xlsx(_rows(alliance, 0, [("W-1", 1, 10)]))
+    fixed = purchases_xlsx(_rows(app_alliance, 0, [("W-1", 1, 10)]))
     at.file_uploader[0].set_value(("jan-fixed.xlsx", fixed, "application/octet-stream")).run()
     assert not [d for d in at.dataframe if "单号" in d.value.columns]  # nothing listed until asked
     at.checkbox(key="replace_period").check().run()
@@ -92,8 +75,8 @@ def test_page_shows_the_rows_to_remove_before_saving(db, alliance) -> None:
     at.button(key="confirm_import").click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert any("更正删除 1 行" in s.value for s in at.success)
-    own = alliance.hospitals["hospital_id"].iloc[0]
-    lines = _own_lines(store.get_engine(db), own)
+    own = app_alliance.hospitals["hospital_id"].iloc[0]
+    lines = _own_lines(store.get_engine(app_db), own)
     assert "W-2" not in lines and {"W-1", "W-3"} <= set(lines)
     trail = next(d for d in at.dataframe if "文件哈希" in d.value.columns).value
     assert list(trail["单号"]) == ["W-2"] and list(trail["用户"]) == ["h1"]  # its own removal only, not h2's U-2

@@ -1,5 +1,5 @@
 """The plan page's disruption section in AppTest: the supplier with an open shortage in the stored
-register (tests/test_app_supply.py's database: one open shortage of the first hospital's first product's
+register (conftest's shortage_db, as tests/test_app_supply.py: one open shortage of the first hospital's first product's
 winner, one closed) is proposed as failed; re-planning shows the moves, the extra cost and what is short."""
 
 from __future__ import annotations
@@ -7,14 +7,13 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from test_app_pages import page, sign_in
-from test_app_supply import alliance, db  # noqa: F401  (the fixtures: the database with a shortage register)
+from app_helpers import page, sign_in
 
 pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::DeprecationWarning")]
 
 
-def test_open_shortage_supplier_is_proposed_and_replanned(db) -> None:  # noqa: F811
-    _, supplier, _, _ = db
+def test_open_shortage_supplier_is_proposed_and_replanned(shortage_db) -> None:
+    _, supplier, _, _ = shortage_db
     at = page(sign_in("coord"), "plan")
     [b for b in at.button if "计算分配方案" in (b.label or "")][0].click().run()
     assert not at.exception, [e.value for e in at.exception]

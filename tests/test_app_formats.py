@@ -9,15 +9,13 @@ value is one of the app's forms.
 from __future__ import annotations
 
 import json
-import os
 import re
 
 import pandas as pd
 import pytest
-from app_helpers import APP, PASSWORD, seed_database
+from app_helpers import sign_in
 from streamlit.testing.v1 import AppTest
 
-from procurement import auth
 from procurement.synthetic import generate_alliance
 from webapp import formats
 
@@ -30,28 +28,8 @@ BAD_CELLS = {"None", "none", "nan", "NaN", "NaT", "<NA>"}
 
 
 @pytest.fixture(scope="module")
-def db(tmp_path_factory):
-    auth.BCRYPT_ROUNDS = 4
-    url = f"sqlite:///{tmp_path_factory.mktemp('fmtdb') / 'vbp.sqlite'}"
-    seed_database(url, generate_alliance(seed=5, n_hospitals=5, n_products=6, purchases_per_year=600))
-    old = os.environ.get("VBP_DB_URL")
-    os.environ["VBP_DB_URL"] = url
-    yield url
-    if old is None:
-        os.environ.pop("VBP_DB_URL", None)
-    else:
-        os.environ["VBP_DB_URL"] = old
-
-
-def signed_in(username: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.run()
-    at.text_input(key="signin_user").input(username)
-    at.text_input(key="signin_password").input(PASSWORD)
-    at.button[0].click()
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+def app_alliance():
+    return generate_alliance(seed=5, n_hospitals=5, n_products=6, purchases_per_year=600)
 
 
 def check_tables(at: AppTest, where: str) -> int:
@@ -63,8 +41,6 @@ def check_tables(at: AppTest, where: str) -> int:
             col = frame[name]
             spec = config.get(str(name), {})
             kind = spec.get("type_config", {}).get("type")
-            if where.endswith("/upload") and pd.api.types.is_numeric_dtype(col):
-                continue  # webapp/views/upload.py is being reworked on another branch (rows): not pinned here
             if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
                 fmt = spec.get("type_config", {}).get("format")
                 assert kind == "number" and fmt in formats.ALLOWED_FORMATS, (where, name, spec)
@@ -89,9 +65,9 @@ def check_cards(at: AppTest, where: str) -> None:
 
 
 @pytest.mark.parametrize("username", ["coord", "h1", "lead"])
-def test_every_page_formats(db, username) -> None:
+def test_every_page_formats(app_db, username) -> None:
     roles = {"coord": "coordinator", "h1": "hospital", "lead": "leadership"}
-    at = signed_in(username)
+    at = sign_in(username, timeout=120)
     seen = 0
     for name in PAGES_BY_ROLE_SRC[roles[username]]:
         at.switch_page(f"webapp/pages/{name}.py").run()
@@ -101,8 +77,8 @@ def test_every_page_formats(db, username) -> None:
     assert seen >= 3
 
 
-def test_plan_page_formats(db) -> None:
-    at = signed_in("coord")
+def test_plan_page_formats(app_db) -> None:
+    at = sign_in("coord", timeout=120)
     at.switch_page("webapp/pages/plan.py").run()
     [b for b in at.button if "计算分配方案" in (b.label or "")][0].click().run()
     assert not at.exception, [e.value for e in at.exception]
@@ -115,8 +91,8 @@ def test_plan_page_formats(db) -> None:
     assert "分配量" in cmp.columns  # like-for-like: the volume each scenario buys beside its cost
 
 
-def test_english_cards_fit(db) -> None:
-    at = signed_in("lead")
+def test_english_cards_fit(app_db) -> None:
+    at = sign_in("lead", timeout=120)
     at.radio(key="lang_radio").set_value("en").run()
     for m in at.metric:
         assert "10k" not in m.value and len(m.value) <= 14, (m.label, m.value)

@@ -3,85 +3,30 @@
 from __future__ import annotations
 
 import io
-import json
-import os
 
 import pandas as pd
 import pytest
-from app_helpers import APP, PASSWORD, seed_database
+from app_helpers import (
+    APP,
+    PASSWORD,
+    chart_text,
+    everything_shown,
+    metric,
+    number,
+    page,
+    purchases_xlsx,
+    sign_in,
+)
 from streamlit.testing.v1 import AppTest
 
 from procurement import auth
-from procurement.synthetic import generate_alliance
 
 pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::DeprecationWarning")]
-
-
-@pytest.fixture(scope="module")
-def alliance():
-    return generate_alliance(seed=7, n_hospitals=5, n_products=6, purchases_per_year=600)
-
-
-@pytest.fixture(scope="module")
-def db(tmp_path_factory, alliance):
-    """A seeded database; VBP_DB_URL points the app at it for the whole module."""
-    auth.BCRYPT_ROUNDS = 4
-    url = f"sqlite:///{tmp_path_factory.mktemp('appdb') / 'vbp.sqlite'}"
-    seed_database(url, alliance)
-    old = os.environ.get("VBP_DB_URL")
-    os.environ["VBP_DB_URL"] = url
-    yield url
-    if old is None:
-        os.environ.pop("VBP_DB_URL", None)
-    else:
-        os.environ["VBP_DB_URL"] = old
-
-
-def sign_in(username: str, password: str = PASSWORD) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.run()
-    at.text_input(key="signin_user").input(username)
-    at.text_input(key="signin_password").input(password)
-    at.button[0].click()
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def page(at: AppTest, name: str) -> AppTest:
-    at.switch_page(f"webapp/pages/{name}.py").run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def metric(at: AppTest, label: str) -> str:
-    return next(m.value for m in at.metric if m.label == label)
-
-
-def number(text: str) -> float:
-    """A card's figure as a number, in yuan for money ("106.44 万元" -> 1064400, "3,498 元" -> 3498)."""
-    scale = 10_000 if "万元" in text else 1
-    cleaned = text.replace(",", "").replace("万元", "").replace("元", "").replace("¥", "").replace("%", "").strip()
-    return float(cleaned) * scale
-
-
-def chart_text(el) -> str:
-    """A plotly chart's spec as readable text (the proto holds it with escaped unicode)."""
-    return json.dumps(json.loads(el.proto.spec), ensure_ascii=False)
 
 
 def frame_with(at: AppTest, column: str) -> pd.DataFrame:
     """The first table on the page with ``column`` (AppTest does not expose dataframe keys)."""
     return next(df.value for df in at.dataframe if column in df.value.columns)
-
-
-def everything_shown(at: AppTest) -> str:
-    """All text, tables and chart data of the rendered page, to search for what must not be there."""
-    parts = [m.value for m in at.markdown] + [m.value for m in at.caption] + [m.value for m in at.metric]
-    parts += [df.value.to_csv() for df in at.dataframe]
-    parts += [chart_text(el) for el in at.get("plotly_chart")]
-    parts += [json.dumps(s.options, ensure_ascii=False) for s in at.multiselect]
-    return "\n".join(str(p) for p in parts)
 
 
 def test_no_account_explains_first_run(tmp_path, monkeypatch) -> None:
@@ -96,7 +41,7 @@ def test_no_account_explains_first_run(tmp_path, monkeypatch) -> None:
     assert not at.text_input  # no sign-in form without accounts
 
 
-def test_wrong_password_is_refused(db) -> None:
+def test_wrong_password_is_refused(app_db) -> None:
     at = AppTest.from_file(APP, default_timeout=60).run()
     at.text_input(key="signin_user").input("coord")
     at.text_input(key="signin_password").input("not-the-password")
@@ -106,11 +51,11 @@ def test_wrong_password_is_refused(db) -> None:
     assert "vbp_user" not in at.session_state
 
 
-def test_coordinator_sees_every_page(db, alliance) -> None:
+def test_coordinator_sees_every_page(app_db, app_alliance) -> None:
     at = sign_in("coord")
     assert at.title[0].value == "执行进度"
     # the alliance's agreed volume, summed by hand from the seeded table
-    assert number(metric(at, "约定采购量")) == pytest.approx(alliance.agreements["agreed_volume"].sum(), abs=0.5)
+    assert number(metric(at, "约定采购量")) == pytest.approx(app_alliance.agreements["agreed_volume"].sum(), abs=0.5)
     for name, title in [("payments", "回款监测"), ("savings", "节约成效"), ("upload", "数据上传"),
                         ("accounts", "账户管理"), ("plan", "量分配方案")]:
         page(at, name)
@@ -120,13 +65,13 @@ def test_coordinator_sees_every_page(db, alliance) -> None:
     assert set(users["用户名"]) == {"coord", "lead", "h1", "h2"}
 
 
-def test_hospital_sees_only_its_own_hospital(db, alliance) -> None:
-    own, other = alliance.hospitals["hospital_id"].iloc[0], alliance.hospitals["hospital_id"].iloc[1]
-    other_name = alliance.hospitals["hospital_name"].iloc[1]
+def test_hospital_sees_only_its_own_hospital(app_db, app_alliance) -> None:
+    own, other = app_alliance.hospitals["hospital_id"].iloc[0], app_alliance.hospitals["hospital_id"].iloc[1]
+    other_name = app_alliance.hospitals["hospital_name"].iloc[1]
     at = sign_in("h1")
-    mine = alliance.agreements[alliance.agreements["hospital_id"] == own]["agreed_volume"].sum()
+    mine = app_alliance.agreements[app_alliance.agreements["hospital_id"] == own]["agreed_volume"].sum()
     assert number(metric(at, "约定采购量")) == pytest.approx(mine, abs=0.5)
-    assert mine < alliance.agreements["agreed_volume"].sum()
+    assert mine < app_alliance.agreements["agreed_volume"].sum()
     for name in ("track", "payments", "savings", "upload"):
         page(at, name)
         shown = everything_shown(at)
@@ -136,7 +81,7 @@ def test_hospital_sees_only_its_own_hospital(db, alliance) -> None:
             at.switch_page(f"webapp/pages/{forbidden}.py")
 
 
-def test_leadership_lands_on_savings_read_only(db) -> None:
+def test_leadership_lands_on_savings_read_only(app_db) -> None:
     at = sign_in("lead")
     assert at.title[0].value == "节约成效"
     charts = at.get("plotly_chart")
@@ -150,27 +95,21 @@ def test_leadership_lands_on_savings_read_only(db) -> None:
     page(at, "payments")
 
 
-def test_english_switch(db) -> None:
+def test_english_switch(app_db) -> None:
     at = sign_in("coord")
     at.radio(key="lang_radio").set_value("en").run()
     assert at.title[0].value == "Progress"
     assert any(m.label == "Completion rate" for m in at.metric)
 
 
-def _purchases_xlsx(rows: list[dict]) -> bytes:
-    buffer = io.BytesIO()
-    pd.DataFrame(rows).to_excel(buffer, index=False, sheet_name="采购记录")
-    return buffer.getvalue()
-
-
-def test_hospital_upload_changes_its_completion(db, alliance) -> None:
-    own = alliance.hospitals["hospital_id"].iloc[0]
-    product = alliance.agreements[alliance.agreements["hospital_id"] == own]["product_id"].iloc[0]
-    day = alliance.purchases["date"].max().strftime("%Y-%m-%d")
+def test_hospital_upload_changes_its_completion(app_db, app_alliance) -> None:
+    own = app_alliance.hospitals["hospital_id"].iloc[0]
+    product = app_alliance.agreements[app_alliance.agreements["hospital_id"] == own]["product_id"].iloc[0]
+    day = app_alliance.purchases["date"].max().strftime("%Y-%m-%d")
     at = sign_in("h1")
     before = number(metric(at, "实际采购量"))
     page(at, "upload")
-    content = _purchases_xlsx([{"订单编号": "T-UP-1", "入库日期": day, "机构编码": own, "产品编码": product,
+    content = purchases_xlsx([{"订单编号": "T-UP-1", "入库日期": day, "机构编码": own, "产品编码": product,
                                 "采购数量": 1000}])
     at.file_uploader[0].set_value(("h1_purchases.xlsx", content, "application/octet-stream")).run()
     assert not at.exception, [e.value for e in at.exception]
@@ -183,14 +122,14 @@ def test_hospital_upload_changes_its_completion(db, alliance) -> None:
     assert number(metric(at, "实际采购量")) == pytest.approx(before + 1000)
 
 
-def test_hospital_upload_of_another_hospital_is_refused(db, alliance) -> None:
-    other = alliance.hospitals["hospital_id"].iloc[1]
-    product = alliance.agreements[alliance.agreements["hospital_id"] == other]["product_id"].iloc[0]
-    day = alliance.purchases["date"].max().strftime("%Y-%m-%d")
+def test_hospital_upload_of_another_hospital_is_refused(app_db, app_alliance) -> None:
+    other = app_alliance.hospitals["hospital_id"].iloc[1]
+    product = app_alliance.agreements[app_alliance.agreements["hospital_id"] == other]["product_id"].iloc[0]
+    day = app_alliance.purchases["date"].max().strftime("%Y-%m-%d")
     at = sign_in("h1")
     before = number(metric(at, "实际采购量"))
     page(at, "upload")
-    content = _purchases_xlsx([{"订单编号": "T-UP-2", "入库日期": day, "机构编码": other, "产品编码": product,
+    content = purchases_xlsx([{"订单编号": "T-UP-2", "入库日期": day, "机构编码": other, "产品编码": product,
                                 "采购数量": 500}])
     at.file_uploader[0].set_value(("other.xlsx", content, "application/octet-stream")).run()
     assert not at.exception, [e.value for e in at.exception]
@@ -202,11 +141,11 @@ def test_hospital_upload_of_another_hospital_is_refused(db, alliance) -> None:
     assert number(metric(at, "实际采购量")) == pytest.approx(before)
 
 
-def test_upload_problems_listed_with_rows(db, alliance) -> None:
+def test_upload_problems_listed_with_rows(app_db, app_alliance) -> None:
     at = sign_in("coord")
     page(at, "upload")
-    own = alliance.hospitals["hospital_id"].iloc[0]
-    content = _purchases_xlsx([
+    own = app_alliance.hospitals["hospital_id"].iloc[0]
+    content = purchases_xlsx([
         {"订单编号": "T-BAD-1", "入库日期": "不是日期", "机构编码": own, "产品编码": "NO-SUCH", "采购数量": "abc"},
     ])
     at.file_uploader[0].set_value(("bad.xlsx", content, "application/octet-stream")).run()
@@ -217,7 +156,7 @@ def test_upload_problems_listed_with_rows(db, alliance) -> None:
     assert not [b for b in at.button if b.key == "confirm_import"]
 
 
-def test_plan_page_runs_the_allocation(db) -> None:
+def test_plan_page_runs_the_allocation(app_db) -> None:
     at = sign_in("coord")
     page(at, "plan")
     submit = [b for b in at.button if "计算分配方案" in (b.label or "")]
@@ -236,36 +175,36 @@ def test_plan_page_runs_the_allocation(db) -> None:
     assert any("金额变化" in i.value for i in at.info)
 
 
-def test_hospital_download_holds_only_its_own_rows(db, alliance) -> None:
+def test_hospital_download_holds_only_its_own_rows(app_db, app_alliance) -> None:
     import openpyxl
 
     from webapp import data
     from webapp.filters import Filters
 
-    own, other = alliance.hospitals["hospital_id"].iloc[0], alliance.hospitals["hospital_id"].iloc[1]
-    other_name = alliance.hospitals["hospital_name"].iloc[1]
-    version = data.version(db)
-    content = data.report_xlsx(db, version, own, Filters())
+    own, other = app_alliance.hospitals["hospital_id"].iloc[0], app_alliance.hospitals["hospital_id"].iloc[1]
+    other_name = app_alliance.hospitals["hospital_name"].iloc[1]
+    version = data.version(app_db)
+    content = data.report_xlsx(app_db, version, own, Filters())
     book = openpyxl.load_workbook(io.BytesIO(content), read_only=True)
     text = "\n".join(str(v) for ws in book.worksheets for r in ws.iter_rows(values_only=True) for v in r if v)
     assert own in text
     assert other not in text and other_name not in text
 
 
-def test_as_of_filter_moves_time_elapsed(db, alliance) -> None:
+def test_as_of_filter_moves_time_elapsed(app_db, app_alliance) -> None:
     at = sign_in("coord")
     elapsed_latest = number(metric(at, "序时进度"))
-    earlier = (alliance.purchases["date"].max() - pd.Timedelta(days=60)).date()
+    earlier = (app_alliance.purchases["date"].max() - pd.Timedelta(days=60)).date()
     at.date_input(key="track_as_of").set_value(earlier).run()
     assert not at.exception, [e.value for e in at.exception]
     assert str(earlier) in at.caption[0].value
     assert number(metric(at, "序时进度")) < elapsed_latest
 
 
-def test_deleted_account_is_signed_out(db) -> None:
+def test_deleted_account_is_signed_out(app_db) -> None:
     from procurement import store
 
-    engine = store.get_engine(db)
+    engine = store.get_engine(app_db)
     auth.create_user(engine, "temp", PASSWORD, "leadership")
     at = sign_in("temp")
     assert at.title[0].value == "节约成效"
@@ -275,7 +214,7 @@ def test_deleted_account_is_signed_out(db) -> None:
     assert at.text_input(key="signin_user") is not None
 
 
-def test_every_page_renders_in_english(db) -> None:
+def test_every_page_renders_in_english(app_db) -> None:
     at = sign_in("coord")
     at.radio(key="lang_radio").set_value("en").run()
     for name, title in [("track", "Progress"), ("payments", "Payments"), ("savings", "Savings"),
@@ -286,7 +225,7 @@ def test_every_page_renders_in_english(db) -> None:
         assert "万元" not in shown, name  # money reads "10k yuan" in English
 
 
-def test_plan_from_uploaded_files(db) -> None:
+def test_plan_from_uploaded_files(app_db) -> None:
     from app_helpers import REPO
 
     folder = REPO / "sample_data"
@@ -303,7 +242,7 @@ def test_plan_from_uploaded_files(db) -> None:
     assert len(frame_with(at, "分配量")) > 0
 
 
-def test_payment_term_setting_changes_overdue(db) -> None:
+def test_payment_term_setting_changes_overdue(app_db) -> None:
     at = sign_in("coord")
     page(at, "payments")
     assert number(metric(at, "逾期未回款金额")) > 0
@@ -313,13 +252,13 @@ def test_payment_term_setting_changes_overdue(db) -> None:
     assert number(metric(at, "逾期未回款金额")) == 0.0
 
 
-def test_hospital_own_export_without_hospital_column_shows_its_summary(db, alliance) -> None:
-    own = alliance.hospitals["hospital_id"].iloc[0]
-    product = alliance.agreements[alliance.agreements["hospital_id"] == own]["product_id"].iloc[0]
-    day = alliance.purchases["date"].max().strftime("%Y-%m-%d")
+def test_hospital_own_export_without_hospital_column_shows_its_summary(app_db, app_alliance) -> None:
+    own = app_alliance.hospitals["hospital_id"].iloc[0]
+    product = app_alliance.agreements[app_alliance.agreements["hospital_id"] == own]["product_id"].iloc[0]
+    day = app_alliance.purchases["date"].max().strftime("%Y-%m-%d")
     at = sign_in("h1")
     page(at, "upload")
-    content = _purchases_xlsx([
+    content = purchases_xlsx([
         {"入库单号": "T-OWN-1", "入库日期": day, "药品编码": product, "入库数量": 10, "订单状态": "已入库"},
         {"入库单号": "T-OWN-2", "入库日期": day, "药品编码": product, "入库数量": 20, "订单状态": "已取消"},
         {"入库单号": "T-OWN-3", "入库日期": day, "药品编码": "NOT-VBP-1", "入库数量": 5, "订单状态": "已入库"},

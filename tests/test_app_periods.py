@@ -2,56 +2,44 @@
 them, and a leadership account limited to one region, which must see nothing of the other region on
 any page, chart, table or download (searched like tests/test_app_pages.py does for hospitals).
 
-The alliance is the synthetic one of tests/test_app_pages.py, its five hospitals split by hand into two
+The alliance is the synthetic one of tests/conftest.py (app_alliance), its five hospitals split by hand into two
 regions: H001 and H002 in 东区, H003, H004 and H005 in 西区.
 """
 
 from __future__ import annotations
 
 import io
-import os
 
 import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
-from app_helpers import PASSWORD, seed_database
-from test_app_pages import chart_text, everything_shown, metric, number, page, sign_in
+from app_helpers import PASSWORD, chart_text, everything_shown, metric, number, page, sign_in
 
 from procurement import account_regions, auth, store
-from procurement.synthetic import generate_alliance
 
 pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::DeprecationWarning")]
 EAST, WEST = ("H001", "H002"), ("H003", "H004", "H005")
 
 
 @pytest.fixture(scope="module")
-def alliance():
-    ds = generate_alliance(seed=7, n_hospitals=5, n_products=6, purchases_per_year=600)
-    hospitals = ds.hospitals.assign(region=["东区", "东区", "西区", "西区", "西区"])
-    return ds.with_table("hospitals", hospitals)
+def app_alliance(app_alliance):
+    """conftest's alliance with its five hospitals split into the two regions above."""
+    return app_alliance.with_table("hospitals", app_alliance.hospitals.assign(region=["东区", "东区", "西区", "西区", "西区"]))
 
 
 @pytest.fixture(scope="module")
-def db(tmp_path_factory, alliance):
-    auth.BCRYPT_ROUNDS = 4
-    url = f"sqlite:///{tmp_path_factory.mktemp('periodsdb') / 'vbp.sqlite'}"
-    seed_database(url, alliance)
-    engine = store.get_engine(url)
+def app_db(app_db):
+    """conftest's database with one more account: "east", a leader limited to 东区."""
+    engine = store.get_engine(app_db)
     auth.create_user(engine, "east", PASSWORD, "leadership")
     account_regions.set_region(engine, "east", "东区")
     engine.dispose()
-    old = os.environ.get("VBP_DB_URL")
-    os.environ["VBP_DB_URL"] = url
-    yield url
-    if old is None:
-        os.environ.pop("VBP_DB_URL", None)
-    else:
-        os.environ["VBP_DB_URL"] = old
+    return app_db
 
 
-def _west_names(alliance) -> list[str]:
-    h = alliance.hospitals
+def _west_names(app_alliance) -> list[str]:
+    h = app_alliance.hospitals
     return h.loc[h["hospital_id"].isin(WEST), "hospital_name"].tolist()
 
 
@@ -69,7 +57,7 @@ def _cells(path_or_bytes) -> list[list[list[object]]]:
 # --- renewal -----------------------------------------------------------------------------------------
 
 
-def test_coordinator_renewal_page_shows_the_window_and_the_declarations(db, alliance) -> None:
+def test_coordinator_renewal_page_shows_the_window_and_the_declarations(app_db, app_alliance) -> None:
     at = page(sign_in("coord"), "renewal")
     assert at.title[0].value == "接续采购"
     batch = at.selectbox(key="ren_batch").value
@@ -79,9 +67,9 @@ def test_coordinator_renewal_page_shows_the_window_and_the_declarations(db, alli
     # months the page states, per hospital
     info = next(i.value for i in at.info if "近12个月" in i.value)
     start, end = (pd.Timestamp(d) for d in info.split("：")[1].split(" 至 "))
-    products = alliance.products[alliance.products["batch"] == batch]
+    products = app_alliance.products[app_alliance.products["batch"] == batch]
     drugs = set(zip(products["generic_name"], products["specification"], strict=True))
-    pu = alliance.purchases
+    pu = app_alliance.purchases
     in_window = pu[(pu["date"] >= start) & (pu["date"] <= end)
                    & np.array([(g, s) in drugs for g, s in zip(pu["generic_name"], pu["specification"], strict=True)])]
     assert rows["申报量"].sum() == pytest.approx(in_window["quantity"].sum())
@@ -89,7 +77,7 @@ def test_coordinator_renewal_page_shows_the_window_and_the_declarations(db, alli
     assert number(metric(at, "申报量合计")) == pytest.approx(in_window["quantity"].sum(), abs=0.5)
 
 
-def test_renewal_ratio_gives_the_agreed_volume(db) -> None:
+def test_renewal_ratio_gives_the_agreed_volume(app_db) -> None:
     at = page(sign_in("coord"), "renewal")
     at.number_input(key="ren_ratio").set_value(0.5).run()
     assert not at.exception, [e.value for e in at.exception]
@@ -100,19 +88,19 @@ def test_renewal_ratio_gives_the_agreed_volume(db) -> None:
     assert rows["按规则测算约定量"].tolist() == expected
 
 
-def test_renewal_file_is_the_command_line_file(db, alliance, tmp_path) -> None:
+def test_renewal_file_is_the_command_line_file(app_db, app_alliance, tmp_path) -> None:
     from procurement.cli import main
     from webapp import data, periods
 
-    batch = sorted(alliance.products["batch"].unique())[0]
+    batch = sorted(app_alliance.products["batch"].unique())[0]
     out = tmp_path / "renew.xlsx"
-    assert main(["renew", "--batch", batch, "--db", db, "--out", str(out), "--ratio", "0.6"]) == 0
-    ds = data.dataset(db, data.version(db), None)
+    assert main(["renew", "--batch", batch, "--db", app_db, "--out", str(out), "--ratio", "0.6"]) == 0
+    ds = data.dataset(app_db, data.version(app_db), None)
     content = periods.renewal_xlsx(periods.renewal(ds, batch, 0.6))
     assert _cells(content) == _cells(out)
 
 
-def test_renewal_is_for_coordinators_only(db) -> None:
+def test_renewal_is_for_coordinators_only(app_db) -> None:
     for who in ("lead", "h1", "east"):
         at = sign_in(who)
         with pytest.raises(ValueError):
@@ -122,21 +110,21 @@ def test_renewal_is_for_coordinators_only(db) -> None:
 # --- monthly report ----------------------------------------------------------------------------------
 
 
-def _month_of(alliance):
+def _month_of(app_alliance):
     """The as-of day the app uses (the latest purchase or payment) and the purchases of its month."""
-    as_of = max(alliance.purchases["date"].max(), alliance.payments["date"].max()).normalize()
+    as_of = max(app_alliance.purchases["date"].max(), app_alliance.payments["date"].max()).normalize()
     return as_of, as_of.replace(day=1)
 
 
-def test_coordinator_monthly_report(db, alliance) -> None:
+def test_coordinator_monthly_report(app_db, app_alliance) -> None:
     at = page(sign_in("coord"), "monthly")
     assert at.title[0].value == "月报"
     rows = next(df.value for df in at.dataframe if "本月采购量" in df.value.columns)
-    assert set(rows["机构编码"]) == set(alliance.hospitals["hospital_id"])
+    assert set(rows["机构编码"]) == set(app_alliance.hospitals["hospital_id"])
     # this month by hand: the winning purchases of signed pairs from the 1st of the as-of month to as-of
-    as_of, first = _month_of(alliance)
-    pu = alliance.purchases
-    signed = set(zip(alliance.agreements["hospital_id"], alliance.agreements["product_id"], strict=True))
+    as_of, first = _month_of(app_alliance)
+    pu = app_alliance.purchases
+    signed = set(zip(app_alliance.agreements["hospital_id"], app_alliance.agreements["product_id"], strict=True))
     month = pu[(pu["date"] >= first) & (pu["date"] <= as_of) & pu["winning"].astype(bool)
                & np.array([(h, p) in signed for h, p in zip(pu["hospital_id"], pu["product_id"], strict=True)])]
     assert rows["本月采购量"].sum() == pytest.approx(month["quantity"].sum())
@@ -144,11 +132,11 @@ def test_coordinator_monthly_report(db, alliance) -> None:
     assert at.radio(key="mon_by_region") is not None
 
 
-def test_monthly_workbook_by_region_has_one_sheet_per_region(db, alliance) -> None:
+def test_monthly_workbook_by_region_has_one_sheet_per_region(app_db, app_alliance) -> None:
     from procurement.report import build_report
     from webapp import data, periods
 
-    ds = data.dataset(db, data.version(db), None)
+    ds = data.dataset(app_db, data.version(app_db), None)
     rep = build_report(ds)
     frame = periods.monthly_frame(ds, rep.detail, rep.as_of)
     book = openpyxl.load_workbook(io.BytesIO(periods.monthly_xlsx(frame, rep.as_of, by_region=True)))
@@ -159,10 +147,10 @@ def test_monthly_workbook_by_region_has_one_sheet_per_region(db, alliance) -> No
     assert one.sheetnames == ["全部"]
 
 
-def test_hospital_monthly_report_holds_its_own_rows_only(db, alliance) -> None:
+def test_hospital_monthly_report_holds_its_own_rows_only(app_db, app_alliance) -> None:
     at = page(sign_in("h1"), "monthly")
     rows = next(df.value for df in at.dataframe if "本月采购量" in df.value.columns)
-    own = alliance.agreements[alliance.agreements["hospital_id"] == "H001"]
+    own = app_alliance.agreements[app_alliance.agreements["hospital_id"] == "H001"]
     assert len(rows) == len(own) and rows["约定采购量"].sum() == pytest.approx(own["agreed_volume"].sum())
     shown = everything_shown(at)
     for other in ("H002", *WEST):
@@ -173,12 +161,12 @@ def test_hospital_monthly_report_holds_its_own_rows_only(db, alliance) -> None:
 # --- regions -----------------------------------------------------------------------------------------
 
 
-def test_coordinator_region_page(db, alliance) -> None:
+def test_coordinator_region_page(app_db, app_alliance) -> None:
     at = page(sign_in("coord"), "regions")
     assert at.title[0].value == "地区"
     table = next(df.value for df in at.dataframe if "地区" in df.value.columns)
     assert sorted(table["地区"]) == ["东区", "西区"]
-    agreed = alliance.agreements.merge(alliance.hospitals[["hospital_id", "region"]], on="hospital_id")
+    agreed = app_alliance.agreements.merge(app_alliance.hospitals[["hospital_id", "region"]], on="hospital_id")
     by_region = agreed.groupby("region")["agreed_volume"].sum()
     got = dict(zip(table["地区"], table["约定采购量"], strict=True))
     assert got == pytest.approx(by_region.to_dict())
@@ -186,7 +174,7 @@ def test_coordinator_region_page(db, alliance) -> None:
     assert "东区" in chart and "西区" in chart
 
 
-def test_leadership_region_page_and_hospital_has_none(db) -> None:
+def test_leadership_region_page_and_hospital_has_none(app_db) -> None:
     page(sign_in("lead"), "regions")
     with pytest.raises(ValueError):
         sign_in("h1").switch_page("webapp/pages/regions.py")
@@ -195,13 +183,13 @@ def test_leadership_region_page_and_hospital_has_none(db) -> None:
 # --- a leader limited to one region ------------------------------------------------------------------
 
 
-def test_region_scoped_leader_sees_nothing_of_other_regions(db, alliance) -> None:
+def test_region_scoped_leader_sees_nothing_of_other_regions(app_db, app_alliance) -> None:
     from app import PAGES_BY_ROLE
 
-    west_names = _west_names(alliance)
+    west_names = _west_names(app_alliance)
     at = sign_in("east")
     assert any("仅限地区：东区" in c.value for c in at.sidebar.caption)
-    east_agreed = alliance.agreements[alliance.agreements["hospital_id"].isin(EAST)]["agreed_volume"].sum()
+    east_agreed = app_alliance.agreements[app_alliance.agreements["hospital_id"].isin(EAST)]["agreed_volume"].sum()
     for name in PAGES_BY_ROLE["leadership"]:
         page(at, name)
         shown = everything_shown(at)
@@ -214,27 +202,27 @@ def test_region_scoped_leader_sees_nothing_of_other_regions(db, alliance) -> Non
     assert number(metric(at, "约定采购量")) == pytest.approx(east_agreed, abs=0.5)
 
 
-def test_region_scoped_downloads_hold_nothing_of_other_regions(db, alliance) -> None:
+def test_region_scoped_downloads_hold_nothing_of_other_regions(app_db, app_alliance) -> None:
     from procurement.report import build_report
     from webapp import data, periods
     from webapp.filters import Filters
 
-    version = data.version(db)
-    text = _book_text(data.report_xlsx(db, version, None, Filters(), region="东区"))
+    version = data.version(app_db)
+    text = _book_text(data.report_xlsx(app_db, version, None, Filters(), region="东区"))
     assert "H001" in text
-    for other in (*WEST, *_west_names(alliance), "西区"):
+    for other in (*WEST, *_west_names(app_alliance), "西区"):
         assert other not in text
-    ds = data.dataset(db, version, None, "东区")
+    ds = data.dataset(app_db, version, None, "东区")
     rep = build_report(ds)
     monthly = _book_text(periods.monthly_xlsx(periods.monthly_frame(ds, rep.detail, rep.as_of), rep.as_of, True))
-    for other in (*WEST, *_west_names(alliance), "西区"):
+    for other in (*WEST, *_west_names(app_alliance), "西区"):
         assert other not in monthly
 
 
-def test_coordinator_limits_a_leader_to_a_region(db) -> None:
+def test_coordinator_limits_a_leader_to_a_region(app_db) -> None:
     from procurement import store as st_store
 
-    engine = st_store.get_engine(db)
+    engine = st_store.get_engine(app_db)
     auth.create_user(engine, "north", PASSWORD, "leadership")
     at = page(sign_in("coord"), "accounts")
     at.selectbox(key="acc_region_user").set_value("north")
@@ -250,20 +238,20 @@ def test_coordinator_limits_a_leader_to_a_region(db) -> None:
     assert "H001" not in shown and "H003" in shown
 
 
-def test_hospital_monthly_download_holds_its_own_rows_only(db, alliance) -> None:
+def test_hospital_monthly_download_holds_its_own_rows_only(app_db, app_alliance) -> None:
     from procurement.report import build_report
     from webapp import data, periods
 
-    ds = data.dataset(db, data.version(db), "H001")
+    ds = data.dataset(app_db, data.version(app_db), "H001")
     rep = build_report(ds)
     text = _book_text(periods.monthly_xlsx(periods.monthly_frame(ds, rep.detail, rep.as_of), rep.as_of, False))
     assert "H001" in text
-    others = alliance.hospitals[alliance.hospitals["hospital_id"] != "H001"]
+    others = app_alliance.hospitals[app_alliance.hospitals["hospital_id"] != "H001"]
     for other in (*others["hospital_id"], *others["hospital_name"]):
         assert other not in text
 
 
-def test_new_pages_render_in_english(db) -> None:
+def test_new_pages_render_in_english(app_db) -> None:
     at = sign_in("coord")
     at.radio(key="lang_radio").set_value("en").run()
     for name, title in [("renewal", "Renewal"), ("monthly", "Monthly report"), ("regions", "Regions")]:
@@ -275,11 +263,11 @@ def test_new_pages_render_in_english(db) -> None:
         assert "申报量" not in headers and "本月采购量" not in headers, name  # headers translated too
 
 
-def test_a_region_set_on_a_signed_in_leader_applies_at_the_next_click(db) -> None:
+def test_a_region_set_on_a_signed_in_leader_applies_at_the_next_click(app_db) -> None:
     """The account is read on every run: narrowing a leader who is signed in needs no new sign-in."""
     from procurement import store as st_store
 
-    engine = st_store.get_engine(db)
+    engine = st_store.get_engine(app_db)
     auth.create_user(engine, "moving", PASSWORD, "leadership")
     at = page(sign_in("moving"), "track")
     assert "H003" in everything_shown(at)

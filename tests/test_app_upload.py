@@ -8,7 +8,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from procurement import store
+from procurement import store, workflow
 from procurement.ingest.importer import combined_sha256
 from procurement.model import TABLE_KINDS
 from procurement.problems import InputError
@@ -44,43 +44,43 @@ def row(alliance, hospital_pos: int, quantity: object = 100, order: str = "U-1",
 
 def test_clean_file_is_saved_on_confirmation(engine, alliance) -> None:
     sources = [("mine.xlsx", xlsx([row(alliance, 0), row(alliance, 0, 50, "U-2")]))]
-    check = upload.check_uploads(sources, store.load_reference(engine), alliance.hospitals["hospital_id"].iloc[0])
+    check = workflow.check(sources, store.load_reference(engine), alliance.hospitals["hospital_id"].iloc[0])
     assert check.ok and not check.files_with_problems()
     sheets = upload.sheets_frame(check)
     assert sheets[["类型", "表头行", "行数", "问题数"]].iloc[0].tolist() == ["采购记录", 1, 2, 0]
     before = store.data_version(engine)
-    summary = upload.save_upload(engine, check, "h1", alliance.hospitals["hospital_id"].iloc[0])
+    summary = workflow.save(engine, check, "h1", alliance.hospitals["hospital_id"].iloc[0])
     assert upload.summary_counts(summary) == {"added": 2, "replaced": 0, "unchanged": 0}
     assert store.data_version(engine) > before
     # the same file again changes nothing
-    again = upload.save_upload(engine, check, "h1", alliance.hospitals["hospital_id"].iloc[0])
+    again = workflow.save(engine, check, "h1", alliance.hospitals["hospital_id"].iloc[0])
     assert upload.summary_counts(again) == {"added": 0, "replaced": 0, "unchanged": 2}
 
 
 def test_other_hospital_rows_are_problems_and_nothing_is_saved(engine, alliance) -> None:
     mine = alliance.hospitals["hospital_id"].iloc[0]
     sources = [("mixed.xlsx", xlsx([row(alliance, 0), row(alliance, 1, 10, "U-3")]))]
-    check = upload.check_uploads(sources, store.load_reference(engine), mine)
+    check = workflow.check(sources, store.load_reference(engine), mine)
     assert not check.ok
     problems = upload.problems_table(check)
     assert problems["行"].tolist() == [3]  # header on row 1, the other hospital's row is Excel row 3
     assert problems["文件"].tolist() == ["mixed.xlsx"]
     with pytest.raises(ValueError):
-        upload.save_upload(engine, check, "h1", mine)
+        workflow.save(engine, check, "h1", mine)
 
 
 def test_store_refuses_other_hospital_even_if_the_check_was_skipped(engine, alliance) -> None:
     mine = alliance.hospitals["hospital_id"].iloc[0]
     sources = [("other.xlsx", xlsx([row(alliance, 1, 10, "U-4")]))]
-    unscoped = upload.check_uploads(sources, store.load_reference(engine), None)
+    unscoped = workflow.check(sources, store.load_reference(engine), None)
     assert unscoped.ok
     with pytest.raises(InputError):
-        upload.save_upload(engine, unscoped, "h1", mine)
+        workflow.save(engine, unscoped, "h1", mine)
 
 
 def test_marked_copy_marks_the_bad_cells(engine, alliance) -> None:
     sources = [("bad.xlsx", xlsx([row(alliance, 0), row(alliance, 0, "很多", "U-5")]))]
-    check = upload.check_uploads(sources, store.load_reference(engine), None)
+    check = workflow.check(sources, store.load_reference(engine), None)
     assert not check.ok
     problems = check.problems_of("bad.xlsx")
     assert [(p.row, p.column) for p in problems] == [(3, "采购数量")]
@@ -111,4 +111,4 @@ def test_cli_and_app_log_the_same_hash_for_the_same_files(tmp_path) -> None:
     assert main(["import", str(path), "--db", url]) == 0
     logged = store.list_imports(store.get_engine(url))["file_hash"].tolist()
     assert logged == [hashlib.sha256(text.encode("utf-8")).hexdigest()]
-    assert upload.check_uploads([("h.csv", text.encode("utf-8"))], None, None).file_hash == logged[0]
+    assert workflow.check([("h.csv", text.encode("utf-8"))], None, None).file_hash == logged[0]

@@ -13,9 +13,10 @@ import io
 import pandas as pd
 import pytest
 
-from procurement import roles, store
+from procurement import roles, store, workflow
 from procurement.ingest.headers import FIELDS
-from procurement.model import KIND_LABELS_ZH, TABLE_KINDS
+from procurement.labels import KIND_LABELS_ZH
+from procurement.model import TABLE_KINDS
 from procurement.problems import InputError
 from procurement.synthetic import generate_alliance
 from webapp import upload
@@ -68,11 +69,11 @@ def test_each_role_uploads_only_what_it_may(engine, alliance, role, kind) -> Non
     user, scope = account(alliance, role)
     sources = [(f"{kind}.xlsx", sheet_of(alliance, kind, scope or alliance.hospitals["hospital_id"].iloc[0]))]
     reference = store.load_reference(engine)
-    check = upload.check_uploads(sources, reference, scope, role)
+    check = workflow.check(sources, reference, scope, role)
     version = store.data_version(engine)
     if kind in ALLOWED[role]:
         assert check.ok, [str(p) for p in check.result.problems]
-        summary = upload.save_upload(engine, check, user, scope, role)
+        summary = workflow.save(engine, check, user, scope, role)
         assert summary.total_added + summary.total_replaced + summary.total_unchanged >= 1
         return
     # refused on the sheet, before confirming ...
@@ -82,12 +83,12 @@ def test_each_role_uploads_only_what_it_may(engine, alliance, role, kind) -> Non
     assert "未写入任何数据" in problem.message_zh and "nothing was written" in problem.message_en
     assert upload.sheets_frame(check)["问题数"].tolist() == [1]
     with pytest.raises(ValueError):
-        upload.save_upload(engine, check, user, scope, role)
+        workflow.save(engine, check, user, scope, role)
     # ... and by the store when a page skips the check
-    unchecked = upload.check_uploads(sources, reference, scope)
+    unchecked = workflow.check(sources, reference, scope)
     assert unchecked.ok
     with pytest.raises(InputError) as err:
-        upload.save_upload(engine, unchecked, user, scope, role)
+        workflow.save(engine, unchecked, user, scope, role)
     assert [p.message_en for p in err.value.problems] == [problem.message_en]
     assert store.data_version(engine) == version
 
@@ -96,9 +97,9 @@ def test_the_page_passes_the_role_without_being_told_the_scope_rule(engine, alli
     """A hospital account saving through the handler without a role is still a hospital (it has a scope)."""
     hospital = alliance.hospitals["hospital_id"].iloc[0]
     sources = [("a.xlsx", sheet_of(alliance, "agreements", hospital))]
-    unchecked = upload.check_uploads(sources, store.load_reference(engine), hospital)
+    unchecked = workflow.check(sources, store.load_reference(engine), hospital)
     with pytest.raises(InputError):
-        upload.save_upload(engine, unchecked, "h1", hospital)
+        workflow.save(engine, unchecked, "h1", hospital)
 
 
 def test_templates_offered_follow_the_role() -> None:
@@ -126,9 +127,9 @@ def test_summary_is_the_same_for_another_hospitals_order_id_and_a_fresh_one(engi
     day = alliance.purchases["date"].max().strftime("%Y-%m-%d")
     counts = []
     for order in (theirs, "NEVER-USED-1"):
-        check = upload.check_uploads([("p.xlsx", purchase_file(mine, product, order, day))],
+        check = workflow.check([("p.xlsx", purchase_file(mine, product, order, day))],
                                      store.load_reference(engine), mine, "hospital")
-        counts.append(upload.summary_counts(upload.save_upload(engine, check, "h1", mine, "hospital")))
+        counts.append(upload.summary_counts(workflow.save(engine, check, "h1", mine, "hospital")))
     assert counts == [{"added": 1, "replaced": 0, "unchanged": 0}] * 2
     stored = store.load_dataset(engine, other, aggregated=False).purchases
     original = alliance.purchases[(alliance.purchases["hospital_id"] == other)
@@ -143,7 +144,7 @@ def test_a_row_naming_another_hospital_is_refused_alike_whether_its_id_exists(en
     day = alliance.purchases["date"].max().strftime("%Y-%m-%d")
     messages = []
     for order in (theirs, "NEVER-USED-2"):
-        check = upload.check_uploads([("p.xlsx", purchase_file(other, product, order, day))],
+        check = workflow.check([("p.xlsx", purchase_file(other, product, order, day))],
                                      store.load_reference(engine), mine, "hospital")
         assert not check.ok
         messages.append([(p.row, p.column, p.message_zh, p.message_en) for p in check.result.problems])
@@ -157,7 +158,7 @@ def test_no_message_tells_a_hospital_which_other_hospitals_exist(engine, allianc
     product = alliance.products["product_id"].iloc[0]
     messages = []
     for code in (other, "H-NOBODY"):
-        check = upload.check_uploads([("p.xlsx", purchase_file(code, product, "X-1", "2024-01-05"))],
+        check = workflow.check([("p.xlsx", purchase_file(code, product, "X-1", "2024-01-05"))],
                                      store.load_reference(engine), mine, "hospital")
         assert not check.ok
         messages.append([(p.row, p.column, p.message_zh.replace(code, "?"), p.message_en.replace(code, "?"))
@@ -168,11 +169,11 @@ def test_no_message_tells_a_hospital_which_other_hospitals_exist(engine, allianc
 def test_the_role_check_leaves_a_cached_check_as_it_was(engine, alliance) -> None:
     """The page adds the role's refusals to a check that may be cached between reruns: never twice."""
     hospital = alliance.hospitals["hospital_id"].iloc[0]
-    plain = upload.check_uploads([("a.xlsx", sheet_of(alliance, "agreements", hospital))],
+    plain = workflow.check([("a.xlsx", sheet_of(alliance, "agreements", hospital))],
                                  store.load_reference(engine), hospital)
     assert plain.ok
     for _ in range(2):
-        refused = upload.for_role(plain, "hospital", hospital)
+        refused = workflow.for_role(plain, "hospital", hospital)
         assert len(refused.result.problems) == 1 and len(refused.result.sheets[0].problems) == 1
     assert plain.ok and not plain.result.sheets[0].problems
-    assert upload.for_role(plain, "coordinator") is plain
+    assert workflow.for_role(plain, "coordinator") is plain

@@ -191,6 +191,15 @@ def test_lagging_batches() -> None:
     assert lagging_batches(batches)["batch"].tolist() == ["二"]
 
 
+def test_lagging_batches_boundary_is_strict() -> None:
+    # behind schedule is completion < time elapsed (metrics.md, as progress_status): exactly on schedule
+    # (0.5 of 0.5) is not lagging, a millionth behind is; no completion (no agreed volume) reads as 0
+    batches = pd.DataFrame({"batch": ["on", "behind", "ahead", "none", "none-at-start"],
+                            "completion_rate": [0.5, 0.499999, 0.6, None, None],
+                            "time_elapsed": [0.5, 0.5, 0.5, 0.25, 0.0]})
+    assert lagging_batches(batches)["batch"].tolist() == ["behind", "none"]
+
+
 # --- filters -------------------------------------------------------------------------------------
 
 

@@ -10,12 +10,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from store_fixtures import BACKENDS, make_engine
 
 from procurement import store
 from procurement.cli import main
-
-sys.path.insert(0, str(Path(__file__).parent))
-from store_fixtures import BACKENDS, make_engine  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -64,14 +62,7 @@ def run(argv: list[str], capsys) -> tuple[int, str, str]:
     return code, out, err
 
 
-@pytest.fixture
-def db(tmp_path, monkeypatch) -> str:
-    url = f"sqlite:///{tmp_path / 'cli.sqlite'}"
-    monkeypatch.setenv("VBP_DB_URL", url)
-    return url
-
-
-def test_import_then_reimport_counts(tmp_path, db, capsys):
+def test_import_then_reimport_counts(tmp_path, cli_db, capsys):
     files = [str(p) for p in write_alliance(tmp_path / "in")]
     code, out, err = run(["import", *files, "--json"], capsys)
     assert code == 0, err
@@ -85,7 +76,7 @@ def test_import_then_reimport_counts(tmp_path, db, capsys):
     assert code == 0 and "未变 6 行" in out and "unchanged" in out
 
 
-def test_bad_file_exits_2_lists_problems_and_writes_nothing(tmp_path, db, capsys):
+def test_bad_file_exits_2_lists_problems_and_writes_nothing(tmp_path, cli_db, capsys):
     files = write_alliance(tmp_path / "in")
     bad = tmp_path / "in" / "03_坏采购.csv"
     pd.DataFrame(
@@ -101,10 +92,10 @@ def test_bad_file_exits_2_lists_problems_and_writes_nothing(tmp_path, db, capsys
     assert code == 2
     assert "03_坏采购.csv › " in err and "nothing written" in err
     assert out == ""
-    assert store.is_empty(store.get_engine(db))
+    assert store.is_empty(store.get_engine(cli_db))
 
 
-def test_missing_file_exits_2(tmp_path, db, capsys):
+def test_missing_file_exits_2(tmp_path, cli_db, capsys):
     code, _, err = run(["import", str(tmp_path / "nope.xlsx")], capsys)
     assert code == 2 and "nope.xlsx" in err
 
@@ -132,7 +123,7 @@ def test_internal_error_exits_1_without_traceback(capsys, monkeypatch):
     assert code == 1 and "Traceback" in err
 
 
-def test_report_from_database_has_the_hand_computed_figures(tmp_path, db, capsys):
+def test_report_from_database_has_the_hand_computed_figures(tmp_path, cli_db, capsys):
     files = [str(p) for p in write_alliance(tmp_path / "in")]
     assert run(["import", *files], capsys)[0] == 0
     code, out, err = run(["report", "--json", "--as-of", "2020-03-31"], capsys)
@@ -164,7 +155,7 @@ def test_report_from_files_matches_the_database_and_touches_no_database(tmp_path
     assert json.loads(out) == from_files
 
 
-def test_report_xlsx_and_template(tmp_path, db, capsys):
+def test_report_xlsx_and_template(tmp_path, cli_db, capsys):
     files = [str(p) for p in write_alliance(tmp_path / "in")]
     out_book = tmp_path / "report.xlsx"
     code, _, err = run(["report", *files, "--xlsx", str(out_book)], capsys)
@@ -176,12 +167,12 @@ def test_report_xlsx_and_template(tmp_path, db, capsys):
     assert "订单编号" in pd.read_excel(template, header=None).astype(str).to_numpy().ravel().tolist()
 
 
-def test_bootstrap_fills_an_empty_database_once(tmp_path, db, capsys):
+def test_bootstrap_fills_an_empty_database_once(tmp_path, cli_db, capsys):
     folder = tmp_path / "sample"
     write_alliance(folder)
     code, out, err = run(["bootstrap", "--from", str(folder)], capsys)
     assert code == 0, err
-    engine = store.get_engine(db)
+    engine = store.get_engine(cli_db)
     assert store.data_version(engine) == 1
     assert len(store.load_dataset(engine, aggregated=False).purchases) == 2
     log = store.list_imports(engine)
@@ -191,12 +182,12 @@ def test_bootstrap_fills_an_empty_database_once(tmp_path, db, capsys):
     assert store.data_version(engine) == 1
 
 
-def test_db_option_overrides_the_environment(tmp_path, db, capsys):
+def test_db_option_overrides_the_environment(tmp_path, cli_db, capsys):
     other = tmp_path / "other.sqlite"
     files = [str(p) for p in write_alliance(tmp_path / "in")]
     assert run(["import", *files, "--db", f"sqlite:///{other}"], capsys)[0] == 0
     assert not store.is_empty(store.get_engine(f"sqlite:///{other}"))
-    assert store.is_empty(store.get_engine(db))
+    assert store.is_empty(store.get_engine(cli_db))
 
 
 def test_module_entry_point_exit_codes(tmp_path):
@@ -232,3 +223,19 @@ def test_import_and_report_through_either_database(backend, tmp_path, capsys):
         assert from_db["total"]["purchased_volume"] == 140
     finally:
         next(engines, None)  # runs the fixture teardown (drops the PostgreSQL schema)
+
+
+def test_report_summary_names_figures_by_the_labels_and_counts_hospitals_behind():
+    import io
+
+    from procurement.cli import _print_report_summary
+
+    # behind: 0.3 < 0.5 only; unknown completion (no agreed volume) and 0.5 on schedule are not behind
+    hospitals = [{"completion_rate": 0.3, "time_elapsed": 0.5}, {"completion_rate": None, "time_elapsed": 0.5},
+                 {"completion_rate": 0.5, "time_elapsed": 0.5}]
+    out = io.StringIO()
+    _print_report_summary({"as_of": "2024-06-30", "total": {"savings_agreed": 1000.0, "completion_rate": 0.4},
+                           "hospitals": hospitals}, out)
+    text = out.getvalue()
+    assert "hospitals behind time elapsed: 1" in text
+    assert "预计节约金额 savings on agreed volume" in text and "1,000 元" in text and "40.00%" in text

@@ -7,16 +7,13 @@ agreed 1000. The corrected export covers 1-2 March and lacks O2: O2 is removed, 
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from test_cli_commands import run, write_alliance
 
-sys.path.insert(0, str(Path(__file__).parent))
-from test_cli_commands import db, run, write_alliance  # noqa: E402, F401
-
-from procurement import store  # noqa: E402
+from procurement import store
 
 
 def _corrected(folder: Path) -> str:
@@ -26,14 +23,14 @@ def _corrected(folder: Path) -> str:
     return str(path)
 
 
-def test_preview_lists_the_removed_line_and_writes_nothing(tmp_path, db, capsys):  # noqa: F811
+def test_preview_lists_the_removed_line_and_writes_nothing(tmp_path, cli_db, capsys):
     files = [str(p) for p in write_alliance(tmp_path / "in")]
     assert run(["import", *files], capsys)[0] == 0
     fixed = _corrected(tmp_path / "in")
     code, out, err = run(["import", fixed, "--replace-period"], capsys)
     assert code == 0, err
     assert "removes 1 stored row" in out and "H1  O2  2020-03-02" in out and "nothing written" in out
-    assert store.data_version(store.get_engine(db)) == 1
+    assert store.data_version(store.get_engine(cli_db)) == 1
     code, out, _ = run(["import", fixed, "--replace-period", "--json"], capsys)
     payload = json.loads(out)
     assert payload["written"] is False
@@ -41,7 +38,7 @@ def test_preview_lists_the_removed_line_and_writes_nothing(tmp_path, db, capsys)
         ("H1", "O2", 40.0)]
 
 
-def test_yes_writes_and_the_old_report_can_be_regenerated(tmp_path, db, capsys):  # noqa: F811
+def test_yes_writes_and_the_old_report_can_be_regenerated(tmp_path, cli_db, capsys):
     files = [str(p) for p in write_alliance(tmp_path / "in")]
     assert run(["import", *files], capsys)[0] == 0
     code, before, _ = run(["report", "--json", "--as-of", "2020-03-31"], capsys)
@@ -58,7 +55,7 @@ def test_yes_writes_and_the_old_report_can_be_regenerated(tmp_path, db, capsys):
 
 
 @pytest.mark.parametrize("argv_tail", [["--as-of-import", "9"]])
-def test_unknown_import_exits_2(tmp_path, db, capsys, argv_tail):  # noqa: F811
+def test_unknown_import_exits_2(tmp_path, cli_db, capsys, argv_tail):
     files = [str(p) for p in write_alliance(tmp_path / "in")]
     assert run(["import", *files], capsys)[0] == 0
     code, _, err = run(["report", *argv_tail], capsys)

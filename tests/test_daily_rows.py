@@ -47,20 +47,3 @@ def test_to_rows_is_the_same_in_any_input_order(pairs, rnd):
         return daily.DayTotals(keys, k, d, d * 1.5, k + 0.25)
 
     assert daily.to_rows(totals(shuffled)) == daily.to_rows(totals(ordered))
-
-
-def test_dense_first_by_hand():
-    codes = [np.array([1, 0, 1, 0, 1]), np.array([2, 5, 2, 5, 0])]  # tuples (1,2) (0,5) (1,2) (0,5) (1,0)
-    key, first = daily._dense_first(codes)
-    assert key.tolist() == [2, 0, 2, 0, 1]  # sorted tuples: (0,5) -> 0, (1,0) -> 1, (1,2) -> 2
-    assert first[0] in (1, 3) and first[1] == 4 and first[2] in (0, 2)
-
-
-@settings(max_examples=80, deadline=None)
-@given(st.lists(st.tuples(st.integers(0, 4), st.integers(0, 3), st.integers(0, 1)), min_size=1, max_size=40))
-def test_dense_first_numbers_tuples_in_sorted_order(rows):
-    codes = [np.array([r[i] for r in rows]) for i in range(3)]
-    key, first = daily._dense_first(codes)
-    distinct = sorted(set(rows))
-    assert key.tolist() == [distinct.index(r) for r in rows]
-    assert [rows[i] for i in first] == distinct

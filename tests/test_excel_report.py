@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 import io
-import sys
 from datetime import date
-from pathlib import Path
 
 import openpyxl
 import pytest
+from test_report_build import AS_OF, alliance
 
-sys.path.insert(0, str(Path(__file__).parent))
-from test_report_build import AS_OF, alliance  # noqa: E402
-
-from procurement.excel import FMT_RATE, FMT_VOLUME, FMT_YUAN, LAGGARD_FILL, write_report_xlsx  # noqa: E402
-from procurement.model import Dataset  # noqa: E402
-from procurement.report import EXECUTION_COLUMNS, build_report  # noqa: E402
+from procurement.excel import FMT_RATE, FMT_VOLUME, FMT_YUAN, LAGGARD_FILL, write_report_xlsx
+from procurement.model import Dataset
+from procurement.report import EXECUTION_COLUMNS, build_report
 
 SHEETS = ["汇总", "按批次", "按医疗机构", "按产品", "按企业", "国采医疗机构带量执行报表", "明细", "逾期回款"]
 

@@ -27,7 +27,8 @@ from procurement.excel_safety import FORMULA_TRIGGERS, is_formula_text, keep_as_
 from procurement.ingest.headers import FIELDS
 from procurement.ingest.importer import parse_files
 from procurement.ingest.marking import mark_problems
-from procurement.model import KIND_LABELS_ZH, TABLE_KINDS
+from procurement.labels import KIND_LABELS_ZH
+from procurement.model import TABLE_KINDS
 from procurement.problems import Problem
 from procurement.report import build_report
 from procurement.synthetic import generate_alliance

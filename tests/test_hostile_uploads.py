@@ -28,7 +28,8 @@ from openpyxl import load_workbook
 from procurement import store
 from procurement.ingest import guard
 from procurement.ingest import reader as R
-from webapp.upload import check_uploads, marked_copy
+from procurement.workflow import check as check_uploads
+from webapp.upload import marked_copy
 
 ROOT = Path(__file__).resolve().parents[1]
 

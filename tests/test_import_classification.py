@@ -13,7 +13,7 @@ from import_fixtures import reference, xlsx
 
 from procurement.ingest.importer import parse_files
 from procurement.model import conform
-from webapp.upload import check_uploads
+from procurement.workflow import check as check_uploads
 
 BUY = ["订单编号", "入库日期", "机构编码", "产品编码", "入库数量"]
 

@@ -228,3 +228,18 @@ def test_an_hrp_record_s_supplier_is_the_distributor_not_the_maker():
     assert result.ok, [str(p) for p in result.problems]
     t = result.tables["purchases"]
     assert (t["product_id"].iloc[0], t["supplier"].iloc[0], t["distributor"].iloc[0]) == ("P002", "企业B", "国药控股")
+
+
+def test_the_backup_flag_of_offers_reads_the_yes_no_words_and_refuses_others():
+    header = ["通用名", "规格", "中选企业", "中选单价", "备选企业"]
+    rows = [header,
+            ["甲药", "10mg", "A", 1.0, "是"],  # yes
+            ["甲药", "10mg", "B", 1.1, None],  # blank: no
+            ["甲药", "10mg", "C", 1.2, "备供"],  # the offers' own word for yes
+            ["甲药", "10mg", "D", 1.3, "否"],  # no
+            ["甲药", "10mg", "E", 1.4, " Y "]]  # yes, however it is spaced and cased
+    result = _parse(rows, kind="offers")
+    assert result.ok, [str(p) for p in result.problems]
+    assert result.tables["offers"]["backup"].tolist() == [True, False, True, False, True]
+    refused = _parse([header, ["甲药", "10mg", "A", 1.0, "也许"]], kind="offers")
+    assert not refused.ok and "也许" in refused.problems[0].message_zh

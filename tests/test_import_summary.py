@@ -189,7 +189,8 @@ def test_identical_payments_without_an_id_are_two_payments():
 
 
 def test_the_upload_page_table_shows_what_was_left_out_and_taken():
-    from webapp.upload import check_uploads, sheets_frame
+    from procurement.workflow import check as check_uploads
+    from webapp.upload import sheets_frame
 
     rows = [["订单编号", "入库日期", "机构编码", "产品编码", "采购数量", "入库数量", "订单状态", "备注"],
             ["D1", "2020-03-01", "H001", "P001", 5, 4, "已入库", None],

@@ -154,3 +154,14 @@ def test_summary_on_random_months_of_deliveries(seed):
     n_summary, n_pieces, key_order = _check_same_figures(d, _payments(rows), int(rng.integers(0, 45)),
                                                          start + pd.Timedelta(days=90))
     assert n_summary < n_pieces and key_order  # both summarised paths were taken
+
+
+def test_unpaid_age_is_whole_days_and_only_for_unpaid_deliveries() -> None:
+    # delivered 2024-01-01, as of 2024-03-01: 31 (January) + 29 (February, a leap year) = 60 days;
+    # a row paid, or one without a delivery (a payment beyond every delivery), has no age
+    ledger = pd.DataFrame({
+        "delivery_date": pd.to_datetime(["2024-01-01", "2024-01-01", None, "2024-02-29"]),
+        "pay_date": pd.to_datetime([None, "2024-01-20", "2024-01-05", None]),
+    })
+    age = lg.unpaid_age_days(ledger, pd.Timestamp("2024-03-01 17:30"))  # the time of day does not count
+    assert age[0] == 60 and np.isnan(age[1]) and np.isnan(age[2]) and age[3] == 1

@@ -60,6 +60,25 @@ def test_progress_status(purchased, completion, elapsed, expected):
     assert vec[0] == expected
 
 
+@pytest.mark.parametrize(
+    ("completion", "elapsed", "behind"),
+    [
+        (0.4492, 1.0, True),  # the county's second batch: 44.92% against a full year
+        (0.5, 0.5, False),  # on schedule to the day is not behind (strictly below)
+        (0.4999, 0.5, True),
+        (0.0, 0.5, True),  # nothing bought once the period has begun
+        (0.0, 0.0, False),  # nor before it begins
+        (None, 0.5, False),  # no agreed volume: nothing to be behind on
+        (0.3, None, False),  # no period: no schedule
+        (1.2, 0.5, False),
+    ],
+)
+def test_behind_schedule_boundaries(completion, elapsed, behind):
+    assert m.behind_schedule(completion, elapsed) is behind
+    vector = m.behind_schedule(pd.Series([completion], dtype="float64"), pd.Series([elapsed], dtype="float64"))
+    assert vector.tolist() == [behind]
+
+
 def test_warning_only_from_the_third_month():
     start = T("2020-01-01")
     assert not m.warning_window_open(date(2020, 2, 29), start, 3)
@@ -69,6 +88,28 @@ def test_warning_only_from_the_third_month():
     assert m.warning(0.1, 0.5, False, 0.8) is False
     assert m.warning(0.41, 0.5, True, 0.8) is False
     assert m.warning(None, 0.5, True, 0.8) is False
+
+
+def test_warning_threshold_is_strict():
+    # metrics.md: 预警 when completion < 0.8 x time elapsed. Elapsed 0.5 puts the threshold at 0.8 x 0.5
+    # = 0.4 (exact in binary: 0.8's double is twice 0.4's), so completion exactly 0.4 is on it and does
+    # not warn; a millionth less does. Both the scalar and the element-wise paths.
+    assert 0.8 * 0.5 == 0.4  # the premise: the boundary is hit exactly, not by rounding
+    assert m.warning(0.4, 0.5, True, 0.8) is False
+    assert m.warning(0.399999, 0.5, True, 0.8) is True
+    got = m.warning(np.array([0.4, 0.399999, 0.8, 0.799999]), np.array([0.5, 0.5, 1.0, 1.0]),
+                    np.array([True, True, True, True]), 0.8)  # second pair: 0.8 x 1.0 = 0.8
+    assert got.tolist() == [False, True, False, True]
+
+
+def test_warning_window_opens_on_the_first_day_of_the_month():
+    # from month 3 of a period starting 2020-01-31: start + 2 months = 2020-03-31 (pandas keeps the
+    # day where the month has it), so 30 March is closed and 31 March open; element-wise the same
+    start = T("2020-01-31")
+    assert not m.warning_window_open(date(2020, 3, 30), start, 3)
+    assert m.warning_window_open(date(2020, 3, 31), start, 3)
+    assert m.warning_window_open(date(2020, 3, 31), pd.Series([start, T("2020-02-01"), pd.NaT]), 3).tolist() == [
+        True, False, False]  # 2020-02-01 + 2 months = 2020-04-01: not yet; no start: never
 
 
 def test_projected_completion_is_run_rate():
@@ -92,6 +133,12 @@ def test_overdue_buckets():
     assert m.overdue_bucket(91) == ">90"
     assert m.overdue_bucket(50, payment_days=45) == "31-60"  # 46..75 is the first bucket of a 45-day term
     assert list(m.overdue_bucket(np.array([10, 45, 70, 200]))) == [None, "31-60", "61-90", ">90"]
+
+
+def test_overdue_bucket_positions_by_hand():
+    ages = [float("nan"), 0, 30, 31, 60, 61, 90, 91, 400]
+    assert m.overdue_bucket_index(ages, 30).tolist() == [-1, -1, -1, 0, 0, 1, 1, 2, 2]
+    assert m.overdue_bucket_index([45, 46, 76], 45).tolist() == [-1, 0, 1]
 
 
 def test_savings_and_price_drops_differ_when_big_products_fall_less():

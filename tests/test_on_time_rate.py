@@ -16,21 +16,17 @@ Each boundary moved by one gives another figure: d1 not due 2000/2800, d2 counte
 
 from __future__ import annotations
 
-import sys
 from datetime import date
-from pathlib import Path
 
 import pandas as pd
 import pytest
+from store_fixtures import BACKENDS, make_engine
 
-sys.path.insert(0, str(Path(__file__).parent))
-from store_fixtures import BACKENDS, make_engine  # noqa: E402
-
-from procurement import metrics as m  # noqa: E402
-from procurement import store  # noqa: E402
-from procurement.ledger import match_payments, match_payments_coded, payment_figures  # noqa: E402
-from procurement.model import Dataset, conform  # noqa: E402
-from procurement.report import build_report  # noqa: E402
+from procurement import metrics as m
+from procurement import store
+from procurement.ledger import match_payments, match_payments_coded, payment_figures
+from procurement.model import Dataset, conform
+from procurement.report import build_report
 
 T = pd.Timestamp
 AS_OF = date(2020, 6, 30)

@@ -109,7 +109,10 @@ def test_bad_input_exits_2(tmp_path, extra, message):
 
 
 def test_open_shortages_name_the_failed_suppliers():
-    """Open on the day: started on or before it and not closed on or before it (closed that day: not open)."""
+    """Open on the day: started on or before it and not closed on or before it (closed that day: not open).
+
+    A shortage without a start date (D) is open on no day: the register's 缺货开始日期 is required, and
+    the open_shortages count (procurement.supply.is_open) does not count it either."""
     shortages = pd.DataFrame({
         "supplier": ["A", "B", "C", "D"],
         "start_date": pd.to_datetime(["2026-03-01", "2026-03-02", "2026-01-01", None]),
@@ -117,7 +120,7 @@ def test_open_shortages_name_the_failed_suppliers():
     })
     ds = Dataset()
     ds.shortages = shortages  # the register, as the store will load it
-    assert open_shortage_suppliers(ds, pd.Timestamp("2026-03-01")) == ["A", "D"]
+    assert open_shortage_suppliers(ds, pd.Timestamp("2026-03-01")) == ["A"]
 
 
 def test_replan_from_the_shortage_register_in_the_database(tmp_path):

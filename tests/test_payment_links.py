@@ -3,16 +3,11 @@ every import, whichever side arrives first or changes later; worked out by hand.
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pandas as pd
 import pytest
+from store_fixtures import BACKENDS, make_engine, payments, purchases
 
-sys.path.insert(0, str(Path(__file__).parent))
-from store_fixtures import BACKENDS, make_engine, payments, purchases  # noqa: E402
-
-from procurement import store  # noqa: E402
+from procurement import store
 
 
 @pytest.fixture(params=BACKENDS)

@@ -18,22 +18,18 @@ product it lands on and the days from delivery to payment tell apart: A 60 days 
 
 from __future__ import annotations
 
-import sys
 from datetime import date
-from pathlib import Path
 
 import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from store_fixtures import BACKENDS, make_engine
 
-sys.path.insert(0, str(Path(__file__).parent))
-from store_fixtures import BACKENDS, make_engine  # noqa: E402
-
-from procurement import store  # noqa: E402
-from procurement.ledger import link_payments  # noqa: E402
-from procurement.model import Dataset, conform  # noqa: E402
-from procurement.report import build_report  # noqa: E402
+from procurement import store
+from procurement.ledger import link_payments
+from procurement.model import Dataset, conform
+from procurement.report import build_report
 
 T = pd.Timestamp
 AS_OF = date(2020, 3, 31)

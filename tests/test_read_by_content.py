@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 import xlwt  # requirements-dev.txt
 from hypothesis import given, settings
@@ -169,6 +170,56 @@ def test_chunk_encoding_round_trips_values_and_types(rows):
     back = guard.decode_chunk(*guard.encode_chunk([list(r) for r in rows], width))
     assert back == rows
     assert [[type(v) for v in r] for r in back] == [[type(v) for v in r] for r in rows]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.data())
+def test_chunks_joined_into_columns_read_as_the_padded_rows(data):
+    """The parent keeps the worker's chunks as columns: whatever the cells, however the rows are
+    split into chunks, and with later chunks wider (ragged CSV), ``rows`` is every row padded with
+    "" to the widest, each cell of the same type (True, 1 and 1.0 in one column stay apart)."""
+    shapes = data.draw(st.lists(st.tuples(st.integers(1, 4), st.integers(1, 12)), min_size=1, max_size=5))
+    widths = sorted(w for w, _ in shapes)
+    chunks = [data.draw(st.lists(st.lists(cell, min_size=w, max_size=w), min_size=n, max_size=n))
+              for w, (_, n) in zip(widths, shapes, strict=True)]
+    builder = guard.ColumnsBuilder()
+    for rows in chunks:
+        builder.add(*guard.encode_chunk([list(r) for r in rows], len(rows[0])))
+    sheet = R.RawSheet("s", columns=builder.columns())
+    expected = [r + [""] * (widths[-1] - len(r)) for rows in chunks for r in rows]
+    assert sheet.rows == expected
+    assert [[type(v) for v in r] for r in sheet.rows] == [[type(v) for v in r] for r in expected]
+    assert sheet.head(3) == expected[:3]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(["", "H1", "H2", "合计"]), st.none(), st.sampled_from([1.0, 2.0])),
+                min_size=1, max_size=60), st.integers(1, 3), st.integers(0, 10))
+def test_a_factorized_column_converts_as_its_cells_would(cells, n_chunks, start):
+    """``Factorized.of_column`` (no cells made) gives the same codes and the same distinct values, in
+    the same order, as factorizing the cells below the header (``Factorized.of``)."""
+    from procurement.ingest.values import Factorized
+
+    size = -(-len(cells) // n_chunks)
+    builder = guard.ColumnsBuilder()
+    for k in range(0, len(cells), size):
+        builder.add(*guard.encode_chunk([[c] for c in cells[k:k + size]], 1))
+    [column] = builder.columns()
+    start = min(start, len(cells))
+    got, want = Factorized.of_column(column, start), Factorized.of(np.array(cells[start:], dtype=object))
+    assert got.codes.tolist() == want.codes.tolist()
+    assert [(type(v), v) for v in got.uniques] == [(type(v), v) for v in want.uniques]
+
+
+def test_a_mostly_distinct_factorized_column_is_kept_as_cells_as_before():
+    """Over 5,000 rows with over 1,000 distinct values in the first 2,000: cells, as ``of`` decides."""
+    from procurement.ingest.values import Factorized
+
+    cells = [f"D{i % 3000}" for i in range(8000)]
+    column = R.Column(*[np.asarray(x) for x in pd.factorize(np.array(cells, dtype=object))])
+    column = R.Column(column.codes.astype(np.int32), column.values.astype(object))
+    got = Factorized.of_column(column, 1)
+    assert got.codes.tolist() == list(range(7999)) and got.uniques.tolist() == cells[1:]
 
 
 def test_repeating_columns_travel_as_codes():

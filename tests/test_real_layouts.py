@@ -21,10 +21,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).parent))
-from real_layouts import layouts as L  # noqa: E402
-from real_layouts.catalogue import AGREEMENTS, write_catalogue  # noqa: E402
+from real_layouts import layouts as L
+from real_layouts.catalogue import AGREEMENTS, write_catalogue
 
 ROOT = Path(__file__).resolve().parents[1]
 MONEY = 0.005  # amounts are checked to the fen

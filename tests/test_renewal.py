@@ -122,8 +122,9 @@ def test_user_text_stays_text_in_the_renewal_and_monthly_workbooks(tmp_path):
     """A hospital named like a formula is written as text, unchanged (no formula, no added quote)."""
     import openpyxl
 
+    from procurement.labels import RENEWAL_LABELS_ZH as COLUMNS_ZH
     from procurement.monthly import write_monthly_xlsx
-    from procurement.renewal import COLUMNS_ZH, Renewal, write_renewal_xlsx
+    from procurement.renewal import Renewal, write_renewal_xlsx
 
     rows = pd.DataFrame([{c: None for c in COLUMNS_ZH} | {"hospital_id": "H1", "hospital_name": "=1+1",
                                                              "generic_name": "@药", "declared_volume": 5.0}])

@@ -21,8 +21,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from procurement.labels import EXECUTION_COLUMNS, METRIC_LABELS_ZH
 from procurement.model import Dataset, conform
-from procurement.report import EXECUTION_COLUMNS, METRIC_KEYS, METRIC_LABELS_ZH, build_report
+from procurement.report import METRIC_KEYS, build_report
 from procurement.settings import Settings
 
 T = pd.Timestamp

@@ -284,18 +284,6 @@ def test_helper_makes_categoricals_with_the_same_values():
 from procurement import ledger as lg  # noqa: E402
 from procurement import report as rep  # noqa: E402
 
-int_arrays = st.lists(st.integers(0, 70_000), min_size=0, max_size=3000).map(lambda v: np.array(v, dtype=np.int64))
-
-
-@settings(max_examples=40, deadline=None)
-@given(int_arrays)
-def test_sorted_groups_are_numpys_unique(code):
-    if code.size == 0:
-        return
-    group, first = rep._sorted_groups(code)
-    _, want_first, want_group = np.unique(code, return_index=True, return_inverse=True)
-    assert np.array_equal(group, want_group.reshape(-1)) and np.array_equal(first, want_first)
-
 
 @pytest.mark.parametrize("distinct", [True, False])
 def test_combined_codes_number_tuples_by_first_appearance(distinct):

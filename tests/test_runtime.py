@@ -41,6 +41,26 @@ def test_the_users_own_settings_win():
     assert hugepage is True
 
 
-def test_the_command_line_makes_the_settings():
-    src = (ROOT / "procurement" / "__main__.py").read_text(encoding="utf-8")
-    assert src.index("tune_process()") < src.index("from procurement.cli import main")
+# ``python -m procurement`` run in-process, then numpy asked: its huge-page switch is off only if the
+# command made the settings before anything imported numpy (the command line itself imports pandas).
+MAIN_PROBE = (
+    "import contextlib, io, json, runpy, sys\n"
+    "sys.argv = ['procurement', '--help']\n"
+    "with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):\n"
+    "    runpy.run_module('procurement', run_name='__main__', alter_sys=True)\n"
+    "import numpy._core.multiarray as mu\n"
+    "print(json.dumps(mu._get_madvise_hugepage()))\n"
+)
+
+
+def test_the_command_line_makes_the_settings_before_numpy_loads():
+    clean = {k: v for k, v in os.environ.items()
+             if k != "NUMPY_MADVISE_HUGEPAGE" and not k.startswith("MALLOC_") and k != "GLIBC_TUNABLES"}
+    out = subprocess.run([sys.executable, "-c", MAIN_PROBE], cwd=ROOT, env=clean, capture_output=True,
+                         text=True, check=True).stdout
+    assert json.loads(out) is False
+    # and the probe can tell: the same interpreter with numpy loaded first keeps numpy's default (on)
+    plain = subprocess.run([sys.executable, "-c", "import numpy._core.multiarray as mu, json; "
+                            "print(json.dumps(mu._get_madvise_hugepage()))"], cwd=ROOT, env=clean,
+                           capture_output=True, text=True, check=True).stdout
+    assert json.loads(plain) is True

@@ -2,15 +2,9 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pandas as pd
 import pytest
-
-sys.path.insert(0, str(Path(__file__).parent))
-
-from store_fixtures import (  # noqa: E402
+from store_fixtures import (
     BACKENDS,
     agreements,
     hospitals,
@@ -20,8 +14,8 @@ from store_fixtures import (  # noqa: E402
     purchases,
 )
 
-from procurement import store  # noqa: E402
-from procurement.problems import InputError  # noqa: E402
+from procurement import store
+from procurement.problems import InputError
 
 BASE_LINES = [
     ("O1", "2020-01-05", "H1", "P1", 100.0, 50.0),

@@ -6,20 +6,15 @@ Every expected figure below is worked out by hand from the lines listed here.
 from __future__ import annotations
 
 import json
-import sys
 import tempfile
 from datetime import date
-from pathlib import Path
 
 import pandas as pd
 import pytest
 import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-sys.path.insert(0, str(Path(__file__).parent))
-
-from store_fixtures import (  # noqa: E402
+from store_fixtures import (
     BACKENDS,
     agreements,
     hospitals,
@@ -29,10 +24,10 @@ from store_fixtures import (  # noqa: E402
     purchases,
 )
 
-from procurement import db_schema as schema  # noqa: E402
-from procurement import history, store  # noqa: E402
-from procurement.problems import InputError  # noqa: E402
-from procurement.report import build_report  # noqa: E402
+from procurement import db_schema as schema
+from procurement import history, store
+from procurement.problems import InputError
+from procurement.report import build_report
 
 # H1's January export as first imported (order_id, date, hospital, product, quantity, amount)
 H1_JANUARY = [

@@ -3,21 +3,15 @@ stores exactly what the staged path of a later import stores, blanks included.""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from store_fixtures import BACKENDS, make_engine
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-from store_fixtures import BACKENDS, make_engine  # noqa: E402
-
-from procurement import store  # noqa: E402
-from procurement.model import conform  # noqa: E402
+from procurement import store
+from procurement.model import conform
 
 NA = None
 # (order_id, date, hospital_id, product_id, generic_name, specification, supplier, quantity, amount, winning)

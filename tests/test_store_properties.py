@@ -4,19 +4,14 @@ with counts that the model predicts and daily totals equal to a groupby of the o
 from __future__ import annotations
 
 import math
-import sys
 import tempfile
-from pathlib import Path
 
 import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from store_fixtures import purchases
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-from store_fixtures import purchases  # noqa: E402
-
-from procurement import store  # noqa: E402
+from procurement import store
 
 line = st.tuples(
     st.sampled_from([f"O{i}" for i in range(6)]),

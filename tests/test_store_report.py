@@ -3,15 +3,10 @@
 from __future__ import annotations
 
 import math
-import sys
 from datetime import date
-from pathlib import Path
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).parent))
-
-from store_fixtures import (  # noqa: E402
+from store_fixtures import (
     BACKENDS,
     agreements,
     hospitals,
@@ -21,8 +16,8 @@ from store_fixtures import (  # noqa: E402
     purchases,
 )
 
-from procurement import report as report_mod  # noqa: E402
-from procurement import store  # noqa: E402
+from procurement import report as report_mod
+from procurement import store
 
 LINES = [
     ("O1", "2020-01-05", "H1", "P1", 100.0, 50.0),

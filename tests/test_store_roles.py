@@ -8,15 +8,9 @@ hospital's own until a coordinator accepts it.
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pandas as pd
 import pytest
-
-sys.path.insert(0, str(Path(__file__).parent))
-
-from store_fixtures import (  # noqa: E402
+from store_fixtures import (
     BACKENDS,
     agreements,
     hospitals,
@@ -26,9 +20,9 @@ from store_fixtures import (  # noqa: E402
     purchases,
 )
 
-from procurement import roles, store  # noqa: E402
-from procurement.model import TABLE_KINDS, conform  # noqa: E402
-from procurement.problems import InputError  # noqa: E402
+from procurement import roles, store
+from procurement.model import TABLE_KINDS, conform
+from procurement.problems import InputError
 
 
 @pytest.fixture(params=BACKENDS)

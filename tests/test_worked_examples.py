@@ -17,8 +17,9 @@ from datetime import date
 import pandas as pd
 import pytest
 
+from procurement.labels import METRIC_LABELS_ZH
 from procurement.model import Dataset, conform
-from procurement.report import METRIC_LABELS_ZH, build_report
+from procurement.report import build_report
 
 T = pd.Timestamp
 YEAR = dict(agreement_start=T("2020-01-01"), agreement_end=T("2020-12-31"))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
+from procurement.metrics import progress_status
 from webapp.i18n import label, t
 
 FONT = "Noto Sans CJK SC, Microsoft YaHei, PingFang SC, WenQuanYi Micro Hei, sans-serif"
@@ -61,14 +62,10 @@ def _empty(title: str, lang: str) -> go.Figure:
 
 
 def status_of(completion: float, elapsed: float) -> str:
-    """The progress status (metrics.md) of one completion rate against time elapsed, for colouring."""
-    if not completion or completion != completion:
-        return "zero_purchase"
-    if completion > 1:
-        return "over_purchase"
-    if completion < elapsed:
-        return "below_schedule"
-    return "normal"
+    """The progress status (metrics.md) of one completion rate against time elapsed, for colouring: the
+    rule of :func:`procurement.metrics.progress_status`, a level's completion standing for its purchases
+    (none, or unknown, is zero purchase)."""
+    return progress_status(completion, completion, elapsed)
 
 
 def completion_bars(

@@ -20,6 +20,7 @@ from sqlalchemy.engine import Engine
 from procurement import store
 from procurement.model import Dataset
 from procurement.settings import Settings
+from webapp import snapshots
 from webapp.filters import Filters, filter_dataset, options
 
 Source = tuple[str, bytes]
@@ -76,15 +77,41 @@ def reference(url: str, data_version: int) -> Dataset:
     return store.load_reference(engine(url))
 
 
+@st.cache_resource(show_spinner=False, max_entries=2)
+def snapshot(url: str, data_version: int) -> snapshots.Snapshot:
+    """The whole alliance's default report of this data version (webapp.snapshots): read from the
+    database when an import or another server made it, else computed once and kept there."""
+    kept = snapshots.load(engine(url), data_version)
+    if kept is None:
+        kept = snapshots.compute(dataset(url, data_version, None), data_version)
+        snapshots.save(engine(url), kept)
+    return kept
+
+
+def is_default(scope: str | None, region: str | None, filters: Filters | None = None,
+               settings: Settings | None = None) -> bool:
+    """Whether a read is the one the snapshot holds: whole alliance, no filter, default rules."""
+    return scope is None and region is None and (filters is None or filters == Filters()) and (
+        settings is None or settings == Settings())
+
+
+def refresh_snapshot(url: str) -> None:
+    """After an import through the app: the new version's snapshot, computed now (the importer waits)
+    rather than by the next person to open a page."""
+    snapshot(url, version(url))
+
+
 @st.cache_data(show_spinner=False, max_entries=8)
 def names(url: str, data_version: int, scope: str | None, region: str | None = None) -> Dataset:
     """Only the hospitals and products tables (small), to put names on ids without copying purchases."""
-    ds = dataset(url, data_version, scope, region)
+    ds = reference(url, data_version) if is_default(scope, region) else dataset(url, data_version, scope, region)
     return Dataset(hospitals=ds.hospitals, products=ds.products)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def filter_options(url: str, data_version: int, scope: str | None, region: str | None = None) -> dict[str, Any]:
+    if is_default(scope, region):
+        return snapshot(url, data_version).options
     return options(dataset(url, data_version, scope, region))
 
 
@@ -94,6 +121,8 @@ def report(url: str, data_version: int, scope: str | None, filters: Filters, set
     """The full report (metrics.md) for the filtered, scoped data."""
     from procurement.report import build_report
 
+    if is_default(scope, region, filters, settings):
+        return snapshot(url, data_version).report
     ds = filter_dataset(dataset(url, data_version, scope, region), filters)
     return build_report(ds, as_of=filters.as_of, settings=settings or Settings(), year=filters.year)
 
@@ -195,7 +224,7 @@ def check_upload(url: str, data_version: int, scope: str | None, sources: tuple[
     Kept in this session only, one upload at a time: a server-wide cache held up to 8 parsed
     uploads (a 100 MB CSV is ~1 GB parsed) for every session after their users had moved on.
     """
-    from webapp.upload import check_uploads
+    from procurement import workflow
 
     key = (url, data_version, scope, hashlib.sha256(b"".join(
         hashlib.sha256(name.encode() + b"\0" + content).digest() for name, content in sources)).hexdigest())
@@ -203,6 +232,6 @@ def check_upload(url: str, data_version: int, scope: str | None, sources: tuple[
     if kept is not None and kept[0] == key:
         return kept[1]
     st.session_state.pop("_upload_check", None)  # the previous upload's frames go before parsing
-    check = check_uploads(list(sources), reference(url, data_version), scope)
+    check = workflow.check(list(sources), reference(url, data_version), scope)
     st.session_state["_upload_check"] = (key, check)
     return check

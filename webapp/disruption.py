@@ -1,7 +1,7 @@
 """Glue for the plan page's disruption (断供) section, kept out of the page so tests can call it.
 
 What the tool knows proposes the failed suppliers: those with a shortage open on the re-plan date in
-the stored register (procurement.supply.is_open, the rule of the supply page). Backup supply is the
+the stored register (procurement.supply.failing_suppliers, the rule of the supply page). Backup supply is the
 offers rows marked 备选企业 (``PlanInput.backups``); the coordinator may leave some out. Several failed
 suppliers are moved at once by ``optimizer.replan.replan``, the same as ``python -m optimizer replan``.
 """
@@ -22,10 +22,7 @@ from procurement import supply
 def open_shortage_suppliers(shortages: pd.DataFrame, on: date | pd.Timestamp, known: Iterable[str]) -> list[str]:
     """Suppliers of the plan with a shortage open on ``on`` (sorted); suppliers outside the plan are left
     out, since nothing of theirs can move."""
-    if shortages is None or shortages.empty:
-        return []
-    open_now = shortages[supply.is_open(shortages["start_date"], shortages["end_date"], on)]
-    return sorted(set(open_now["supplier"].dropna().astype(str)) & {str(k) for k in known})
+    return sorted(set(supply.failing_suppliers(shortages, on)) & {str(k) for k in known})
 
 
 def backup_suppliers(inp: PlanInput) -> list[str]:

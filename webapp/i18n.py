@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
-from procurement.report import METRIC_LABELS_ZH
+from procurement.labels import (
+    COLUMN_LABELS_EN,
+    COLUMN_LABELS_ZH,
+    GRADE_BASIS_EN,
+    GRADE_BASIS_ZH,
+    KIND_LABELS_EN,
+    KIND_LABELS_ZH,
+    PLAN_STATUS_EN,
+    PLAN_STATUS_ZH,
+    PROGRESS_STATUS_EN,
+    PROGRESS_STATUS_ZH,
+    SCORECARD_LABELS_EN,
+    SCORECARD_LABELS_ZH,
+)
 
-Lang = str  # "zh" | "en"
 LANGS: tuple[str, ...] = ("zh", "en")
 
 TEXT: dict[str, dict[str, str]] = {
@@ -133,8 +145,7 @@ TEXT: dict[str, dict[str, str]] = {
     "retained": {"zh": "结余留用估算（按机构；年度结束为实际，年中为预计）",
                  "en": "Retained savings estimate by hospital (actual once the year has ended, projected mid-year)"},
     # grade_basis values: the grade and retained savings on the year's final figures, or projected mid-year
-    "actual": {"zh": "实际", "en": "Actual"},
-    "projected": {"zh": "预计", "en": "Projected"},
+    **{basis: {"zh": zh, "en": GRADE_BASIS_EN[basis]} for basis, zh in GRADE_BASIS_ZH.items()},
     "weighted_drop": {"zh": "加权降价幅度（节约率）", "en": "Weighted price drop (savings rate)"},
     # upload
     "upload_files": {"zh": "上传表格（可多选 .xlsx / .xls / .csv）", "en": "Upload spreadsheets (.xlsx / .xls / .csv)"},
@@ -176,6 +187,10 @@ TEXT: dict[str, dict[str, str]] = {
     "col_record_amount": {"zh": "金额（元）", "en": "Amount (yuan)"},
     "col_record_hospital": {"zh": "机构编码", "en": "Hospital"},
     "col_file": {"zh": "文件", "en": "File"},
+    "refreshing_figures": {"zh": "已保存，正在更新全联盟统计…", "en": "Saved; updating the alliance's figures…"},
+    "field_winning": {"zh": "是否中选产品", "en": "Winning product"},
+    "col_drug_code": {"zh": "药品编码", "en": "Drug code"},
+    "col_drug_name": {"zh": "药品名称", "en": "Drug name"},
     "col_sheet": {"zh": "工作表", "en": "Sheet"},
     "col_kind": {"zh": "类型", "en": "Kind"},
     "col_header_row": {"zh": "表头行", "en": "Header row"},
@@ -305,9 +320,8 @@ TEXT: dict[str, dict[str, str]] = {
     "plan_from_date": {"zh": "断供起始日期", "en": "From date"},
     "plan_replan": {"zh": "重新分配", "en": "Re-plan"},
     "plan_download": {"zh": "下载方案 Excel", "en": "Download the plan workbook"},
-    "plan_status_optimal": {"zh": "最优", "en": "optimal"},
-    "plan_status_feasible": {"zh": "可行（未证最优）", "en": "feasible (not proven optimal)"},
-    "plan_status_infeasible": {"zh": "无可行解", "en": "infeasible"},
+    "plan_log": {"zh": "方案记录（谁在何时计算、保存或下载了方案）", "en": "Plan log (who ran, saved or downloaded a plan, when)"},
+    **{f"plan_status_{s}": {"zh": zh, "en": PLAN_STATUS_EN[s]} for s, zh in PLAN_STATUS_ZH.items()},
     "plan_current": {"zh": "当前设置", "en": "Current settings"},
     "plan_ratio_short": {"zh": "比例", "en": "Ratio"},
     "plan_cost_change": {"zh": "金额变化 {change}，缺口 {shortage} 单位", "en": "Cost change {change}; shortage {shortage} units"},
@@ -362,25 +376,16 @@ TEXT: dict[str, dict[str, str]] = {
     "no_access_title": {"zh": "无权访问", "en": "Not available"},
     "no_access": {"zh": "当前账户的角色不能打开此页面，请从左侧菜单选择页面。",
                   "en": "This page is not available to your role; pick a page in the menu on the left."},
+    "page_not_found_title": {"zh": "页面不存在", "en": "No such page"},
+    "page_not_found": {"zh": "地址 /{address} 没有对应的页面，已为您打开首页。",
+                       "en": "There is no page at /{address}; here is your home page."},
     "session_ended": {"zh": "登录已过期或已在别处退出，请重新登录。",
                       "en": "Your session has ended (timed out or signed out elsewhere); please sign in again."},
     # table kinds
-    "kind_hospitals": {"zh": "医疗机构", "en": "Hospitals"},
-    "kind_products": {"zh": "中选产品", "en": "Winning products"},
-    "kind_agreements": {"zh": "约定采购量", "en": "Agreed volumes"},
-    "kind_purchases": {"zh": "采购记录", "en": "Purchases"},
-    "kind_payments": {"zh": "回款记录", "en": "Payments"},
-    "kind_demand": {"zh": "报量", "en": "Declared demand"},
-    "kind_offers": {"zh": "中选企业供应", "en": "Offers"},
-    "kind_substitutes": {"zh": "可替代产品", "en": "Substitutes"},
-    "kind_fund_transfers": {"zh": "医保基金预付与结算", "en": "Fund transfers"},
-    "kind_shortages": {"zh": "缺货登记", "en": "Shortages"},
+    **{f"kind_{k}": {"zh": zh, "en": KIND_LABELS_EN[k]} for k, zh in KIND_LABELS_ZH.items()},
     "kind_unknown": {"zh": "未识别", "en": "Not recognised"},
     # progress statuses
-    "status_zero_purchase": {"zh": "零采购", "en": "Zero purchase"},
-    "status_below_schedule": {"zh": "低于序时进度", "en": "Behind schedule"},
-    "status_over_purchase": {"zh": "超量采购", "en": "Over-purchase"},
-    "status_normal": {"zh": "正常采购", "en": "Normal"},
+    **{f"status_{k}": {"zh": zh, "en": PROGRESS_STATUS_EN[k]} for k, zh in PROGRESS_STATUS_ZH.items()},
     # units
     "wan_yuan": {"zh": "万元", "en": "10k yuan"},
     "month": {"zh": "月份", "en": "Month"},
@@ -451,64 +456,18 @@ TEXT: dict[str, dict[str, str]] = {
                          "pairs move; {shortage} remains short."},
 }
 
-# Metric names: Chinese from metrics.md, held once in procurement.report; English here.
-METRIC_EN: dict[str, str] = {
-    "agreed_volume": "Agreed volume",
-    "purchased_volume": "Purchased volume",
-    "completion_rate": "Completion rate",
-    "time_elapsed": "Time elapsed",
-    "progress_status": "Progress status",
-    "warning": "Warning",
-    "projected_completion": "Projected year-end completion",
-    "agreed_amount": "Agreed amount",
-    "purchase_amount": "Purchase amount",
-    "paid_amount": "Paid amount",
-    "collection_rate": "Collection rate",
-    "paid_vs_agreed": "Paid vs agreed amount",
-    "on_time_rate": "On-time payment rate",
-    "overdue_amount": "Overdue amount",
-    "avg_days_to_pay": "Average days to pay",
-    "savings_agreed": "Savings on agreed volume",
-    "savings_realized": "Realised savings",
-    "savings_rate": "Savings rate",
-    "mean_price_drop": "Mean price drop",
-    "max_price_drop": "Max price drop",
-    "winning_share": "Winning-product share",
-    "retained_savings": "Retained savings (estimate)",
-    "overdue_31_60": "Overdue 31-60 days",
-    "overdue_61_90": "Overdue 61-90 days",
-    "overdue_over_90": "Overdue over 90 days",
-    "delivery_rate": "Delivery rate",
-    "delivered_48h_share": "Delivered within 48 h",
-    "open_shortages": "Open shortages",
-    "prepaid_amount": "Prepaid by the fund",
-    "prepay_offset": "Prepayment offset",
-    "prepay_balance": "Prepayment balance",
-    "prepaid_share": "Prepaid share",
-    "direct_settled_share": "Settled directly by the fund",
-}
-
 # Metric and column names, used by cards, tables and chart axes.
 METRIC_TEXT: dict[str, dict[str, str]] = {
-    **{key: {"zh": METRIC_LABELS_ZH[key], "en": en} for key, en in METRIC_EN.items()},
-    "hospital_id": {"zh": "机构编码", "en": "Hospital id"},
-    "hospital_name": {"zh": "机构名称", "en": "Hospital"},
-    "region": {"zh": "地区", "en": "Region"},
-    "product_id": {"zh": "产品编码", "en": "Product id"},
-    "batch": {"zh": "集采批次", "en": "Batch"},
-    "generic_name": {"zh": "通用名", "en": "Generic name"},
-    "specification": {"zh": "规格", "en": "Specification"},
-    "supplier": {"zh": "中选企业", "en": "Supplier"},
-    "bucket": {"zh": "账龄", "en": "Aging"},
-    "amount": {"zh": "金额", "en": "Amount"},
+    # the report's columns and metrics: both languages from procurement.labels
+    **{key: {"zh": COLUMN_LABELS_ZH[key], "en": en} for key, en in COLUMN_LABELS_EN.items()},
+    **{key: {"zh": SCORECARD_LABELS_ZH[key], "en": en} for key, en in SCORECARD_LABELS_EN.items()},
+    # on screen a region is 地区, as the execution report (metrics.md) heads it; the workbooks keep the
+    # hospitals template's 所属地区 (data-templates.md), both spec terms
+    "region": {"zh": "地区", "en": COLUMN_LABELS_EN["region"]},
     "volume": {"zh": "分配量", "en": "Volume"},
-    "unit_price": {"zh": "中选单价", "en": "Unit price"},
     "switched": {"zh": "切换企业", "en": "Switched"},
     "load": {"zh": "供应量", "en": "Load"},
     "capacity": {"zh": "供应能力", "en": "Capacity"},
-    "grade": {"zh": "考核等级", "en": "Grade"},
-    "grade_basis": {"zh": "等级依据（实际/预计）", "en": "Grade basis (actual/projected)"},
-    "agreement_year": {"zh": "协议年度", "en": "Agreement year"},
     "username": {"zh": "用户名", "en": "Username"},
     "role": {"zh": "角色", "en": "Role"},
     "created_at": {"zh": "创建时间", "en": "Created"},
@@ -544,11 +503,6 @@ METRIC_TEXT: dict[str, dict[str, str]] = {
     "rows_replaced": {"zh": "替换行数", "en": "Rows replaced"},
     "rows_unchanged": {"zh": "未变行数", "en": "Rows unchanged"},
     "rows_removed": {"zh": "更正删除行数", "en": "Rows removed"},
-    "distributor": {"zh": "配送企业", "en": "Distributor"},
-    "agreed_share": {"zh": "约定量占比", "en": "Share of agreed volume"},
-    "ordered_quantity": {"zh": "订单数量", "en": "Ordered"},
-    "delivered_quantity": {"zh": "到货数量", "en": "Delivered"},
-    "days_short": {"zh": "缺货天数", "en": "Days short"},
     "start_date": {"zh": "缺货开始日期", "en": "Short since"},
     "end_date": {"zh": "恢复供应日期", "en": "Closed on"},
     "orders": {"zh": "缺货订单提交次数", "en": "Orders not delivered"},
@@ -578,29 +532,3 @@ def label(key: str, lang: str = "zh") -> str:
     """A column or metric name (falls back to the raw name for columns we do not translate)."""
     entry = METRIC_TEXT.get(key)
     return key if entry is None else entry.get(lang, entry["zh"])
-
-
-# Kept for code written before webapp.formats (other branches may still call them): they now give the
-# one format of webapp.formats, so nothing shows two ways.
-def fmt_wan(yuan: object, lang: str = "zh", digits: int = 2) -> str:
-    from webapp import formats
-
-    return formats.wan(yuan, lang) or "—"
-
-
-def fmt_pct(rate: object, digits: int = 2) -> str:
-    from webapp import formats
-
-    return formats.pct(rate, digits) or "—"
-
-
-def fmt_num(value: object, digits: int = 0) -> str:
-    from webapp import formats
-
-    return formats.num(value, digits) or "—"
-
-
-def fmt_metric(key: str, value: object, lang: str = "zh") -> str:
-    from webapp import formats
-
-    return formats.metric(key, value, lang)

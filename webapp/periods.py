@@ -9,26 +9,18 @@ from datetime import date
 
 import pandas as pd
 
-from procurement.metrics import PROGRESS_STATUS_ZH
+from procurement.labels import MONTHLY_LABELS_ZH, PERIOD_LABELS_EN, PROGRESS_STATUS_ZH, RENEWAL_LABELS_ZH
 from procurement.model import Dataset
-from procurement.monthly import COLUMNS_ZH as MONTHLY_ZH
 from procurement.monthly import monthly_report, write_monthly_xlsx
-from procurement.renewal import COLUMNS_ZH as RENEWAL_ZH
 from procurement.renewal import Renewal, renew, write_renewal_xlsx
 from procurement.settings import Settings
 from webapp import formats
 from webapp.i18n import t
 
-# Column headers: Chinese as the workbooks write them (one wording), English here.
-_EN = {
-    "declared_volume": "Declared volume", "current_supplier": "Supplier used", "winning_use": "Winning use, 12 months",
-    "nonwinning_use": "Non-winning use, 12 months", "ratio": "Ratio", "renewal_volume": "Agreed volume by the rule",
-    "this_month": "This month", "last_month": "Last month", "month_change": "Change on last month",
-    "required_pace": "Monthly pace to finish on time", "completion_change": "Completion added this month",
-    "completion_rate": "Completion to date", "region": "Region",
-}
+# Column headers: Chinese as the workbooks write them (one wording), with their English.
 COLUMN_TEXT: dict[str, dict[str, str]] = {
-    key: {"zh": zh, "en": _EN.get(key, "")} for key, zh in {**RENEWAL_ZH, **MONTHLY_ZH}.items()
+    key: {"zh": zh, "en": PERIOD_LABELS_EN.get(key, "")}
+    for key, zh in {**RENEWAL_LABELS_ZH, **MONTHLY_LABELS_ZH}.items()
 }
 KINDS = {
     **dict.fromkeys(("declared_volume", "winning_use", "nonwinning_use", "renewal_volume", "agreed_volume",

@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import pandas as pd
+from sqlalchemy.engine import Engine
 
 from optimizer import Plan, PlanInput, PlanSettings, allocate
 from optimizer.summary import PlanSummary, reason_text, summarize
@@ -65,6 +66,16 @@ def compare(inp: PlanInput, scenarios: dict[str, PlanSettings]) -> Any:
     return compare_scenarios(inp, scenarios)
 
 
+def record_comparison(engine: Engine, user: str, inp: PlanInput, scenarios: dict[str, PlanSettings],
+                      comparison: Any) -> list[int]:
+    """Each scenario plan the compare button ran, in the plan log (its name in the detail)."""
+    from optimizer import audit
+
+    return [audit.record(engine, user=user, action="run", source="app", inp=inp, settings=scenarios[name],
+                         plan=plan, note={"scenario": name})
+            for name, plan in comparison.plans.items() if name in scenarios]
+
+
 def disruption(inp: PlanInput, plan: Plan, supplier: str, from_date: Any, purchases: pd.DataFrame,
                settings: PlanSettings) -> Any:
     """Re-plan the volume a failing winner can no longer deliver (断供) from ``from_date`` on."""
@@ -88,6 +99,63 @@ def plan_xlsx(plan: Plan, inp: PlanInput | None = None, comparison: Any = None, 
     buffer = io.BytesIO()
     write_plan_xlsx(plan, buffer, inp=inp, comparison=comparison, disruption=disruption_result, settings=settings)
     return buffer.getvalue()
+
+
+def record_run(engine: Engine, user: str, inp: PlanInput, settings: PlanSettings, plan: Plan) -> int:
+    """The run button's plan in the plan log (user, time, hashes of inputs and result)."""
+    from optimizer import audit
+
+    return audit.record(engine, user=user, action="run", source="app", inp=inp, settings=settings, plan=plan)
+
+
+def record_replan(engine: Engine, user: str, inp: PlanInput, settings: PlanSettings, plan: Plan, result: Any,
+                  failed: Sequence[str], since: Any, purchases: pd.DataFrame,
+                  backups: Sequence[str] | None = None) -> int:
+    """A disruption re-plan in the plan log: its inputs are the plan's plus the failed suppliers, the
+    day, the backup suppliers offered and the purchases before it; its result hash covers the
+    re-planned allocation."""
+    from optimizer import audit
+
+    more = {"disrupted": sorted(map(str, failed)), "since": pd.Timestamp(since).date().isoformat(),
+            "backups": None if backups is None else sorted(map(str, backups)), "purchases": purchases}
+    return audit.record(engine, user=user, action="run", source="app", inp=inp, settings=settings, plan=plan,
+                        replanned=result, more=more)
+
+
+def recorded_plan_xlsx(engine: Engine, user: str, plan: Plan, inp: PlanInput, comparison: Any = None,
+                       disruption_result: Any = None, settings: PlanSettings | None = None) -> bytes:
+    """The plan workbook for the download button, recorded as downloaded (with the workbook's hash) as
+    it is built: the button builds it when clicked."""
+    from optimizer import audit
+
+    data = plan_xlsx(plan, inp, comparison, disruption_result, settings)
+    audit.record(engine, user=user, action="download", source="app", inp=inp, settings=settings or PlanSettings(),
+                 plan=plan, workbook=data)
+    return data
+
+
+_LOG_HEADERS = {"at": ("日期 (UTC)", "Date (UTC)"), "user": ("用户", "User"), "action": ("操作", "Action"),
+                "source": ("来源", "From"), "status": ("求解状态", "Status"),
+                "total_cost": ("总金额（元）", "Total cost (yuan)"), "input_hash": ("输入哈希", "Input hash"),
+                "output_hash": ("结果哈希", "Result hash"), "file_hash": ("文件哈希", "File hash")}
+_ACTIONS = {"run": ("计算", "run"), "save": ("保存", "saved"), "download": ("下载", "downloaded")}
+
+
+def plan_log_frame(engine: Engine, lang: str = "zh", limit: int = 200) -> pd.DataFrame:
+    """The newest plan events for the plan page, formatted as every table of the app: who ran, saved
+    or downloaded which plan, when (the hashes tell plans apart without opening them)."""
+    from procurement.plan_log import plan_events
+    from webapp import formats
+
+    i = 0 if lang == "zh" else 1
+    log = plan_events(engine).head(limit)
+    detail = log["detail"].map(lambda d: d if isinstance(d, dict) else {})
+    frame = log.assign(action=log["action"].map(lambda a: _ACTIONS.get(a, (a, a))[i]),
+                       status=detail.map(lambda d: d.get("status")),
+                       total_cost=pd.to_numeric(detail.map(lambda d: d.get("total_cost")), errors="coerce"),
+                       at=pd.to_datetime(log["at"]))
+    return formats.table(frame, list(_LOG_HEADERS), lang, text={k: v[i] for k, v in _LOG_HEADERS.items()},
+                         kinds={"total_cost": formats.MONEY_FORMAT})
 
 
 def summary(plan: Plan, inp: PlanInput, settings: PlanSettings) -> PlanSummary:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
 
+from procurement.metrics import behind_schedule
 from webapp import formats
 from webapp.charts import product_label
 from webapp.i18n import t
@@ -57,11 +59,13 @@ def problems_frame(problems: Sequence[object], lang: str = "zh") -> pd.DataFrame
 
 
 def lagging_batches(batches: pd.DataFrame) -> pd.DataFrame:
-    """Batches whose completion is behind their time elapsed: the headline a coordinator must see."""
+    """Batches whose completion is behind their time elapsed (:func:`procurement.metrics.behind_schedule`):
+    the headline a coordinator must see. A batch with no completion (no agreed volume) reads as 0 here,
+    so a batch nobody signed is shown behind once its period has begun."""
     if batches.empty or "time_elapsed" not in batches:
         return batches.iloc[0:0]
-    rate = batches["completion_rate"].astype("float64").fillna(0.0)
-    return batches[rate < batches["time_elapsed"].astype("float64")]
+    completion = batches["completion_rate"].astype("float64").fillna(0.0)
+    return batches[np.asarray(behind_schedule(completion, batches["time_elapsed"]), dtype=bool)]
 
 
 def price_drop_rows(batches: pd.DataFrame, total: dict, all_label: str) -> pd.DataFrame:

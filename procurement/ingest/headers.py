@@ -15,7 +15,7 @@ from functools import lru_cache
 
 import opencc
 
-from procurement.model import KIND_LABELS_ZH
+from procurement.labels import KIND_LABELS_ZH
 
 _T2S = opencc.OpenCC("t2s")
 _TRAILING_UNIT = re.compile(r"[(\[【][^()\[\]【】]*[)\]】]$")

@@ -26,6 +26,7 @@ from procurement.ingest.headers import (
 from procurement.ingest.reader import ReadError, Source, read_source, source_bytes, source_name
 from procurement.ingest.resolve import Catalogue, apply_kind
 from procurement.ingest.sheets import (
+    HEADER_SCAN_ROWS,
     MAX_PROBLEMS_PER_CHECK,
     SheetData,
     convert,
@@ -160,10 +161,14 @@ def _merge(kind: str, parts: list[tuple[SheetData, pd.DataFrame]]) -> tuple[pd.D
     Identical duplicates count once; the same key with different values is an error on each of
     those rows (within a sheet or across files), since either could be the right one.
     """
-    frames = [f.assign(_part=i) for i, (_, f) in enumerate(parts)]
-    allf = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     cols = list(COLUMNS[kind])
     last = NATURAL_KEYS[kind][-1]  # unique alone (order ids across hospitals): the whole key is unique
+    if len(parts) == 1 and _unique_column(parts[0][1][last]):
+        # one sheet, ids unique: its columns, selected once (a fresh frame: the sheet's own stays
+        # as it was), without the two more copies of every column the general path makes
+        return canonical(kind, parts[0][1][cols], fresh=True), []
+    frames = [f.assign(_part=i) for i, (_, f) in enumerate(parts)]
+    allf = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     if allf[last].notna().all() and pd.Index(allf[last].array).is_unique:
         return canonical(kind, allf[cols]), []
     key = _key_series(kind, allf)
@@ -198,6 +203,20 @@ def _merge(kind: str, parts: list[tuple[SheetData, pd.DataFrame]]) -> tuple[pd.D
                         f"duplicate key {shown} with different values (see also row {', '.join(others)}); keep one")
             )
     return canonical(kind, allf[~key.duplicated(keep="first").to_numpy()][cols]), problems
+
+
+def _unique_column(column: pd.Series) -> bool:
+    """No blank and no value twice. Ids in ascending order (as most exports list them) are told by one
+    comparison pass, several times cheaper than hashing a million strings; others are hashed."""
+    if not column.notna().all():
+        return False
+    values = np.asarray(column.array, dtype=object)
+    try:
+        if len(values) < 2 or bool((values[1:] > values[:-1]).all()):
+            return True
+    except TypeError:  # values of mixed types have no order
+        pass
+    return bool(pd.Index(column.array).is_unique)
 
 
 def _scope_problems(sd: SheetData, frame: pd.DataFrame, scope: str) -> tuple[list[Problem], np.ndarray]:
@@ -246,7 +265,7 @@ def parse_files(
                 results.append(SheetResult(name, raw.name, None, None, None, [],
                                            "隐藏的工作表，已跳过 / hidden sheet; skipped"))
                 continue
-            report_row = execution_report_row(raw.rows) if kind is None else None
+            report_row = execution_report_row(raw.head(HEADER_SCAN_ROWS)) if kind is None else None
             if report_row is not None:  # an output: said once per file, its other sheets noted
                 said = any(r.file == name and r.problems and r.kind is None and r.header_row for r in results)
                 problems_here = [] if said else [_output_problem(name, raw.name, raw.first_row + report_row)]
@@ -256,7 +275,7 @@ def parse_files(
                 continue
             sd = extract(raw, name, kind)
             if sd is None:
-                why = diagnose(raw.rows)
+                why = diagnose(raw.head(HEADER_SCAN_ROWS))
                 note = "空工作表，已跳过 / empty sheet; skipped" if why is None else f"{why[0]} / {why[1]}"
                 if why is not None:
                     unrecognised.append((len(results), why))
@@ -298,7 +317,8 @@ def parse_files(
             scope_probs, other = _scope_problems(sd, frame, hospital_scope)
             sheet_problems += scope_probs
             bad = bad | other
-        frame = frame[~bad].reset_index(drop=True)
+        if bad.any() or not frame.index.equals(pd.RangeIndex(len(frame))):
+            frame = frame[~bad].reset_index(drop=True)  # a clean sheet's frame is kept: no copy
         results[pos] = SheetResult(sd.file, sd.sheet, sd.kind, sd.header_row, frame, sheet_problems,
                                    warnings=list(sd.warnings), data=sd)
         parts.setdefault(sd.kind, []).append((sd, frame))

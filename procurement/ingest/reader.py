@@ -28,21 +28,99 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 Source = str | os.PathLike | tuple[str, bytes]
 
-EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
 @dataclass
-class RawSheet:
-    """Cell values of one sheet; ``first_row`` is the Excel row number of ``rows[0]``."""
+class Column:
+    """One column of a sheet as read: ``values[codes]`` (code -1 is a missing cell, read as None), or,
+    with ``codes`` None, the cells themselves (mostly distinct columns such as order ids).
 
-    name: str
-    rows: list[list[Any]]
-    first_row: int = 1
-    first_col: int = 0  # 0-based column of rows[i][0] in the sheet
-    hidden: bool = False  # hidden sheets (lookup lists, old copies) are not the user's data
+    Why columns: a million rows of repeating hospital codes, dates and units are a few hundred
+    distinct values plus integer codes, which the conversion works on anyway (``values.Factorized``);
+    turning them back into a million row lists cost the server about 1 s and 250 MB on the 1M-row
+    benchmark, only to be split into columns again.
+    """
+
+    codes: np.ndarray | None
+    values: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.values) if self.codes is None else len(self.codes)
+
+    def _table(self) -> np.ndarray:
+        table = np.empty(len(self.values) + 1, dtype=object)
+        table[:-1] = self.values
+        table[-1] = None
+        return table
+
+    def cells(self, start: int = 0, stop: int | None = None) -> np.ndarray:
+        """The cells of rows ``start:stop`` as an object array."""
+        if self.codes is None:
+            return self.values[start:stop]
+        return self._table()[self.codes[start:stop]]
+
+    def take(self, idx: np.ndarray) -> np.ndarray:
+        """The cells of the rows at positions ``idx``."""
+        if self.codes is None:
+            return self.values[idx]
+        return self._table()[self.codes[idx]]
+
+
+class RawSheet:
+    """Cell values of one sheet; ``first_row`` is the Excel row number of its first row.
+
+    Held either as row lists (``rows``, as small readers and tests build it) or as ``columns`` (as
+    the guarded worker's transfer arrives); each form is derived from the other on demand, so
+    ``rows`` of a columnar sheet is a fresh list (``head`` reads only the first rows).
+    """
+
+    def __init__(self, name: str, rows: list[list[Any]] | None = None, first_row: int = 1, first_col: int = 0,
+                 hidden: bool = False, *, columns: list[Column] | None = None):
+        self.name = name
+        self.first_row = first_row
+        self.first_col = first_col  # 0-based column of rows[i][0] in the sheet
+        self.hidden = hidden  # hidden sheets (lookup lists, old copies) are not the user's data
+        self._rows = rows if rows is not None or columns is not None else []
+        self._columns = columns
+
+    @property
+    def rows(self) -> list[list[Any]]:
+        if self._rows is not None:
+            return self._rows
+        return [list(r) for r in zip(*(c.cells().tolist() for c in self.columns), strict=True)]
+
+    @property
+    def columns(self) -> list[Column]:
+        if self._columns is None:
+            rows = self._rows or []
+            grid = np.empty((len(rows), self.width), dtype=object)
+            if rows:
+                grid[:, :] = rows  # rows are rectangular (padded by the readers)
+            self._columns = [Column(None, grid[:, j].copy()) for j in range(self.width)]
+        return self._columns
+
+    @property
+    def width(self) -> int:
+        if self._columns is not None:
+            return len(self._columns)
+        return max(map(len, self._rows or []), default=0)
+
+    @property
+    def height(self) -> int:
+        if self._columns is not None:
+            return len(self._columns[0]) if self._columns else 0
+        return len(self._rows or [])
+
+    def head(self, n: int) -> list[list[Any]]:
+        """The first ``n`` rows as lists (header detection looks at no more)."""
+        if self._rows is not None:
+            return self._rows[:n]
+        return [list(r) for r in zip(*(c.cells(0, n).tolist() for c in self._columns or []), strict=True)]
 
 
 class ReadError(Exception):
@@ -164,22 +242,6 @@ def _not_a_table(zh: str = "", en: str = "") -> ReadError:
     return Refused(
         f"无法识别的文件：不是 Excel 工作簿（.xlsx/.xls）、HTML 表格或 CSV/制表符分隔的文本{detail_zh}",
         f"unrecognised file: not an Excel workbook (.xlsx/.xls), an HTML table or CSV/tab-separated text{detail_en}")
-
-
-def decode_text(data: bytes) -> str:
-    """The whole text of a CSV (kept for callers that hold small texts; the worker streams instead)."""
-    return data.decode(text_encoding(data))
-
-
-def read_csv_text(text: str) -> list[list[Any]]:
-    """Rows of a small CSV text (comma, tab or semicolon separated), padded to a rectangle."""
-    delimiter = _delimiter(text[:20000])
-    rows: list[list[Any]] = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-    width = max((len(r) for r in rows), default=0)
-    for r in rows:
-        if len(r) < width:
-            r.extend([""] * (width - len(r)))
-    return rows
 
 
 def _delimiter(head: str) -> str:

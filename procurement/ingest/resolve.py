@@ -14,11 +14,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from procurement.arrays import first_seen, sorted_groups_of
 from procurement.ingest import values as V
 from procurement.ingest.headers import ALIASES, normalize_header
 from procurement.ingest.packaging import Packaging, combine, conflicts, parse_packaging, unit_key
 from procurement.ingest.sheets import SheetData, Typed, show
 from procurement.ingest.statuses import (
+    BACKUP_FLAG,
     FUND_KIND,
     PAYER,
     PAYMENT_STATUS,
@@ -402,19 +404,18 @@ def _resolve_by_names(
     A combination naming a winner is that product; one whose drug was tendered but whose maker
     did not win is a non-winning purchase (its own entry per drug in ``cat.ext``) when allowed.
     """
-    sup_codes = tsup.codes[idx] if tsup is not None else np.full(len(idx), -1)
-    pair, _ = pd.factorize(tg.codes[idx].astype(np.int64) * (len(ts.values) + 1) + ts.codes[idx])
-    n_sup = len(tsup.values) + 1 if tsup is not None else 1
-    combo, combos = pd.factorize(pair.astype(np.int64) * n_sup + (sup_codes + 1))
-    first = np.zeros(len(combos), np.int64)
+    supplier = (tsup.codes[idx], len(tsup.values)) if tsup is not None else (np.full(len(idx), -1), 0)
+    combo = first_seen((tg.codes[idx], len(tg.values)), (ts.codes[idx], len(ts.values)), supplier)
+    n_combos = int(combo.max(initial=-1)) + 1
+    first = np.zeros(n_combos, np.int64)
     first[combo[::-1]] = np.arange(len(combo))[::-1]  # a representative row of each combination
     rows = idx[first]
     gk = [V.norm_key(tg.values[tg.codes[i]]) for i in rows]
     sk = [V.norm_key(ts.values[ts.codes[i]]) for i in rows]
     supk = [V.norm_key(tsup.values[tsup.codes[i]]) if tsup is not None else None for i in rows]
-    status = np.zeros(len(combos), np.int64)  # 0 unknown drug, 1 winner, 2 non-winning, 3 no maker
-    target = np.full(len(combos), cat.empty_row, np.int64)
-    for j in range(len(combos)):
+    status = np.zeros(n_combos, np.int64)  # 0 unknown drug, 1 winner, 2 non-winning, 3 no maker
+    target = np.full(n_combos, cat.empty_row, np.int64)
+    for j in range(n_combos):
         drug = f"{gk[j]}|{sk[j]}"
         hit = cat.key_pos.get(f"{drug}|{supk[j]}") if supk[j] else None
         if hit is None and supk[j]:
@@ -599,12 +600,10 @@ def _states_packaging(r: Rows) -> bool:
 
 def _factor_table(codes: np.ndarray, units: np.ndarray, pkg_codes: np.ndarray, pkgs: list[Packaging]) -> np.ndarray:
     """``pkgs[pkg_codes[i]].factor(units[codes[i]])`` per row, NaN for None, per distinct pair."""
-    width = len(pkgs)
-    combo, combos = pd.factorize(codes * width + pkg_codes)
-    table = np.empty(len(combos))
-    for i, c in enumerate(combos):
-        u_code, p = divmod(int(c), width)
-        f = pkgs[p].factor(units[u_code])
+    combo, first = sorted_groups_of((codes, len(units)), (pkg_codes, len(pkgs)))
+    table = np.empty(first.size)
+    for i, row in enumerate(first.tolist()):
+        f = pkgs[pkg_codes[row]].factor(units[codes[row]])
         table[i] = np.nan if f is None else f
     return table[combo]
 
@@ -1150,26 +1149,8 @@ def _offers(r: Rows, cat: Catalogue) -> pd.DataFrame:
         "unit_price": prices_per_unit(r, codes, pkgs, required=True),
         "capacity": _num(r, "capacity"), "regions": _text(r, "regions"),
         "min_share": _num(r, "min_share", 0.0), "agreed_ratio": _num(r, "agreed_ratio"),
-        "backup": _flag(r, "backup"),
+        "backup": np.zeros(r.n, bool) | rows_meaning(meaning(r, "backup", BACKUP_FLAG), "yes"),
     })
-
-
-_YES = frozenset(["是", "y", "yes", "true", "1", "√", "✓", "备选", "备供", "备选企业"])
-_NO = frozenset(["否", "n", "no", "false", "0", "×", "x"])
-
-
-def _flag(r: Rows, name: str) -> np.ndarray:
-    """A yes/no column (是/否, Y/N, 1/0, √); blank is no, any other text is an error on its row."""
-    text = r.t.text.get(name)
-    if text is None:
-        return np.zeros(r.n, bool)
-    keys = [None if v is None else str(v).strip().lower() for v in text.values]
-    yes = np.array([k in _YES for k in keys], bool)
-    bad_u = np.array([k is not None and k not in _YES and k not in _NO for k in keys], bool)
-    raw = _cells(r, name)
-    r.flag(bad_u[text.codes], name, lambda p: (
-        f"{r.sd.header(name)} '{show(raw[p])}' 应为 是/否", f"'{show(raw[p])}' must be yes or no (是/否)"))
-    return yes[text.codes]
 
 
 def _substitutes(r: Rows, cat: Catalogue) -> pd.DataFrame:

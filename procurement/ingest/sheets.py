@@ -54,10 +54,6 @@ SIGNED_FIELDS = {**SIGNED_FIELDS, "fund_transfers": frozenset(["amount", "prepay
 # Packaging and pack prices (procurement/ingest/packaging.py)
 TEXT_FIELDS = TEXT_FIELDS | {"pack_unit", "min_unit", "pack_text"}
 NUMBER_FIELDS = NUMBER_FIELDS | {"pack_price"}
-_TOTAL_PREFIXES = (
-    "合计", "合計", "总计", "總計", "小计", "小計", "共计", "共計", "汇总", "匯總", "总合计", "總合計",
-    "total", "Total", "TOTAL", "subtotal", "Subtotal", "SUBTOTAL", "Sum", "SUM", "Grand", "grand",
-)
 
 
 @dataclass
@@ -197,36 +193,34 @@ def _total_mask(col: V.Factorized, candidates: np.ndarray) -> np.ndarray:
 
 def extract(raw: RawSheet, file: str, kind: str | None) -> SheetData | None:
     """The data part of a sheet as cells by field, or None when no table kind is recognised."""
-    h, found = locate_header(raw.rows, kind)
+    h, found = locate_header(raw.head(HEADER_SCAN_ROWS), kind)
     if h is None or found is None:
         return None
-    header = raw.rows[h]
+    header = raw.head(h + 1)[h]
     mapping = match_headers(found, header)
-    data = raw.rows[h + 1 :]
+    n = raw.height - (h + 1)
     width = len(header)
-    grid = np.empty((len(data), width), dtype=object)
-    if data:
-        grid[:, :] = data  # one C-level pass; rows are rectangular (calamine, padded CSV)
-    cols = {i: V.Factorized.of(grid[:, i]) for i in mapping}
-    rows = np.arange(len(data)) + raw.first_row + h + 1
-    filled = np.zeros(len(data), dtype=np.int64)
-    some_blank = np.zeros(len(data), dtype=bool)
+    columns = raw.columns
+    cols = {i: V.Factorized.of_column(columns[i], h + 1) for i in mapping}
+    rows = np.arange(n) + raw.first_row + h + 1
+    filled = np.zeros(n, dtype=np.int64)
+    some_blank = np.zeros(n, dtype=bool)
     for col in cols.values():
         blank = col.blank()
         filled += ~blank
         some_blank |= blank
     keep = filled > 0
     solid = np.flatnonzero(filled >= 2)
-    tail = np.zeros(len(data), dtype=bool)  # notes below the data: lone cells after it
+    tail = np.zeros(n, dtype=bool)  # notes below the data: lone cells after it
     tail[(solid[-1] + 1 if len(solid) else 0) :] = True
     tail &= keep
-    total = np.zeros(len(data), dtype=bool)
+    total = np.zeros(n, dtype=bool)
     unused = [show(header[i]) for i in range(width) if i not in mapping and not V.is_blank(header[i])]
     for i in range(width):
         if i not in mapping:
             # fromiter, not a list: an empty list is a float array, and bool |= float raises
             idx = np.flatnonzero(some_blank & keep)
-            total[idx] |= np.fromiter((V.is_total_label(v) for v in grid[idx, i]), bool, len(idx))
+            total[idx] |= np.fromiter((V.is_total_label(v) for v in columns[i].take(idx + h + 1)), bool, len(idx))
         else:
             total |= _total_mask(cols[i], some_blank)
     total_rows = int((total & keep).sum())  # 合计 rows, also below the data

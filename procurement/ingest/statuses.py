@@ -58,11 +58,18 @@ PAYER = _vocab(
 )
 
 # VBP flag: rows flagged as not VBP are left out and counted.
+# The words of yes and no in any yes/no column; each flag adds the words of its own meaning.
+_YES = ("是", "y", "yes", "1", "true", "√")
+_NO = ("否", "n", "no", "0", "false", "×")
+
 VBP_FLAG = _vocab(
-    vbp=("是", "y", "yes", "1", "true", "带量", "集采", "带量采购", "是带量", "√", "国采", "国家集采", "省采",
-         "联盟集采", "集中带量采购", "集采药品"),
-    not_vbp=("否", "n", "no", "0", "false", "非带量", "非集采", "非带量采购", "×", "非集采药品"),
+    vbp=(*_YES, "带量", "集采", "带量采购", "是带量", "国采", "国家集采", "省采", "联盟集采", "集中带量采购",
+         "集采药品"),
+    not_vbp=(*_NO, "非带量", "非集采", "非带量采购", "非集采药品"),
 )
+
+# Offers: whether a supplier is a backup (备选企业) for a disruption; blank is no.
+BACKUP_FLAG = _vocab(yes=(*_YES, "✓", "备选", "备供", "备选企业"), no=(*_NO, "x"))
 
 # Fund transfers: what the insurance fund did (医保基金预付, 冲抵, 直接结算).
 FUND_KIND = _vocab(
@@ -80,17 +87,6 @@ SHORTAGE_STATUS = _vocab(
 
 # What kind of product a shortage concerns; consumables (耗材) are outside this tool.
 SHORTAGE_CATEGORY = _vocab(drug=("药品", "1", "药"), device=("耗材", "2", "医用耗材"))
-
-VOCABULARIES: dict[str, dict[str, str]] = {
-    "purchases.status": PURCHASE_STATUS,
-    "payments.status": PAYMENT_STATUS,
-    "payments.payer": PAYER,
-    "purchases.vbp_flag": VBP_FLAG,
-    "payments.vbp_flag": VBP_FLAG,
-    "fund_transfers.kind": FUND_KIND,
-    "shortages.status": SHORTAGE_STATUS,
-    "shortages.category": SHORTAGE_CATEGORY,
-}
 
 
 def known_values(vocab: dict[str, str], label: str) -> list[str]:

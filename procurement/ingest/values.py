@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from procurement.ingest.headers import to_simplified
+from procurement.ingest.reader import Column
 
 BAD = object()  # marks a value that could not be understood
 
@@ -62,6 +63,27 @@ class Factorized:
         codes, uniques = pd.factorize(values, use_na_sentinel=True)
         return cls(codes, np.asarray(uniques, dtype=object))
 
+    @classmethod
+    def of_column(cls, column: Column, start: int = 0) -> Factorized:
+        """``of(column.cells(start))``, without making the cells of a column that came factorized.
+
+        The same codes and distinct values, in the same order: the column's distinct values were
+        hashed without merging any two (``guard.ColumnsBuilder``), so re-numbering its codes by first
+        appearance from ``start`` on is what factorizing the cells would give.
+        """
+        if column.codes is None:
+            return cls.of(column.values[start:])
+        codes = column.codes[start:]
+        if len(codes) > 5000 and len(pd.unique(column.cells(start, start + 2000))) > 1000:
+            return cls(np.arange(len(codes)), column.cells(start))
+        new, order = pd.factorize(codes)  # order: the column's codes by first appearance
+        missing = np.flatnonzero(order < 0)
+        if len(missing):  # code -1 (a missing cell) stays -1, as factorizing the cells gives
+            k = int(missing[0])
+            order = np.delete(order, k)
+            new = np.where(new == k, -1, new - (new > k))
+        return cls(new, column.values[order])
+
     def take(self, idx: np.ndarray) -> Factorized:
         return Factorized(self.codes[idx], self.uniques)
 
@@ -93,11 +115,6 @@ class Factorized:
         else:
             blank_u = np.fromiter((is_blank(u) for u in self.uniques), dtype=bool, count=len(self.uniques))
         return np.append(blank_u, True)[self.codes]
-
-
-def blank_mask(values: np.ndarray | Factorized) -> np.ndarray:
-    """Vectorised blank test over a column (calamine writes '' for empty cells)."""
-    return Factorized.of(values).blank()
 
 
 def map_unique(values: np.ndarray | Factorized, convert: Callable[[Any], Any]) -> tuple[np.ndarray, np.ndarray]:
@@ -151,11 +168,6 @@ def text_col(values: np.ndarray | Factorized) -> TextCol:
     else:
         out = f.map(clean_text)
     return TextCol(f.codes, out)
-
-
-def text_column(values: np.ndarray | Factorized) -> pd.Series:
-    """A column as a pandas string Series (NA for blanks), built from its distinct values."""
-    return text_col(values).series()
 
 
 def norm_key(value: Any) -> str | None:

@@ -58,12 +58,11 @@ def alliance():
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory, alliance) -> Iterator[Server]:
+def server(tmp_path_factory, alliance, cheap_bcrypt) -> Iterator[Server]:
     """The app on a free localhost port with its own temporary database; stopped after the module."""
     from procurement import auth, store
     from procurement.model import TABLE_KINDS
 
-    auth.BCRYPT_ROUNDS = 4
     url = f"sqlite:///{tmp_path_factory.mktemp('e2e') / 'vbp.sqlite'}"
     engine = store.get_engine(url)
     store.import_tables(engine, {k: alliance.table(k) for k in TABLE_KINDS if not alliance.table(k).empty},

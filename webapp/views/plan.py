@@ -144,8 +144,12 @@ def _scenarios(inp, plan_settings) -> None:
                             format_func=lambda r: f"{r:.0%}", key="plan_sc_ratios", placeholder=tr("choose"), select_all=False)
     ks = c2.multiselect(tr("plan_scenario_ks"), [1, 2, 3], default=[2], key="plan_sc_ks", placeholder=tr("choose"), select_all=False)
     if st.button(tr("plan_compare"), key="plan_compare"):
+        scenarios = planning.scenario_settings(plan_settings, ratios, ks, lang)
         with st.spinner(tr("plan_running")):
-            state.put("comparison", planning.compare(inp, planning.scenario_settings(plan_settings, ratios, ks, lang)))
+            comparison = planning.compare(inp, scenarios)
+        planning.record_comparison(data.engine(data.db_url()), state.current_user().username, inp, scenarios,
+                                   comparison)
+        state.put("comparison", comparison)
     comparison = state.get("comparison")
     if comparison is not None:
         table = planning.comparison_frame(comparison)
@@ -182,6 +186,7 @@ def render() -> None:
             bar.progress(min(done / max(total, 1), 1.0), text=f"{tr('plan_running')} {done}/{total}")
 
         plan = planning.run_plan(inp, plan_settings, progress)
+        planning.record_run(data.engine(data.db_url()), user.username, inp, plan_settings, plan)
         state.put("plan", plan)
         state.put("plan_settings", plan_settings)
         state.put("plan_summary", planning.summary(plan, inp, plan_settings))
@@ -197,6 +202,10 @@ def render() -> None:
     _scenarios(inp, used)
     plan_disruption.render(inp, plan, ds, used)
     comparison, disrupted = state.get("comparison"), state.get("disruption")
-    widgets.download(tr("plan_download"), lambda: planning.plan_xlsx(plan, inp, comparison, disrupted, used),
+    engine = data.engine(data.db_url())
+    widgets.download(tr("plan_download"),  # recorded in the plan log when clicked (the workbook is built then)
+                     lambda: planning.recorded_plan_xlsx(engine, user.username, plan, inp, comparison, disrupted, used),
                      "量分配方案.xlsx", key="plan_download")
     st.caption(tr("plan_download_note"))
+    with st.expander(tr("plan_log")):
+        widgets.dataframe(planning.plan_log_frame(engine, state.language()), key="plan_log")

@@ -11,7 +11,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from webapp import data, disruption, formats, state, widgets
+from webapp import data, disruption, formats, planning, state, widgets
 
 # the extra cost beside the move, before the prices (a wide table is cut on the right)
 MOVED = ["hospital_name", "generic_name", "specification", "from_supplier", "to_supplier", "volume", "extra_cost",
@@ -44,6 +44,8 @@ def render(inp, plan, ds, plan_settings) -> None:
     if st.button(tr("plan_replan"), key="plan_replan", disabled=not failed):
         with st.spinner(tr("plan_running")):
             result = disruption.run(inp, plan, failed, from_date, ds.purchases, plan_settings, chosen)
+        planning.record_replan(data.engine(data.db_url()), state.current_user().username, inp, plan_settings, plan,
+                               result, failed, from_date, ds.purchases, chosen)
         state.put("replan", result)
         state.put("disruption", result.steps)  # the plan workbook's 断供 sheets
     result = state.get("replan")

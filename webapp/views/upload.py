@@ -4,19 +4,24 @@ from __future__ import annotations
 
 import streamlit as st
 
-from procurement import roles
+from procurement import roles, workflow
 from procurement.model import TABLE_KINDS
 from procurement.problems import InputError
 from webapp import data, state, widgets
 from webapp.tables import for_display, problems_frame
 from webapp.upload import (
-    for_role,
+    OUTSIDE_COUNTS,
+    PROBLEM_COUNTS,
+    RECORD_MONEY,
+    RECORD_VOLUMES,
+    SHEET_COUNTS,
+    TRAIL_COUNTS,
     marked_copy,
+    on_screen,
     outside_frame,
-    removal_preview,
+    preview_frame,
     removal_trail_frame,
     removals_frame,
-    save_upload,
     sheets_frame,
     summary_counts,
 )
@@ -37,7 +42,7 @@ def _templates(role: str) -> None:
 
 def _sheet_summaries(check) -> None:
     """What a person must see before saving: drugs left out as outside the procurement, warnings."""
-    tr = state.tr
+    tr, lang = state.tr, state.language()
     for sheet in check.result.sheets:
         summary = sheet.to_json()
         top, warnings = summary.get("outside_procurement_top"), summary.get("warnings")
@@ -49,7 +54,7 @@ def _sheet_summaries(check) -> None:
                 st.info(tr("hospital_supplied", hospital=supplied))
             if top:
                 st.caption(tr("outside_top"))
-                st.dataframe(outside_frame(summary), hide_index=True)
+                widgets.dataframe(on_screen(outside_frame(summary, lang), lang, counts=OUTSIDE_COUNTS))
             if warnings:
                 st.caption(tr("sheet_warnings"))
                 st.warning("\n\n".join(warnings))
@@ -61,12 +66,13 @@ def _correction(ctx, check, scope: str | None) -> tuple[bool, dict[str, int] | N
     tr, lang = state.tr, state.language()
     if not st.checkbox(tr("replace_period"), key="replace_period"):
         return False, None
-    preview = removal_preview(ctx.engine(), check, scope)
+    preview = workflow.removals(ctx.engine(), check, scope)
     counts = {kind: len(frame) for kind, frame in preview.items()}
     total = sum(counts.values())
     if total:
         st.warning(tr("would_remove", n=total))
-        st.dataframe(removals_frame(preview, lang), hide_index=True, key="upload_removals")
+        widgets.dataframe(on_screen(removals_frame(preview, lang), lang, volumes=RECORD_VOLUMES, money=RECORD_MONEY),
+                          key="upload_removals")
     else:
         st.info(tr("nothing_removed"))
     return True, counts
@@ -89,18 +95,19 @@ def render() -> None:
     if files:
         state.drop("last_import")
         sources = tuple(data.sources_of(files))
-        check = for_role(data.check_upload(ctx.url, ctx.version, ctx.scope, sources), user.role, user.scope)
+        check = workflow.for_role(data.check_upload(ctx.url, ctx.version, ctx.scope, sources), user.role, user.scope)
         st.subheader(tr("sheets_found"))
-        st.dataframe(sheets_frame(check, lang), hide_index=True, key="upload_sheets")
+        widgets.dataframe(on_screen(sheets_frame(check, lang), lang, counts=SHEET_COUNTS), key="upload_sheets")
         _sheet_summaries(check)
         for sheet in check.result.sheets:
             if sheet.frame is not None and not sheet.frame.empty:
                 with st.expander(f"{tr('preview')}: {sheet.file} › {sheet.sheet} ({tr(f'kind_{sheet.kind}')})"):
-                    st.dataframe(sheet.frame.drop(columns=["_row"], errors="ignore").head(20), hide_index=True)
+                    widgets.dataframe(preview_frame(sheet.frame, sheet.kind, lang))
         if check.result.problems:
             st.subheader(tr("problems", n=len(check.result.problems)))
             st.error(tr("fix_then_upload"))
-            st.dataframe(problems_frame(check.result.problems, lang), hide_index=True, key="upload_problems")
+            widgets.dataframe(on_screen(problems_frame(check.result.problems, lang), lang, counts=PROBLEM_COUNTS),
+                              key="upload_problems")
             for name in check.files_with_problems():
                 widgets.download(tr("download_marked", file=name), lambda n=name: marked_copy(check, n),
                                  f"标注_{name.rsplit('.', 1)[0]}.xlsx", key=f"marked_{name}")
@@ -109,21 +116,24 @@ def render() -> None:
             replace, expected = _correction(ctx, check, user.scope)
             if st.button(tr("confirm_import"), type="primary", key="confirm_import"):
                 try:
-                    summary = save_upload(ctx.engine(), check, user.username, user.scope, user.role,
+                    summary = workflow.save(ctx.engine(), check, user.username, user.scope, user.role,
                                           replace_period=replace, expect_removed=expected)
                 except InputError as exc:
                     st.error(tr("problems", n=len(exc.problems)))
-                    st.dataframe(problems_frame(exc.problems, lang), hide_index=True, key="save_problems")
+                    widgets.dataframe(on_screen(problems_frame(exc.problems, lang), lang, counts=PROBLEM_COUNTS),
+                                      key="save_problems")
                 else:
+                    with st.spinner(tr("refreshing_figures")):  # the importer waits, not the next reader
+                        data.refresh_snapshot(ctx.url)
                     state.put("last_import", summary_counts(summary))
                     state.put("uploader_generation", generation + 1)
                     st.rerun()
     history = data.imports(ctx.url, ctx.version, ctx.scope)
     if len(history):
         st.subheader(tr("import_history"))
-        st.dataframe(for_display(history, ["import_id", "user", "imported_at", "source_name", "rows_added",
-                                           "rows_replaced", "rows_unchanged", "rows_removed"], lang),
-                     hide_index=True, key="upload_history")
+        widgets.dataframe(for_display(history, ["import_id", "user", "imported_at", "source_name", "rows_added",
+                                                "rows_replaced", "rows_unchanged", "rows_removed"], lang),
+                          key="upload_history")
         if history["rows_removed"].sum():
             _removal_trail(ctx, lang)
 
@@ -133,5 +143,5 @@ def _removal_trail(ctx, lang: str) -> None:
     from procurement.history import removals
 
     with st.expander(state.tr("removal_trail")):
-        st.dataframe(removal_trail_frame(removals(ctx.engine(), ctx.scope), lang), hide_index=True,
-                     key="upload_removal_trail")
+        widgets.dataframe(on_screen(removal_trail_frame(removals(ctx.engine(), ctx.scope), lang), lang,
+                                    counts=TRAIL_COUNTS, money=RECORD_MONEY), key="upload_removal_trail")

@@ -4,19 +4,14 @@ a new SQLite file. Each must give what the general path gives."""
 from __future__ import annotations
 
 import sqlite3
-import sys
-from pathlib import Path
 
 import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_store_first_load import AWKWARD, lines
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-from test_store_first_load import AWKWARD, lines  # noqa: E402
-
-from procurement import store  # noqa: E402
+from procurement import store
 
 
 @pytest.mark.parametrize(
