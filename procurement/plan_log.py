@@ -8,8 +8,8 @@ itself: one row per event with the SHA-256 of the plan's inputs (tables and sett
 and of the workbook when one was written or downloaded. Given the same files and settings anyone can
 run the plan again and compare the hashes.
 
-Kept in a table of its own beside the store's (created on first use, as the account tables are), so
-the store's schema and import path stay as they are. ``procurement`` never imports the optimizer:
+Kept in a table of its own beside the store's (``db_schema.plan_events_table``, made by the schema's
+migrations), so the store's import path stays as it is. ``procurement`` never imports the optimizer:
 the hashes are worked out by ``optimizer.audit`` and only recorded here.
 """
 
@@ -20,28 +20,15 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, Text, insert, select
+from sqlalchemy import insert, select
 from sqlalchemy.engine import Engine
+
+from procurement.db_schema import plan_events_table
 
 # What happened to a plan: computed (the app's run button, ``python -m optimizer plan``), written to
 # a file (``--xlsx``), or downloaded from the app.
 ACTIONS = ("run", "save", "download")
 SOURCES = ("app", "cli")
-
-metadata = MetaData()
-plan_events_table = Table(
-    "plan_events",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("at", DateTime, nullable=False),  # UTC, as the import log's imported_at
-    Column("user_name", String(128), nullable=False),
-    Column("action", String(16), nullable=False),
-    Column("source", String(16), nullable=False),
-    Column("input_hash", String(64), nullable=False),  # declarations, offers, hospitals, ... and settings
-    Column("output_hash", String(64), nullable=False),  # allocations, shortages, loads, savings, status
-    Column("file_hash", String(64), nullable=True),  # the workbook saved or downloaded
-    Column("detail", Text, nullable=True),  # JSON: settings and headline figures, for people reading the log
-)
 
 _created: set[str] = set()
 
@@ -49,7 +36,9 @@ _created: set[str] = set()
 def _ensure_table(engine: Engine) -> None:
     key = str(engine.url)
     if key not in _created:
-        metadata.create_all(engine, checkfirst=True)
+        from procurement.store.database import upgrade  # late: the store is not needed to hash a plan
+
+        upgrade(engine)  # the table is in the shared schema (revision 0003)
         _created.add(key)
 
 

@@ -34,13 +34,7 @@ from webapp.filters import options
 
 KEEP = 2  # snapshots kept: the current version and the one before (a page still open on it)
 
-_metadata = sa.MetaData()
-report_snapshots = sa.Table(
-    "report_snapshots", _metadata,
-    sa.Column("data_version", sa.Integer, primary_key=True),
-    sa.Column("created_at", sa.DateTime, nullable=False),
-    sa.Column("payload", sa.LargeBinary, nullable=False),  # pickle of Snapshot
-)
+report_snapshots = schema.report_snapshots
 _ready: set[str] = set()
 
 
@@ -62,12 +56,13 @@ def compute(dataset: Dataset, data_version: int) -> Snapshot:
 
 
 def _ensure_table(engine: Engine) -> bool:
-    """Create the table on first use; False when the database will not have it (a read-only account):
-    the app then computes the report on every new version, as before."""
+    """The schema at head (the table is in it since revision 0003); False when the database will not
+    have it (a role that may not change the schema): the app then computes the report on every new
+    version, as before."""
     key = str(engine.url)
     if key not in _ready:
         try:
-            _metadata.create_all(engine, checkfirst=True)
+            store.database.upgrade(engine)
         except sa.exc.SQLAlchemyError:
             return False
         _ready.add(key)
