@@ -221,30 +221,28 @@ secrets_table = sa.Table(
     sa.Column("value", sa.String(128), nullable=False),
 )
 
-# --- allocation plans (procurement.plan_log) -------------------------------------------------------
 
-# Every run, save or download of an allocation plan: who, when, from where, and SHA-256 of the plan's
-# inputs (tables and settings), of its result and of the workbook saved or downloaded.
+# --- the plan log and report snapshots (procurement.plan_log, webapp.snapshots), since revision 0003 ----
+
+# One row per plan event: who ran, saved or downloaded which plan, as hashes of its inputs and result.
 plan_events_table = sa.Table(
     "plan_events",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("at", sa.DateTime, nullable=False),  # UTC, as the import log's imported_at
     sa.Column("user_name", sa.String(128), nullable=False),
-    sa.Column("action", sa.String(16), nullable=False),  # run, save, download
-    sa.Column("source", sa.String(16), nullable=False),  # app, cli
-    sa.Column("input_hash", sa.String(64), nullable=False),
-    sa.Column("output_hash", sa.String(64), nullable=False),
-    sa.Column("file_hash", sa.String(64), nullable=True),
-    sa.Column("detail", sa.Text, nullable=True),  # JSON: settings and headline figures
+    sa.Column("action", sa.String(16), nullable=False),
+    sa.Column("source", sa.String(16), nullable=False),
+    sa.Column("input_hash", sa.String(64), nullable=False),  # declarations, offers, hospitals, ... and settings
+    sa.Column("output_hash", sa.String(64), nullable=False),  # allocations, shortages, loads, savings, status
+    sa.Column("file_hash", sa.String(64), nullable=True),  # the workbook saved or downloaded
+    sa.Column("detail", sa.Text, nullable=True),  # JSON: settings and headline figures, for people reading the log
 )
-
-# The whole alliance's default report per data version, pickled by webapp/snapshots.py (the first page
-# after sign-in reads it instead of computing it). Only the app's own code writes and reads it.
-report_snapshots_table = sa.Table(
+# The whole alliance's default report per data version (a pickle), so the first page opens at once.
+report_snapshots = sa.Table(
     "report_snapshots",
     metadata,
     sa.Column("data_version", sa.Integer, primary_key=True),
     sa.Column("created_at", sa.DateTime, nullable=False),
-    sa.Column("payload", sa.LargeBinary, nullable=False),
+    sa.Column("payload", sa.LargeBinary, nullable=False),  # pickle of webapp.snapshots.Snapshot
 )

@@ -8,9 +8,9 @@ itself: one row per event with the SHA-256 of the plan's inputs (tables and sett
 and of the workbook when one was written or downloaded. Given the same files and settings anyone can
 run the plan again and compare the hashes.
 
-Kept in a table of its own (``db_schema.plan_events_table``, created by Alembic revision 0002), beside
-the import log and the account log; the store's import path is untouched. ``procurement`` never
-imports the optimizer: the hashes are worked out by ``optimizer.audit`` and only recorded here.
+Kept in a table of its own beside the store's (``db_schema.plan_events_table``, made by the schema's
+migrations), so the store's import path stays as it is. ``procurement`` never imports the optimizer:
+the hashes are worked out by ``optimizer.audit`` and only recorded here.
 """
 
 from __future__ import annotations
@@ -23,15 +23,23 @@ import pandas as pd
 from sqlalchemy import insert, select
 from sqlalchemy.engine import Engine
 
-from procurement import auth
-from procurement import db_schema as schema
+from procurement.db_schema import plan_events_table
 
 # What happened to a plan: computed (the app's run button, ``python -m optimizer plan``), written to
 # a file (``--xlsx``), or downloaded from the app.
 ACTIONS = ("run", "save", "download")
 SOURCES = ("app", "cli")
 
-plan_events_table = schema.plan_events_table
+_created: set[str] = set()
+
+
+def _ensure_table(engine: Engine) -> None:
+    key = str(engine.url)
+    if key not in _created:
+        from procurement.store.database import upgrade  # late: the store is not needed to hash a plan
+
+        upgrade(engine)  # the table is in the shared schema (revision 0003)
+        _created.add(key)
 
 
 def record_plan(
@@ -44,7 +52,7 @@ def record_plan(
         raise ValueError(f"unknown plan event {action!r} from {source!r}")
     if not (user or "").strip() or not input_hash or not output_hash:
         raise ValueError("a plan event needs its user and both hashes")
-    auth.ensure_schema(engine)
+    _ensure_table(engine)
     with engine.connect() as conn:
         conn.execution_options(sqlite_begin="IMMEDIATE")  # the store's engines take the write lock up front
         with conn.begin():
@@ -62,7 +70,7 @@ COLUMNS = ["event_id", "at", "user", "action", "source", "input_hash", "output_h
 
 def plan_events(engine: Engine) -> pd.DataFrame:
     """The plan log, newest first; ``detail`` parsed back into a dict."""
-    auth.ensure_schema(engine)
+    _ensure_table(engine)
     t = plan_events_table
     with engine.connect() as conn:
         rows = conn.execute(select(t).order_by(t.c.id.desc())).mappings().all()

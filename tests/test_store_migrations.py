@@ -102,6 +102,22 @@ def test_an_older_shape_is_patched_before_the_stamp(tmp_path):
     engine.dispose()
 
 
+def test_a_plan_log_made_on_first_use_is_kept(tmp_path):
+    """plan_events was created by plan_log itself before revision 0003: the revision keeps it and its row."""
+    url = _pre_alembic_sqlite(
+        tmp_path / "plans.sqlite",
+        "CREATE TABLE plan_events (id INTEGER NOT NULL, at DATETIME NOT NULL, user_name VARCHAR(128) NOT NULL, "
+        "action VARCHAR(16) NOT NULL, source VARCHAR(16) NOT NULL, input_hash VARCHAR(64) NOT NULL, "
+        "output_hash VARCHAR(64) NOT NULL, file_hash VARCHAR(64), detail TEXT, PRIMARY KEY (id))",
+        "INSERT INTO plan_events VALUES (1, '2026-12-01 09:00:00', 'chief', 'run', 'app', 'in', 'out', NULL, NULL)",
+    )
+    engine = store.get_engine(url)
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT user_name, input_hash FROM plan_events").all() == [("chief", "in")]
+    assert _diff(engine) == []
+    engine.dispose()
+
+
 @pytest.mark.postgres
 @pytest.mark.skipif(not PG_URL, reason="VBP_TEST_PG_URL not set")
 def test_a_postgres_database_made_before_alembic_keeps_its_rows():

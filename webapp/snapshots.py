@@ -4,7 +4,7 @@ The first page after sign-in (coordinator: progress, leadership: savings) shows 
 report with no filter and the default rules. Computing it from the stored rows takes seconds at a
 million purchase lines, and every import makes it stale. So it is computed once per data version,
 right after an import made through the app (the importer waits, not the next person to open the app),
-and kept in the table ``report_snapshots`` (procurement/db_schema.py, made by the migrations); a server process that starts later, or another server on
+and kept in the table ``report_snapshots``; a server process that starts later, or another server on
 the same database, reads it instead of computing it. A data version without a snapshot (an import by
 the command line) gets one the first time a page needs it.
 
@@ -34,7 +34,8 @@ from webapp.filters import options
 
 KEEP = 2  # snapshots kept: the current version and the one before (a page still open on it)
 
-report_snapshots = schema.report_snapshots_table
+report_snapshots = schema.report_snapshots
+_ready: set[str] = set()
 
 
 @dataclass(frozen=True)
@@ -54,8 +55,24 @@ def compute(dataset: Dataset, data_version: int) -> Snapshot:
                     options(dataset))
 
 
+def _ensure_table(engine: Engine) -> bool:
+    """The schema at head (the table is in it since revision 0003); False when the database will not
+    have it (a role that may not change the schema): the app then computes the report on every new
+    version, as before."""
+    key = str(engine.url)
+    if key not in _ready:
+        try:
+            store.database.upgrade(engine)
+        except sa.exc.SQLAlchemyError:
+            return False
+        _ready.add(key)
+    return True
+
+
 def load(engine: Engine, data_version: int) -> Snapshot | None:
     """The snapshot of ``data_version``, or None when there is none (or it cannot be read)."""
+    if not _ensure_table(engine):
+        return None
     try:
         with engine.connect() as conn:
             payload = conn.execute(sa.select(report_snapshots.c.payload)
@@ -73,6 +90,8 @@ def load(engine: Engine, data_version: int) -> Snapshot | None:
 
 def save(engine: Engine, snap: Snapshot) -> bool:
     """Keep ``snap`` unless an import happened since its version (then it describes old data): True if kept."""
+    if not _ensure_table(engine):
+        return False
     payload = pickle.dumps(snap, protocol=pickle.HIGHEST_PROTOCOL)
     imports = schema.imports
     try:

@@ -45,6 +45,7 @@ WRITABLE = f"({_SCOPE} = 'all' OR {OWN})"  # a region scope (leadership) reads o
 def upgrade() -> None:
     if op.get_bind().dialect.name != "postgresql":
         return
+    _drop_policies()  # none in a database this revision has not run on; safe on one stamped back by hand
     for table in SCOPED_TABLES:
         op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
         op.execute(f"CREATE POLICY vbp_read ON {table} FOR SELECT USING {IN_SCOPE}")
@@ -61,7 +62,12 @@ def upgrade() -> None:
 def downgrade() -> None:
     if op.get_bind().dialect.name != "postgresql":
         return
+    _drop_policies()
+    for table in (*SCOPED_TABLES, "hospitals"):
+        op.execute(f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY")
+
+
+def _drop_policies() -> None:
     for table in (*SCOPED_TABLES, "hospitals"):
         for policy in ("vbp_read", "vbp_insert", "vbp_update", "vbp_delete"):
             op.execute(f"DROP POLICY IF EXISTS {policy} ON {table}")
-        op.execute(f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY")
