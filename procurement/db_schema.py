@@ -143,6 +143,16 @@ purchase_series = sa.Table(
     sa.Column("amount", sa.LargeBinary, nullable=False),  # float64 little-endian, NaN: no amount given
 )
 
+# The whole alliance's default report, materialised per data version (webapp.snapshots): computed after
+# an import through the app, read by the first page after sign-in instead of computing it again.
+report_snapshots = sa.Table(
+    "report_snapshots",
+    metadata,
+    sa.Column("data_version", sa.Integer, primary_key=True, autoincrement=False),  # imports.id it describes
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("payload", sa.LargeBinary, nullable=False),  # pickle of webapp.snapshots.Snapshot
+)
+
 # Tables of earlier versions, dropped on start (their content is rebuilt from the order lines).
 RETIRED_TABLES: tuple[str, ...] = ("purchase_daily",)
 RETIRED_INDEXES: tuple[str, ...] = ("ix_purchases_product_id",)

@@ -4,7 +4,7 @@ The first page after sign-in (coordinator: progress, leadership: savings) shows 
 report with no filter and the default rules. Computing it from the stored rows takes seconds at a
 million purchase lines, and every import makes it stale. So it is computed once per data version,
 right after an import made through the app (the importer waits, not the next person to open the app),
-and kept in the table ``report_snapshots``; a server process that starts later, or another server on
+and kept in the table ``report_snapshots`` (procurement.db_schema, migration 0002); a server process that starts later, or another server on
 the same database, reads it instead of computing it. A data version without a snapshot (an import by
 the command line) gets one the first time a page needs it.
 
@@ -33,15 +33,7 @@ from procurement.settings import Settings
 from webapp.filters import options
 
 KEEP = 2  # snapshots kept: the current version and the one before (a page still open on it)
-
-_metadata = sa.MetaData()
-report_snapshots = sa.Table(
-    "report_snapshots", _metadata,
-    sa.Column("data_version", sa.Integer, primary_key=True),
-    sa.Column("created_at", sa.DateTime, nullable=False),
-    sa.Column("payload", sa.LargeBinary, nullable=False),  # pickle of Snapshot
-)
-_ready: set[str] = set()
+report_snapshots = schema.report_snapshots  # made by the store's migrations (0002) when it opens the database
 
 
 @dataclass(frozen=True)
@@ -61,28 +53,13 @@ def compute(dataset: Dataset, data_version: int) -> Snapshot:
                     options(dataset))
 
 
-def _ensure_table(engine: Engine) -> bool:
-    """Create the table on first use; False when the database will not have it (a read-only account):
-    the app then computes the report on every new version, as before."""
-    key = str(engine.url)
-    if key not in _ready:
-        try:
-            _metadata.create_all(engine, checkfirst=True)
-        except sa.exc.SQLAlchemyError:
-            return False
-        _ready.add(key)
-    return True
-
-
 def load(engine: Engine, data_version: int) -> Snapshot | None:
     """The snapshot of ``data_version``, or None when there is none (or it cannot be read)."""
-    if not _ensure_table(engine):
-        return None
     try:
         with engine.connect() as conn:
             payload = conn.execute(sa.select(report_snapshots.c.payload)
                                    .where(report_snapshots.c.data_version == data_version)).scalar_one_or_none()
-    except sa.exc.SQLAlchemyError:
+    except sa.exc.SQLAlchemyError:  # a database the app may not read it from: computed as before
         return None
     if payload is None:
         return None
@@ -95,8 +72,6 @@ def load(engine: Engine, data_version: int) -> Snapshot | None:
 
 def save(engine: Engine, snap: Snapshot) -> bool:
     """Keep ``snap`` unless an import happened since its version (then it describes old data): True if kept."""
-    if not _ensure_table(engine):
-        return False
     payload = pickle.dumps(snap, protocol=pickle.HIGHEST_PROTOCOL)
     imports = schema.imports
     try:
