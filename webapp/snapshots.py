@@ -18,9 +18,11 @@ No Streamlit here: webapp/data.py caches it per server, the upload page refreshe
 
 from __future__ import annotations
 
+import hashlib
 import pickle
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -38,11 +40,34 @@ report_snapshots = schema.report_snapshots  # made by the store's migrations (00
 
 @dataclass(frozen=True)
 class Snapshot:
-    """The whole alliance's default report and the filter choices, as of one data version."""
+    """The whole alliance's default report and the filter choices, as of one data version, made by the
+    code whose fingerprint is ``code``."""
 
     data_version: int
     report: Any  # procurement.report.Report
     options: dict[str, Any]
+    code: str = ""
+
+
+def code_fingerprint() -> str:
+    """A hash of the code that computes the report (every module of procurement, and the filters).
+
+    A snapshot made by other code (before an upgrade that changed a metric) is not served: it is
+    computed again, so a fix reaches the first page at once rather than at the next import.
+    """
+    if not _FINGERPRINT:
+        import procurement
+        from webapp import filters
+
+        digest = hashlib.sha256()
+        root = Path(procurement.__file__).parent
+        for path in [*sorted(root.rglob("*.py")), Path(filters.__file__)]:
+            digest.update(str(path.relative_to(root.parent)).encode() + b"\0" + path.read_bytes())
+        _FINGERPRINT.append(digest.hexdigest())
+    return _FINGERPRINT[0]
+
+
+_FINGERPRINT: list[str] = []
 
 
 def compute(dataset: Dataset, data_version: int) -> Snapshot:
@@ -50,7 +75,7 @@ def compute(dataset: Dataset, data_version: int) -> Snapshot:
     from procurement.report import build_report
 
     return Snapshot(data_version, build_report(dataset, as_of=None, settings=Settings(), year=None),
-                    options(dataset))
+                    options(dataset), code_fingerprint())
 
 
 def load(engine: Engine, data_version: int) -> Snapshot | None:
@@ -67,7 +92,9 @@ def load(engine: Engine, data_version: int) -> Snapshot | None:
         snap = pickle.loads(payload)  # noqa: S301 - written by this module into the app's own database
     except Exception:  # noqa: BLE001 - written by another version of the code: computed again
         return None
-    return snap if isinstance(snap, Snapshot) and snap.data_version == data_version else None
+    if not isinstance(snap, Snapshot) or snap.data_version != data_version or snap.code != code_fingerprint():
+        return None  # another version's, or made by other code
+    return snap
 
 
 def save(engine: Engine, snap: Snapshot) -> bool:
