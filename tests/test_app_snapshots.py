@@ -6,6 +6,8 @@ An upload through the app leaves the snapshot of its new version made before the
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from app_helpers import metric, number, page, purchases_xlsx, sign_in
 
@@ -56,6 +58,9 @@ def test_an_upload_in_the_app_refreshes_the_snapshot(app_db, app_alliance) -> No
     before = snapshots.refresh(engine)  # the current version's, whichever test ran first
     at.button(key="confirm_import").click().run()
     assert not at.exception, [e.value for e in at.exception]
+    # a hospital's import leaves the alliance's refresh to a thread of the server: wait for it here
+    for worker in [t for t in threading.enumerate() if t.name == "vbp-snapshot"]:
+        worker.join(timeout=120)
     after = snapshots.load(engine, store.data_version(engine))
     assert after is not None and after.data_version == before.data_version + 1
     # 300 units of the hospital's own agreed product on a day already in the data
