@@ -42,13 +42,24 @@ import pandas as pd
 
 from procurement import funds, supply
 from procurement import metrics as m
-from procurement.arrays import Coded, first_seen, mixed_radix, sorted_groups, sorted_groups_of, stable_argsort
+from procurement.arrays import Coded, sorted_groups_of, stable_argsort
 from procurement.ingest.values import norm_key_column
 from procurement.labels import EXECUTION_COLUMNS
-from procurement.ledger import link_payments, match_payments_coded, payment_figures, unpaid_age_days
+from procurement.ledger import payment_figures, unpaid_age_days
 from procurement.model import Dataset
+from procurement.report_inputs import (
+    OUTSIDE_COLUMNS,
+    Catalogue,
+    Codes,
+    ReportInputs,
+    as_strings,
+    by_codes,
+    codes_of,
+    drug_key,
+    month_numbers,
+    prepare,
+)
 from procurement.settings import Settings
-from procurement.years import agreements_in_view, products_in_view
 
 METRIC_KEYS: tuple[str, ...] = (
     "agreed_volume",
@@ -95,6 +106,8 @@ LEVEL_IDS: dict[str, list[str]] = {
     "suppliers": ["supplier"],
     "regions": ["region"],
 }
+
+
 _JSON_IDS: dict[str, list[str]] = {
     "batches": ["batch"],
     "hospitals": ["hospital_id", "hospital_name"],
@@ -119,15 +132,18 @@ def grade_basis_of(basis: pd.Series) -> str | None:
     return distinct.pop() if len(distinct) == 1 else None
 
 
-OUTSIDE_COLUMNS = ("hospital_id", "product_id", "rows", "quantity", "first_date", "last_date")
 _PAYMENT_PIECES = (
     "paid_amount", "matched_paid", "amount_days", "paid_on_time", "due_or_paid",
     "overdue_amount", "overdue_31_60", "overdue_61_90", "overdue_over_90",
 )
+
+
 _ADDITIVE = (
     "agreed_volume", "purchased_volume", "agreed_amount", "purchase_amount", *_PAYMENT_PIECES,
     "te_weight", "te_base", "window_open", "n_agreements", *STATUS_COUNT_COLUMNS.values(), "n_warning",
 )
+
+
 _NAN_AWARE = ("savings_agreed", "savings_realized", "baseline_agreed", "retained_savings")
 
 
@@ -195,251 +211,7 @@ def _records(frame: pd.DataFrame, columns: list[str]) -> list[dict[str, Any]]:
     return [{c: _plain(v) for c, v in zip(cols, row, strict=True)} for row in frame[cols].itertuples(index=False)]
 
 
-# --- inputs --------------------------------------------------------------------------------------
-
-
-def _default_as_of(dataset: Dataset) -> date:
-    """Latest purchase or payment date; without any, the latest agreement start, else today."""
-    latest = [d.max() for d in (dataset.purchases["date"], dataset.payments["date"]) if d.notna().any()]
-    if latest:
-        return pd.Timestamp(max(latest)).date()
-    starts = dataset.products["agreement_start"].dropna()
-    return pd.Timestamp(starts.max()).date() if len(starts) else date.today()
-
-
-def _catalogue(dataset: Dataset) -> pd.DataFrame:
-    """One row per product with its price drop (a re-imported product keeps its last row).
-
-    ``signed_drop``: the drop of products with an agreed volume (NaN for the others), what every
-    level's mean and max price drop are taken over (metrics.md: products with an agreed volume in scope).
-    """
-    p = dataset.products.drop_duplicates("product_id", keep="last").copy()
-    p["drop"] = np.asarray(m.price_drop(p["unit_price"], p["baseline_price"]), dtype="float64")
-    ag = dataset.agreements
-    agreed = ag["agreed_volume"].groupby(ag["product_id"].astype("string")).sum()
-    signed = p["product_id"].astype("string").map(agreed).fillna(0.0).to_numpy(dtype="float64") > 0
-    p["signed_drop"] = np.where(signed, p["drop"].to_numpy(), np.nan)
-    p["drug"] = _drug_key(p)
-    return p.reset_index(drop=True)
-
-
-_Codes = tuple[np.ndarray, pd.Index]  # codes of the rows (-1: blank) and the distinct values
-
-
-def _up_to(purchases: pd.DataFrame, as_of: pd.Timestamp) -> np.ndarray:
-    """Which purchase rows are dated no later than as_of (undated: not), worked out once per report."""
-    return purchases["date"].to_numpy(dtype="datetime64[ns]") <= np.datetime64(as_of, "ns")  # NaT: False
-
-
-def _month_runs(purchases: pd.DataFrame, keep: np.ndarray, all_codes: _Codes) -> tuple[pd.DataFrame, np.ndarray]:
-    """Purchase rows summed over each run of consecutive rows with the same key and month.
-
-    Every figure but payment matching needs purchases per hospital, drug and month at the finest,
-    so the report sums them here once instead of carrying millions of days through every step.
-    Rows read from the store come sorted by key and day, so a run is a whole key-month; other
-    rows (files, in their own order) make shorter runs, summed all the same. Rows not in ``keep``
-    (:func:`_up_to`: after as_of, or undated) form runs of their own per key, marked ``kept``
-    False: only the non-winning products known to the tool look at them.
-
-    Quantities are summed with blanks as 0; amounts with blanks left out, and ``unpriced`` holds
-    the quantity of rows without an amount, which :func:`_purchases` prices as a row would be.
-    Returns the runs and each run's first row's product code.
-    """
-    n = len(purchases)
-    dates = purchases["date"].to_numpy(dtype="datetime64[ns]")
-    month = np.full(n, -1, dtype=np.int64)
-    month[keep] = _month_numbers(dates[keep])
-    quantity = np.nan_to_num(purchases["quantity"].to_numpy(dtype="float64"))
-    amount = purchases["amount"].to_numpy(dtype="float64")
-    blank = np.isnan(amount)
-    change = np.zeros(n, dtype=bool)
-    if n:
-        change[0] = True
-        columns = [month, all_codes[0], *(_comparable(purchases[c].array) for c in _RUN_KEYS)]
-        for values in columns:
-            change[1:] |= values[1:] != values[:-1]
-    starts = np.flatnonzero(change)
-    out = pd.DataFrame({c: purchases[c].array.take(starts) for c in purchases.columns if c != "order_id"})
-    if starts.size == n:  # nothing to sum: no reduceat pass over every row
-        out["quantity"], out["amount"] = quantity, np.where(blank, 0.0, amount)
-        out["unpriced"] = np.where(blank, quantity, 0.0)
-    else:
-        out["quantity"] = np.add.reduceat(quantity, starts)
-        out["amount"] = np.add.reduceat(np.where(blank, 0.0, amount), starts)
-        out["unpriced"] = np.add.reduceat(np.where(blank, quantity, 0.0), starts)
-    out["kept"] = keep[starts]
-    return out, all_codes[0][starts]
-
-
-_RUN_KEYS = ("hospital_id", "generic_name", "specification", "supplier")  # with product_id and month
-
-
-def _comparable(values: Any) -> np.ndarray:
-    """A column as an array whose neighbours compare equal exactly when the values are (blanks too):
-    a Categorical's codes, else the values as objects with None for blank (comparing neighbours is
-    one pass; hashing millions of strings is a few)."""
-    if isinstance(values, pd.Categorical):
-        return values.codes
-    return np.asarray(values.to_numpy(dtype=object, na_value=None), dtype=object)
-
-
-def _purchases(
-    runs: pd.DataFrame, catalogue: pd.DataFrame, run_codes: np.ndarray, uniques: Any
-) -> tuple[pd.DataFrame, _Codes | None]:
-    """Purchase runs up to as_of (:func:`_month_runs`), winning flag from the catalogue, drug names
-    and amounts filled; unknown products left out.
-
-    No ``drug`` column: :func:`_collapse` adds it to the far fewer summed rows. Also the rows'
-    product codes (None on the general path), so later steps need not hash the ids again.
-    ``run_codes``: product codes of the runs into ``uniques``.
-    """
-    keep = runs["kept"].to_numpy(dtype=bool)
-    pu = runs[keep]
-    info = catalogue.set_index("product_id")
-    if info.index.hasnans:  # a catalogue row without a code: keep the general (slow) lookups
-        return _purchases_general(pu.drop(columns="kept"), info), None
-    # every lookup on the few distinct product codes, then spread to the rows by code
-    codes = run_codes[keep]
-    known_u = np.append(np.asarray(uniques.isin(info.index), dtype=bool), False)  # code -1 (blank): the last
-    known = known_u[codes]
-    rows = np.flatnonzero(known | (codes < 0))
-    out = pd.DataFrame({c: pu[c].array.take(rows) for c in pu.columns if c not in ("kept", "unpriced")})
-    codes, known = codes[rows], known[rows]
-    picked = info.reindex(uniques.astype(object))
-    filled = codes[known]
-    for col in ("generic_name", "specification", "supplier"):
-        out[col] = _set_known(out[col].array, known, picked[col], filled)
-    out["winning"] = known
-    price = np.full(len(out), np.nan)
-    price[known] = picked["unit_price"].to_numpy(dtype="float64")[filled]
-    out["amount"] = _priced(out["amount"].to_numpy(), pu["unpriced"].to_numpy()[rows], price)
-    return out, (codes, uniques)
-
-
-def _priced(amount: np.ndarray, unpriced: np.ndarray, price: np.ndarray) -> np.ndarray:
-    """Amounts plus the unpriced quantity at the unit price (no price: as a blank amount, nothing)."""
-    extra = unpriced * price
-    return amount + np.where(np.isnan(extra), 0.0, extra)
-
-
-def _unknown_rows(keep: np.ndarray, all_codes: _Codes, catalogue: pd.DataFrame) -> int:
-    """Purchase rows up to as_of (``keep``) whose product code is not in the catalogue (left out, warned)."""
-    codes, uniques = all_codes
-    listed = catalogue["product_id"].dropna()
-    unknown_u = np.append(~np.asarray(pd.Index(uniques).isin(listed), dtype=bool), False)  # -1 (blank): not
-    return int((unknown_u[codes] & keep).sum())
-
-
-def _deliveries(
-    purchases: pd.DataFrame, keep: np.ndarray, catalogue: pd.DataFrame, all_codes: _Codes
-) -> tuple[pd.DataFrame, dict[str, tuple[np.ndarray, Any]]]:
-    """Winning purchase days up to as_of (``keep``) for payment matching: date and amount (blank:
-    volume x unit price), with codes of their hospital, product and supplier (:func:`_delivery_codes`)."""
-    dates = purchases["date"].to_numpy(dtype="datetime64[ns]")
-    info = catalogue.set_index("product_id")
-    if info.index.hasnans:  # general path: every row looked up by pandas
-        rows = np.flatnonzero(keep)
-        pu = _purchases_general(pd.DataFrame({c: purchases[c].array.take(rows) for c in purchases.columns}), info)
-        pu = pu[pu["winning"]]
-        known = _delivery_codes(np.arange(len(pu)), pu["hospital_id"].array, None, catalogue)
-        return pd.DataFrame({c: pu[c].array for c in ("product_id", "supplier", "date", "amount")}), known
-    codes, uniques = all_codes
-    listed = np.append(np.asarray(uniques.isin(info.index), dtype=bool), False)  # code -1 (blank): not
-    win = listed[codes] & keep
-    rows = np.flatnonzero(win)
-    amount = purchases["amount"].to_numpy(dtype="float64")[rows]
-    blank = np.flatnonzero(np.isnan(amount))
-    if blank.size:
-        price = info["unit_price"].reindex(uniques.astype(object)).to_numpy(dtype="float64")
-        amount[blank] = purchases["quantity"].to_numpy(dtype="float64")[rows[blank]] * price[codes[rows[blank]]]
-    known = _delivery_codes(rows, purchases["hospital_id"].array, all_codes, catalogue)
-    return pd.DataFrame({"date": dates[rows], "amount": amount}), known
-
-
-def _set_known(values: Any, known: np.ndarray, per_product: pd.Series, filled: np.ndarray) -> Any:
-    """``values`` with each known row's value replaced by its product's (``filled``: product codes).
-
-    Categorical columns are changed on their codes: setting millions of items of a Categorical
-    checks each one against the categories (a second per column). Catalogue values not among the
-    categories are appended to them, so the existing codes stay as they are.
-    """
-    if isinstance(values, pd.Categorical):
-        wanted = per_product.to_numpy(dtype=object, na_value=None)
-        categories = values.categories
-        extra = pd.unique(np.asarray([v for v in wanted if v is not None and v not in categories], dtype=object))
-        if len(extra):
-            categories = categories.append(pd.Index(extra, dtype=categories.dtype))
-        codes = values.codes.astype(np.int64)
-        codes[known] = categories.get_indexer(wanted)[filled]  # -1 (blank) where the catalogue has none
-        return pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(categories, ordered=values.ordered))
-    values = values.copy()
-    values[known] = per_product.astype("string").array.take(filled)
-    return values
-
-
-def _as_strings(frame: pd.DataFrame) -> pd.DataFrame:
-    """Categorical columns as ``string`` dtype: the general (slow) paths and small results use strings."""
-    cats = {c: frame[c].astype("string") for c in frame.columns if isinstance(frame[c].dtype, pd.CategoricalDtype)}
-    return frame.assign(**cats) if cats else frame
-
-
-def _purchases_general(pu: pd.DataFrame, info: pd.DataFrame) -> pd.DataFrame:
-    """:func:`_purchases` by plain pandas lookups (any catalogue, however odd); purchase rows (with
-    ``amount`` blank where unknown) or runs (with ``unpriced``) alike."""
-    pu = _as_strings(pu)
-    known = pu["product_id"].isin(info.index)
-    pu["winning"] = known.to_numpy()
-    for col in ("generic_name", "specification", "supplier"):
-        pu[col] = pu[col].mask(known, pu["product_id"].map(info[col]))
-    price = pu["product_id"].map(info["unit_price"]).astype("float64")
-    if "unpriced" in pu.columns:
-        pu["amount"] = _priced(pu["amount"].to_numpy(), pu.pop("unpriced").to_numpy(), price.to_numpy())
-    else:
-        pu["amount"] = pu["amount"].fillna(pu["quantity"] * price)
-    pu["quantity"] = pu["quantity"].fillna(0.0)
-    return pu[known | pu["product_id"].isna()].reset_index(drop=True)
-
-
-_EXACT_INT = 2.0**53  # float64 adds whole numbers below this exactly, in any order
-
-
-def _collapse(
-    purchases: pd.DataFrame, product: _Codes | None = None, hospital: _Codes | None = None
-) -> pd.DataFrame:
-    """Purchases summed over days per hospital and drug row (winning: per product), with ``drug``.
-
-    Volume-share and cell figures only need these sums. Exact: a winning product's rows all fall in
-    one group, summed in row order as a direct groupby would, and the volumes regrouped later are
-    whole numbers (else the rows are returned unsummed, as before).
-    """
-    q = purchases["quantity"].to_numpy(dtype="float64")
-    if len(q) == 0 or not (np.all(np.floor(q) == q) and np.abs(q).sum() < _EXACT_INT):
-        return _as_strings(purchases).assign(drug=_drug_key(purchases))
-    win = purchases["winning"].to_numpy(dtype=bool)
-    hosp, hosps = hospital if hospital is not None else pd.factorize(purchases["hospital_id"])
-    prod, prods = product if product is not None else pd.factorize(purchases["product_id"])
-    key = np.where(win, mixed_radix((hosp, len(hosps)), (prod, len(prods))), -1)
-    other = np.flatnonzero(~win)
-    if other.size:
-        # any codes that tell the values apart will do (a Categorical's own: nothing to hash)
-        parts = [_codes_of(purchases[c].array.take(other)) for c in ("generic_name", "specification", "supplier")]
-        drug_row = first_seen((hosp[other], len(hosps)), *((codes, len(values)) for codes, values in parts))
-        key[other] = -2 - drug_row
-    group, first = sorted_groups(key - key.min())
-    # renumber the groups in order of first appearance (the order a factorisation of ``key`` gives)
-    order = np.argsort(first)
-    rank = np.empty(order.size, dtype=np.int64)
-    rank[order] = np.arange(order.size)
-    group, first = rank[group], first[order]
-    amount = pd.Series(purchases["amount"].to_numpy(dtype="float64"))
-    amount = amount.groupby(_by_codes(group, first.size), sort=True, observed=True).sum()
-    cols = ["hospital_id", "product_id", "generic_name", "specification", "supplier"]
-    out = _as_strings(pd.DataFrame({c: purchases[c].array.take(first) for c in cols}))
-    out["quantity"] = np.bincount(group, weights=q, minlength=first.size)  # whole numbers: exact in any order
-    out["amount"] = amount.to_numpy()
-    out["winning"] = win[first]
-    out["drug"] = _drug_key(out)
-    return out
+# --- sums per group, on integer group codes ------------------------------------------------------
 
 
 def _group_sum(
@@ -453,7 +225,7 @@ def _group_sum(
     values (blanks: that number).
     """
     if frame.empty:
-        return _as_strings(frame).groupby(keys, dropna=False, as_index=False).sum()
+        return as_strings(frame).groupby(keys, dropna=False, as_index=False).sum()
     columns: list[Coded] = []
     for key in keys:
         if coded and key in coded:
@@ -463,17 +235,11 @@ def _group_sum(
             columns.append((codes, len(uniques)))  # blanks (-1) sort last
     group, first = sorted_groups_of(*columns)
     values = [c for c in frame.columns if c not in keys]
-    sums = frame[values].groupby(_by_codes(group, first.size), sort=True, observed=True).sum()
-    out = _as_strings(pd.DataFrame({k: frame[k].array.take(first) for k in keys}))
+    sums = frame[values].groupby(by_codes(group, first.size), sort=True, observed=True).sum()
+    out = as_strings(pd.DataFrame({k: frame[k].array.take(first) for k in keys}))
     for col in values:
         out[col] = sums[col].to_numpy()
     return out
-
-
-def _by_codes(group: np.ndarray, k: int) -> pd.Categorical:
-    """A groupby key for rows numbered 0..k-1 already: pandas reads the numbers instead of hashing
-    them (with observed=True); the groups, their order and their sums are those of ``group``."""
-    return pd.Categorical.from_codes(group, categories=pd.RangeIndex(k))
 
 
 def _ledger_cells(
@@ -489,11 +255,11 @@ def _ledger_cells(
     group, first = sorted_groups_of((h, n_h), (p, n_p), (np.where(no_product, sup, n_s), n_s))
     # columns with nothing in them (no payments: nothing paid) sum to zero in every group
     busy = [c for c in figures.columns if figures[c].to_numpy().any()]
-    sums = figures[busy].groupby(_by_codes(group, first.size), sort=True, observed=True).sum()
+    sums = figures[busy].groupby(by_codes(group, first.size), sort=True, observed=True).sum()
     sums = sums.reindex(columns=figures.columns, fill_value=0.0)
     supplier = pd.array(ledger["supplier"].array.take(first), dtype="string")  # the ledger's may be categorical
     supplier[~no_product[first]] = pd.NA
-    out = _as_strings(pd.DataFrame({
+    out = as_strings(pd.DataFrame({
         "hospital_id": ledger["hospital_id"].array.take(first),
         "product_id": ledger["product_id"].array.take(first),
     }))
@@ -503,55 +269,15 @@ def _ledger_cells(
     return out
 
 
-def _delivery_codes(
-    rows: np.ndarray, hospital: Any, product: _Codes | None, catalogue: pd.DataFrame
-) -> dict[str, tuple[np.ndarray, Any]]:
-    """Codes of the winning rows (positions ``rows``) of hospital, product and supplier for payment
-    matching; ``hospital``: the column's values.
-
-    A winning row's supplier is its product's catalogue supplier, so it is coded per product, not
-    per row. A Categorical's codes are taken at the rows in their small integer type first.
-    """
-    if isinstance(hospital, pd.Categorical):
-        h = (hospital.codes.take(rows).astype(np.int64), hospital.categories)
-    else:
-        codes, uniques = pd.factorize(hospital.take(rows))
-        h = (codes, uniques)
-    out: dict[str, tuple[np.ndarray, Any]] = {"hospital_id": h}
-    if product is not None:
-        codes, uniques = product
-        picked = codes.take(rows)
-        out["product_id"] = (picked, uniques)
-        supplier = catalogue.set_index("product_id")["supplier"].astype("string").reindex(uniques)
-        by_product, suppliers = pd.factorize(supplier.to_numpy(dtype=object, na_value=None))
-        out["supplier"] = (np.append(by_product, -1).take(picked), suppliers)  # product -1 (blank): -1
-    return out
-
-
-def _payments(dataset: Dataset, catalogue: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
-    """Payments on or before as_of, with delivery day, product and supplier taken from the invoice,
-    order or distributor they name in their own hospital (:func:`ledger.link_payments`)."""
-    pay = dataset.payments
-    pay = link_payments(pay[pay["date"].notna() & (pay["date"] <= as_of)], dataset.purchases)
-    info = catalogue.set_index("product_id")["supplier"]
-    codes, uniques = pd.factorize(pay["product_id"])  # each distinct product looked up once
-    listed = np.append(np.asarray(pd.Index(uniques).isin(info.index), dtype=bool), False)[codes]  # -1 (blank): not
-    their = np.append(pd.Series(uniques.map(info)).astype("string").to_numpy(), pd.NA)[codes]
-    pay["supplier"] = pay["supplier"].mask(listed, their)
-    return pay.reset_index(drop=True)
-
-
 # --- cells: hospital x product pieces ------------------------------------------------------------
 
 
-def _cells(
-    dataset: Dataset, catalogue: pd.DataFrame, purchases: pd.DataFrame, ledger: pd.DataFrame,
-    as_of: pd.Timestamp, settings: Settings, coded: dict[str, tuple[np.ndarray, int]] | None = None,
-) -> pd.DataFrame:
-    """Additive pieces per hospital x product (product NA: payments tied to a supplier only).
-
-    ``coded``: the ledger's sorted key codes from :func:`ledger.match_payments_coded`.
-    """
+def _cells(inp: ReportInputs) -> pd.DataFrame:
+    """Additive pieces per hospital x product (product NA: payments tied to a supplier only): agreed
+    volumes, the summed purchases and the ledger's payment pieces (on its sorted key codes, ``coded``,
+    when the ledger has them)."""
+    dataset, purchases, ledger, coded = inp.dataset, inp.summed, inp.ledger, inp.coded
+    as_of, settings = inp.as_of, inp.settings
     keys = ["hospital_id", "product_id", "pay_supplier"]
     ag = dataset.agreements.groupby(["hospital_id", "product_id"], dropna=False, as_index=False)["agreed_volume"].sum()
     ag["pay_supplier"] = pd.Series(pd.NA, index=ag.index, dtype="string")
@@ -563,7 +289,7 @@ def _cells(
     figures = payment_figures(ledger, as_of, settings.payment_days)
     led = _ledger_cells(ledger, figures, coded) if coded is not None and len(ledger) else None
     if led is None:
-        led = pd.concat([_as_strings(ledger[["hospital_id", "product_id", "supplier"]]), figures], axis=1)
+        led = pd.concat([as_strings(ledger[["hospital_id", "product_id", "supplier"]]), figures], axis=1)
         led["pay_supplier"] = led["supplier"].where(led["product_id"].isna())
         led = _group_sum(led.drop(columns="supplier"), keys)
     cells = pd.concat([ag, pu, led], ignore_index=True)
@@ -571,7 +297,7 @@ def _cells(
         cells[col] = cells[col].astype("float64").fillna(0.0)
     cells = cells.groupby(keys, dropna=False, as_index=False).sum()
 
-    info = catalogue.set_index("product_id")
+    info = inp.catalogue.by_id
     for col in ("batch", "generic_name", "specification", "supplier", "unit_price", "baseline_price",
                 "agreement_start", "agreement_end", "drop", "agreement_year"):
         cells[col] = cells["product_id"].map(info[col])
@@ -671,16 +397,6 @@ def _drops(pairs: pd.DataFrame, by: list[str], catalogue: pd.DataFrame) -> pd.Da
     return pd.DataFrame({"mean_price_drop": g.mean(), "max_price_drop": g.max()}).reset_index()
 
 
-def _drug_key(frame: pd.DataFrame) -> pd.Series:
-    """One key per drug (generic name + specification); NA when either is missing."""
-    g = frame["generic_name"].to_numpy(dtype=object, na_value=None)
-    sp = frame["specification"].to_numpy(dtype=object, na_value=None)
-    missing = pd.isna(g) | pd.isna(sp)
-    keys = np.where(missing, "", g) + "\x1f" + np.where(missing, "", sp)  # object arrays add elementwise
-    keys[missing] = None
-    return pd.Series(keys, index=frame.index, dtype=object)
-
-
 def _shares(purchases: pd.DataFrame, catalogue: pd.DataFrame) -> dict[str, Any]:
     """Winning-share numerators and denominators per level (drugs = generic name + specification)."""
     pu, cat = purchases, catalogue
@@ -754,35 +470,17 @@ def build_report(
     Every figure is for one agreement year (协议年度, :mod:`procurement.years`) of each product: ``year``,
     else the year that contains as_of. Purchases count toward that year only when dated in it, and
     so do the payments of its deliveries (on-time rate, overdue); agreed volumes are that year's.
+    The inputs (catalogue, ledger, summed purchases) are :func:`report_inputs.prepare`'s.
     """
-    settings = settings or Settings()
-    ts = pd.Timestamp(as_of or _default_as_of(dataset)).normalize()
-    dataset = _with_direct_settlements(dataset)
-    view = products_in_view(dataset.products, ts, year)
-    all_agreements = dataset.agreements
-    dataset = dataset.with_table("agreements", agreements_in_view(all_agreements, view["agreement_year"],
-                                                                  settings.carry_agreed_volume, view["n_years"]))
-    catalogue = _in_view(_catalogue(dataset), view)
-    all_codes = _codes_of(dataset.purchases["product_id"].array)  # hashed once for the whole report
-    # payments are matched to delivery days; every other figure reads purchases summed per key and month
-    kept = _up_to(dataset.purchases, ts)
-    deliveries, known = _deliveries(dataset.purchases, kept, catalogue, all_codes)
-    ledger, coded = match_payments_coded(deliveries, _payments(dataset, catalogue, ts), known, categorical=True,
-                                           payment_days=settings.payment_days)
-    ledger, coded, other_years_overdue = _ledger_in_year(ledger, coded, catalogue, ts, settings)
-    in_year = _in_year(dataset.purchases, kept, all_codes, catalogue)
-    outside = _outside_period(dataset.purchases, kept, all_codes, catalogue)
-    runs, run_codes = _month_runs(dataset.purchases, in_year, all_codes)
-    purchases, product = _purchases(runs, catalogue, run_codes, all_codes[1])
-    unknown = _unknown_rows(kept, all_codes, catalogue)
-    summed = _collapse(purchases, product, _codes_of(purchases["hospital_id"].array))
-    cells = _cells(dataset, catalogue, summed, ledger, ts, settings, coded)
+    inp = prepare(dataset, as_of, settings, year)
+    ts, settings, catalogue = inp.as_of, inp.settings, inp.catalogue.table
+    cells = _cells(inp)
     grades = _grades(cells, settings)
     cells["grade"] = cells["hospital_id"].map(grades["grade"])
     cells["grade_basis"] = cells["hospital_id"].map(grades["grade_basis"])
     cells["retained_savings"] = m.retained_savings(cells["capped_savings"], cells["grade"], settings)
-    ctx = _Context(ts, settings, catalogue, summed, cells, _shares(summed, catalogue), grades,
-                   dataset.hospitals.drop_duplicates("hospital_id", keep="last").set_index("hospital_id"))
+    ctx = _Context(ts, settings, catalogue, inp.summed, cells, _shares(inp.summed, catalogue), grades,
+                   inp.dataset.hospitals.drop_duplicates("hospital_id", keep="last").set_index("hospital_id"))
     periods = _batch_periods(catalogue)
     detail = _detail_level(ctx)
     batches = _batch_level(ctx, periods)
@@ -790,140 +488,18 @@ def build_report(
     report = Report(
         as_of=ts.date(), total=total, batches=batches, hospitals=_hospital_level(ctx),
         products=_product_level(ctx), suppliers=_supplier_level(ctx), regions=_region_level(ctx), detail=detail,
-        execution=_execution(detail, runs, summed, catalogue, periods, ts, settings, (run_codes, all_codes[1]),
-                             dataset.substitutes),
-        overdue=_overdue(ledger, ts, settings, coded), monthly=_monthly(purchases, ledger, catalogue, product),
-        warnings=[*_warnings(batches, detail, total, ledger, unknown, catalogue, cells),
-                  *_unpriced_nonwinning(runs, detail, catalogue, (run_codes, all_codes[1])),
-                  *_year_warnings(outside, other_years_overdue, all_agreements, view)],
-        outside_period=outside, agreement_year=_single_year(catalogue["agreement_year"]),
+        execution=_execution(inp, detail, periods),
+        overdue=_overdue(inp.ledger, ts, settings, inp.coded),
+        monthly=_monthly(inp.purchases, inp.ledger, inp.catalogue, inp.product),
+        warnings=[*_warnings(batches, detail, total, inp.ledger, inp.unknown, catalogue, cells),
+                  *_unpriced_nonwinning(inp, detail),
+                  *_year_warnings(inp.outside, inp.other_years_overdue, inp.all_agreements, inp.view)],
+        outside_period=inp.outside, agreement_year=_single_year(catalogue["agreement_year"]),
     )
-    return _with_money_and_supply(report, dataset, ts, settings)
+    return _with_money_and_supply(report, inp.dataset, ts, settings)
 
 
 # --- agreement years -----------------------------------------------------------------------------
-
-
-def _in_view(catalogue: pd.DataFrame, view: pd.DataFrame) -> pd.DataFrame:
-    """The catalogue on each product's agreement year in view: ``agreement_start``/``agreement_end``
-    become that year's first and last day (what time elapsed, warnings and periods read), the whole
-    period kept as ``period_first``/``period_last``, and ``agreement_year`` the year."""
-    out = catalogue.copy()
-    out["period_first"] = out["agreement_start"]
-    out["period_last"] = out["agreement_end"]
-    by = out["product_id"]
-    out["agreement_year"] = by.map(view["agreement_year"]).fillna(1).astype("int64")
-    out["agreement_start"] = by.map(view["year_start"]).astype("datetime64[ns]")
-    out["agreement_end"] = by.map(view["year_end"]).astype("datetime64[ns]")
-    # a year asked for that the product does not have (its period is shorter): nothing counts toward it
-    out["no_year"] = out["period_first"].notna() & out["period_last"].notna() & out["agreement_start"].isna()
-    return out
-
-
-_NO_LOW, _NO_HIGH = np.iinfo(np.int64).min, np.iinfo(np.int64).max
-
-
-def _bounds(catalogue: pd.DataFrame, uniques: Any, first: str, last: str, others: tuple[int, int]
-            ) -> tuple[np.ndarray, np.ndarray]:
-    """Per product code (``uniques``, then one more for blank and unknown codes: ``others``) the first
-    and last day (int64 ns) of ``first``..``last``; no bound where the catalogue has none."""
-    info = catalogue.dropna(subset=["product_id"]).set_index("product_id")
-    at = pd.Index(pd.Index(uniques).astype(object))
-    lo = info[first].reindex(at).to_numpy(dtype="datetime64[ns]").view(np.int64).copy()
-    hi = info[last].reindex(at).to_numpy(dtype="datetime64[ns]").view(np.int64).copy()
-    known = np.asarray(at.isin(info.index), dtype=bool)
-    lo[~known | (lo == _NO_LOW)] = _NO_LOW
-    hi[~known | (hi == _NO_LOW)] = _NO_HIGH
-    if first == "agreement_start" and "no_year" in info.columns:  # no such year: an empty period
-        none = info["no_year"].reindex(at, fill_value=False).to_numpy(dtype=bool)
-        lo[none], hi[none] = _NO_HIGH, _NO_LOW
-    lo[~known], hi[~known] = others
-    return np.append(lo, others[0]), np.append(hi, others[1])  # code -1 (blank): the last
-
-
-def _dated(purchases: pd.DataFrame, keep: np.ndarray, codes: np.ndarray, lo: np.ndarray, hi: np.ndarray
-           ) -> np.ndarray:
-    """Rows of ``keep`` dated within their product's [lo, hi] (one gather per bound; none at all when
-    every kept date lies within every bound, the usual single-year case)."""
-    day = purchases["date"].to_numpy(dtype="datetime64[ns]").view(np.int64)
-    if not keep.any():
-        return keep
-    kept_days = day[keep]
-    if kept_days.min() >= lo.max() and kept_days.max() <= hi.min():
-        return keep
-    return keep & (day >= lo[codes]) & (day <= hi[codes])
-
-
-def _in_year(purchases: pd.DataFrame, keep: np.ndarray, all_codes: _Codes, catalogue: pd.DataFrame) -> np.ndarray:
-    """Purchase rows up to as_of (``keep``) dated in their product's agreement year in view.
-
-    Exact to the day, on the rows themselves (two integer gathers), before they are summed per month:
-    a month that a year boundary splits (a period starting 2026-04-15) gives two runs, one per side.
-    Non-winning rows (no product, so no period of their own) are held to the span of all products'
-    years in view, exact when the products of a drug share their period (a batch).
-    """
-    years = catalogue.dropna(subset=["agreement_start", "agreement_end"])
-    absent = bool(catalogue["no_year"].any())
-    if years.empty and not absent:
-        return keep
-    others = ((int(years["agreement_start"].min().value), int(years["agreement_end"].max().value))
-              if len(years) else (_NO_HIGH, _NO_LOW))  # every product outside its years: nothing
-    lo, hi = _bounds(catalogue, all_codes[1], "agreement_start", "agreement_end", others)
-    return _dated(purchases, keep, all_codes[0], lo, hi)
-
-
-def _outside_period(purchases: pd.DataFrame, keep: np.ndarray, all_codes: _Codes, catalogue: pd.DataFrame
-                    ) -> pd.DataFrame:
-    """Winning purchases up to as_of dated before their product's agreement start or after its end:
-    counted for no year's completion (domain.md), listed per hospital and product."""
-    empty = pd.DataFrame({c: pd.Series(dtype="string") for c in OUTSIDE_COLUMNS[:2]}
-                         | {"rows": pd.Series(dtype="int64"), "quantity": pd.Series(dtype="float64"),
-                            "first_date": pd.Series(dtype="datetime64[ns]"),
-                            "last_date": pd.Series(dtype="datetime64[ns]")})
-    lo, hi = _bounds(catalogue, all_codes[1], "period_first", "period_last", (_NO_LOW, _NO_HIGH))
-    inside = _dated(purchases, keep, all_codes[0], lo, hi)
-    rows = np.flatnonzero(keep & ~inside)
-    if rows.size == 0:
-        return empty
-    out = pd.DataFrame({
-        "hospital_id": pd.array(purchases["hospital_id"].array.take(rows), dtype="string"),
-        "product_id": pd.array(purchases["product_id"].array.take(rows), dtype="string"),
-        "quantity": np.nan_to_num(purchases["quantity"].to_numpy(dtype="float64")[rows]),
-        "date": purchases["date"].to_numpy(dtype="datetime64[ns]")[rows],
-    })
-    g = out.groupby(["hospital_id", "product_id"], sort=True)
-    return pd.DataFrame({"rows": g.size(), "quantity": g["quantity"].sum(), "first_date": g["date"].min(),
-                         "last_date": g["date"].max()}).reset_index()[list(OUTSIDE_COLUMNS)]
-
-
-def _ledger_in_year(
-    ledger: pd.DataFrame, coded: dict[str, tuple[np.ndarray, int]], catalogue: pd.DataFrame,
-    as_of: pd.Timestamp, settings: Settings,
-) -> tuple[pd.DataFrame, dict[str, tuple[np.ndarray, int]], float]:
-    """The ledger rows of deliveries in their product's year in view (and payments that paid no
-    delivery): a year's on-time rate and overdue amounts are those of its own deliveries. The ledger
-    itself is matched over every delivery, so last year's payments pay last year's deliveries first.
-    Also the overdue amount left out (deliveries of other years or outside the period), for a warning.
-    """
-    if ledger.empty:
-        return ledger, coded, 0.0
-    codes, uniques = _codes_of(ledger["product_id"].array)
-    lo, hi = _bounds(catalogue, uniques, "agreement_start", "agreement_end", (_NO_LOW, _NO_HIGH))
-    day = ledger["delivery_date"].to_numpy(dtype="datetime64[ns]")
-    undated = np.isnat(day)
-    d = day.view(np.int64)
-    dated = d[~undated]
-    if dated.size == 0 or (dated.min() >= lo.max() and dated.max() <= hi.min()):  # all in every year: as is
-        return ledger, coded, 0.0
-    keep = undated | ((d >= lo[codes]) & (d <= hi[codes]))
-    if keep.all():
-        return ledger, coded, 0.0
-    dropped = ~keep & ledger["pay_date"].isna().to_numpy()
-    age = (np.datetime64(as_of, "ns") - day[dropped]) / np.timedelta64(1, "D")
-    overdue = float(ledger["amount"].to_numpy(dtype="float64")[dropped][age > settings.payment_days].sum())
-    rows = np.flatnonzero(keep)
-    out = ledger.take(rows).reset_index(drop=True)
-    return out, {k: (c[rows], n) for k, (c, n) in coded.items()}, overdue
 
 
 def _single_year(years: pd.Series) -> int | None:
@@ -951,14 +527,6 @@ def _year_warnings(outside: pd.DataFrame, other_overdue: float, agreements: pd.D
         out.append(f"{len(beyond)} 条约定采购量的协议年度超出产品协议期的年数, 未计入 / {len(beyond)} agreement rows name "
                    "an agreement year beyond their product's agreement period and count for no year")
     return out
-
-
-def _with_direct_settlements(dataset: Dataset) -> Dataset:
-    """The fund's direct settlements (直接结算) are payments: they pay deliveries like any other."""
-    direct = funds.as_payments(dataset.fund_transfers) if len(dataset.fund_transfers) else None
-    if direct is None or direct.empty:
-        return dataset
-    return dataset.with_table("payments", pd.concat([dataset.payments, direct], ignore_index=True))
 
 
 def _order_lines(dataset: Dataset) -> pd.DataFrame:
@@ -1200,15 +768,12 @@ def _shares_cells(purchases: pd.DataFrame, catalogue: pd.DataFrame, detail: pd.D
 # --- execution report, aging, monthly, warnings --------------------------------------------------
 
 
-def _execution(
-    detail: pd.DataFrame, runs: pd.DataFrame, purchases: pd.DataFrame, catalogue: pd.DataFrame, periods: pd.DataFrame,
-    as_of: pd.Timestamp, settings: Settings, run_codes: _Codes, substitutes: pd.DataFrame,
-) -> pd.DataFrame:
+def _execution(inp: ReportInputs, detail: pd.DataFrame, periods: pd.DataFrame) -> pd.DataFrame:
     """国采医疗机构带量执行报表: one row per institution and batch, the platform's 23 columns in its order.
 
     ``detail``: the hospital x product rows with an agreement (签约产品) and their progress status;
-    ``purchases``: purchases up to as_of (:func:`_collapse`); ``runs``: every purchase run, after as_of
-    too (:func:`_month_runs`), with ``run_codes`` their product codes.
+    ``periods``: each batch's first and last day. From ``inp``: the purchases up to as_of (summed),
+    and every purchase run, after as_of too, for the non-winning products known.
 
     - 对应非中选产品总数: non-winning products (drug + maker) known from any hospital's purchases, at
       any date, of the institution's signed drugs (generic name + specification); 采购非中选产品数:
@@ -1219,10 +784,11 @@ def _execution(
     """
     if detail.empty:
         return pd.DataFrame(columns=list(EXECUTION_COLUMNS))
+    as_of, settings, catalogue = inp.as_of, inp.settings, inp.catalogue.table
     keys = ["hospital_id", "batch"]
-    d = detail.assign(drug=detail["product_id"].map(catalogue.set_index("product_id")["drug"]))
-    known = _known_nonwinning(runs, catalogue, run_codes)
-    pu = purchases
+    d = detail.assign(drug=detail["product_id"].map(inp.catalogue.by_id["drug"]))
+    known = _known_nonwinning(inp.runs, inp.catalogue, inp.run_codes)
+    pu = inp.summed
     nonwin = pu[~pu["winning"]].groupby(["hospital_id", "drug", "supplier"], dropna=False)["quantity"].sum()
     bought = (nonwin[nonwin > 0].reset_index().dropna(subset=["hospital_id", "drug"])
               .groupby(["hospital_id", "drug"]).size())
@@ -1249,7 +815,7 @@ def _execution(
     drugs["_bought"] = pd.Series(bought.reindex(at).to_numpy(), index=drugs.index).fillna(0)
     per = drugs.groupby(keys)[["_known", "_bought"]].sum()
     out = out.merge(per.reset_index(), on=keys, how="left")
-    out = out.merge(_substitute_counts(d, pu, catalogue, substitutes), on=keys, how="left")
+    out = out.merge(_substitute_counts(d, pu, catalogue, inp.dataset.substitutes), on=keys, how="left")
     out["对应非中选产品总数"] = out["_known"].fillna(0).astype(int)
     out["采购非中选产品数"] = out["_bought"].fillna(0).astype(int)
     out["医疗机构编码"], out["批次名称"] = out["hospital_id"], out["batch"]
@@ -1266,13 +832,12 @@ def _execution(
     return out[list(EXECUTION_COLUMNS)]
 
 
-def _known_nonwinning(runs: pd.DataFrame, catalogue: pd.DataFrame, run_codes: _Codes) -> pd.Series:
+def _known_nonwinning(runs: pd.DataFrame, cat: Catalogue, run_codes: Codes) -> pd.Series:
     """Per drug key, the distinct non-winning products (drug + maker) of every purchase run, any date."""
     codes, uniques = run_codes
-    listed = np.append(np.asarray(uniques.isin(list(set(catalogue["product_id"].dropna()))), dtype=bool), False)
-    outside = ~listed[codes]  # membership once per distinct code; code -1 (blank): the last
+    outside = ~cat.listed(uniques)[codes]  # membership once per distinct code
     found = runs.loc[outside, ["generic_name", "specification", "supplier"]].drop_duplicates()
-    found = found.assign(drug=_drug_key(found)).dropna(subset=["drug"])
+    found = found.assign(drug=drug_key(found)).dropna(subset=["drug"])
     return found.drop_duplicates(["drug", "supplier"]).groupby("drug").size()
 
 
@@ -1314,23 +879,22 @@ def _substitute_counts(
     return out.fillna({c: 0 for c in counts.columns})
 
 
-def _unpriced_nonwinning(runs: pd.DataFrame, detail: pd.DataFrame, catalogue: pd.DataFrame,
-                         run_codes: _Codes) -> list[str]:
+def _unpriced_nonwinning(inp: ReportInputs, detail: pd.DataFrame) -> list[str]:
     """A warning when non-winning purchases of signed drugs up to as_of came without an amount.
 
     Their amount is unknown (no price to apply), so 非中选超额 compares only the amounts given and
     may count too few: said, not hidden.
     """
-    codes, uniques = run_codes
-    listed = np.append(np.asarray(uniques.isin(list(set(catalogue["product_id"].dropna()))), dtype=bool), False)
-    rows = runs["kept"].to_numpy(dtype=bool) & ~listed[codes] & (runs["unpriced"].to_numpy(dtype="float64") != 0)
+    runs, (codes, uniques) = inp.runs, inp.run_codes
+    rows = runs["kept"].to_numpy(dtype=bool) & ~inp.catalogue.listed(uniques)[codes] & (
+        runs["unpriced"].to_numpy(dtype="float64") != 0)
     if not rows.any() or detail.empty:
         return []
     lines = runs.loc[rows, ["hospital_id", "generic_name", "specification"]]
     found = pd.DataFrame({"hospital_id": lines["hospital_id"].astype("string").to_numpy(),
-                          "drug": _drug_key(lines).to_numpy()}).drop_duplicates()
+                          "drug": drug_key(lines).to_numpy()}).drop_duplicates()
     signed = pd.DataFrame({"hospital_id": detail["hospital_id"].astype("string").to_numpy(),
-                           "drug": detail["product_id"].map(catalogue.set_index("product_id")["drug"]).to_numpy()})
+                           "drug": detail["product_id"].map(inp.catalogue.by_id["drug"]).to_numpy()})
     n = len(found.merge(signed.drop_duplicates(), on=["hospital_id", "drug"]))
     if not n:
         return []
@@ -1366,10 +930,10 @@ def _overdue(
 
 
 def _monthly(
-    purchases: pd.DataFrame, ledger: pd.DataFrame, catalogue: pd.DataFrame, product: _Codes | None = None
+    purchases: pd.DataFrame, ledger: pd.DataFrame, cat: Catalogue, product: Codes | None = None
 ) -> pd.DataFrame:
     """Per month and batch: volumes and amounts bought, paid, and savings realised."""
-    info = catalogue.set_index("product_id")
+    info = cat.by_id
     rows = np.flatnonzero(purchases["winning"].to_numpy(dtype=bool))
     # catalogue values looked up once per product and spread by code; months by numpy (dates are set)
     if product is not None:
@@ -1386,46 +950,24 @@ def _monthly(
                                       per["unit_price"].to_numpy(dtype="float64")[codes]),
     })
     batch_of, batches = pd.factorize(per["batch"].astype("string"), sort=True)
-    a = _by_month_and_batch(_month_numbers(dates), batch_of[codes], batches, win, {
+    a = _by_month_and_batch(month_numbers(dates), batch_of[codes], batches, win, {
         "purchased_volume": ("quantity", "sum"), "purchase_amount": ("amount", "sum"),
         "savings_realized": ("savings_realized", lambda s: s.sum(min_count=1))})
     paid_rows = np.flatnonzero(ledger["pay_date"].notna().to_numpy())
     paid_products = ledger["product_id"].array.take(paid_rows)
-    if info.index.hasnans:  # a catalogue row without a code names the batch of payments without one
+    if cat.blank_ids:  # a catalogue row without a code names the batch of payments without one
         batch, batches = pd.factorize(pd.Series(paid_products).astype("string").map(info["batch"]), sort=True)
     else:
-        pay_codes, pay_products = _codes_of(paid_products)
+        pay_codes, pay_products = codes_of(paid_products)
         batch_of, batches = pd.factorize(info["batch"].astype("string").reindex(pay_products), sort=True)
         batch = np.append(batch_of, -1)[pay_codes]  # a payment without a product (code -1): no batch (-1)
     paid = pd.DataFrame({"amount": ledger["amount"].to_numpy(dtype="float64")[paid_rows]})
-    b = _by_month_and_batch(_month_numbers(ledger["pay_date"].to_numpy(dtype="datetime64[ns]")[paid_rows]),
+    b = _by_month_and_batch(month_numbers(ledger["pay_date"].to_numpy(dtype="datetime64[ns]")[paid_rows]),
                             batch, batches, paid, {"paid_amount": ("amount", "sum")})["paid_amount"]
     out = a.join(b, how="outer").reset_index()
     for col in ("purchased_volume", "purchase_amount", "paid_amount"):
         out[col] = out[col].fillna(0.0)
     return out[["month", "batch", "purchased_volume", "purchase_amount", "paid_amount", "savings_realized"]]
-
-
-def _month_numbers(dates: np.ndarray) -> np.ndarray:
-    """Months since 1970 of dates (datetime64[ns], no NaT), looked up per distinct day.
-
-    Casting millions of dates to months works out a calendar date for each; dates span few days.
-    """
-    if dates.size == 0:
-        return np.zeros(0, dtype=np.int64)
-    day = dates.view(np.int64) // np.timedelta64(1, "D").astype("timedelta64[ns]").astype(np.int64)
-    low, high = int(day.min()), int(day.max())
-    if high - low > 1_000_000:
-        return dates.astype("datetime64[M]").astype(np.int64)
-    table = np.arange(low, high + 1).astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
-    return table[day - low]
-
-
-def _codes_of(values: Any) -> tuple[np.ndarray, Any]:
-    """Codes (-1: blank) and the values they number: a Categorical's own, else by factorising."""
-    if isinstance(values, pd.Categorical):
-        return values.codes.astype(np.int64), values.categories
-    return pd.factorize(values)
 
 
 def _by_month_and_batch(
@@ -1447,7 +989,7 @@ def _by_month_and_batch(
     month = months - months.min()
     group, first = sorted_groups_of((month, int(month.max()) + 1), (batch, len(batches)))
     plain = {name: spec for name, spec in how.items() if spec[1] == "sum"}
-    sums = values.groupby(_by_codes(group, first.size), sort=True, observed=True).agg(**plain)  # cython sums
+    sums = values.groupby(by_codes(group, first.size), sort=True, observed=True).agg(**plain)  # cython sums
     other = {name: spec for name, spec in how.items() if name not in plain}
     if other:  # each group's values in row order, as a Series, as pandas' python path would call
         order = stable_argsort(group)

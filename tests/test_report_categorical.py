@@ -282,7 +282,7 @@ def test_helper_makes_categoricals_with_the_same_values():
 # --- the integer helpers the fast paths rest on, against plain numpy / pandas ---------------------
 
 from procurement import ledger as lg  # noqa: E402
-from procurement import report as rep  # noqa: E402
+from procurement import report_inputs as ri  # noqa: E402
 
 
 @pytest.mark.parametrize("distinct", [True, False])
@@ -298,11 +298,11 @@ def test_combined_codes_number_tuples_by_first_appearance(distinct):
 def test_month_numbers_are_numpys_months():
     dates = pd.to_datetime(["1969-12-31 23:00", "1970-01-01 00:00", "2024-02-29 12:30", "2024-03-01 00:00",
                             "2031-07-15 00:00"])
-    got = rep._month_numbers(dates.to_numpy(dtype="datetime64[ns]"))
+    got = ri.month_numbers(dates.to_numpy(dtype="datetime64[ns]"))
     assert got.tolist() == [-1, 0, 649, 650, 738]  # months since January 1970, by hand
 
 
-# runs of purchase rows (report._month_runs) against a plain pandas groupby over the same runs
+# runs of purchase rows (report_inputs._month_runs) against a plain pandas groupby over the same runs
 
 _RUN_ROW = st.tuples(
     st.sampled_from(["H1", "H2", None]), st.sampled_from(["P1", "P2", None]), st.sampled_from(["甲", None]),
@@ -325,7 +325,7 @@ def test_month_runs_are_pandas_sums_over_runs(rows, coded):
     if coded:
         pu = categorical(Dataset(purchases=pu)).purchases
     as_of = pd.Timestamp("2024-03-31")
-    runs, run_codes = rep._month_runs(pu, rep._up_to(pu, as_of), rep._codes_of(pu["product_id"].array))
+    runs, run_codes = ri._month_runs(pu, ri._up_to(pu, as_of), ri.codes_of(pu["product_id"].array))
     # the oracle: label each row with its run by comparing plain Python tuples, then groupby
     kept = [d is not None and pd.Timestamp(d) <= as_of for d in cols[3]] if rows else []
     label = [(h, p, s, pd.Timestamp(d).strftime("%Y-%m") if k else None)
@@ -343,5 +343,5 @@ def test_month_runs_are_pandas_sums_over_runs(rows, coded):
     assert runs["kept"].tolist() == [kept[i] for i in firsts]
     assert runs["hospital_id"].astype(object).where(runs["hospital_id"].notna(), None).tolist() == \
         [cols[0][i] for i in firsts]
-    codes, values = rep._codes_of(pu["product_id"].array)
+    codes, values = ri.codes_of(pu["product_id"].array)
     assert [values[c] if c >= 0 else None for c in run_codes] == [cols[1][i] for i in firsts]

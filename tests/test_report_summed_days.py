@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from procurement import report as rep
+from procurement import report_inputs as ri
 from procurement.model import Dataset, conform
 
 
@@ -47,8 +48,8 @@ def test_hand_worked_figures_on_both_paths(first_volume):
 
 
 def _runs(dataset: Dataset, as_of: str):
-    codes = rep._codes_of(dataset.purchases["product_id"].array)
-    return rep._month_runs(dataset.purchases, rep._up_to(dataset.purchases, pd.Timestamp(as_of)), codes), codes[1]
+    codes = ri.codes_of(dataset.purchases["product_id"].array)
+    return ri._month_runs(dataset.purchases, ri._up_to(dataset.purchases, pd.Timestamp(as_of)), codes), codes[1]
 
 
 def test_month_runs_sum_days_and_keep_blank_amounts_apart():
@@ -73,10 +74,10 @@ def test_runs_of_other_months_or_keys_stay_apart():
 def test_summed_rows_are_one_per_winning_product_and_drug_row():
     dataset = _dataset(30.0)
     (runs, run_codes), uniques = _runs(dataset, "2024-01-31")
-    pu, product = rep._purchases(runs, rep._catalogue(dataset), run_codes, uniques)
+    pu, product = ri._purchases(runs, ri.Catalogue.of(ri._catalogue(dataset)), run_codes, uniques)
     assert len(pu) == 3
     assert pu["amount"].tolist() == [50.0, 100.0, 10.0]  # the blank amount priced: 30 x 1.0 + 20
-    summed = rep._collapse(pu, product)
+    summed = ri._collapse(pu, product)
     got = {(h, p if not pd.isna(p) else None, s): v for h, p, s, v in
            summed[["hospital_id", "product_id", "supplier", "quantity"]].itertuples(index=False)}
     assert got == {("H1", "P1", "甲"): 50.0, ("H1", None, "乙"): 50.0, ("H2", "P1", "甲"): 10.0}
