@@ -6,13 +6,12 @@ An upload through the app leaves the snapshot of its new version made before the
 
 from __future__ import annotations
 
-import os
+import threading
 
 import pytest
-from app_helpers import seed_database
-from test_app_pages import _purchases_xlsx, metric, number, page, sign_in
+from app_helpers import metric, number, page, purchases_xlsx, sign_in
 
-from procurement import auth, store
+from procurement import store, workflow
 from procurement.synthetic import generate_alliance
 from webapp import snapshots
 
@@ -20,44 +19,28 @@ pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::DeprecationW
 
 
 @pytest.fixture(scope="module")
-def alliance():
+def app_alliance():
     return generate_alliance(seed=13, n_hospitals=4, n_products=5, purchases_per_year=400)
 
 
-@pytest.fixture(scope="module")
-def db(tmp_path_factory, alliance):
-    auth.BCRYPT_ROUNDS = 4
-    url = f"sqlite:///{tmp_path_factory.mktemp('snapdb') / 'vbp.sqlite'}"
-    seed_database(url, alliance)
-    old = os.environ.get("VBP_DB_URL")
-    os.environ["VBP_DB_URL"] = url
-    yield url
-    if old is None:
-        os.environ.pop("VBP_DB_URL", None)
-    else:
-        os.environ["VBP_DB_URL"] = old
-
-
-def _lines(alliance, hospital: str, order: str, quantity: float) -> list[dict]:
+def _lines(app_alliance, hospital: str, order: str, quantity: float) -> list[dict]:
     """One purchase line of ``hospital``'s first agreed product on the alliance's last purchase day."""
-    product = alliance.agreements[alliance.agreements["hospital_id"] == hospital]["product_id"].iloc[0]
-    day = alliance.purchases["date"].max().strftime("%Y-%m-%d")
+    product = app_alliance.agreements[app_alliance.agreements["hospital_id"] == hospital]["product_id"].iloc[0]
+    day = app_alliance.purchases["date"].max().strftime("%Y-%m-%d")
     return [{"订单编号": order, "入库日期": day, "机构编码": hospital, "产品编码": product, "采购数量": quantity}]
 
 
-def test_an_import_outside_the_app_is_shown_at_once(db, alliance) -> None:
-    engine = store.get_engine(db)
+def test_an_import_outside_the_app_is_shown_at_once(app_db, app_alliance) -> None:
+    engine = store.get_engine(app_db)
     at = sign_in("coord")
     version = store.data_version(engine)
     assert snapshots.load(engine, version) is not None  # the first page made and kept it
     before = number(metric(at, "实际采购量"))
-    # as `python -m procurement import` does: the store alone, no snapshot for the new version
-    from webapp.upload import check_uploads, save_upload
-
-    hospital = str(alliance.hospitals["hospital_id"].iloc[2])
-    check = check_uploads([("cli.xlsx", _purchases_xlsx(_lines(alliance, hospital, "SNAP-CLI", 700)))],
-                          store.load_reference(engine), None)
-    save_upload(engine, check, "cli", None, "coordinator")
+    # as `python -m procurement import` does (procurement.workflow): no snapshot for the new version
+    hospital = str(app_alliance.hospitals["hospital_id"].iloc[2])
+    checked = workflow.check([("cli.xlsx", purchases_xlsx(_lines(app_alliance, hospital, "SNAP-CLI", 700)))],
+                             store.load_reference(engine), None, "coordinator")
+    workflow.save(engine, checked, "cli", None, "coordinator")
     assert snapshots.load(engine, version + 1) is None
     at.run()
     assert not at.exception, [e.value for e in at.exception]
@@ -65,16 +48,19 @@ def test_an_import_outside_the_app_is_shown_at_once(db, alliance) -> None:
     assert snapshots.load(engine, version + 1) is not None
 
 
-def test_an_upload_in_the_app_refreshes_the_snapshot(db, alliance) -> None:
-    engine = store.get_engine(db)
+def test_an_upload_in_the_app_refreshes_the_snapshot(app_db, app_alliance) -> None:
+    engine = store.get_engine(app_db)
     at = sign_in("h1")
     page(at, "upload")
-    own = str(alliance.hospitals["hospital_id"].iloc[0])
-    at.file_uploader[0].set_value(("m.xlsx", _purchases_xlsx(_lines(alliance, own, "SNAP-APP", 300)),
+    own = str(app_alliance.hospitals["hospital_id"].iloc[0])
+    at.file_uploader[0].set_value(("m.xlsx", purchases_xlsx(_lines(app_alliance, own, "SNAP-APP", 300)),
                                    "application/octet-stream")).run()
     before = snapshots.refresh(engine)  # the current version's, whichever test ran first
     at.button(key="confirm_import").click().run()
     assert not at.exception, [e.value for e in at.exception]
+    # a hospital's import leaves the alliance's refresh to a thread of the server: wait for it here
+    for worker in [t for t in threading.enumerate() if t.name == "vbp-snapshot"]:
+        worker.join(timeout=120)
     after = snapshots.load(engine, store.data_version(engine))
     assert after is not None and after.data_version == before.data_version + 1
     # 300 units of the hospital's own agreed product on a day already in the data

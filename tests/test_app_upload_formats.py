@@ -10,15 +10,12 @@ so F-2 is listed for removal with its 2,000 units.
 from __future__ import annotations
 
 import json
-import os
 
 import pytest
-from app_helpers import seed_database
+from app_helpers import page, purchases_xlsx, sign_in
 from test_app_corrections import _rows
 from test_app_formats import check_tables
-from test_app_pages import _purchases_xlsx, page, sign_in
 
-from procurement import auth
 from procurement.synthetic import generate_alliance
 from webapp import formats
 
@@ -26,22 +23,8 @@ pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::DeprecationW
 
 
 @pytest.fixture(scope="module")
-def alliance():
+def app_alliance():
     return generate_alliance(seed=11, n_hospitals=3, n_products=4, purchases_per_year=200)
-
-
-@pytest.fixture(scope="module")
-def db(tmp_path_factory, alliance):
-    auth.BCRYPT_ROUNDS = 4
-    url = f"sqlite:///{tmp_path_factory.mktemp('upfmt') / 'vbp.sqlite'}"
-    seed_database(url, alliance)
-    old = os.environ.get("VBP_DB_URL")
-    os.environ["VBP_DB_URL"] = url
-    yield url
-    if old is None:
-        os.environ.pop("VBP_DB_URL", None)
-    else:
-        os.environ["VBP_DB_URL"] = old
 
 
 def _table(at, column: str):
@@ -51,13 +34,13 @@ def _table(at, column: str):
     return df.value, {name: spec.get("type_config", {}).get("format") for name, spec in config.items()}
 
 
-def test_upload_page_tables_use_the_app_formats(db, alliance) -> None:
+def test_upload_page_tables_use_the_app_formats(app_db, app_alliance) -> None:
     at = sign_in("h1")
     page(at, "upload")
 
     # 1. another hospital's line: refused, the problem on Excel row 2 (the header is row 1)
-    other = _rows(alliance, 1, [("F-X", 1, 5)])
-    at.file_uploader[0].set_value(("other.xlsx", _purchases_xlsx(other), "application/octet-stream")).run()
+    other = _rows(app_alliance, 1, [("F-X", 1, 5)])
+    at.file_uploader[0].set_value(("other.xlsx", purchases_xlsx(other), "application/octet-stream")).run()
     assert not at.exception, [e.value for e in at.exception]
     assert check_tables(at, "h1/upload refused") >= 2
     problems, fmt = _table(at, "问题")
@@ -66,9 +49,9 @@ def test_upload_page_tables_use_the_app_formats(db, alliance) -> None:
     assert fmt["行数"] == fmt["问题数"] == fmt["读取行数"] == formats.COUNT_FORMAT
 
     # 2. a clean file (its own lines and one drug outside the procurement): summary, preview, then saved
-    own = _rows(alliance, 0, [("F-1", 1, 1500), ("F-2", 1, 2000)])
+    own = _rows(app_alliance, 0, [("F-1", 1, 1500), ("F-2", 1, 2000)])
     outside = {**own[0], "订单编号": "F-OUT", "产品编码": "NOT-VBP-1", "通用名": "某非集采药"}
-    at.file_uploader[0].set_value(("jan.xlsx", _purchases_xlsx([*own, outside]), "application/octet-stream")).run()
+    at.file_uploader[0].set_value(("jan.xlsx", purchases_xlsx([*own, outside]), "application/octet-stream")).run()
     assert not at.exception, [e.value for e in at.exception]
     check_tables(at, "h1/upload clean")
     preview, fmt = _table(at, "订单编号")  # the template's Chinese header where the column has no label
@@ -80,8 +63,8 @@ def test_upload_page_tables_use_the_app_formats(db, alliance) -> None:
     assert not at.exception, [e.value for e in at.exception]
 
     # 3. the correction keeps F-1 alone: F-2 is listed with its 2,000 units, then removed and in the trail
-    fixed = _rows(alliance, 0, [("F-1", 1, 1500)])
-    at.file_uploader[0].set_value(("jan-fixed.xlsx", _purchases_xlsx(fixed), "application/octet-stream")).run()
+    fixed = _rows(app_alliance, 0, [("F-1", 1, 1500)])
+    at.file_uploader[0].set_value(("jan-fixed.xlsx", purchases_xlsx(fixed), "application/octet-stream")).run()
     at.checkbox(key="replace_period").check().run()
     assert not at.exception, [e.value for e in at.exception]
     check_tables(at, "h1/upload correction")

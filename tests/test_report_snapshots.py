@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import sys
-from dataclasses import fields
+from dataclasses import fields, replace
 from pathlib import Path
 
 import pandas as pd
@@ -123,3 +123,16 @@ def test_only_the_newest_snapshots_are_kept(engine, alliance) -> None:
     assert versions == sorted(versions) and len(set(versions)) == 3
     assert snapshots.load(engine, versions[0]) is None  # KEEP = 2: the oldest went
     assert snapshots.load(engine, versions[1]) is not None and snapshots.load(engine, versions[2]) is not None
+
+
+def test_a_snapshot_made_by_other_code_is_not_served(engine, alliance) -> None:
+    """After an upgrade that changed how a figure is computed, the first page must not show the old figure
+    until the next import: a snapshot of the same data version made by other code is computed again."""
+    _store(engine, alliance)
+    made = snapshots.compute(store.load_dataset(engine, aggregated=True), store.data_version(engine))
+    assert made.code == snapshots.code_fingerprint() and len(made.code) == 64
+    assert snapshots.save(engine, replace(made, code="0" * 64))
+    assert snapshots.load(engine, made.data_version) is None
+    again = snapshots.refresh(engine)
+    assert again is not None and again.code == made.code
+    _assert_full_rebuild(engine, snapshots.load(engine, made.data_version))

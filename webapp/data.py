@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -95,10 +96,29 @@ def is_default(scope: str | None, region: str | None, filters: Filters | None = 
         settings is None or settings == Settings())
 
 
-def refresh_snapshot(url: str) -> None:
-    """After an import through the app: the new version's snapshot, computed now (the importer waits)
-    rather than by the next person to open a page."""
-    snapshot(url, version(url))
+_REFRESHING: dict[str, threading.Thread] = {}
+
+
+def refresh_snapshot(url: str, *, wait: bool = True) -> threading.Thread | None:
+    """After an import through the app: the new version's snapshot, computed now rather than by the
+    next person to open a page.
+
+    A coordinator waits for it (``wait``): the page they see next is that report. A hospital account
+    does not: its own pages never read the alliance's report, so the refresh runs in a thread of the
+    server (no Streamlit inside, webapp.snapshots) and the hospital sees its summary at once. At most
+    one refresh per database runs at a time; a refresh that finds a newer import when it is done keeps
+    nothing, and the first page that needs the newer version computes it.
+    """
+    if wait:
+        snapshot(url, version(url))
+        return None
+    running = _REFRESHING.get(url)
+    if running is not None and running.is_alive():
+        return running
+    worker = threading.Thread(target=snapshots.refresh, args=(engine(url),), name="vbp-snapshot", daemon=True)
+    _REFRESHING[url] = worker
+    worker.start()
+    return worker
 
 
 @st.cache_data(show_spinner=False, max_entries=8)

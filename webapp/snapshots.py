@@ -4,7 +4,7 @@ The first page after sign-in (coordinator: progress, leadership: savings) shows 
 report with no filter and the default rules. Computing it from the stored rows takes seconds at a
 million purchase lines, and every import makes it stale. So it is computed once per data version,
 right after an import made through the app (the importer waits, not the next person to open the app),
-and kept in the table ``report_snapshots``; a server process that starts later, or another server on
+and kept in the table ``report_snapshots`` (procurement.db_schema, migration 0003); a server process that starts later, or another server on
 the same database, reads it instead of computing it. A data version without a snapshot (an import by
 the command line) gets one the first time a page needs it.
 
@@ -18,9 +18,11 @@ No Streamlit here: webapp/data.py caches it per server, the upload page refreshe
 
 from __future__ import annotations
 
+import hashlib
 import pickle
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -34,17 +36,39 @@ from webapp.filters import options
 
 KEEP = 2  # snapshots kept: the current version and the one before (a page still open on it)
 
-report_snapshots = schema.report_snapshots
-_ready: set[str] = set()
+report_snapshots = schema.report_snapshots  # made by the store's migrations (0003) when it opens the database
 
 
 @dataclass(frozen=True)
 class Snapshot:
-    """The whole alliance's default report and the filter choices, as of one data version."""
+    """The whole alliance's default report and the filter choices, as of one data version, made by the
+    code whose fingerprint is ``code``."""
 
     data_version: int
     report: Any  # procurement.report.Report
     options: dict[str, Any]
+    code: str = ""
+
+
+def code_fingerprint() -> str:
+    """A hash of the code that computes the report (every module of procurement, and the filters).
+
+    A snapshot made by other code (before an upgrade that changed a metric) is not served: it is
+    computed again, so a fix reaches the first page at once rather than at the next import.
+    """
+    if not _FINGERPRINT:
+        import procurement
+        from webapp import filters
+
+        digest = hashlib.sha256()
+        root = Path(procurement.__file__).parent
+        for path in [*sorted(root.rglob("*.py")), Path(filters.__file__)]:
+            digest.update(str(path.relative_to(root.parent)).encode() + b"\0" + path.read_bytes())
+        _FINGERPRINT.append(digest.hexdigest())
+    return _FINGERPRINT[0]
+
+
+_FINGERPRINT: list[str] = []
 
 
 def compute(dataset: Dataset, data_version: int) -> Snapshot:
@@ -52,33 +76,17 @@ def compute(dataset: Dataset, data_version: int) -> Snapshot:
     from procurement.report import build_report
 
     return Snapshot(data_version, build_report(dataset, as_of=None, settings=Settings(), year=None),
-                    options(dataset))
-
-
-def _ensure_table(engine: Engine) -> bool:
-    """The schema at head (the table is in it since revision 0003); False when the database will not
-    have it (a role that may not change the schema): the app then computes the report on every new
-    version, as before."""
-    key = str(engine.url)
-    if key not in _ready:
-        try:
-            store.database.upgrade(engine)
-        except sa.exc.SQLAlchemyError:
-            return False
-        _ready.add(key)
-    return True
+                    options(dataset), code_fingerprint())
 
 
 def load(engine: Engine, data_version: int) -> Snapshot | None:
     """The snapshot of ``data_version``, or None when there is none (or it cannot be read)."""
-    if not _ensure_table(engine):
-        return None
     try:
         with engine.connect() as conn:
             store.scope.apply(conn)  # the whole alliance's report: an unscoped read, said so to the database
             payload = conn.execute(sa.select(report_snapshots.c.payload)
                                    .where(report_snapshots.c.data_version == data_version)).scalar_one_or_none()
-    except sa.exc.SQLAlchemyError:
+    except sa.exc.SQLAlchemyError:  # a database the app may not read it from: computed as before
         return None
     if payload is None:
         return None
@@ -86,13 +94,13 @@ def load(engine: Engine, data_version: int) -> Snapshot | None:
         snap = pickle.loads(payload)  # noqa: S301 - written by this module into the app's own database
     except Exception:  # noqa: BLE001 - written by another version of the code: computed again
         return None
-    return snap if isinstance(snap, Snapshot) and snap.data_version == data_version else None
+    if not isinstance(snap, Snapshot) or snap.data_version != data_version or snap.code != code_fingerprint():
+        return None  # another version's, or made by other code
+    return snap
 
 
 def save(engine: Engine, snap: Snapshot) -> bool:
     """Keep ``snap`` unless an import happened since its version (then it describes old data): True if kept."""
-    if not _ensure_table(engine):
-        return False
     payload = pickle.dumps(snap, protocol=pickle.HIGHEST_PROTOCOL)
     imports = schema.imports
     try:

@@ -23,10 +23,13 @@ BASELINE = "0001"  # the revision a pre-Alembic database is stamped at
 AFTER_BASELINE: tuple[str, ...] = ("plan_events", "report_snapshots")
 
 
+def _baseline_tables() -> list[sa.Table]:
+    return [t for t in schema.metadata.sorted_tables if t.name not in AFTER_BASELINE]
+
+
 def bring_to_baseline(conn: Connection) -> None:
     """Inside the opening's locked transaction: tables missing created, older shapes patched in place."""
-    baseline = [t for t in schema.metadata.sorted_tables if t.name not in AFTER_BASELINE]
-    schema.metadata.create_all(conn, tables=baseline, checkfirst=True)  # e.g. the accounts', made on first use
+    schema.metadata.create_all(conn, tables=_baseline_tables(), checkfirst=True)  # e.g. the accounts' tables
     if "region" not in {c["name"] for c in sa.inspect(conn).get_columns("users")}:  # accounts before regions
         conn.exec_driver_sql("ALTER TABLE users ADD COLUMN region VARCHAR(64)")
     _patch_store_tables(conn)

@@ -123,8 +123,11 @@ def render() -> None:
                     widgets.dataframe(on_screen(problems_frame(exc.problems, lang), lang, counts=PROBLEM_COUNTS),
                                       key="save_problems")
                 else:
-                    with st.spinner(tr("refreshing_figures")):  # the importer waits, not the next reader
-                        data.refresh_snapshot(ctx.url)
+                    if user.scope is None:  # the alliance's report is the coordinator's next page
+                        with st.spinner(tr("refreshing_figures")):
+                            data.refresh_snapshot(ctx.url)
+                    else:  # a hospital's own pages never read it: made in the background
+                        data.refresh_snapshot(ctx.url, wait=False)
                     state.put("last_import", summary_counts(summary))
                     state.put("uploader_generation", generation + 1)
                     st.rerun()
