@@ -139,3 +139,14 @@ def test_a_hospitals_first_lines_load_without_owning_the_table(app, owner):
     assert _rows(owner, "SELECT count(*), sum(quantity) FROM purchases") == [(4, 67.0)]
     indexes = {r[0] for r in _rows(owner, "SELECT indexname FROM pg_indexes WHERE tablename = 'purchases'")}
     assert {"ux_purchases_natural_key", "ix_purchases_hospital_id_date"} <= indexes
+
+
+def test_report_snapshots_are_for_unscoped_transactions_only(app, owner):
+    """The whole alliance's report (webapp.snapshots) is not a scoped account's to read or write."""
+    with owner.begin() as conn:
+        conn.exec_driver_sql("INSERT INTO report_snapshots VALUES (1, now(), '\\x00')")
+    assert _rows(app, "SELECT count(*) FROM report_snapshots", "H001") == [(0,)]
+    assert _rows(app, "SELECT count(*) FROM report_snapshots", region="东区") == [(0,)]
+    assert _rows(app, "SELECT count(*) FROM report_snapshots") == [(1,)]
+    with pytest.raises(sa.exc.ProgrammingError, match="row-level security"):
+        _rows(app, "INSERT INTO report_snapshots VALUES (2, now(), '\\x00') RETURNING data_version", "H001")

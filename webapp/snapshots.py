@@ -83,6 +83,7 @@ def load(engine: Engine, data_version: int) -> Snapshot | None:
     """The snapshot of ``data_version``, or None when there is none (or it cannot be read)."""
     try:
         with engine.connect() as conn:
+            store.scope.apply(conn)  # the whole alliance's report: an unscoped read, said so to the database
             payload = conn.execute(sa.select(report_snapshots.c.payload)
                                    .where(report_snapshots.c.data_version == data_version)).scalar_one_or_none()
     except sa.exc.SQLAlchemyError:  # a database the app may not read it from: computed as before
@@ -104,6 +105,7 @@ def save(engine: Engine, snap: Snapshot) -> bool:
     imports = schema.imports
     try:
         with engine.begin() as conn:
+            store.scope.apply(conn)
             current = conn.execute(sa.select(sa.func.coalesce(sa.func.max(imports.c.id), 0))).scalar_one()
             if int(current) != snap.data_version:
                 return False
