@@ -9,8 +9,8 @@ from __future__ import annotations
 import os
 
 import pytest
-from app_helpers import seed_database
-from test_app_pages import _purchases_xlsx, metric, number, page, sign_in
+from app_helpers import metric, number, page, seed_database, sign_in
+from app_helpers import purchases_xlsx as _purchases_xlsx
 
 from procurement import auth, store
 from procurement.synthetic import generate_alliance
@@ -52,12 +52,12 @@ def test_an_import_outside_the_app_is_shown_at_once(db, alliance) -> None:
     assert snapshots.load(engine, version) is not None  # the first page made and kept it
     before = number(metric(at, "实际采购量"))
     # as `python -m procurement import` does: the store alone, no snapshot for the new version
-    from webapp.upload import check_uploads, save_upload
+    from procurement import workflow
 
     hospital = str(alliance.hospitals["hospital_id"].iloc[2])
-    check = check_uploads([("cli.xlsx", _purchases_xlsx(_lines(alliance, hospital, "SNAP-CLI", 700)))],
-                          store.load_reference(engine), None)
-    save_upload(engine, check, "cli", None, "coordinator")
+    check = workflow.check([("cli.xlsx", _purchases_xlsx(_lines(alliance, hospital, "SNAP-CLI", 700)))],
+                           store.load_reference(engine), None)
+    workflow.save(engine, check, "cli", None, "coordinator")
     assert snapshots.load(engine, version + 1) is None
     at.run()
     assert not at.exception, [e.value for e in at.exception]

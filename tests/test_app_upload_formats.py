@@ -13,10 +13,10 @@ import json
 import os
 
 import pytest
-from app_helpers import seed_database
+from app_helpers import page, seed_database, sign_in
+from app_helpers import purchases_xlsx as _purchases_xlsx
 from test_app_corrections import _rows
 from test_app_formats import check_tables
-from test_app_pages import _purchases_xlsx, page, sign_in
 
 from procurement import auth
 from procurement.synthetic import generate_alliance
