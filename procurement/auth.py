@@ -40,11 +40,6 @@ from procurement.db_schema import events_table, throttle_table, users_table
 
 Role = Literal["coordinator", "hospital", "leadership"]
 ROLES: tuple[Role, ...] = ("coordinator", "hospital", "leadership")
-ROLE_LABELS: dict[str, tuple[str, str]] = {
-    "coordinator": ("联盟办公室", "Coordinator"),
-    "hospital": ("医疗机构", "Hospital"),
-    "leadership": ("领导", "Leadership"),
-}
 MIN_PASSWORD_LENGTH = 8
 # bcrypt cost: 2**12 rounds, about 0.2-0.3 s per check on a server core (a guess costs an attacker the
 # same). Stated in the README; tests lower it through this module attribute to stay fast.

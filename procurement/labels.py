@@ -9,6 +9,10 @@ language. Texts that are sentences of one page (buttons, help, messages) stay wi
 
 from __future__ import annotations
 
+# Account roles (domain.md): the alliance office, a hospital, leadership.
+ROLE_LABELS_ZH: dict[str, str] = {"coordinator": "联盟办公室", "hospital": "医疗机构", "leadership": "领导"}
+ROLE_LABELS_EN: dict[str, str] = {"coordinator": "Coordinator", "hospital": "Hospital", "leadership": "Leadership"}
+
 # Table kinds (data-templates.md): the sheet names of the templates and the import's messages.
 KIND_LABELS_ZH: dict[str, str] = {
     "hospitals": "医疗机构",

@@ -13,6 +13,8 @@ from procurement.labels import (
     PLAN_STATUS_ZH,
     PROGRESS_STATUS_EN,
     PROGRESS_STATUS_ZH,
+    ROLE_LABELS_EN,
+    ROLE_LABELS_ZH,
     SCORECARD_LABELS_EN,
     SCORECARD_LABELS_ZH,
 )
@@ -44,9 +46,7 @@ TEXT: dict[str, dict[str, str]] = {
                    "en": "{n} rows; the first 5,000 shown (all of them in the Excel report)"},
     "no_rows": {"zh": "无符合条件的记录", "en": "No matching rows"},
     # roles
-    "role_coordinator": {"zh": "联盟办公室", "en": "Coordinator"},
-    "role_hospital": {"zh": "医疗机构", "en": "Hospital"},
-    "role_leadership": {"zh": "领导", "en": "Leadership"},
+    **{f"role_{r}": {"zh": zh, "en": ROLE_LABELS_EN[r]} for r, zh in ROLE_LABELS_ZH.items()},
     # pages
     "page_track": {"zh": "执行进度", "en": "Progress"},
     "page_payments": {"zh": "回款监测", "en": "Payments"},
