@@ -396,7 +396,9 @@ def _scan_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, sheet: str | None) 
                 return None  # UTF-16 members: their prolog was checked; calamine does not read them
             first = False
             chunk = tail + block
-            if b"<!D" in chunk or b"<!E" in chunk or b"<!d" in chunk or b"<!e" in chunk:
+            # "!" first: a memchr for a byte sheet XML hardly holds, where each "<!D" search stops at
+            # every "<" (four of them cost about 1 s on the 1M-row workbook's 321 MB of XML)
+            if b"!" in chunk and (b"<!D" in chunk or b"<!E" in chunk or b"<!d" in chunk or b"<!e" in chunk):
                 return Refused(f"文件内 {info.filename} 含有 DOCTYPE/ENTITY 声明，文件格式不正确，已拒绝",
                                f"member {info.filename} declares a DOCTYPE/ENTITY; the file is malformed and refused")
             # an entity cut by the block's end (…&am|p;…) is looked at again with the next block
