@@ -17,6 +17,7 @@ upload included, as Streamlit holds them) and the worker's own growth over what 
 from __future__ import annotations
 
 import random
+import re
 import resource
 import subprocess
 import sys
@@ -26,6 +27,7 @@ from pathlib import Path
 OUT = Path(__file__).resolve().parent / "out"
 ROOT = Path(__file__).resolve().parents[1]
 CSV_MB = 100
+BOUND_MB = 1024  # the server's peak while checking any upload (issue 15)
 
 
 def _cpu() -> float:
@@ -122,8 +124,17 @@ def memory() -> None:
     if not big.exists():
         write_csv(big)
     print("file, size, server (parent) resident memory before the check and at its peak, worker growth")
+    peaks: dict[str, float] = {}
     for path in sorted(folder.iterdir()):
-        subprocess.run([sys.executable, "-m", "benchmarks.bench_guard", "case", str(path)], cwd=ROOT, check=True)
+        done = subprocess.run([sys.executable, "-m", "benchmarks.bench_guard", "case", str(path)], cwd=ROOT,
+                              check=True, capture_output=True, text=True)
+        print(done.stdout, end="", flush=True)
+        found = re.search(r"peak\s+(\d+) MB", done.stdout)
+        if found:
+            peaks[path.name] = float(found.group(1))
+    worst = max(peaks, key=peaks.__getitem__)
+    verdict = "within" if peaks[worst] < BOUND_MB else "OVER"
+    print(f"highest server peak: {peaks[worst]:.0f} MB ({worst}); bound {BOUND_MB} MB (issue 15): {verdict}")
 
 
 def main(argv: list[str] | None = None) -> None:

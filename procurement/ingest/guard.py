@@ -15,19 +15,21 @@ cached value (calamine reads both as silently blank cells).
 
 The rows come back over a pipe in chunks of ``CHUNK_ROWS`` rows, each column factorized (codes
 plus distinct values) so a million rows of repeating hospital codes, dates and units cost a few
-megabytes of pickle instead of millions of pickled objects; the parent turns each chunk back into
-row lists while the child encodes the next one. Why not pickle the rows as they are: on a
-200,000-row purchases workbook, pickling the row lists cost 0.9 s + 0.5 s against a 2.2 s bare
-parse (0.6x more); the factorized chunks cost about 0.25x, and repeated values come back as one
-shared object each, which also keeps the server's memory down (``benchmarks/bench_guard.py``).
+megabytes of pickle instead of millions of pickled objects. The parent never turns them back into
+rows: ``ColumnsBuilder`` joins a sheet's chunks into columns (``reader.Column``), which the
+conversion takes as they are (``values.Factorized.of_column``). Why not pickle the rows as they
+are: on a 200,000-row purchases workbook, pickling the row lists cost 0.9 s + 0.5 s against a
+2.2 s bare parse (0.6x more); the factorized chunks cost about 0.25x, and repeated values come back
+as one shared object each, which also keeps the server's memory down (``benchmarks/bench_guard.py``).
 
 Measured (2 shared cores, load average ~10, so CPU seconds; best of 3): on that 200,000-row file,
 bare calamine 2.11 s, ``parse_files`` reading in the worker 2.84 s (1.34x), the former in-process
 read 3.10 s (1.30x - 1.60x over its runs): the worker costs no more than reading in-process did.
 Every hostile file of tests/hostile_files.py: refused in at most 1.6 s, the server's peak resident
 memory at most 223 MB (the 52 MB upload included), the worker's growth at most 99 MB. A valid
-100 MB CSV (1,022,664 purchase lines): server peak 1.26 GB (1.62 GB with the in-process read), of
-which the rows the reader hands over are ~390 MB; the rest is parse_files' later stages.
+100 MB CSV (1,022,664 purchase lines): server peak 739-744 MB over 3 runs (the 100 MB upload
+included; 1.26 GB when the chunks were turned back into rows and a clean sheet copied three more
+times), under the 1 GB bound that ``make bench-guard`` checks.
 """
 
 from __future__ import annotations
@@ -396,7 +398,9 @@ def _scan_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, sheet: str | None) 
                 return None  # UTF-16 members: their prolog was checked; calamine does not read them
             first = False
             chunk = tail + block
-            if b"<!D" in chunk or b"<!E" in chunk or b"<!d" in chunk or b"<!e" in chunk:
+            # "!" first: a memchr for a byte sheet XML hardly holds, where each "<!D" search stops at
+            # every "<" (four of them cost about 1 s on the 1M-row workbook's 321 MB of XML)
+            if b"!" in chunk and (b"<!D" in chunk or b"<!E" in chunk or b"<!d" in chunk or b"<!e" in chunk):
                 return Refused(f"文件内 {info.filename} 含有 DOCTYPE/ENTITY 声明，文件格式不正确，已拒绝",
                                f"member {info.filename} declares a DOCTYPE/ENTITY; the file is malformed and refused")
             # an entity cut by the block's end (…&am|p;…) is looked at again with the next block
