@@ -194,6 +194,16 @@ def test_retention_grade_edges_and_mixed_inputs():
     # one side an array, the other a scalar: graded element-wise either way
     assert m.retention_grade(np.array([1.0, 0.5]), 0.95, s).tolist() == ["A", "D"]
     assert m.retention_grade(1.0, np.array([0.95, 0.5]), s).tolist() == ["A", "B"]
+    # the element-wise path at the same edges as the scalar one: A at exactly 1.0 and 0.95, B at 0.9,
+    # C at 0.8; unknowns (NaN, None in a list) as the scalar path reads them; a Series keeps its index
+    got = m.retention_grade([1.0, 1.0, 0.9, 0.8, 0.799, None, 1.0, 1.0], [0.95, 0.949, 1.0, 1.0, 1.0, 1.0, np.nan, None], s)
+    assert got.tolist() == ["A", "B", "B", "C", "D", "D", "B", "B"]
+    graded = m.retention_grade(pd.Series([1.0, 0.5], index=[4, 2]), pd.Series([1.0, 1.0], index=[4, 2]), s)
+    assert graded.index.tolist() == [4, 2] and graded.tolist() == ["A", "D"]
+    # thresholds at 0: an unknown completion is still D, an unknown on-time rate still not A (both paths)
+    zero = Settings(grade_a_on_time=0.0, grade_c_completion=0.0)
+    assert m.retention_grade(None, 1.0, zero) == "D" and m.retention_grade(1.0, None, zero) == "B"
+    assert m.retention_grade(np.array([np.nan, 1.0]), np.array([1.0, np.nan]), zero).tolist() == ["D", "B"]
     assert m.retained_savings(1000.0, "A", s) == pytest.approx(350.0)  # 1000 x 0.7 x 0.5
     assert m.retained_savings(1000.0, "C", s) == pytest.approx(210.0)
     assert m.retained_savings(1000.0, "D", s) == 0.0
