@@ -185,6 +185,15 @@ def test_retention_grades_and_amounts():
     assert m.retention_grade(None, None, s) == "D"
 
 
+def test_retained_savings_unknowns_and_mixed_inputs():
+    s = Settings()  # fund share 0.7; grade shares A 0.5, B 0.4, C 0.3, D 0
+    assert m.retained_savings(float("nan"), "A", s) is None  # no saving known: none retained, not NaN
+    assert m.retained_savings(1000.0, None, s) == 0.0  # no grade: nothing retained
+    # grades as an array: element-wise, 1000 x 0.7 x 0.5 = 350, D and an unknown grade 0
+    assert m.retained_savings(1000.0, np.array(["A", "D", None], dtype=object), s).tolist() == pytest.approx(
+        [350.0, 0.0, 0.0])
+
+
 def test_retention_grade_edges_and_mixed_inputs():
     s = Settings()  # A: completion >= 1.0 and on time >= 0.95; B: >= 0.9; C: >= 0.8; else D
     assert m.retention_grade(0.8, 1.0, s) == "C" and m.retention_grade(0.799, 1.0, s) == "D"
