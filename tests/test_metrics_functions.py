@@ -135,6 +135,41 @@ def test_overdue_buckets():
     assert list(m.overdue_bucket(np.array([10, 45, 70, 200]))) == [None, "31-60", "61-90", ">90"]
 
 
+def test_overdue_bucket_edges_on_both_paths():
+    # a 30-day term: 31..60 days old is '31-60', 61..90 '61-90', 91 on '>90'; 30 or less, or unknown, none.
+    # Each edge and the day past it, one by one (scalar) and element-wise (list, with a gap, and a
+    # Series whose index must come back as it went in)
+    ages = [30, 31, 60, 61, 90, 91]
+    want = [None, "31-60", "31-60", "61-90", "61-90", ">90"]
+    assert [m.overdue_bucket(a) for a in ages] == want
+    assert m.overdue_bucket(None) is None and m.overdue_bucket(float("nan")) is None
+    assert list(m.overdue_bucket([*ages, None])) == [*want, None]  # None read as unknown, not compared
+    assert list(m.overdue_bucket(np.array([*ages, np.nan]))) == [*want, None]
+    out = m.overdue_bucket(pd.Series([75.0, 10.0], index=[7, 3]))
+    assert out.index.tolist() == [7, 3] and out.tolist() == ["61-90", None]
+    # a 45-day term shifts every edge by 15: 45 none, 46 and 75 '31-60', 76 and 105 '61-90', 106 '>90'
+    assert list(m.overdue_bucket(np.array([45, 46, 75, 76, 105, 106]), payment_days=45)) == [
+        None, "31-60", "31-60", "61-90", "61-90", ">90"]
+    assert [m.overdue_bucket(a, payment_days=45) for a in (105, 106)] == ["61-90", ">90"]
+
+
+def test_nonwinning_over_unknown_volume_is_not_over():
+    # an unknown non-winning volume (None in a list) reads as NaN: not above anything
+    assert m.nonwinning_over([None, 5.0], [1.0, 1.0]).tolist() == [False, True]
+    assert m.nonwinning_over([None, 5.0], [1.0, 1.0], share=0.5).tolist() == [False, True]  # 5/6 > 0.5
+
+
+def test_nonwinning_over_edges():
+    # above the share is strictly above: 3 of 3 + 1 = 0.75 exactly is not over a 0.75 share, 3.01 is
+    assert m.nonwinning_over(3.0, 1.0, share=0.75) is False
+    assert m.nonwinning_over(3.01, 1.0, share=0.75) is True
+    # any non-winning use counts, half a unit too; none never does, even against a net return (-5)
+    assert m.nonwinning_over(0.5, 0.0) is True
+    assert m.nonwinning_over(0.0, -5.0) is False
+    out = m.nonwinning_over(pd.Series([2.0, 1.0], index=["a", "b"]), pd.Series([1.0, 2.0], index=["a", "b"]))
+    assert out.index.tolist() == ["a", "b"] and out.tolist() == [True, False]  # aligned with its input
+
+
 def test_overdue_bucket_positions_by_hand():
     ages = [float("nan"), 0, 30, 31, 60, 61, 90, 91, 400]
     assert m.overdue_bucket_index(ages, 30).tolist() == [-1, -1, -1, 0, 0, 1, 1, 2, 2]
@@ -167,6 +202,36 @@ def test_retention_grades_and_amounts():
     assert m.retention_grade(0.85, 1.0, s) == "C"
     assert m.retention_grade(0.5, 1.0, s) == "D"
     assert m.retention_grade(None, None, s) == "D"
+
+
+def test_retained_savings_unknowns_and_mixed_inputs():
+    s = Settings()  # fund share 0.7; grade shares A 0.5, B 0.4, C 0.3, D 0
+    assert m.retained_savings(float("nan"), "A", s) is None  # no saving known: none retained, not NaN
+    assert m.retained_savings(1000.0, None, s) == 0.0  # no grade: nothing retained
+    # grades as an array: element-wise, 1000 x 0.7 x 0.5 = 350, D and an unknown grade 0
+    assert m.retained_savings(1000.0, np.array(["A", "D", None], dtype=object), s).tolist() == pytest.approx(
+        [350.0, 0.0, 0.0])
+
+
+def test_retention_grade_edges_and_mixed_inputs():
+    s = Settings()  # A: completion >= 1.0 and on time >= 0.95; B: >= 0.9; C: >= 0.8; else D
+    assert m.retention_grade(0.8, 1.0, s) == "C" and m.retention_grade(0.799, 1.0, s) == "D"
+    assert m.retention_grade(1.0, 0.949, s) == "B"
+    # an unknown on-time rate (nothing due yet) never earns A: complete -> B, however read
+    assert m.retention_grade(1.0, None, s) == "B" and m.retention_grade(1.0, float("nan"), s) == "B"
+    # one side an array, the other a scalar: graded element-wise either way
+    assert m.retention_grade(np.array([1.0, 0.5]), 0.95, s).tolist() == ["A", "D"]
+    assert m.retention_grade(1.0, np.array([0.95, 0.5]), s).tolist() == ["A", "B"]
+    # the element-wise path at the same edges as the scalar one: A at exactly 1.0 and 0.95, B at 0.9,
+    # C at 0.8; unknowns (NaN, None in a list) as the scalar path reads them; a Series keeps its index
+    got = m.retention_grade([1.0, 1.0, 0.9, 0.8, 0.799, None, 1.0, 1.0], [0.95, 0.949, 1.0, 1.0, 1.0, 1.0, np.nan, None], s)
+    assert got.tolist() == ["A", "B", "B", "C", "D", "D", "B", "B"]
+    graded = m.retention_grade(pd.Series([1.0, 0.5], index=[4, 2]), pd.Series([1.0, 1.0], index=[4, 2]), s)
+    assert graded.index.tolist() == [4, 2] and graded.tolist() == ["A", "D"]
+    # thresholds at 0: an unknown completion is still D, an unknown on-time rate still not A (both paths)
+    zero = Settings(grade_a_on_time=0.0, grade_c_completion=0.0)
+    assert m.retention_grade(None, 1.0, zero) == "D" and m.retention_grade(1.0, None, zero) == "B"
+    assert m.retention_grade(np.array([np.nan, 1.0]), np.array([1.0, np.nan]), zero).tolist() == ["D", "B"]
     assert m.retained_savings(1000.0, "A", s) == pytest.approx(350.0)  # 1000 x 0.7 x 0.5
     assert m.retained_savings(1000.0, "C", s) == pytest.approx(210.0)
     assert m.retained_savings(1000.0, "D", s) == 0.0
