@@ -12,7 +12,7 @@ from sqlalchemy.engine import Connection
 
 from procurement import daily
 from procurement import db_schema as schema
-from procurement.arrays import stable_argsort
+from procurement.arrays import blank_last, key_fits, mixed_radix, offsets, split_key, stable_argsort
 from procurement.model import COLUMNS
 from procurement.store import series
 from procurement.store.sql import has_rows, is_sqlite, owns
@@ -92,36 +92,27 @@ def _sqlite_coded_load(
     and the (hospital, drug) key back in C. Binding values one by one is most of a bulk insert's cost.
     """
     key_cols = [c for c in daily.KEY_COLUMNS if c != "winning"]
-    codes = [factorized[c][0] for c in key_cols]
+    # coded columns (arrays kernel): codes 0..n-1, -1 blank read as n, the trailing None of values
+    columns = [(factorized[c][0], len(factorized[c][1])) for c in key_cols]
     values = [np.array([*np.asarray(factorized[c][1], dtype=object), None], dtype=object) for c in key_cols]
-    codes.append(frame["winning"].fillna(False).to_numpy(dtype=bool).astype(np.int64))
-    values.append(np.array([0, 1], dtype=object))
-    spans = [len(v) for v in values]
-    day_codes, days = pd.factorize(frame["date"])
-    day_text = [*pd.DatetimeIndex(days).strftime("%Y-%m-%d"), None]
-    day_codes = np.where(day_codes < 0, len(day_text) - 1, day_codes)
-    if float(np.prod(np.array([*spans, len(day_text)], dtype="float64"))) >= 2.0**62:
+    columns.append((frame["winning"].fillna(False).to_numpy(dtype=bool).astype(np.int64), 2))
+    values.append(np.array([0, 1, None], dtype=object))
+    sizes = [n for _, n in columns]
+    if not key_fits(sizes):
         return False
-    number = np.zeros(len(frame), dtype=np.int64)
-    for c, span in zip(codes, spans, strict=True):  # blank (-1) becomes the trailing None of values
-        number *= span
-        number += np.where(c < 0, span - 1, c)
-    distinct = pd.unique(number)
-    key_rows = [distinct]
-    rest = distinct.copy()
-    for span in reversed(spans):
-        rest, digit = np.divmod(rest, span)
-        key_rows.append(digit)
-    key_rows = [key_rows[0], *reversed(key_rows[1:])]  # id, then the digit of each column in order
-    number *= len(day_text)  # the day: one more digit, one value less to bind per line
-    number += day_codes
+    key_id, distinct = pd.factorize(mixed_radix(*columns))  # dense ids of the distinct line keys
+    key_rows = [np.arange(len(distinct)), *split_key(np.asarray(distinct), sizes)]  # id, then each column's code
+    day_codes, days = pd.factorize(frame["date"])
+    day_text = [*pd.DatetimeIndex(days).strftime("%Y-%m-%d"), None]  # a blank day is the trailing None
+    # the day one more digit: the staged code is key id x len(day_text) + day, split back in SQL below
+    number = mixed_radix((key_id, len(distinct)), (day_codes, len(days)))
 
     raw = conn.connection.driver_connection
     names = ", ".join(key_cols)
     raw.execute(f"CREATE TEMP TABLE stage_keys (id INTEGER PRIMARY KEY, {names}, winning)")
     raw.executemany(
-        f"INSERT INTO stage_keys VALUES (?, {', '.join(['?'] * len(spans))})",
-        zip(key_rows[0].tolist(), *(values[j][key_rows[j + 1]].tolist() for j in range(len(spans))), strict=True),
+        f"INSERT INTO stage_keys VALUES (?, {', '.join(['?'] * len(sizes))})",
+        zip(key_rows[0].tolist(), *(values[j][key_rows[j + 1]].tolist() for j in range(len(sizes))), strict=True),
     )
     raw.execute("CREATE TEMP TABLE stage_days (id INTEGER PRIMARY KEY, date)")
     raw.executemany("INSERT INTO stage_days VALUES (?, ?)", enumerate(day_text))
@@ -158,15 +149,20 @@ def bucket_order(hospital: np.ndarray, dates: pd.Series) -> np.ndarray | None:
     """
     if len(hospital) < 2:
         return None
-    hospital = np.where(hospital < 0, hospital.max(initial=0) + 1, hospital).astype(np.int64)
+    hospitals = int(hospital.max(initial=-1)) + 1  # codes number the hospitals densely; -1 (blank) sorts last
     stamp = dates.to_numpy(dtype="datetime64[ns]").view(np.int64)
     blank = stamp == np.iinfo(np.int64).min  # NaT
     day, rest = np.divmod(stamp, 86_400 * 10**9)
     if rest[~blank].any():  # times of day: sort on the stamps themselves
-        return np.lexsort((np.where(blank, np.iinfo(np.int64).max, stamp), hospital))
-    low = int(day[~blank].min(initial=0))
-    span = int(day[~blank].max(initial=0)) - low + 2  # the last day number is for blanks
-    number = hospital * span + np.where(blank, span - 1, day - low)
+        return np.lexsort((np.where(blank, np.iinfo(np.int64).max, stamp), blank_last(hospital, hospitals)))
+    if blank.any():  # a blank day sorts after every day of its hospital
+        present, days = offsets(day[~blank])
+        day = np.full(day.size, -1, dtype=np.int64)
+        day[~blank] = present
+    else:
+        day, days = offsets(day)
+    # hospitals x days span far less than 2**63 (mixed_radix would raise, not wrap)
+    number = mixed_radix((hospital, hospitals), (day, days))
     if bool((number[1:] >= number[:-1]).all()):
         return None
     return stable_argsort(number)
