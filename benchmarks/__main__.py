@@ -17,6 +17,7 @@ TUNED = tune_process()
 BENCHES = (
     "bench_synthetic",
     "bench_import",
+    "bench_store",
     "bench_report",
     "bench_compute",
     "bench_metrics",
