@@ -52,8 +52,9 @@ def relink_payments(
 def link_payments(conn: Connection, scope: sa.ColumnElement) -> None:
     """Work out the link of every payment ``scope`` selects, from scratch: invoice, else order, else distributor."""
     pay, lines = schema.KIND_TABLES["payments"], schema.KIND_TABLES["purchases"]
-    conn.execute(sa.update(pay).where(scope).values(link_date=None, link_product_id=None, link_supplier=None,
-                                                    link_by=None))
+    # a payment without link_by has no link at all (every link sets it): a fresh payment costs no write here
+    conn.execute(sa.update(pay).where(scope, pay.c.link_by.is_not(None))
+                 .values(link_date=None, link_product_id=None, link_supplier=None, link_by=None))
     link_orders(conn, scope)
     naming = sa.and_(scope, pay.c.invoice_id.is_not(None))
     if has_rows(conn, sa.select(pay.c.hospital_id).where(naming).subquery()):
