@@ -18,6 +18,7 @@ BENCHES = (
     "bench_synthetic",
     "bench_import",
     "bench_guard",
+    "bench_store",
     "bench_report",
     "bench_compute",
     "bench_metrics",

@@ -40,6 +40,23 @@ def test_payment_before_its_order_is_linked_when_the_order_arrives(engine):
     assert linked(engine)["H1"] == ("01-07", "P1", "甲药业")
 
 
+def test_one_import_of_lines_and_payments_links_earlier_and_own_payments(engine):
+    # PAY1 (H1, order O1) is stored before any order. One import then brings order O1 of H1 (01-05, P1)
+    # and of H2 (01-09, P2: the same order id in another hospital) with H2's payment PAY2 naming O1.
+    # By hand: PAY1 takes H1's line (the purchases pass), PAY2 H2's line (the payments pass), neither
+    # the other hospital's.
+    store.import_tables(engine, {"payments": payments([("PAY1", "O1", "H1", 50.0, "2020-02-01")])},
+                        source_name="p", file_hash="p")
+    store.import_tables(
+        engine,
+        {"purchases": purchases([("O1", "2020-01-05", "H1", "P1", 100.0, 50.0),
+                                 ("O1", "2020-01-09", "H2", "P2", 10.0, 1.0)]),
+         "payments": payments([("PAY2", "O1", "H2", 1.0, "2020-02-03")])},
+        source_name="both", file_hash="both",
+    )
+    assert linked(engine) == {"H1": ("01-05", "P1", "甲药业"), "H2": ("01-09", "P2", "乙药业")}
+
+
 def test_restated_payment_naming_no_order_loses_its_link(engine):
     store.import_tables(
         engine,

@@ -149,9 +149,11 @@ def import_tables(
             if role == roles.COORDINATOR and (added.get("demand") or replaced.get("demand")):
                 _accept_written_demand(conn, import_id, user)
 
+            payments_written = bool(added.get("payments") or replaced.get("payments"))
             for kind in ("purchases", "payments"):  # payments follow the orders they name
                 if added.get(kind) or replaced.get(kind):
-                    links.relink_payments(conn, kind, import_id, frames[kind]["hospital_id"])
+                    links.relink_payments(conn, kind, import_id, frames[kind]["hospital_id"],
+                                          own_payments_follow=payments_written)
             if hospital_scope is not None:
                 _refuse_catalogue_changes(hospital_scope, source_name, added, replaced)
             conn.execute(
