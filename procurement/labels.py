@@ -194,7 +194,7 @@ SCORECARD_LABELS_EN: dict[str, str] = {
 }
 # Purchases outside every agreement year (协议期外采购).
 OUTSIDE_LABELS_ZH: dict[str, str] = {
-    **COLUMN_LABELS_ZH, "rows": "记录数", "quantity": "数量(最小单位)", "first_date": "最早日期", "last_date": "最晚日期",
+    **COLUMN_LABELS_ZH, "days": "采购天数", "quantity": "数量(最小单位)", "first_date": "最早日期", "last_date": "最晚日期",
 }
 
 # The monthly report (月报): its completion is the cumulative one, beside this month's volumes.

@@ -150,7 +150,8 @@ def match_payments_coded(
     4. supplier, 5. distributor (the one supplier whose goods its distributor delivered there):
        the oldest unpaid deliveries of that supplier, named suppliers first;
     6. hospital: the oldest unpaid deliveries of the hospital.
-    What a named day leaves unpaid goes on down the same list (FIFO). Amounts are matched in
+    What a named day leaves unpaid goes on down the same list (FIFO). Deliveries of the same day
+    are paid in order of product, then supplier (values): never by the order of the rows. Amounts are matched in
     integer cents, so the ledger sums back exactly.
 
     Returns rows of hospital_id, product_id, supplier, delivery_date (NaT: a payment with nothing
@@ -207,10 +208,19 @@ def match_payments_coded(
         first = np.flatnonzero(np.r_[True, running[1:] > running[:-1]]) if nd else np.array([], dtype=np.int64)
         d_date = d_date[first]
     del d_cents_raw, bucket  # millions of rows each: not kept through the stages
+    # deliveries of the same date are paid in order of product, then supplier (their values, not
+    # their codes or rows): otherwise which of them a payment pays would follow the order the rows
+    # came in, and the report (daily totals in key order) would split a payment over products and
+    # suppliers differently from the same lines read from a file
+    p_rank, s_rank = (_value_ranks(joint[k][1]) for k in ("product_id", "supplier"))
+
+    def same_day_tie(p_codes: np.ndarray, s_codes: np.ndarray) -> np.ndarray:
+        return p_rank[p_codes] * s_rank.size + s_rank[s_codes]
+
     if key_order:
         remaining, dh, dp, ds, dday = cents_b, h_d, p_d, s_d, day_d
     else:
-        order = _date_argsort(d_date)
+        order = _by_date_then_tie(d_date, lambda: same_day_tie(p_d[first], s_d[first]))
         first, d_date, remaining = first[order], d_date[order], cents_b[order]
         dh, dp, ds, dday = h_d[first], p_d[first], s_d[first], day_d[first]
 
@@ -218,7 +228,11 @@ def match_payments_coded(
         """Positions with something left to pay, in date order (in key order only those are sorted:
         after FIFO by product, most are paid; otherwise positions are in date order already)."""
         rows = np.flatnonzero(remaining > 0)
-        return rows[_date_argsort(d_date[rows])] if key_order else rows
+        return oldest_first(rows) if key_order else rows
+
+    def oldest_first(rows: np.ndarray) -> np.ndarray:
+        """Positions (in key order) sorted by date, then product and supplier."""
+        return rows[_by_date_then_tie(d_date[rows], lambda: same_day_tie(dp[rows], ds[rows]))]
 
     p_date = payments["date"].to_numpy(dtype="datetime64[ns]")
     p_order = np.argsort(p_date, kind="stable")
@@ -258,6 +272,7 @@ def match_payments_coded(
         whole = _every_position(d_rows, remaining.size)  # then the columns as they are
         d_cols, p_cols = [a if whole else a[d_rows] for a in d_keys], [b[p_rows] for b in p_keys]
         numbers = _key_numbers(d_cols, p_cols)
+        product_stage = summarise
         summarise = summarise and p_pay_day is not None
         if summarise and numbers is not None and bool((numbers[0][1:] >= numbers[0][:-1]).all()):
             # deliveries come group by group already (key order): number the groups by the changes,
@@ -278,6 +293,12 @@ def match_payments_coded(
             if summary(dc, rows, pc[po], p_rows[po]):
                 return
             summarise = False  # not exact here (several suppliers): cut into pieces below
+        if key_order and product_stage:
+            # key order has a product's deliveries by supplier, then day: FIFO over the product's
+            # suppliers wants them by day (the oldest first, whichever supplier delivered it)
+            d_rows = oldest_first(d_rows)
+            d_cols = [a[d_rows] for a in d_keys]
+            numbers = _key_numbers(d_cols, p_cols)
         # deliveries of groups no payment of this stage has are never matched: leave them out. The
         # groups kept keep their order of first appearance, so the pieces come in the same order.
         if numbers is not None:
@@ -652,6 +673,23 @@ def _combine(*codes: np.ndarray) -> np.ndarray:
         if bool((ordered[1:] != ordered[:-1]).all()):
             return np.arange(number.size, dtype=np.int64)
     return pd.factorize(number)[0].astype(np.int64)
+
+
+def _value_ranks(uniques: Any) -> np.ndarray:
+    """Per code (blank: ``len(uniques)``, last) its rank among the sorted values."""
+    uniques = np.asarray(uniques, dtype=object)
+    return _sorted_codes(np.arange(len(uniques) + 1), uniques)
+
+
+def _by_date_then_tie(dates: np.ndarray, tie: Any) -> np.ndarray:
+    """Stable argsort of datetime64[ns] values, equal dates ordered by ``tie()`` (integers; only
+    worked out when some dates are equal)."""
+    order = _date_argsort(dates)
+    ns = dates.view(np.int64)[order]
+    if ns.size < 2 or not bool((ns[1:] == ns[:-1]).any()):
+        return order
+    by_tie = stable_argsort(tie())
+    return by_tie[_date_argsort(dates[by_tie])]
 
 
 def _date_argsort(dates: np.ndarray) -> np.ndarray:

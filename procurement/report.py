@@ -513,9 +513,10 @@ def _year_warnings(outside: pd.DataFrame, other_overdue: float, agreements: pd.D
     """Purchases outside every agreement year, overdue money of other years, agreements of no year."""
     out: list[str] = []
     if len(outside):
-        n, q = int(outside["rows"].sum()), float(outside["quantity"].sum())
-        out.append(f"{n} 条中选产品采购记录 (共 {q:,.0f} 最小单位, {len(outside)} 个机构×产品) 在协议期外, 不计入任何协议年度 / "
-                   f"{n} winning purchase rows ({q:,.0f} units, {len(outside)} hospital x product pairs) are dated "
+        # quantity and pairs, not purchase lines: the same whether read from files or from the store's daily totals
+        q, n = float(outside["quantity"].sum()), len(outside)
+        out.append(f"{q:,.0f} 最小单位的中选产品采购 ({n} 个机构×产品) 在协议期外, 不计入任何协议年度 / "
+                   f"{q:,.0f} units of winning purchases ({n} hospital x product pairs) are dated "
                    "outside the agreement period and count for no agreement year")
     if other_overdue > 0:
         out.append(f"另有 {other_overdue:,.2f} 元逾期未回款属于其他协议年度或协议期外的配送, 未计入本年度 / "

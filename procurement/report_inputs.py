@@ -26,7 +26,9 @@ from procurement.years import agreements_in_view, products_in_view
 
 Codes = tuple[np.ndarray, pd.Index]  # codes of the rows (-1: blank) and the distinct values
 # winning purchases dated outside every agreement year, per hospital and product (Report.outside_period)
-OUTSIDE_COLUMNS = ("hospital_id", "product_id", "rows", "quantity", "first_date", "last_date")
+# (``days``: the days with such purchases, not the purchase lines: the store keeps daily totals, which
+# the app reads, and lines of one day would count once there and several times read from files)
+OUTSIDE_COLUMNS = ("hospital_id", "product_id", "days", "quantity", "first_date", "last_date")
 
 
 @dataclass(frozen=True)
@@ -471,9 +473,10 @@ def _in_year(purchases: pd.DataFrame, keep: np.ndarray, all_codes: Codes, cat: C
 def _outside_period(purchases: pd.DataFrame, keep: np.ndarray, all_codes: Codes, cat: Catalogue
                     ) -> pd.DataFrame:
     """Winning purchases up to as_of dated before their product's agreement start or after its end:
-    counted for no year's completion (domain.md), listed per hospital and product."""
+    counted for no year's completion (domain.md), listed per hospital and product with the number of
+    days they fall on (order lines or daily totals: the same list)."""
     empty = pd.DataFrame({c: pd.Series(dtype="string") for c in OUTSIDE_COLUMNS[:2]}
-                         | {"rows": pd.Series(dtype="int64"), "quantity": pd.Series(dtype="float64"),
+                         | {"days": pd.Series(dtype="int64"), "quantity": pd.Series(dtype="float64"),
                             "first_date": pd.Series(dtype="datetime64[ns]"),
                             "last_date": pd.Series(dtype="datetime64[ns]")})
     lo, hi = _bounds(cat, all_codes[1], "period_first", "period_last", (_NO_LOW, _NO_HIGH))
@@ -488,7 +491,7 @@ def _outside_period(purchases: pd.DataFrame, keep: np.ndarray, all_codes: Codes,
         "date": purchases["date"].to_numpy(dtype="datetime64[ns]")[rows],
     })
     g = out.groupby(["hospital_id", "product_id"], sort=True)
-    return pd.DataFrame({"rows": g.size(), "quantity": g["quantity"].sum(), "first_date": g["date"].min(),
+    return pd.DataFrame({"days": g["date"].nunique(), "quantity": g["quantity"].sum(), "first_date": g["date"].min(),
                          "last_date": g["date"].max()}).reset_index()[list(OUTSIDE_COLUMNS)]
 
 

@@ -143,9 +143,9 @@ def check_mid_year_2(out: dict) -> None:
                                                                "超量采购产品数", "正常采购产品数")}
     assert counts == {"签约产品总数": 5, "零采购产品数": 1, "低于序时进度产品数": 2, "超量采购产品数": 1, "正常采购产品数": 1}
     assert {r["agreement_year"] for r in out["execution"]} == {2}
-    assert [(r["hospital_id"], r["product_id"], r["rows"], r["quantity"], r["first_date"])
+    assert [(r["hospital_id"], r["product_id"], r["days"], r["quantity"], r["first_date"])
             for r in out["outside_period"]] == [("H1", "P1", 1, 50, "2025-04-14"), ("H2", "P2", 1, 30, "2025-03-01")]
-    assert any("2 winning purchase rows (80 units" in w for w in out["warnings"])
+    assert any("80 units of winning purchases (2 hospital x product pairs)" in w for w in out["warnings"])
 
 
 def run(argv: list[str], capsys) -> dict:

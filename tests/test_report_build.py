@@ -18,7 +18,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from procurement.labels import EXECUTION_COLUMNS, METRIC_LABELS_ZH
@@ -257,6 +257,8 @@ day = st.integers(min_value=0, max_value=150).map(lambda n: T("2020-01-01") + pd
     pays=st.lists(st.tuples(st.sampled_from(["H1", "H2"]), st.sampled_from(["P1", "P3", None]),
                             st.integers(min_value=1, max_value=500), day, st.booleans()), max_size=6),
 )
+# found failing: two lines of P3 on one day before its period (from 1 Apr) listed as 2 rows, summed as 1
+@example(lines=[("H1", "P3", T("2020-01-01"), 1), ("H1", "P3", T("2020-01-01"), 1)], pays=[])
 def test_aggregating_purchases_changes_no_figure(lines, pays):
     rows = [dict(order_id=f"o{i}", date=t, hospital_id=h, product_id=p, quantity=float(q), winning=True)
             for i, (h, p, t, q) in enumerate(lines)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from datetime import date
 
+import pandas as pd
 import pytest
 from store_fixtures import (
     BACKENDS,
@@ -82,3 +83,25 @@ def test_daily_totals_give_the_same_report_as_order_lines(engine):
     assert total["paid_amount"] == pytest.approx(83.5)
     scoped = report_mod.build_report(store.load_dataset(engine, "H2"), as_of=as_of).to_json()
     assert scoped["total"]["purchased_volume"] == 27  # 7 + 20
+
+
+def test_purchases_outside_the_period_are_listed_alike_from_daily_totals(engine):
+    # P1's agreement year starts 6 Jan here: O1 and O2 (H1, 5 Jan, 100 + 40) and O5 (H2, 5 Jan, 7)
+    # are outside it. The app reads daily totals (O1 and O2 merged into one row), the CLI order
+    # lines: both list H1 P1 on 1 day with 140 units and H2 P1 on 1 day with 7, and warn alike
+    late_start = products()
+    late_start.loc[late_start["product_id"] == "P1", "agreement_start"] = pd.Timestamp("2020-01-06")
+    store.import_tables(
+        engine,
+        {"hospitals": hospitals("H1", "H2"), "products": late_start,
+         "agreements": agreements([("H1", "P1", 1000.0), ("H1", "P2", 100.0), ("H2", "P1", 500.0)]),
+         "purchases": purchases(LINES), "payments": payments(PAYMENTS)},
+        source_name="hand.xlsx", file_hash="x",
+    )
+    as_of = date(2020, 3, 31)
+    detail = report_mod.build_report(store.load_dataset(engine, aggregated=False), as_of=as_of).to_json()
+    daily = report_mod.build_report(store.load_dataset(engine, aggregated=True), as_of=as_of).to_json()
+    assert_same(detail, daily)
+    assert [(r["hospital_id"], r["product_id"], r["days"], r["quantity"]) for r in daily["outside_period"]] == [
+        ("H1", "P1", 1, 140.0), ("H2", "P1", 1, 7.0)]
+    assert any("147 units of winning purchases (2 hospital x product pairs)" in w for w in daily["warnings"])
