@@ -215,7 +215,7 @@ def match_payments_coded(
     p_rank, s_rank = (_value_ranks(joint[k][1]) for k in ("product_id", "supplier"))
 
     def same_day_tie(p_codes: np.ndarray, s_codes: np.ndarray) -> np.ndarray:
-        return p_rank[p_codes] * s_rank.size + s_rank[s_codes]
+        return mixed_radix((p_rank[p_codes], p_rank.size), (s_rank[s_codes], s_rank.size))
 
     if key_order:
         remaining, dh, dp, ds, dday = cents_b, h_d, p_d, s_d, day_d
