@@ -76,6 +76,18 @@ def test_deliveries_of_one_day_are_paid_by_product_whatever_the_row_order(rows):
         assert paid.groupby("product_id")["amount"].sum().to_dict() == {"P1": 6.0, "P2": 0.5}
 
 
+@pytest.mark.parametrize("rows", [[0, 1], [1, 0]])
+def test_deliveries_of_one_day_are_paid_by_product_before_supplier(rows):
+    # H1 got P1 from S2 (4.00) and P2 from S1 (4.00) on 31 Jan; a hospital payment of 5.00 pays that
+    # day by product first: P1 (S2) 4.00, then P2 (S1) 1.00; by supplier first it would be P2 4.00
+    all_rows = [("H1", "P2", "S1", T("2020-01-31"), 4.0), ("H1", "P1", "S2", T("2020-01-31"), 4.0)]
+    d = _deliveries([all_rows[i] for i in rows])
+    p = _payments([("H1", None, None, pd.NaT, 5.0, T("2020-02-10"))])
+    for ledger in (lg.match_payments(d, p), lg.match_payments_coded(d, p, payment_days=30)[0]):
+        paid = ledger[ledger["pay_date"].notna()]
+        assert paid.groupby("product_id")["amount"].sum().to_dict() == {"P1": 4.0, "P2": 1.0}
+
+
 def test_a_product_from_two_suppliers_is_paid_oldest_first_in_key_order():
     # daily totals in key order (S1 before S2) although S2 delivered first: a payment of 100 for P1
     # pays S2's delivery of 1 Jan (the oldest), not S1's of 10 Jan; then 10 days, all on time
