@@ -81,7 +81,11 @@ def reference(url: str, data_version: int) -> Dataset:
 @st.cache_resource(show_spinner=False, max_entries=2)
 def snapshot(url: str, data_version: int) -> snapshots.Snapshot:
     """The whole alliance's default report of this data version (webapp.snapshots): read from the
-    database when an import or another server made it, else computed once and kept there."""
+    database when an import or another server made it, else computed once and kept there. A refresh
+    a hospital's import started in this server is waited for first, not run a second time beside it."""
+    running = _REFRESHING.get(url)
+    if running is not None and running.is_alive():
+        running.join()
     kept = snapshots.load(engine(url), data_version)
     if kept is None:
         kept = snapshots.compute(dataset(url, data_version, None), data_version)
