@@ -138,6 +138,8 @@ def test_nonwinning_over_unknown_volume_is_not_over():
     # an unknown non-winning volume (None in a list) reads as NaN: not above anything
     assert m.nonwinning_over([None, 5.0], [1.0, 1.0]).tolist() == [False, True]
     assert m.nonwinning_over([None, 5.0], [1.0, 1.0], share=0.5).tolist() == [False, True]  # 5/6 > 0.5
+    # nor against an unknown winning volume: nothing to compare with
+    assert m.nonwinning_over([5.0, 5.0], [None, 1.0]).tolist() == [False, True]
 
 
 def test_nonwinning_over_edges():
