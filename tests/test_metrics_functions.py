@@ -194,6 +194,11 @@ def test_retained_savings_unknowns_and_mixed_inputs():
     # grades as an array: element-wise, 1000 x 0.7 x 0.5 = 350, D and an unknown grade 0
     assert m.retained_savings(1000.0, np.array(["A", "D", None], dtype=object), s).tolist() == pytest.approx(
         [350.0, 0.0, 0.0])
+    # a Series keeps its index; an unknown saving in a list stays unknown (NaN), the others are figured
+    out = m.retained_savings(pd.Series([1000.0, None], index=[5, 9]), pd.Series(["B", "A"], index=[5, 9]), s)
+    assert out.index.tolist() == [5, 9] and out[5] == pytest.approx(280.0) and np.isnan(out[9])  # 1000 x 0.7 x 0.4
+    listed = m.retained_savings([1000.0, None], ["A", "A"], s)
+    assert listed[0] == pytest.approx(350.0) and np.isnan(listed[1])
 
 
 def test_retention_grade_edges_and_mixed_inputs():
