@@ -83,6 +83,17 @@ def test_warning_threshold_is_strict():
     assert got.tolist() == [False, True, False, True]
 
 
+def test_warning_mixed_inputs_and_unknowns():
+    # any one argument an array: element-wise (0.8 x 0.5 = 0.4: 0.1 warns, 0.5 does not)
+    assert m.warning(np.array([0.1, 0.5]), 0.5, True, 0.8).tolist() == [True, False]
+    assert m.warning(0.1, np.array([0.5, 0.1]), True, 0.8).tolist() == [True, False]  # 0.8 x 0.1 = 0.08
+    assert m.warning(0.1, 0.5, np.array([True, False]), 0.8).tolist() == [True, False]
+    # an unknown completion in a list (None) never warns
+    assert m.warning([None, 0.1], [0.5, 0.5], [True, True], 0.8).tolist() == [False, True]
+    # without a factor, metrics.md's 0.8: 0.8 of a finished period is on the threshold, 0.79 under it
+    assert m.warning(0.8, 1.0, True) is False and m.warning(0.79, 1.0, True) is True
+
+
 def test_warning_window_opens_on_the_first_day_of_the_month():
     # from month 3 of a period starting 2020-01-31: start + 2 months = 2020-03-31 (pandas keeps the
     # day where the month has it), so 30 March is closed and 31 March open; element-wise the same
