@@ -102,6 +102,17 @@ def test_warning_threshold_is_strict():
     assert got.tolist() == [False, True, False, True]
 
 
+def test_warning_mixed_inputs_and_unknowns():
+    # any one argument an array: element-wise (0.8 x 0.5 = 0.4: 0.1 warns, 0.5 does not)
+    assert m.warning(np.array([0.1, 0.5]), 0.5, True, 0.8).tolist() == [True, False]
+    assert m.warning(0.1, np.array([0.5, 0.1]), True, 0.8).tolist() == [True, False]  # 0.8 x 0.1 = 0.08
+    assert m.warning(0.1, 0.5, np.array([True, False]), 0.8).tolist() == [True, False]
+    # an unknown completion in a list (None) never warns
+    assert m.warning([None, 0.1], [0.5, 0.5], [True, True], 0.8).tolist() == [False, True]
+    # without a factor, metrics.md's 0.8: 0.8 of a finished period is on the threshold, 0.79 under it
+    assert m.warning(0.8, 1.0, True) is False and m.warning(0.79, 1.0, True) is True
+
+
 def test_warning_window_opens_on_the_first_day_of_the_month():
     # from month 3 of a period starting 2020-01-31: start + 2 months = 2020-03-31 (pandas keeps the
     # day where the month has it), so 30 March is closed and 31 March open; element-wise the same
@@ -157,6 +168,8 @@ def test_nonwinning_over_unknown_volume_is_not_over():
     # an unknown non-winning volume (None in a list) reads as NaN: not above anything
     assert m.nonwinning_over([None, 5.0], [1.0, 1.0]).tolist() == [False, True]
     assert m.nonwinning_over([None, 5.0], [1.0, 1.0], share=0.5).tolist() == [False, True]  # 5/6 > 0.5
+    # nor against an unknown winning volume: nothing to compare with
+    assert m.nonwinning_over([5.0, 5.0], [None, 1.0]).tolist() == [False, True]
 
 
 def test_nonwinning_over_edges():
@@ -211,6 +224,11 @@ def test_retained_savings_unknowns_and_mixed_inputs():
     # grades as an array: element-wise, 1000 x 0.7 x 0.5 = 350, D and an unknown grade 0
     assert m.retained_savings(1000.0, np.array(["A", "D", None], dtype=object), s).tolist() == pytest.approx(
         [350.0, 0.0, 0.0])
+    # a Series keeps its index; an unknown saving in a list stays unknown (NaN), the others are figured
+    out = m.retained_savings(pd.Series([1000.0, None], index=[5, 9]), pd.Series(["B", "A"], index=[5, 9]), s)
+    assert out.index.tolist() == [5, 9] and out[5] == pytest.approx(280.0) and np.isnan(out[9])  # 1000 x 0.7 x 0.4
+    listed = m.retained_savings([1000.0, None], ["A", "A"], s)
+    assert listed[0] == pytest.approx(350.0) and np.isnan(listed[1])
 
 
 def test_retention_grade_edges_and_mixed_inputs():
