@@ -229,6 +229,10 @@ def test_retained_savings_unknowns_and_mixed_inputs():
     assert out.index.tolist() == [5, 9] and out[5] == pytest.approx(280.0) and np.isnan(out[9])  # 1000 x 0.7 x 0.4
     listed = m.retained_savings([1000.0, None], ["A", "A"], s)
     assert listed[0] == pytest.approx(350.0) and np.isnan(listed[1])
+    # one grade for a whole array of savings (a region graded once): 1000 x 0.7 x 0.5, 200 x 0.7 x 0.5
+    assert m.retained_savings(np.array([1000.0, 200.0]), "A", s).tolist() == pytest.approx([350.0, 70.0])
+    one_grade = m.retained_savings(pd.Series([1000.0, 200.0], index=[3, 1]), "C", s)  # x 0.7 x 0.3
+    assert one_grade.index.tolist() == [3, 1] and one_grade.tolist() == pytest.approx([210.0, 42.0])
 
 
 def test_retention_grade_edges_and_mixed_inputs():
