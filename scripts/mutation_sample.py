@@ -7,7 +7,8 @@ can be read by hand. See docs/mutation.md.
 
     .venv/bin/python scripts/mutation_sample.py names   > sample.txt   # after mutmut has generated mutants
     .venv/bin/mutmut run --max-children 2 $(cat sample.txt)
-    .venv/bin/python scripts/mutation_sample.py score                  # killed / survived per module
+    .venv/bin/python scripts/mutation_sample.py score [OTHER/mutants]  # killed / survived per module
+    .venv/bin/python scripts/mutation_sample.py survivors [OTHER/mutants]  # ... and the survivors' names
 """
 
 from __future__ import annotations
@@ -20,18 +21,22 @@ from pathlib import Path
 
 from mutmut.stats import status_by_exit_code
 
-MUTANTS = Path("mutants")
+MUTANTS = Path("mutants")  # the first folder read; more may be named after the command
 SEED = 14
 SIZES = {"procurement.metrics": 150, "procurement.ledger": 250, "procurement.report": 250, "optimizer": 300}
 NOT_RUN = {"not checked", "check was interrupted by user", "skipped"}
 KILLED = {"killed", "timeout", "caught by type check", "segfault"}  # mutmut counts timeouts as killed too
 
 
-def results() -> dict[str, int | None]:
-    """Every generated mutant's name and exit code (None: not run yet)."""
+def results(folders: list[Path]) -> dict[str, int | None]:
+    """Every generated mutant's name and exit code (None: not run yet), over one or more mutants/
+    folders (the optimizer's sample may run in a copy of its own beside the others)."""
     out: dict[str, int | None] = {}
-    for meta in sorted(MUTANTS.rglob("*.meta")):
-        out.update(json.loads(meta.read_text())["exit_code_by_key"])
+    for folder in folders:
+        for meta in sorted(folder.rglob("*.meta")):
+            for name, code in json.loads(meta.read_text())["exit_code_by_key"].items():
+                if out.get(name) is None:
+                    out[name] = code
     return out
 
 
@@ -60,7 +65,7 @@ def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
 
 
 def main(argv: list[str]) -> int:
-    codes = results()
+    codes = results([MUTANTS, *(Path(a) for a in argv[1:])])
     drawn = sample(list(codes))
     if argv[:1] == ["names"]:
         print("\n".join(name for names in drawn.values() for name in names))
