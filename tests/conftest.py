@@ -14,6 +14,7 @@ bcrypt's cost, the environment -- is put back when the module ends.
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -32,10 +33,32 @@ settings.register_profile("ci", derandomize=True)
 # draw few, fixed examples: a mutant's verdict must not depend on the draw, and the hand cases are
 # what pin the boundaries; the many-example runs stay in the ordinary suite.
 settings.register_profile("mutation", derandomize=True, max_examples=10, deadline=None)
-if Path(__file__).resolve().parents[1].name == "mutants":
+UNDER_MUTMUT = Path(__file__).resolve().parents[1].name == "mutants"
+if UNDER_MUTMUT:
     settings.load_profile("mutation")
 elif os.environ.get("CI"):
     settings.load_profile("ci")
+
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under mutmut, the fastest test files first, and the fastest tests first within a file.
+
+    mutmut stops a mutant's run at its first failing test (-x) and hands pytest the tests in no
+    particular order; hand cases in small files usually kill first, so trying them first makes a killed
+    mutant cost about a second instead of the minute every reaching test takes together (a surviving
+    mutant still runs them all). Tests stay grouped by file so module fixtures are set up once.
+    Durations are mutmut's own (mutants/mutmut-stats.json, measured when it mapped tests to functions).
+    """
+    stats = Path(__file__).resolve().parents[1] / "mutmut-stats.json"
+    if not UNDER_MUTMUT or not stats.exists():
+        return
+    took = json.loads(stats.read_text()).get("duration_by_test", {})
+    per_file: dict[str, float] = {}
+    for item in items:
+        per_file[item.nodeid.split("::")[0]] = per_file.get(item.nodeid.split("::")[0], 0.0) + took.get(item.nodeid, 0.0)
+    items.sort(key=lambda item: (per_file[item.nodeid.split("::")[0]], item.nodeid.split("::")[0], took.get(item.nodeid, 0.0)))
+
 
 FAST_BCRYPT_ROUNDS = 4  # bcrypt's lowest cost: accounts made in tests hash in a millisecond
 
