@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
@@ -157,3 +158,30 @@ def test_fifo_never_leaves_an_older_delivery_unpaid_while_paying_a_newer_one(del
         paid = g.loc[g["pay_date"].notna(), "delivery_date"]
         if len(unpaid) and len(paid):
             assert paid.max() <= unpaid.min()
+
+
+# --- the FIFO stage summed per payment (_fifo_summary), called directly ----------------------------
+
+
+def _ints(*values):
+    return np.array(values, dtype=np.int64)
+
+
+def test_fifo_summary_of_nothing_is_empty():
+    """No delivery and no payment: no group at all (n_groups 0), every output empty, no error."""
+    none = _ints()
+    outputs = lg._fifo_summary(none, none, none, none, none, none, 30)
+    assert [o.size for o in outputs] == [0, 0, 0, 0, 0]
+
+
+def test_fifo_summary_leaves_a_group_no_payment_names_unpaid():
+    """Group 1 (the highest code) has a delivery but no payment: it must stay unpaid. By hand, in cents
+    and day numbers: group 0 delivers 100 on day 10, its one payment of 150 on day 20 pays those 100
+    (matched 100, 100 x 10 days = 1000, on time within 30 days, first delivery 0); group 1's 100 of
+    day 12 is paid 0."""
+    matched, amount_days, on_time, first, d_paid = lg._fifo_summary(
+        _ints(0, 1), _ints(100, 100), _ints(10, 12), _ints(0), _ints(150), _ints(20), 30
+    )
+    assert matched.tolist() == [100] and amount_days.tolist() == [1000] and on_time.tolist() == [100]
+    assert first.tolist() == [0]
+    assert d_paid.tolist() == [100, 0]
