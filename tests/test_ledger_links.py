@@ -8,6 +8,8 @@ The lines (the hand case of tests/test_payment_matching.py):
   C  order O3  H1  2020-01-15  P2 (甲)  invoice I2  distributor D3
   E  order O4  H1  2019-12-20  P3 (乙)  invoice I3  distributor D3
      order O9  H2  2020-01-01  P2 (甲)  invoice I9  distributor D1
+     order O5  H1  2020-01-20  P1 (甲)  invoice I5  distributor D5
+     order O6  H1  2020-01-21  P1 (no supplier named)  invoice I6  distributor D5
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ LINES = [  # order, hospital, date, product, supplier, invoice, distributor
     ("O3", "H1", "2020-01-15", "P2", "甲", "I2", "D3"),
     ("O4", "H1", "2019-12-20", "P3", "乙", "I3", "D3"),
     ("O9", "H2", "2020-01-01", "P2", "甲", "I9", "D1"),
+    ("O5", "H1", "2020-01-20", "P1", "甲", "I5", "D5"),
+    ("O6", "H1", "2020-01-21", "P1", None, "I6", "D5"),
 ]
 PURCHASES = conform(
     "purchases",
@@ -66,12 +70,15 @@ def test_named_lines_give_the_invoices_earliest_day_as_a_day():
 
 def test_distributor_suppliers_answer_each_payment_on_its_own_row():
     """By hand: D1 delivered only 甲's goods to H1 (A, B): 甲. D3 delivered 甲's C and 乙's E to H1:
-    blank. D1 delivered O9 (甲) to H2: 甲. H2 has no D3 line: blank."""
+    blank. D1 delivered O9 (甲) to H2: 甲. H2 has no D3 line: blank. D5 delivered to H1 one line of 甲
+    and one naming no supplier: blank (one value, but not on every line)."""
     named = _named(
-        "distributor", [("H1", "D1"), ("H1", "D3"), ("H2", "D1"), ("H2", "D3")], index=[7, 3, 12, 5]
+        "distributor",
+        [("H1", "D1"), ("H1", "D3"), ("H2", "D1"), ("H2", "D3"), ("H1", "D5")],
+        index=[7, 3, 12, 5, 9],
     )
     out = lg._distributor_suppliers(named, PURCHASES)
-    expected = pd.Series(["甲", pd.NA, "甲", pd.NA], index=[7, 3, 12, 5], dtype="string")
+    expected = pd.Series(["甲", pd.NA, "甲", pd.NA, pd.NA], index=[7, 3, 12, 5, 9], dtype="string")
     pd.testing.assert_series_equal(out, expected)
 
 
