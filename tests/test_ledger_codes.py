@@ -5,6 +5,7 @@ Moved from test_perf_report.py, which mixed them with the report's summed-days p
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from procurement import ledger as lg
@@ -56,3 +57,18 @@ def test_known_delivery_codes_give_the_same_ledger():
     paid = coded[coded["pay_date"].notna() & coded["delivery_date"].notna()]
     assert paid.groupby("hospital_id")["amount"].sum().to_dict() == {"H1": 40.0, "H2": 5.0}
     assert coded.loc[coded["delivery_date"].isna(), "amount"].tolist() == [7.0]
+
+
+def test_joint_codes_number_every_array_alike_with_blank_as_its_own_last_code():
+    """Codes shared across several arrays (three here, as the docstring allows any number), numbered in
+    order of first appearance over the arrays laid end to end, blank (None) as ``len(uniques)``.
+    By hand: a b a None c -> a=0, b=1, c=2, blank=3; split back as 1, 2 and 2 values."""
+    first, second, third = (np.array(v, dtype=object) for v in (["a"], ["b", "a"], [None, "c"]))
+    codes, uniques = lg._joint_codes_and_uniques(first, second, third)
+    assert list(uniques) == ["a", "b", "c"]
+    assert [c.tolist() for c in codes] == [[0], [1, 0], [3, 2]]
+    # two arrays (as the ledger calls it), a blank in the first: its code is 2, after a and b
+    blank_first, other = np.array(["a", None], dtype=object), np.array(["b", "a"], dtype=object)
+    codes, uniques = lg._joint_codes_and_uniques(blank_first, other)
+    assert list(uniques) == ["a", "b"]
+    assert [c.tolist() for c in codes] == [[0, 2], [1, 0]]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
@@ -157,3 +158,64 @@ def test_fifo_never_leaves_an_older_delivery_unpaid_while_paying_a_newer_one(del
         paid = g.loc[g["pay_date"].notna(), "delivery_date"]
         if len(unpaid) and len(paid):
             assert paid.max() <= unpaid.min()
+
+
+# --- the FIFO stage summed per payment (_fifo_summary), called directly ----------------------------
+
+
+def _ints(*values):
+    return np.array(values, dtype=np.int64)
+
+
+def test_fifo_summary_of_nothing_is_empty():
+    """No delivery and no payment: no group at all (n_groups 0), every output empty, no error."""
+    none = _ints()
+    outputs = lg._fifo_summary(none, none, none, none, none, none, 30)
+    assert [o.size for o in outputs] == [0, 0, 0, 0, 0]
+
+
+def test_fifo_summary_leaves_a_group_no_payment_names_unpaid():
+    """Group 1 (the highest code) has a delivery but no payment: it must stay unpaid. By hand, in cents
+    and day numbers: group 0 delivers 100 on day 10, its one payment of 150 on day 20 pays those 100
+    (matched 100, 100 x 10 days = 1000, on time within 30 days, first delivery 0); group 1's 100 of
+    day 12 is paid 0."""
+    matched, amount_days, on_time, first, d_paid = lg._fifo_summary(
+        _ints(0, 1), _ints(100, 100), _ints(10, 12), _ints(0), _ints(150), _ints(20), 30
+    )
+    assert matched.tolist() == [100] and amount_days.tolist() == [1000] and on_time.tolist() == [100]
+    assert first.tolist() == [0]
+    assert d_paid.tolist() == [100, 0]
+
+
+def test_fifo_summary_cent_days_are_exact_integers_up_to_its_guard():
+    """_fifo_summary promises exact integer arithmetic, and its caller's guard (_summable) lets cents x
+    days reach 2**62. By hand: one group, 1 cent delivered on day 0 and 2**52 + 1 cents on day 999, one
+    payment of all of it on day 1000: 1 x 1000 + (2**52 + 1) x 1 = 2**52 + 1001 cent-days, which the
+    code works out as 1000 x (2**52 + 2) - 999 x (2**52 + 1): two numbers near 2**62, where float64
+    values are 512 apart. On time within 30 days: the day-999 delivery only."""
+    big = 2**52 + 1
+    matched, amount_days, on_time, first, d_paid = lg._fifo_summary(
+        _ints(0, 0), _ints(1, big), _ints(0, 999), _ints(0), _ints(big + 1), _ints(1000), 30
+    )
+    assert matched.tolist() == [big + 1] and first.tolist() == [0] and d_paid.tolist() == [1, big]
+    assert amount_days.tolist() == [2**52 + 1001]
+    assert on_time.tolist() == [big]
+
+
+def test_summarised_ledger_with_one_delivery_and_a_payment_for_a_product_never_delivered():
+    """FIFO by product, summed per payment (payment_days set), over a single delivery row: H1's P1, 100
+    on 1 Jan. By hand: a P1 payment of 50 on 11 Jan pays 50 of it 10 days later (50 x 10 = 500
+    yuan-days, on time within 30); a P2 payment of 70 that day finds no P2 delivery (its group comes
+    after the one delivery's): it stays unmatched, whole. Left unpaid: 50 of 1 Jan."""
+    d = _deliveries([("H1", "P1", "S", T("2020-01-01"), 100.0)])
+    p1 = ("H1", "P1", None, None, 50.0, T("2020-01-11"))
+    p2 = ("H1", "P2", None, None, 70.0, T("2020-01-11"))
+    p = _payments([p1, p2])
+    ledger, _ = lg.match_payments_coded(d, p, payment_days=30)
+    matched = ledger[ledger["delivery_date"].notna() & ledger["pay_date"].notna()]
+    assert matched["amount"].tolist() == [50.0] and matched["amount_days"].tolist() == [500.0]
+    assert matched["paid_on_time"].tolist() == [50.0]
+    unpaid = ledger[ledger["pay_date"].isna()]
+    assert unpaid["product_id"].tolist() == ["P1"] and unpaid["amount"].tolist() == [50.0]
+    unmatched = ledger[ledger["delivery_date"].isna()]
+    assert unmatched["product_id"].tolist() == ["P2"] and unmatched["amount"].tolist() == [70.0]
