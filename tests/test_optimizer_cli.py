@@ -159,3 +159,20 @@ def test_summary_shows_20_issues_then_counts_the_rest(n: int, more: str | None) 
     assert len(shown) == 20
     counted = [ln for ln in lines if ln.startswith("... ")]
     assert counted == ([] if more is None else [more])
+
+
+@pytest.mark.parametrize(
+    "base, saved, line",
+    [
+        (200.0, 50.0, "节约 / savings: 50.00 元（25.0%）"),  # 50 / 200
+        (0.0, -5.0, "节约 / savings: -5.00 元（-）"),  # baseline cost 0 (a baseline price of 0): no rate
+    ],
+)
+def test_summary_savings_line_with_its_rate_or_a_dash(base: float, saved: float, line: str) -> None:
+    import pandas as pd
+
+    from optimizer.cli import summary
+
+    plan = _plan_with_issues(0, 0)
+    plan.savings = pd.DataFrame({"baseline_cost": [base], "savings": [saved]})
+    assert line in summary(plan).splitlines()

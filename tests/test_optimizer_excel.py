@@ -224,3 +224,51 @@ def test_disruption_sheet_reasons_prices_and_formats():
     for r in (at + 1, at + 2):
         assert ws.cell(row=r, column=7).number_format == "#,##0"  # spare, whole units
         assert ws.cell(row=r, column=8).number_format == "0.0%"  # utilisation, a percentage
+
+
+def test_section_titles_are_bold():
+    """Each table under a sheet's first one is introduced by a bold title line (a reader's landmark)."""
+    wb = _comparison_and_disruption_workbook()
+    titles = {
+        "方案对比": ["各品种金额 / cost per drug"],
+        "断供调整": [
+            "调整明细 / moves",
+            "调整后供应(受影响机构) / new supply of the hospitals touched",
+            "剩余约定量 / remaining volume",
+            "仍短缺 / still short",
+            "企业负荷 / supplier loads",
+        ],
+    }
+    for sheet, wanted in titles.items():
+        ws = wb[sheet]
+        cells = {c.value: c for c in ws["A"] if c.value in wanted}
+        assert set(cells) == set(wanted)
+        assert all(c.font.b for c in cells.values()), sheet
+
+
+def test_solve_sheet_per_drug_gap_is_a_percentage():
+    ws = read(make_plan())["求解信息"]
+    at = next(r for r in range(1, ws.max_row + 1) if ws.cell(row=r, column=7).value == "建模耗时(秒)")
+    assert ws.cell(row=at, column=6).value == "相对间隙"
+    assert [ws.cell(row=r, column=6).number_format for r in (at + 1, at + 2)] == ["0.00%", "0.00%"]
+
+
+def test_readme_sheet_is_two_columns_wide():
+    """说明 is label / text pairs: nothing (not even a styled empty cell) beyond column B."""
+    ws = read(make_plan(), inp=make_input())["说明"]
+    assert ws.max_column == 2
+    assert ws.column_dimensions["B"].width == 90 and ws["B3"].alignment.wrap_text
+
+
+def test_column_widths_count_cjk_characters_double():
+    """Width = longest text + 2, a CJK character counting 2 and any other 1, at most 40 (and never
+    below 13: _widths keeps the larger of the column's width and its own, and openpyxl starts at 13).
+
+    分配方案, column 分配量(最小单位): 分配量 6 + "(" 1 + 最小单位 8 + ")" 1 = 16, longer than any value
+    ("60.0" = 4): 16 + 2 = 18. Column 中选单价(元): 中选单价 8 + "(" 1 + 元 2 + ")" 1 = 12: 14.
+    Column 是否切换企业: 12: 14."""
+    ws = read(make_plan(), inp=make_input())["分配方案"]
+    assert [c.value for c in ws[1]][6:10] == ["分配量(最小单位)", "中选单价(元)", "金额(元)", "是否切换企业"]
+    assert ws.column_dimensions["G"].width == 18
+    assert ws.column_dimensions["H"].width == 14
+    assert ws.column_dimensions["J"].width == 14
