@@ -86,3 +86,93 @@ def test_xlsx_workbook_is_written(files: list[str], tmp_path: Path) -> None:
     code, _, err = run(["plan", *files, "--xlsx", str(out_path)])
     assert code == 0, err
     assert out_path.exists() and out_path.stat().st_size > 0
+
+
+# --- surviving mutants of optimizer/cli.py (issue 14 item 4) ----------------------------------
+
+
+@pytest.mark.parametrize("command", ["plan", "replan"])
+def test_defaults_are_the_spec_s(command: str) -> None:
+    """allocation-model.md, settings: K default 1, switch penalty 0, shortage penalty 1000, gap 1e-4."""
+    from optimizer.cli import build_parser
+
+    args = build_parser().parse_args([command, "x.csv"])
+    assert args.max_suppliers == 1
+    assert args.switch_penalty == 0.0
+    assert args.shortage_penalty == 1000.0
+    assert args.gap == 1e-4
+
+
+def test_help_says_what_each_command_does(capsys: pytest.CaptureFixture[str]) -> None:
+    """``python -m optimizer --help`` is what a coordinator reads to find ``replan``."""
+    assert main(["--help"]) == 0
+    text = capsys.readouterr().out
+    assert "分配约定量 / allocate agreed volumes" in text
+    assert "断供后重新分配 / re-plan when suppliers fail" in text
+
+
+def test_internal_error_says_so_and_exits_1(files: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """A failure inside the solver (here forced) is reported as one line naming it, exit 1."""
+    import optimizer.cli
+
+    def broken(inp, settings):
+        raise RuntimeError("求解器崩溃 / solver crashed")
+
+    monkeypatch.setattr(optimizer.cli, "allocate", broken)
+    code, out, err = run(["plan", *files])
+    assert code == 1 and out == ""
+    assert err == "内部错误 / internal error: RuntimeError: 求解器崩溃 / solver crashed\n"
+
+
+def _plan_with_issues(n_errors: int, n_warnings: int):
+    """An infeasible plan with no rows, carrying ``n_errors`` error issues then ``n_warnings`` warnings."""
+    import pandas as pd
+
+    from optimizer.checks import CheckIssue
+    from optimizer.plan import Plan, PlanStatus
+
+    issues = [CheckIssue(("药", "1mg"), None, None, f"错{i}", f"bad{i}", "error") for i in range(n_errors)]
+    issues += [CheckIssue(("药", "1mg"), None, None, f"警{i}", f"w{i}", "warning") for i in range(n_warnings)]
+    no_rows = pd.DataFrame({"volume": [], "switched": []})
+    none = pd.DataFrame()
+    return Plan(PlanStatus.INFEASIBLE, None, 0.0, 0.0, 0.0, no_rows, no_rows, none, none, issues=issues)
+
+
+def test_summary_labels_errors_and_warnings() -> None:
+    from optimizer.cli import summary
+
+    lines = summary(_plan_with_issues(1, 1)).splitlines()
+    assert "错误: 错0 / bad0" in lines
+    assert "提示: 警0 / w0" in lines
+
+
+MORE_21, MORE_22 = "... 另有 1 条 / 1 more", "... 另有 2 条 / 2 more"
+
+
+@pytest.mark.parametrize("n, more", [(20, None), (21, MORE_21), (22, MORE_22)])
+def test_summary_shows_20_issues_then_counts_the_rest(n: int, more: str | None) -> None:
+    """20 issues are all shown; from 21 on, the first 20 and a line counting the others (n - 20)."""
+    from optimizer.cli import summary
+
+    lines = summary(_plan_with_issues(n, 0)).splitlines()
+    shown = [ln for ln in lines if ln.startswith("错误: ")]
+    assert len(shown) == 20
+    counted = [ln for ln in lines if ln.startswith("... ")]
+    assert counted == ([] if more is None else [more])
+
+
+@pytest.mark.parametrize(
+    "base, saved, line",
+    [
+        (200.0, 50.0, "节约 / savings: 50.00 元（25.0%）"),  # 50 / 200
+        (0.0, -5.0, "节约 / savings: -5.00 元（-）"),  # baseline cost 0 (a baseline price of 0): no rate
+    ],
+)
+def test_summary_savings_line_with_its_rate_or_a_dash(base: float, saved: float, line: str) -> None:
+    import pandas as pd
+
+    from optimizer.cli import summary
+
+    plan = _plan_with_issues(0, 0)
+    plan.savings = pd.DataFrame({"baseline_cost": [base], "savings": [saved]})
+    assert line in summary(plan).splitlines()

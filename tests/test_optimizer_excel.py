@@ -171,3 +171,104 @@ def test_empty_plan_still_writes_every_sheet(tmp_path):
     assert wb["分配方案"].max_row == 1
     kv = {r[0]: r[1] for r in rows_of(wb["求解信息"]) if r[0]}
     assert kv["状态"] == "不可行" and kv["原因"].startswith("没有中选企业")
+
+
+# --- surviving mutants of optimizer/excel.py (issue 14 item 4) --------------------------------
+
+
+def _comparison_and_disruption_workbook():
+    """The workbook of test_comparison_and_disruption_sheets: scenarios 基准 / 贵一倍, B disrupted."""
+    plans = {"基准": make_plan(), "贵一倍": make_plan(cost_scale=2.0)}
+
+    def fake_allocate(inp, settings):
+        return plans["基准" if settings.max_suppliers == 1 else "贵一倍"]
+
+    scenarios = {"基准": PlanSettings(), "贵一倍": PlanSettings(max_suppliers=2)}
+    comp = compare_scenarios(make_input(), scenarios, allocate_fn=fake_allocate)
+    inp = make_input()
+    disruption = replan_disruption(inp, make_plan(), "B", "2026-03-01", None, PlanSettings())
+    return read(make_plan(), inp=inp, comparison=comp, disruption=disruption)
+
+
+def _table_below(ws, title: str) -> tuple[int, list, list]:
+    """(header row number, header, first data row) of the table under the section title ``title``."""
+    at = next(r for r in range(1, ws.max_row + 1) if ws.cell(row=r, column=1).value == title)
+    header, first = rows_of(ws, at + 1, at + 2)
+    return at + 1, header, first
+
+
+def test_comparison_drug_table_names_each_scenario_s_cost_and_its_change():
+    """One cost column per scenario (金额), then the change of each later one against the first."""
+    ws = _comparison_and_disruption_workbook()["方案对比"]
+    _, header, _ = _table_below(ws, "各品种金额 / cost per drug")
+    assert header[:5] == ["通用名", "规格", "基准 金额(元)", "贵一倍 金额(元)", "贵一倍 较首个方案(元)"]
+    assert header[5:] == [None] * (len(header) - 5)
+
+
+def test_disruption_sheet_reasons_prices_and_formats():
+    """B fails: H2's 50 on B can only go to A, which has 100 - 96 = 4 spare (K = 1, B unlimited is out).
+
+    moves: H2, B (2.00) -> A (1.00), 4 units, because of the disruption (断供影响);
+    new supply: H2 from A, 4 units at 1.0000 = 4.00; loads: A 96 -> 100 of 100, spare 0, 100%;
+    B 50 -> 0, unlimited: spare and utilisation blank."""
+    ws = _comparison_and_disruption_workbook()["断供调整"]
+    at, header, move = _table_below(ws, "调整明细 / moves")
+    assert header[9] == "原因" and move == ["H2", "第二医院", G, S, "B", "A", 4, 2, 1, "断供影响"]
+    at, header, supply = _table_below(ws, "调整后供应(受影响机构) / new supply of the hospitals touched")
+    assert header[6] == "中选单价(元)" and supply[4:8] == ["A", 4, 1, 4]
+    assert ws.cell(row=at + 1, column=7).number_format == "0.0000"
+    at, header, _ = _table_below(ws, "企业负荷 / supplier loads")
+    assert header[6:8] == ["剩余产能", "产能利用率"]
+    a_row, b_row = rows_of(ws, at + 1, at + 2)
+    assert a_row[2:8] == ["A", 96, 100, 100, 0, 1] and b_row[2:8] == ["B", 50, 0, None, None, None]
+    for r in (at + 1, at + 2):
+        assert ws.cell(row=r, column=7).number_format == "#,##0"  # spare, whole units
+        assert ws.cell(row=r, column=8).number_format == "0.0%"  # utilisation, a percentage
+
+
+def test_section_titles_are_bold():
+    """Each table under a sheet's first one is introduced by a bold title line (a reader's landmark)."""
+    wb = _comparison_and_disruption_workbook()
+    titles = {
+        "方案对比": ["各品种金额 / cost per drug"],
+        "断供调整": [
+            "调整明细 / moves",
+            "调整后供应(受影响机构) / new supply of the hospitals touched",
+            "剩余约定量 / remaining volume",
+            "仍短缺 / still short",
+            "企业负荷 / supplier loads",
+        ],
+    }
+    for sheet, wanted in titles.items():
+        ws = wb[sheet]
+        cells = {c.value: c for c in ws["A"] if c.value in wanted}
+        assert set(cells) == set(wanted)
+        assert all(c.font.b for c in cells.values()), sheet
+
+
+def test_solve_sheet_per_drug_gap_is_a_percentage():
+    ws = read(make_plan())["求解信息"]
+    at = next(r for r in range(1, ws.max_row + 1) if ws.cell(row=r, column=7).value == "建模耗时(秒)")
+    assert ws.cell(row=at, column=6).value == "相对间隙"
+    assert [ws.cell(row=r, column=6).number_format for r in (at + 1, at + 2)] == ["0.00%", "0.00%"]
+
+
+def test_readme_sheet_is_two_columns_wide():
+    """说明 is label / text pairs: nothing (not even a styled empty cell) beyond column B."""
+    ws = read(make_plan(), inp=make_input())["说明"]
+    assert ws.max_column == 2
+    assert ws.column_dimensions["B"].width == 90 and ws["B3"].alignment.wrap_text
+
+
+def test_column_widths_count_cjk_characters_double():
+    """Width = longest text + 2, a CJK character counting 2 and any other 1, at most 40 (and never
+    below 13: _widths keeps the larger of the column's width and its own, and openpyxl starts at 13).
+
+    分配方案, column 分配量(最小单位): 分配量 6 + "(" 1 + 最小单位 8 + ")" 1 = 16, longer than any value
+    ("60.0" = 4): 16 + 2 = 18. Column 中选单价(元): 中选单价 8 + "(" 1 + 元 2 + ")" 1 = 12: 14.
+    Column 是否切换企业: 12: 14."""
+    ws = read(make_plan(), inp=make_input())["分配方案"]
+    assert [c.value for c in ws[1]][6:10] == ["分配量(最小单位)", "中选单价(元)", "金额(元)", "是否切换企业"]
+    assert ws.column_dimensions["G"].width == 18
+    assert ws.column_dimensions["H"].width == 14
+    assert ws.column_dimensions["J"].width == 14

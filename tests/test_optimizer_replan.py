@@ -148,3 +148,13 @@ def test_replan_from_the_shortage_register_in_the_database(tmp_path):
     # once every shortage of A is closed, nothing is failing: exit 2 and say so
     code, _, err = _run(["replan", *plan_files, "--db", db, "--since", "2026-01-15"])
     assert code == 2 and "--disrupted" in err
+
+
+def test_the_text_summary_names_the_failed_suppliers_and_the_figures(tmp_path):
+    """A and C fail (module docstring): H1, H2, H3 each move 100 from A to D, 3 rows, 300 units;
+    extra cost 0.80 x 300 = 240.00; nothing left short. The failed suppliers are joined by 、."""
+    code, out, err = _run(["replan", *_files(tmp_path), "--disrupted", "A", "C", "--since", "2026-01-01"])
+    assert code == 0, err
+    lines = out.splitlines()
+    assert "断供企业 / disrupted: A、C（自 2026-01-01 起）" in lines
+    assert "调整 / moved: 3 行，300；价差增加 / extra cost: 240.00 元；仍短缺 / still short: 0" in lines

@@ -67,3 +67,16 @@ def test_cheaper_winner_switch_and_no_baseline_reason() -> None:
     # current prices: H1 90 x 1.50 + H2 100 x 1.00 = 235; the plan pays 190 for them
     assert summary.current_savings == pytest.approx(45.0)
     assert summary.switch_counts().to_dict() == {"cheaper": 1, "not_winner": 1}
+
+
+def test_no_current_supplier_covers_nothing() -> None:
+    """No hospital names a current supplier: no volume is at a known current price, so the share covered
+    is 0 (not 100%), there are no current savings, and the reason says why."""
+    inp = _input()
+    inp.demand["current_supplier"] = None
+    settings = PlanSettings(workers=1)
+    summary = summarize(allocate(inp, settings), inp, settings)
+    assert summary.volume == pytest.approx(240.0)  # every unit is still allocated (see _input)
+    assert summary.current_covered == 0.0
+    assert summary.current_cost is None and summary.current_savings is None
+    assert summary.savings_reasons == ["no_current"]
