@@ -355,3 +355,16 @@ def _fallback_instance() -> PlanInput:
     offers = pd.DataFrame({"generic_name": ["阿莫西林", "阿莫西林"], "specification": ["0.25g", "0.25g"],
                            "supplier": ["甲", "乙"], "unit_price": [2.0, 3.0], "capacity": [60.0, None]})
     return PlanInput(demand=demand, offers=offers, hospitals=hospitals)
+
+
+def test_issues_in_the_plan_json_keep_their_keys() -> None:
+    # H2 (西区) has no winner serving it: one warning, its agreed 50 (ratio 0.5 of 100) short.
+    # The JSON record of the issue names each field as the CLI documents it.
+    inp = make([("H1", 100, None), ("H2", 100, None)], [{"supplier": "S1", "unit_price": 1.0, "regions": "东区"}],
+               {"H1": "东区", "H2": "西区"})
+    out = json.loads(json.dumps(allocate(inp, HALF).to_json(), allow_nan=False))
+    assert out["issues"] == [{
+        "generic_name": G, "specification": SPEC, "supplier": None, "region": "西区", "severity": "warning",
+        "message_zh": f"药品 {G} {SPEC} 在地区 西区 没有中选企业供应：1 家医疗机构的约定量 50 将短缺",
+        "message_en": f"drug {G} {SPEC}: no winner serves region 西区: 1 hospitals' agreed volume 50 will be short",
+    }]
