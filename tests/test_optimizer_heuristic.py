@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -83,3 +85,56 @@ def test_allocate_uses_it_and_reports_the_proven_gap() -> None:
     loads = dict(zip(plan.suppliers["supplier"], plan.suppliers["load"], strict=True))
     caps = dict(zip(off["supplier"], off["capacity"], strict=True))
     assert all(loads[k] <= caps[k] + 1e-6 for k in caps)
+
+
+def just_above_the_heuristic_threshold(capacity_a: float | None = None) -> PlanInput:
+    """101 hospitals x 2 winners = 202 arcs (> HEURISTIC_MIN_ARCS = 200), K = 1: the heuristic runs first.
+
+    Each hospital declares 200 at ratio 0.5: agreed 100. A costs 1.00, B 2.00, both serve everywhere.
+    Unlimited A: everything on A, optimum = LP bound = 101 x 100 x 1.00 = 10 100.
+    """
+    n_h = 101
+    dem = pd.DataFrame({"hospital_id": [f"H{i:03d}" for i in range(n_h)], "generic_name": "药", "specification": "1",
+                        "declared_volume": 200.0})
+    off = pd.DataFrame({"generic_name": "药", "specification": "1", "supplier": ["A", "B"], "unit_price": [1.0, 2.0],
+                        "capacity": [capacity_a, None]})
+    return PlanInput(dem, off, pd.DataFrame({"hospital_id": []}))
+
+
+def test_a_heuristic_plan_proven_by_the_bound_is_returned_as_is() -> None:
+    # The LP bound equals the heuristic's 10 100: gap 0, optimal without building the MIP (build time
+    # exactly 0) and without any fallback note.
+    plan = allocate(just_above_the_heuristic_threshold(), PlanSettings(ratio=0.5))
+    [drug] = plan.drugs
+    assert drug.status == PlanStatus.OPTIMAL and drug.reason is None and plan.reason is None
+    assert drug.objective == 10_100.0 and drug.gap == 0.0 and drug.build_time == 0.0
+    assert set(plan.allocations["supplier"]) == {"A"}
+
+
+@pytest.mark.parametrize("steps_above, trusted", [(0, True), (1, False)])
+def test_heuristic_objective_below_the_bound_is_trusted_only_within_1e_7(
+    monkeypatch: pytest.MonkeyPatch, steps_above: int, trusted: bool
+) -> None:
+    """The heuristic's objective may sit below the LP bound by float noise only: 1e-7 x max(|objective|, 1).
+
+    The bound is raised by hand so the heuristic's exact 10 100 sits at that tolerance (1.01e-3) below
+    it (trusted: returned, no MIP built), then one float further (not trusted: the MIP is built).
+    """
+    import optimizer.solve as solve
+    from optimizer import heuristic
+
+    objective = 10_100.0
+    raised = objective + 1e-7 * objective
+    for _ in range(steps_above):
+        raised = float(np.nextafter(raised, np.inf))
+    # the boundary as _solve_highs computes it, checked here so the two cases are what they claim
+    assert (objective >= raised - 1e-7 * objective) is trusted
+    real_bound = heuristic.lp_bound
+    monkeypatch.setattr(heuristic, "lp_bound", lambda *a: dataclasses.replace(real_bound(*a), objective=raised))
+    built = []
+    real_build = solve.build_drug_model
+    monkeypatch.setattr(solve, "build_drug_model", lambda *a, **k: built.append(1) or real_build(*a, **k))
+    plan = allocate(just_above_the_heuristic_threshold(), PlanSettings(ratio=0.5))
+    [drug] = plan.drugs
+    assert drug.status == PlanStatus.OPTIMAL and drug.objective == objective
+    assert (not built) is trusted
