@@ -138,3 +138,35 @@ def test_heuristic_objective_below_the_bound_is_trusted_only_within_1e_7(
     [drug] = plan.drugs
     assert drug.status == PlanStatus.OPTIMAL and drug.objective == objective
     assert (not built) is trusted
+
+
+def test_the_full_mip_starts_from_the_neighbourhood_plan_when_that_improved(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The best plan found so far is the full MIP's starting incumbent (what makes a time-limited stop
+    return at least that plan as HiGHS's own answer).
+
+    A (1.00) can take 150 of the 101 x 100: the LP bound splits a hospital and puts 150 on A
+    (150 x 1.00 + 9 950 x 2.00 = 20 050), one supplier per hospital only 100 (100 x 1.00 + 10 000 x 2.00
+    = 20 100): gap 50 / 20 100 = 2.5e-3 > 1e-4, so no plan is proven by the bound and the full MIP runs. The heuristic is replaced by the worst feasible plan (all short,
+    1000 x 10 100): the neighbourhood MIP (every owner free) improves it to 20 100, and that is the start.
+    """
+    import optimizer.solve as solve
+    from optimizer import heuristic
+
+    def all_short(drug, settings, bound):
+        return np.zeros(len(drug.arc_h)), drug.agreed.copy(), float(settings.shortage_penalty * drug.agreed.sum())
+
+    monkeypatch.setattr(heuristic, "single_source_plan", all_short)
+    runs = []
+    real_run = solve._run_highs
+
+    def spy(model, **kwargs):
+        run = real_run(model, **kwargs)
+        runs.append((kwargs.get("start"), run))
+        return run
+
+    monkeypatch.setattr(solve, "_run_highs", spy)
+    plan = allocate(just_above_the_heuristic_threshold(capacity_a=150.0), PlanSettings(ratio=0.5))
+    assert plan.drugs[0].objective == pytest.approx(20_100.0) and plan.status == PlanStatus.OPTIMAL
+    [(_, near), (start, _)] = runs
+    assert near.objective == pytest.approx(20_100.0)
+    assert start is not None and np.array_equal(start, near.col)
