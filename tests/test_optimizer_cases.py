@@ -368,3 +368,30 @@ def test_issues_in_the_plan_json_keep_their_keys() -> None:
         "message_zh": f"药品 {G} {SPEC} 在地区 西区 没有中选企业供应：1 家医疗机构的约定量 50 将短缺",
         "message_en": f"drug {G} {SPEC}: no winner serves region 西区: 1 hospitals' agreed volume 50 will be short",
     }]
+
+
+def test_bad_offer_values_name_their_supplier() -> None:
+    # S1's price is negative, S2's capacity negative, S3's minimum share 1.5 above 1: one error each,
+    # located by the supplier it is about (the page and the CLI show that column).
+    bad = make([("H1", 100, None)], [{"supplier": "S1", "unit_price": -1.0},
+                                     {"supplier": "S2", "unit_price": 1.0, "capacity": -5},
+                                     {"supplier": "S3", "unit_price": 1.0, "min_share": 1.5}], {"H1": "东区"})
+    issues = issues_of(bad)
+    assert [(i.supplier, i.region, i.severity) for i in issues] == [
+        ("S1", None, "error"), ("S2", None, "error"), ("S3", None, "error")]
+    assert "S1 has a missing or negative unit price" in issues[0].message_en
+    assert "S2 has a negative capacity (-5)" in issues[1].message_en
+    assert "S3 has a minimum share 1.5 outside [0, 1]" in issues[2].message_en
+    assert_blocked(bad, "S1", "S2", "S3")
+
+
+def test_unknown_solver_is_reported_once_and_nothing_is_solved() -> None:
+    inp = make([("H1", 100, None)], [{"supplier": "S1", "unit_price": 1.0}], {"H1": "东区"})
+    settings = PlanSettings(ratio=0.5, solver="glpk")
+    [issue] = check_inputs(inp, settings)
+    assert (issue.drug, issue.supplier, issue.region, issue.severity) == (("", ""), None, None, "error")
+    assert issue.message_zh == "未知的求解器 glpk"
+    assert issue.message_en == "unknown solver glpk (use highs or cbc)"
+    plan = allocate(inp, settings)
+    assert plan.status == PlanStatus.INFEASIBLE and plan.allocations.empty
+    assert "unknown solver glpk" in plan.drugs[0].reason
