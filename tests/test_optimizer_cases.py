@@ -395,3 +395,25 @@ def test_unknown_solver_is_reported_once_and_nothing_is_solved() -> None:
     plan = allocate(inp, settings)
     assert plan.status == PlanStatus.INFEASIBLE and plan.allocations.empty
     assert "unknown solver glpk" in plan.drugs[0].reason
+
+
+@pytest.mark.parametrize("blank", ["", "  "])
+def test_blank_current_supplier_is_no_current_supplier(blank: str) -> None:
+    # A current supplier left blank (or only spaces) is none given: no unit is a switch, so the
+    # penalty 0.5 never applies: objective 50 x 1.00 = 50 (a named non-winner would give 50 x 1.50).
+    inp = make([("H1", 100, blank)], [{"supplier": "S1", "unit_price": 1.0}])
+    plan = allocate(inp, PlanSettings(ratio=0.5, switch_penalty=0.5))
+    assert plan.allocations["switched"].tolist() == [False]
+    assert plan.objective == pytest.approx(50.0) and plan.total_cost == pytest.approx(50.0)
+
+
+def test_allowed_pairs_leave_a_drug_without_pairs_unsupplied() -> None:
+    # The allowed pairs name only (H1, S2) of the first drug: 好药 has no allowed pair at all, so no
+    # winner may supply it and H1's agreed 50 of it is short (as the disruption re-plan reads them).
+    inp = merge(make([("H1", 100, None)], [{"supplier": "S1", "unit_price": 1.0}, {"supplier": "S2", "unit_price": 2.0}],
+                     {"H1": "东区"}), GOOD)
+    inp.allowed = pd.DataFrame({"hospital_id": ["H1"], "generic_name": [G], "specification": [SPEC],
+                                "supplier": ["S2"]})
+    plan = allocate(inp, HALF)
+    assert plan.allocations[["generic_name", "supplier", "volume"]].values.tolist() == [[G, "S2", 50.0]]
+    assert plan.shortages[["generic_name", "volume"]].values.tolist() == [["好药", 50.0]]
