@@ -170,3 +170,54 @@ def test_the_full_mip_starts_from_the_neighbourhood_plan_when_that_improved(monk
     [(_, near), (start, _)] = runs
     assert near.objective == pytest.approx(20_100.0)
     assert start is not None and np.array_equal(start, near.col)
+
+
+def three_hospitals() -> tuple:
+    """H0, H1, H2 agree 30, 1, 20 (ratio 0.5 of 60, 2, 40); A 1.00 and B 2.00 unlimited; K = 1.
+
+    Arcs in order (H0,A) (H0,B) (H1,A) (H1,B) (H2,A) (H2,B) = x columns 0-5; each hospital has two
+    winners for K = 1, so one y per arc (columns 6-11, owners 0 0 1 1 2 2), then u (columns 12-14).
+    The LP puts everyone on A; moving a unit to B costs 2.00 − 1.00 = 1.00 (its reduced cost).
+    """
+    from optimizer.build import build_drug_model
+
+    dem = pd.DataFrame({"hospital_id": ["H0", "H1", "H2"], "generic_name": "药", "specification": "1",
+                        "declared_volume": [60.0, 2.0, 40.0]})
+    off = pd.DataFrame({"generic_name": "药", "specification": "1", "supplier": ["A", "B"],
+                        "unit_price": [1.0, 2.0]})
+    s = PlanSettings(ratio=0.5)
+    [drug] = split_by_drug(PlanInput(dem, off, pd.DataFrame({"hospital_id": []})).normalised(), s)
+    model = build_drug_model(drug, s)
+    assert (model.n_x, model.n_y, model.n_u) == (6, 6, 3)
+    assert model.y_of_arc.tolist() == [0, 1, 2, 3, 4, 5] and model.y_owner.tolist() == [0, 0, 1, 1, 2, 2]
+    return drug, s, model
+
+
+def test_start_vector_sets_y_on_every_arc_in_use_even_a_single_unit() -> None:
+    # everyone on A, H1 with its single unit: y = 1 on (H0,A), (H1,A), (H2,A), nothing short
+    from optimizer.heuristic import start_vector
+
+    drug, _, model = three_hospitals()
+    x = np.array([30.0, 0.0, 1.0, 0.0, 20.0, 0.0])
+    start = start_vector(model, drug, x, np.zeros(3))
+    assert start.tolist() == [30, 0, 1, 0, 20, 0, 1, 0, 1, 0, 1, 0, 0, 0, 0]
+
+
+@pytest.mark.parametrize("n_free, fixed_owners", [(0, [0, 1, 2]), (1, [0, 2]), (2, [0]), (3, [])])
+def test_neighbourhood_fixes_only_the_y_of_owners_the_plan_and_the_lp_agree_on(n_free: int,
+                                                                               fixed_owners: list[int]) -> None:
+    # Plan = LP (all on A): nobody disagrees, so only the n_free cheapest to move are freed. Moving an
+    # owner to B costs its volume x 1.00: H1 1, H2 20, H0 30, so H1 goes first, then H2, then H0.
+    # A fixed owner's y columns get lower = upper = its plan's y (1 on A, 0 on B); x, u and the freed
+    # owners' y keep the model's bounds.
+    from optimizer.heuristic import neighbourhood_bounds, start_vector
+
+    drug, s, model = three_hospitals()
+    bound = lp_bound(drug, s, 10.0)
+    start = start_vector(model, drug, np.array([30.0, 0.0, 1.0, 0.0, 20.0, 0.0]), np.zeros(3))
+    lower, upper = neighbourhood_bounds(model, drug, bound, start, n_free)
+    want_lower, want_upper = model.col_lower.copy(), model.col_upper.copy()
+    for o in fixed_owners:
+        want_lower[6 + 2 * o: 8 + 2 * o] = want_upper[6 + 2 * o: 8 + 2 * o] = [1.0, 0.0]
+    assert lower.tolist() == want_lower.tolist() and upper.tolist() == want_upper.tolist()
+    assert model.col_lower[6:12].tolist() == [0] * 6 and model.col_upper[6:12].tolist() == [1] * 6
