@@ -221,3 +221,25 @@ def test_neighbourhood_fixes_only_the_y_of_owners_the_plan_and_the_lp_agree_on(n
         want_lower[6 + 2 * o: 8 + 2 * o] = want_upper[6 + 2 * o: 8 + 2 * o] = [1.0, 0.0]
     assert lower.tolist() == want_lower.tolist() and upper.tolist() == want_upper.tolist()
     assert model.col_lower[6:12].tolist() == [0] * 6 and model.col_upper[6:12].tolist() == [1] * 6
+
+
+@pytest.mark.parametrize("asked, passed", [(0.0005, 1e-3), (1e-3, 1e-3), (0.002, 0.002), (0.5, 0.5), (60.0, 60.0)])
+def test_lp_bound_gives_highs_the_time_limit_asked_never_less_than_a_millisecond(
+    monkeypatch: pytest.MonkeyPatch, asked: float, passed: float
+) -> None:
+    """The LP runs within the part's time limit (a short limit must stay short), floored at 1 ms so that
+    HiGHS never gets a zero or negative limit. Recorded from the option HiGHS is given."""
+    import highspy
+
+    seen = []
+
+    class Recording(highspy.Highs):
+        def setOptionValue(self, name, value):  # noqa: N802 - HiGHS's name
+            if name == "time_limit":
+                seen.append(value)
+            return super().setOptionValue(name, value)
+
+    drug, s, _ = three_hospitals()
+    monkeypatch.setattr(highspy, "Highs", Recording)
+    lp_bound(drug, s, asked)
+    assert seen == [passed]
