@@ -140,14 +140,14 @@ def test_heuristic_objective_below_the_bound_is_trusted_only_within_1e_7(
     assert (not built) is trusted
 
 
-def test_the_full_mip_starts_from_the_neighbourhood_plan_when_that_improved(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The best plan found so far is the full MIP's starting incumbent (what makes a time-limited stop
-    return at least that plan as HiGHS's own answer).
+def _runs_from_the_worst_heuristic_plan(monkeypatch: pytest.MonkeyPatch) -> list[tuple]:
+    """(start given, run) of each HiGHS MIP run of a part whose heuristic plan is the worst feasible one.
 
     A (1.00) can take 150 of the 101 x 100: the LP bound splits a hospital and puts 150 on A
     (150 x 1.00 + 9 950 x 2.00 = 20 050), one supplier per hospital only 100 (100 x 1.00 + 10 000 x 2.00
-    = 20 100): gap 50 / 20 100 = 2.5e-3 > 1e-4, so no plan is proven by the bound and the full MIP runs. The heuristic is replaced by the worst feasible plan (all short,
-    1000 x 10 100): the neighbourhood MIP (every owner free) improves it to 20 100, and that is the start.
+    = 20 100): gap 50 / 20 100 = 2.5e-3 > 1e-4, so no plan is proven by the bound and the full MIP
+    runs. The heuristic is replaced by the worst feasible plan (all short, 1000 x 10 100): the
+    neighbourhood MIP (every owner free) improves it to 20 100.
     """
     import optimizer.solve as solve
     from optimizer import heuristic
@@ -167,9 +167,23 @@ def test_the_full_mip_starts_from_the_neighbourhood_plan_when_that_improved(monk
     monkeypatch.setattr(solve, "_run_highs", spy)
     plan = allocate(just_above_the_heuristic_threshold(capacity_a=150.0), PlanSettings(ratio=0.5))
     assert plan.drugs[0].objective == pytest.approx(20_100.0) and plan.status == PlanStatus.OPTIMAL
-    [(_, near), (start, _)] = runs
+    return runs
+
+
+def test_the_full_mip_starts_from_the_neighbourhood_plan_when_that_improved(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The best plan found so far is the full MIP's starting incumbent (what makes a time-limited stop
+    return at least that plan as HiGHS's own answer)."""
+    [(_, near), (start, _)] = _runs_from_the_worst_heuristic_plan(monkeypatch)
     assert near.objective == pytest.approx(20_100.0)
     assert start is not None and np.array_equal(start, near.col)
+
+
+def test_the_neighbourhood_mip_starts_from_the_heuristic_plan(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The short MIP around the heuristic plan is given that plan as its incumbent: 202 x and 202 y
+    (two winners per hospital, K = 1) all 0, then every hospital's 100 short."""
+    [(near_start, _), _] = _runs_from_the_worst_heuristic_plan(monkeypatch)
+    assert near_start is not None
+    assert near_start.tolist() == [0.0] * 404 + [100.0] * 101
 
 
 def three_hospitals() -> tuple:
