@@ -417,3 +417,42 @@ def test_allowed_pairs_leave_a_drug_without_pairs_unsupplied() -> None:
     plan = allocate(inp, HALF)
     assert plan.allocations[["generic_name", "supplier", "volume"]].values.tolist() == [[G, "S2", 50.0]]
     assert plan.shortages[["generic_name", "volume"]].values.tolist() == [["好药", 50.0]]
+
+
+def test_highs_infeasible_part_says_why_in_its_own_words() -> None:
+    # The case above, with HiGHS: its infeasibility is reported with the model's reason and nothing
+    # else (no note of a CBC fallback, which only a HiGHS failure adds).
+    inp = make([("H1", 100, None), ("H2", 100, None)],
+               [{"supplier": "S1", "unit_price": 1.0, "min_share": 0.4, "regions": "东区"},
+                {"supplier": "S2", "unit_price": 1.0, "min_share": 0.4, "regions": "东区"},
+                {"supplier": "S3", "unit_price": 1.0}], {"H1": "东区", "H2": "西区"})
+    [drug] = allocate(inp, HALF).drugs
+    assert drug.status == PlanStatus.INFEASIBLE
+    assert drug.reason == "最低份额等约束无法同时满足 / the minimum shares cannot all be met together"
+
+
+def test_a_drug_nobody_declared_is_an_empty_optimal_part() -> None:
+    # Offers for 好药 but no demand: its part has no hospital, so no arc, no shortage entry, cost 0.
+    from optimizer import solve_drug
+    from optimizer.inputs import split_by_drug
+
+    inp = merge(make([("H1", 100, None)], [{"supplier": "S1", "unit_price": 1.0}], {"H1": "东区"}),
+                make([], [{"supplier": "OK", "unit_price": 1.0}], {}, drug=("好药", "1g")))
+    drugs = {d.generic_name: d for d in split_by_drug(inp.normalised(), HALF)}
+    empty = drugs["好药"]
+    assert len(empty.hospital_ids) == 0 and len(empty.arc_h) == 0
+    res = solve_drug(empty, HALF)
+    assert res.status == PlanStatus.OPTIMAL and res.objective == 0.0 and res.reason is None
+    assert res.x.shape == (0,) and res.u.shape == (0,)  # x by arc, u by hospital: none of either
+
+
+def test_from_dataset_keeps_backup_rows_shaped_as_offers() -> None:
+    # Offers S1 (winner), then D (备选企业): the winner stays in the offers, D goes to the backups, each
+    # numbered from 0 with the offers' columns only (the audit hashes these frames by column).
+    base = make([("H1", 100, None)], [{"supplier": "S1", "unit_price": 1.0}, {"supplier": "D", "unit_price": 1.8}])
+    offers = conform("offers", base.offers)
+    offers["backup"] = [False, True]
+    ds = Dataset(demand=conform("demand", base.demand), offers=offers)
+    inp = PlanInput.from_dataset(ds)
+    assert inp.offers["supplier"].tolist() == ["S1"] and inp.backups["supplier"].tolist() == ["D"]
+    assert list(inp.backups.columns) == list(offers.columns) and inp.backups.index.tolist() == [0]
