@@ -368,3 +368,17 @@ def test_affected_hospital_keeps_its_other_suppliers_volume():
     pa = r.plan_allocations
     assert dict(zip(pa["supplier"], pa["volume"], strict=True)) == {"B": 50, "C": 50}
     assert r.extra_cost == pytest.approx(10.0)
+
+
+def test_allowed_pairs_hold_in_the_re_plan():
+    # H1 loses A's 60; C (1.5) would be cheapest, but the allowed pairs give H1 only A and B: 60 -> B,
+    # extra 60 × (2.0 − 1.0) = 60. Without the pairs it goes to C (extra 30).
+    plan = plan_of([("H1", "A", 60)], PRICES)
+    inp = inp_of([("A", 1.0, None, None), ("B", 2.0, None, None), ("C", 1.5, None, None)], {"H1": None})
+    free = replan_disruption(inp, plan, "A", "2026-01-01")
+    assert moved_to(free, "C") == 60 and free.extra_cost == pytest.approx(30.0)
+    inp.allowed = pd.DataFrame({"hospital_id": "H1", "generic_name": G, "specification": S, "supplier": ["A", "B"]})
+    r = replan_disruption(inp, plan, "A", "2026-01-01")
+    got = {(row.hospital_id, row.from_supplier, row.to_supplier): row.volume for row in r.moves.itertuples()}
+    assert got == {("H1", "A", "B"): 60}
+    assert r.extra_cost == pytest.approx(60.0)
