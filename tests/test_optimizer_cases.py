@@ -355,3 +355,104 @@ def _fallback_instance() -> PlanInput:
     offers = pd.DataFrame({"generic_name": ["阿莫西林", "阿莫西林"], "specification": ["0.25g", "0.25g"],
                            "supplier": ["甲", "乙"], "unit_price": [2.0, 3.0], "capacity": [60.0, None]})
     return PlanInput(demand=demand, offers=offers, hospitals=hospitals)
+
+
+def test_issues_in_the_plan_json_keep_their_keys() -> None:
+    # H2 (西区) has no winner serving it: one warning, its agreed 50 (ratio 0.5 of 100) short.
+    # The JSON record of the issue names each field as the CLI documents it.
+    inp = make([("H1", 100, None), ("H2", 100, None)], [{"supplier": "S1", "unit_price": 1.0, "regions": "东区"}],
+               {"H1": "东区", "H2": "西区"})
+    out = json.loads(json.dumps(allocate(inp, HALF).to_json(), allow_nan=False))
+    assert out["issues"] == [{
+        "generic_name": G, "specification": SPEC, "supplier": None, "region": "西区", "severity": "warning",
+        "message_zh": f"药品 {G} {SPEC} 在地区 西区 没有中选企业供应：1 家医疗机构的约定量 50 将短缺",
+        "message_en": f"drug {G} {SPEC}: no winner serves region 西区: 1 hospitals' agreed volume 50 will be short",
+    }]
+
+
+def test_bad_offer_values_name_their_supplier() -> None:
+    # S1's price is negative, S2's capacity negative, S3's minimum share 1.5 above 1: one error each,
+    # located by the supplier it is about (the page and the CLI show that column).
+    bad = make([("H1", 100, None)], [{"supplier": "S1", "unit_price": -1.0},
+                                     {"supplier": "S2", "unit_price": 1.0, "capacity": -5},
+                                     {"supplier": "S3", "unit_price": 1.0, "min_share": 1.5}], {"H1": "东区"})
+    issues = issues_of(bad)
+    assert [(i.supplier, i.region, i.severity) for i in issues] == [
+        ("S1", None, "error"), ("S2", None, "error"), ("S3", None, "error")]
+    assert "S1 has a missing or negative unit price" in issues[0].message_en
+    assert "S2 has a negative capacity (-5)" in issues[1].message_en
+    assert "S3 has a minimum share 1.5 outside [0, 1]" in issues[2].message_en
+    assert_blocked(bad, "S1", "S2", "S3")
+
+
+def test_unknown_solver_is_reported_once_and_nothing_is_solved() -> None:
+    inp = make([("H1", 100, None)], [{"supplier": "S1", "unit_price": 1.0}], {"H1": "东区"})
+    settings = PlanSettings(ratio=0.5, solver="glpk")
+    [issue] = check_inputs(inp, settings)
+    assert (issue.drug, issue.supplier, issue.region, issue.severity) == (("", ""), None, None, "error")
+    assert issue.message_zh == "未知的求解器 glpk"
+    assert issue.message_en == "unknown solver glpk (use highs or cbc)"
+    plan = allocate(inp, settings)
+    assert plan.status == PlanStatus.INFEASIBLE and plan.allocations.empty
+    assert "unknown solver glpk" in plan.drugs[0].reason
+
+
+@pytest.mark.parametrize("blank", ["", "  "])
+def test_blank_current_supplier_is_no_current_supplier(blank: str) -> None:
+    # A current supplier left blank (or only spaces) is none given: no unit is a switch, so the
+    # penalty 0.5 never applies: objective 50 x 1.00 = 50 (a named non-winner would give 50 x 1.50).
+    inp = make([("H1", 100, blank)], [{"supplier": "S1", "unit_price": 1.0}])
+    plan = allocate(inp, PlanSettings(ratio=0.5, switch_penalty=0.5))
+    assert plan.allocations["switched"].tolist() == [False]
+    assert plan.objective == pytest.approx(50.0) and plan.total_cost == pytest.approx(50.0)
+
+
+def test_allowed_pairs_leave_a_drug_without_pairs_unsupplied() -> None:
+    # The allowed pairs name only (H1, S2) of the first drug: 好药 has no allowed pair at all, so no
+    # winner may supply it and H1's agreed 50 of it is short (as the disruption re-plan reads them).
+    inp = merge(make([("H1", 100, None)], [{"supplier": "S1", "unit_price": 1.0}, {"supplier": "S2", "unit_price": 2.0}],
+                     {"H1": "东区"}), GOOD)
+    inp.allowed = pd.DataFrame({"hospital_id": ["H1"], "generic_name": [G], "specification": [SPEC],
+                                "supplier": ["S2"]})
+    plan = allocate(inp, HALF)
+    assert plan.allocations[["generic_name", "supplier", "volume"]].values.tolist() == [[G, "S2", 50.0]]
+    assert plan.shortages[["generic_name", "volume"]].values.tolist() == [["好药", 50.0]]
+
+
+def test_highs_infeasible_part_says_why_in_its_own_words() -> None:
+    # The case above, with HiGHS: its infeasibility is reported with the model's reason and nothing
+    # else (no note of a CBC fallback, which only a HiGHS failure adds).
+    inp = make([("H1", 100, None), ("H2", 100, None)],
+               [{"supplier": "S1", "unit_price": 1.0, "min_share": 0.4, "regions": "东区"},
+                {"supplier": "S2", "unit_price": 1.0, "min_share": 0.4, "regions": "东区"},
+                {"supplier": "S3", "unit_price": 1.0}], {"H1": "东区", "H2": "西区"})
+    [drug] = allocate(inp, HALF).drugs
+    assert drug.status == PlanStatus.INFEASIBLE
+    assert drug.reason == "最低份额等约束无法同时满足 / the minimum shares cannot all be met together"
+
+
+def test_a_drug_nobody_declared_is_an_empty_optimal_part() -> None:
+    # Offers for 好药 but no demand: its part has no hospital, so no arc, no shortage entry, cost 0.
+    from optimizer import solve_drug
+    from optimizer.inputs import split_by_drug
+
+    inp = merge(make([("H1", 100, None)], [{"supplier": "S1", "unit_price": 1.0}], {"H1": "东区"}),
+                make([], [{"supplier": "OK", "unit_price": 1.0}], {}, drug=("好药", "1g")))
+    drugs = {d.generic_name: d for d in split_by_drug(inp.normalised(), HALF)}
+    empty = drugs["好药"]
+    assert len(empty.hospital_ids) == 0 and len(empty.arc_h) == 0
+    res = solve_drug(empty, HALF)
+    assert res.status == PlanStatus.OPTIMAL and res.objective == 0.0 and res.reason is None
+    assert res.x.shape == (0,) and res.u.shape == (0,)  # x by arc, u by hospital: none of either
+
+
+def test_from_dataset_keeps_backup_rows_shaped_as_offers() -> None:
+    # Offers S1 (winner), then D (备选企业): the winner stays in the offers, D goes to the backups, each
+    # numbered from 0 with the offers' columns only (the audit hashes these frames by column).
+    base = make([("H1", 100, None)], [{"supplier": "S1", "unit_price": 1.0}, {"supplier": "D", "unit_price": 1.8}])
+    offers = conform("offers", base.offers)
+    offers["backup"] = [False, True]
+    ds = Dataset(demand=conform("demand", base.demand), offers=offers)
+    inp = PlanInput.from_dataset(ds)
+    assert inp.offers["supplier"].tolist() == ["S1"] and inp.backups["supplier"].tolist() == ["D"]
+    assert list(inp.backups.columns) == list(offers.columns) and inp.backups.index.tolist() == [0]

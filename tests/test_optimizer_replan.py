@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 
 import openpyxl
 import pandas as pd
@@ -158,3 +159,49 @@ def test_the_text_summary_names_the_failed_suppliers_and_the_figures(tmp_path):
     lines = out.splitlines()
     assert "断供企业 / disrupted: A、C（自 2026-01-01 起）" in lines
     assert "调整 / moved: 3 行，300；价差增加 / extra cost: 240.00 元；仍短缺 / still short: 0" in lines
+
+
+def _two_hospitals_on_a() -> tuple:
+    """H1, H2 (东) each agree 100 (ratio 1); A 1.00 (capacity 500) and B 2.00 (unlimited): both plan on A."""
+    from optimizer import PlanInput, PlanSettings, allocate
+
+    hospitals = pd.DataFrame({"hospital_id": ["H1", "H2"], "hospital_name": ["东一院", "东二院"], "region": "东"})
+    demand = pd.DataFrame({"hospital_id": ["H1", "H2"], "generic_name": "氨氯地平", "specification": "5mg",
+                           "declared_volume": [100.0, 100.0]})
+    offers = pd.DataFrame({"generic_name": "氨氯地平", "specification": "5mg", "supplier": ["A", "B"],
+                           "unit_price": [1.0, 2.0], "capacity": [500.0, None], "agreed_ratio": 1.0})
+    inp = PlanInput(demand, offers, hospitals)
+    plan = allocate(inp, PlanSettings(workers=1))
+    assert plan.allocations.set_index("hospital_id")["supplier"].to_dict() == {"H1": "A", "H2": "A"}
+    return inp, plan
+
+
+def test_replan_moves_only_what_was_not_bought_before_the_date():
+    # A fails on 1 March. H1 bought 40 from A on 10 February, so only its remaining 60 moves to B;
+    # H2 bought nothing: its 100 moves. Extra cost (2.00 - 1.00) x 160 = 160; the plan after costs
+    # A's 40 delivered x 1.00 + B's 160 x 2.00 = 360 (not 400: the 40 bought stay A's).
+    from optimizer.replan import replan
+
+    inp, plan = _two_hospitals_on_a()
+    bought = pd.DataFrame({"order_id": ["o1"], "date": [pd.Timestamp("2026-02-10")], "hospital_id": ["H1"],
+                           "generic_name": ["氨氯地平"], "specification": ["5mg"], "supplier": ["A"],
+                           "quantity": [40.0]})
+    r = replan(inp, plan, ["A"], "2026-03-01", bought)
+    moved = {(m.hospital_id, m.from_supplier, m.to_supplier): m.volume for m in r.moved.itertuples()}
+    assert moved == {("H1", "A", "B"): 60, ("H2", "A", "B"): 100}
+    assert r.extra_cost == pytest.approx(160.0)
+    assert r.total_cost == pytest.approx(360.0)
+
+
+def test_replan_suppliers_give_load_against_capacity():
+    # A (capacity 500) fails with nothing bought: both hospitals' 100 go to B (unlimited: no capacity).
+    from optimizer.replan import replan
+
+    inp, plan = _two_hospitals_on_a()
+    r = replan(inp, plan, ["A"], "2026-03-01")
+    table = r.suppliers().set_index("supplier")
+    assert list(table.columns) == ["generic_name", "specification", "load", "capacity"]
+    assert table.loc["A", "load"] == 0 and table.loc["A", "capacity"] == 500
+    assert table.loc["B", "load"] == 200 and math.isnan(table.loc["B", "capacity"])
+    caps = {s["supplier"]: (s["load"], s["capacity"]) for s in r.to_json()["suppliers"]}
+    assert caps == {"A": (0, 500), "B": (200, None)}

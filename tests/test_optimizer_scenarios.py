@@ -343,3 +343,42 @@ def test_backup_supply_regions_and_enterprises():
     r2 = replan_disruption(inp, plan, "A", "2026-01-01", backups=d_backup)
     assert moved_to(r2, "D") == 60 and r2.extra_cost == pytest.approx(120.0)
     assert r2.suppliers.set_index("supplier").loc["D", "spare"] == pytest.approx(40)
+
+
+def test_unlimited_supplier_has_no_spare_figure():
+    # The first case again: A (cap 1000) keeps 70, C (cap 500) carries 330, B is unlimited.
+    # Spare = capacity − load where there is a capacity: A 930, C 170; B none (NaN, not infinity).
+    inp = inp_of([("A", 1.0, 1000, None), ("B", 2.0, None, None), ("C", 1.5, 500, None)],
+                 {"H1": None, "H2": None, "H3": None})
+    r = replan_disruption(inp, PLAN, "A", "2026-03-01", BOUGHT, PlanSettings())
+    sup = r.suppliers.set_index("supplier")
+    assert sup.loc["A", "spare"] == 930 and sup.loc["C", "spare"] == 170
+    assert math.isnan(sup.loc["B", "capacity"]) and math.isnan(sup.loc["B", "spare"])
+
+
+def test_affected_hospital_keeps_its_other_suppliers_volume():
+    # K = 2: H1 splits 50 on A (fails, nothing bought) and 50 on B (2.0). C (1.2) is unlimited.
+    # Only A's 50 moves (to C, the cheapest): H1's 50 on B stays although C is cheaper than B,
+    # because a hospital's volume on a winner that still delivers is not re-planned. Extra 50 × 0.2.
+    plan = plan_of([("H1", "A", 50), ("H1", "B", 50)], {"A": 1.0, "B": 2.0})
+    inp = inp_of([("A", 1.0, None, None), ("B", 2.0, None, None), ("C", 1.2, None, None)], {"H1": None})
+    r = replan_disruption(inp, plan, "A", "2026-01-01", None, PlanSettings(max_suppliers=2))
+    got = {(row.hospital_id, row.from_supplier, row.to_supplier): row.volume for row in r.moves.itertuples()}
+    assert got == {("H1", "A", "C"): 50}
+    pa = r.plan_allocations
+    assert dict(zip(pa["supplier"], pa["volume"], strict=True)) == {"B": 50, "C": 50}
+    assert r.extra_cost == pytest.approx(10.0)
+
+
+def test_allowed_pairs_hold_in_the_re_plan():
+    # H1 loses A's 60; C (1.5) would be cheapest, but the allowed pairs give H1 only A and B: 60 -> B,
+    # extra 60 × (2.0 − 1.0) = 60. Without the pairs it goes to C (extra 30).
+    plan = plan_of([("H1", "A", 60)], PRICES)
+    inp = inp_of([("A", 1.0, None, None), ("B", 2.0, None, None), ("C", 1.5, None, None)], {"H1": None})
+    free = replan_disruption(inp, plan, "A", "2026-01-01")
+    assert moved_to(free, "C") == 60 and free.extra_cost == pytest.approx(30.0)
+    inp.allowed = pd.DataFrame({"hospital_id": "H1", "generic_name": G, "specification": S, "supplier": ["A", "B"]})
+    r = replan_disruption(inp, plan, "A", "2026-01-01")
+    got = {(row.hospital_id, row.from_supplier, row.to_supplier): row.volume for row in r.moves.itertuples()}
+    assert got == {("H1", "A", "B"): 60}
+    assert r.extra_cost == pytest.approx(60.0)

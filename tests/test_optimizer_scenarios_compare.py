@@ -99,3 +99,24 @@ def test_region_mode_one_supplier_per_region_and_never_cheaper(case):
     assert regional.objective >= per_hospital.objective - 1e-6 * max(1.0, abs(per_hospital.objective))
     if not limited:  # no shortage possible, so cost alone compares too
         assert regional.total_cost >= per_hospital.total_cost - 1e-6
+
+
+def test_a_stand_in_plan_without_savings_compares_with_blank_savings():
+    # compare_scenarios takes any allocate_fn: a plan-like result without a ``savings`` table gets a blank
+    # (NaN) savings cell, the rest from its own tables: H1 50 on A at 1.0 (cost 50), switched; 10 short.
+    from types import SimpleNamespace
+
+    def stand_in(inp, settings):
+        return SimpleNamespace(
+            status="optimal", total_cost=50.0, objective=10_050.0, gap=0.0,
+            allocations=pd.DataFrame({"hospital_id": ["H1"], "generic_name": [G], "specification": [S],
+                                      "supplier": ["A"], "volume": [50.0], "unit_price": [1.0], "switched": [True]}),
+            shortages=pd.DataFrame({"hospital_id": ["H2"], "generic_name": [G], "specification": [S],
+                                    "volume": [10.0]}),
+            suppliers=pd.DataFrame({"generic_name": [G], "specification": [S], "supplier": ["A"], "load": [50.0]}),
+        )
+
+    comp = compare_scenarios(small_input(), {"替身": PlanSettings()}, allocate_fn=stand_in)
+    [row] = comp.table.to_dict("records")
+    assert math.isnan(row["savings"])
+    assert (row["total_cost"], row["shortage_volume"], row["switches"], row["suppliers_used"]) == (50.0, 10.0, 1, 1)
