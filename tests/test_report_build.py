@@ -154,6 +154,22 @@ def test_hospitals_products_suppliers(report):
     assert s.loc["乙", "progress_status"] == "zero_purchase"
 
 
+def test_hospital_with_only_nonwinning_purchases_has_share_zero():
+    # H2 keeps only its non-winning 阿莫西林 0.25g (n1, 200): winning 0 of 200 -> share exactly 0
+    # (a hospital missing from the winning sums counts 0 winning units, not 1); H1 buys only winning
+    # products of catalogue drugs (300 + 300 + 150) -> 750 / 750 = 1
+    rows = [
+        dict(order_id="o1", date=T("2020-03-01"), hospital_id="H1", product_id="P1", quantity=300.0, winning=True),
+        dict(order_id="o2", date=T("2020-05-01"), hospital_id="H1", product_id="P1", quantity=300.0, winning=True),
+        dict(order_id="o3", date=T("2020-05-10"), hospital_id="H1", product_id="P3", quantity=150.0, winning=True),
+        dict(order_id="n1", date=T("2020-05-01"), hospital_id="H2", product_id=None, generic_name="阿莫西林",
+             specification="0.25g", supplier="丙", quantity=200.0, amount=300.0, winning=False),
+    ]
+    h = build_report(alliance(purchase_rows=rows, payment_rows=[]), AS_OF).hospitals.set_index("hospital_id")
+    assert h.loc["H2", "winning_share"] == 0.0
+    assert h.loc["H1", "winning_share"] == pytest.approx(1.0)
+
+
 def test_execution_report(report):
     e = report.execution
     assert list(e.columns) == list(EXECUTION_COLUMNS)
