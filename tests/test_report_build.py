@@ -218,6 +218,22 @@ def test_retained_savings_by_grade():
     assert r.products.set_index("product_id").loc["P3", "retained_savings"] == pytest.approx(800 * 0.7 * 0.3)
 
 
+@pytest.mark.parametrize(
+    ("policy", "h1_retained"),
+    [
+        # H1 graded C (as above), its saving within agreed volume 1400; H2 is D (share 0)
+        (dict(fund_share=0.5), 1400 * 0.5 * 0.3),  # 210: the fund's share from the settings
+        (dict(grade_shares=(("A", 0.6), ("B", 0.4), ("C", 0.2), ("D", 0.0))), 1400 * 0.7 * 0.2),  # 196
+    ],
+)
+def test_retained_savings_follow_the_policy_in_the_settings(policy, h1_retained):
+    r = build_report(alliance(), AS_OF, Settings(grade_b_completion=1.3, **policy))
+    h = r.hospitals.set_index("hospital_id")
+    assert h.loc["H1", "grade"] == "C"
+    assert h.loc["H1", "retained_savings"] == pytest.approx(h1_retained)
+    assert r.total["retained_savings"] == pytest.approx(h1_retained)
+
+
 def test_default_as_of_is_latest_date_in_data():
     r = build_report(alliance())
     assert r.as_of == date(2020, 7, 10)
