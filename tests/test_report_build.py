@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 
 from procurement.labels import EXECUTION_COLUMNS, METRIC_LABELS_ZH
 from procurement.model import Dataset, conform
-from procurement.report import METRIC_KEYS, build_report
+from procurement.report import METRIC_KEYS, _plain, build_report
 from procurement.settings import Settings
 
 T = pd.Timestamp
@@ -274,6 +274,14 @@ def test_to_json_shape(report):
     assert p2["collection_rate"] is None and p2["purchased_volume"] == 0
     assert all(isinstance(w, str) for w in out["warnings"])
     assert set(METRIC_LABELS_ZH) == set(METRIC_KEYS)
+
+
+def test_json_values_of_dates_are_iso_days():
+    # to_json's scalars: a datetime.date (no caller passes one today: every date column is datetime64,
+    # which arrives as pd.Timestamp) and a Timestamp alike give the ISO day, the time of day dropped
+    assert _plain(date(2020, 6, 30)) == "2020-06-30"
+    assert _plain(pd.Timestamp("2020-06-30 13:45")) == "2020-06-30"
+    assert _plain(pd.NaT) is None
 
 
 # --- granularity: order lines or daily totals give the same report -------------------------------
