@@ -172,6 +172,21 @@ def test_json_execution_object_in_order(report):
     _same(list(record.values()), expected)
 
 
+COUNT_COLUMNS = [c for c in EXPECTED_COLUMNS if c.endswith("数")]  # the 12 product counts (不含 占比)
+
+
+def test_product_counts_are_whole_numbers_in_the_frame_and_the_json(report):
+    # a count of products is an integer: 1 zero-purchase product reads 1, not 1.0 (values: the module
+    # docstring, e.g. 零采购 1, 低于序时进度 3, 超量采购 4, 正常 5, 签约 13)
+    assert len(COUNT_COLUMNS) == 12
+    e = report.execution
+    record = report.to_json()["execution"][0]
+    for col in COUNT_COLUMNS:
+        assert e[col].dtype.kind == "i", col
+        assert type(record[col]) is int, col
+    assert [record[c] for c in ("零采购产品数", "低于序时进度产品数", "超量采购产品数", "正常采购产品数")] == [1, 3, 4, 5]
+
+
 def test_excel_sheet_name_headers_and_row(report):
     buf = io.BytesIO()
     write_report_xlsx(report, buf)

@@ -79,6 +79,18 @@ def test_behind_schedule_boundaries(completion, elapsed, behind):
     assert vector.tolist() == [behind]
 
 
+def test_behind_schedule_keeps_the_index_of_whichever_side_is_a_series():
+    # 0.1 < 0.3 behind, 0.5 < 0.3 not: the answer is labelled like the Series given, on either side
+    elapsed = pd.Series([0.3, 0.3], index=[7, 9])
+    from_elapsed = m.behind_schedule(np.array([0.1, 0.5]), elapsed)
+    assert isinstance(from_elapsed, pd.Series) and from_elapsed.index.tolist() == [7, 9]
+    assert from_elapsed.tolist() == [True, False]
+    completion = pd.Series([0.1, 0.5], index=[4, 2])
+    from_completion = m.behind_schedule(completion, np.array([0.3, 0.3]))
+    assert isinstance(from_completion, pd.Series) and from_completion.index.tolist() == [4, 2]
+    assert from_completion.tolist() == [True, False]
+
+
 def test_warning_only_from_the_third_month():
     start = T("2020-01-01")
     assert not m.warning_window_open(date(2020, 2, 29), start, 3)

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 
 from procurement.labels import EXECUTION_COLUMNS, METRIC_LABELS_ZH
 from procurement.model import Dataset, conform
-from procurement.report import METRIC_KEYS, build_report
+from procurement.report import METRIC_KEYS, _plain, build_report
 from procurement.settings import Settings
 
 T = pd.Timestamp
@@ -154,6 +154,22 @@ def test_hospitals_products_suppliers(report):
     assert s.loc["乙", "progress_status"] == "zero_purchase"
 
 
+def test_hospital_with_only_nonwinning_purchases_has_share_zero():
+    # H2 keeps only its non-winning 阿莫西林 0.25g (n1, 200): winning 0 of 200 -> share exactly 0
+    # (a hospital missing from the winning sums counts 0 winning units, not 1); H1 buys only winning
+    # products of catalogue drugs (300 + 300 + 150) -> 750 / 750 = 1
+    rows = [
+        dict(order_id="o1", date=T("2020-03-01"), hospital_id="H1", product_id="P1", quantity=300.0, winning=True),
+        dict(order_id="o2", date=T("2020-05-01"), hospital_id="H1", product_id="P1", quantity=300.0, winning=True),
+        dict(order_id="o3", date=T("2020-05-10"), hospital_id="H1", product_id="P3", quantity=150.0, winning=True),
+        dict(order_id="n1", date=T("2020-05-01"), hospital_id="H2", product_id=None, generic_name="阿莫西林",
+             specification="0.25g", supplier="丙", quantity=200.0, amount=300.0, winning=False),
+    ]
+    h = build_report(alliance(purchase_rows=rows, payment_rows=[]), AS_OF).hospitals.set_index("hospital_id")
+    assert h.loc["H2", "winning_share"] == 0.0
+    assert h.loc["H1", "winning_share"] == pytest.approx(1.0)
+
+
 def test_execution_report(report):
     e = report.execution
     assert list(e.columns) == list(EXECUTION_COLUMNS)
@@ -202,6 +218,22 @@ def test_retained_savings_by_grade():
     assert r.products.set_index("product_id").loc["P3", "retained_savings"] == pytest.approx(800 * 0.7 * 0.3)
 
 
+@pytest.mark.parametrize(
+    ("policy", "h1_retained"),
+    [
+        # H1 graded C (as above), its saving within agreed volume 1400; H2 is D (share 0)
+        (dict(fund_share=0.5), 1400 * 0.5 * 0.3),  # 210: the fund's share from the settings
+        (dict(grade_shares=(("A", 0.6), ("B", 0.4), ("C", 0.2), ("D", 0.0))), 1400 * 0.7 * 0.2),  # 196
+    ],
+)
+def test_retained_savings_follow_the_policy_in_the_settings(policy, h1_retained):
+    r = build_report(alliance(), AS_OF, Settings(grade_b_completion=1.3, **policy))
+    h = r.hospitals.set_index("hospital_id")
+    assert h.loc["H1", "grade"] == "C"
+    assert h.loc["H1", "retained_savings"] == pytest.approx(h1_retained)
+    assert r.total["retained_savings"] == pytest.approx(h1_retained)
+
+
 def test_default_as_of_is_latest_date_in_data():
     r = build_report(alliance())
     assert r.as_of == date(2020, 7, 10)
@@ -242,6 +274,14 @@ def test_to_json_shape(report):
     assert p2["collection_rate"] is None and p2["purchased_volume"] == 0
     assert all(isinstance(w, str) for w in out["warnings"])
     assert set(METRIC_LABELS_ZH) == set(METRIC_KEYS)
+
+
+def test_json_values_of_dates_are_iso_days():
+    # to_json's scalars: a datetime.date (no caller passes one today: every date column is datetime64,
+    # which arrives as pd.Timestamp) and a Timestamp alike give the ISO day, the time of day dropped
+    assert _plain(date(2020, 6, 30)) == "2020-06-30"
+    assert _plain(pd.Timestamp("2020-06-30 13:45")) == "2020-06-30"
+    assert _plain(pd.NaT) is None
 
 
 # --- granularity: order lines or daily totals give the same report -------------------------------
