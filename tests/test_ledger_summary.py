@@ -213,3 +213,16 @@ def test_unpaid_age_is_whole_days_and_only_for_unpaid_deliveries() -> None:
     })
     age = lg.unpaid_age_days(ledger, pd.Timestamp("2024-03-01 17:30"))  # the time of day does not count
     assert age[0] == 60 and np.isnan(age[1]) and np.isnan(age[2]) and age[3] == 1
+
+
+def test_unpaid_age_reads_a_date_column_of_any_resolution() -> None:
+    # the same dates as above held in seconds (datetime64[s], as pandas keeps a frame built from such an
+    # array): delivered 2024-01-01, as of 2024-03-01 is still 31 + 29 = 60 days, 2024-02-29 is 1 day;
+    # the age is counted on nanoseconds, so the column must be converted to them, not reinterpreted
+    ledger = pd.DataFrame({
+        "delivery_date": pd.to_datetime(["2024-01-01", "2024-02-29", None]).as_unit("s"),
+        "pay_date": pd.to_datetime([None, None, None]),
+    })
+    assert ledger["delivery_date"].dtype == "datetime64[s]"
+    age = lg.unpaid_age_days(ledger, pd.Timestamp("2024-03-01"))
+    assert age[0] == 60 and age[1] == 1 and np.isnan(age[2])

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 
 from procurement.labels import EXECUTION_COLUMNS, METRIC_LABELS_ZH
 from procurement.model import Dataset, conform
-from procurement.report import METRIC_KEYS, _plain, build_report
+from procurement.report import METRIC_KEYS, _plain, _prepay_warnings, build_report
 from procurement.settings import Settings
 
 T = pd.Timestamp
@@ -355,3 +355,27 @@ def test_levels_add_up_on_a_synthetic_alliance(seed):
     assert 0 <= t["on_time_rate"] <= 1 and 0 <= t["winning_share"] <= 1
     assert r.monthly["purchased_volume"].sum() == pytest.approx(t["purchased_volume"])
     json.dumps(r.to_json(), allow_nan=False)
+
+
+def _prepay_hospitals() -> pd.DataFrame:
+    # prepaid shares against the policy's 30%: H1 0.2 (below), H2 exactly 0.3 (not below), H3 0.31,
+    # H4 none at all (counts as 0: below), H5 no agreed amount (no share to keep: never warned)
+    return pd.DataFrame({
+        "hospital_id": ["H1", "H2", "H3", "H4", "H5"], "hospital_name": ["一院", "二院", "三院", "四院", "五院"],
+        "agreed_amount": [1000.0, 1000.0, 1000.0, 1000.0, 0.0],
+        "prepaid_share": [0.2, 0.3, 0.31, None, None],
+    })
+
+
+def test_prepay_warnings_once_prepayments_are_loaded() -> None:
+    # only prepayments loaded: the hospitals below 30% with an agreed amount are warned, H1 and H4
+    warned = _prepay_warnings(_prepay_hospitals(), pd.DataFrame({"kind": ["prepay", "prepay"]}), Settings())
+    assert [w.split()[0] for w in warned] == ["H1", "H4"]
+    assert "20.00%" in warned[0] and "30.00%" in warned[0] and "0.00%" in warned[1]
+
+
+def test_no_prepay_warning_before_any_prepayment_is_loaded() -> None:
+    # offsets and direct settlements but no prepayment: the shares are not known yet, nobody is warned
+    hospitals = _prepay_hospitals()
+    assert _prepay_warnings(hospitals, pd.DataFrame({"kind": ["offset", "direct"]}), Settings()) == []
+    assert _prepay_warnings(hospitals, pd.DataFrame({"kind": pd.Series([], dtype="string")}), Settings()) == []
