@@ -104,3 +104,27 @@ def test_a_distributor_link_lands_on_the_payment_that_names_it():
     assert out["order_date"].iloc[0] == T("2020-02-01") and pd.isna(out["order_date"].iloc[1])
     assert out["product_id"].iloc[0] == "P1" and pd.isna(out["product_id"].iloc[1])
     assert out["supplier"].tolist() == ["甲", "甲"]
+
+
+def test_a_linked_payment_keeps_the_product_it_names():
+    """By hand: an H1 payment naming product P2 and invoice I2 (B: 1 Feb P1 and C: 15 Jan P2, both 甲),
+    no order_date: linked by invoice, it takes the invoice's earliest day (15 Jan) and supplier 甲, but
+    keeps its own product P2 (the invoice has no one product to give, and what a payment names itself
+    is never replaced: only blanks are filled)."""
+    payments = conform(
+        "payments",
+        pd.DataFrame(
+            {
+                "payment_id": ["R1"],
+                "hospital_id": ["H1"],
+                "product_id": ["P2"],
+                "invoice_id": ["I2"],
+                "amount": [100.0],
+                "date": [T("2020-03-01")],
+            }
+        ),
+    )
+    out = lg.link_payments(payments, PURCHASES)
+    assert out["link_by"].tolist() == ["invoice"]
+    assert out["order_date"].tolist() == [T("2020-01-15")]
+    assert out["product_id"].fillna("").tolist() == ["P2"] and out["supplier"].tolist() == ["甲"]
