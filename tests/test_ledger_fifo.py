@@ -219,3 +219,16 @@ def test_summarised_ledger_with_one_delivery_and_a_payment_for_a_product_never_d
     assert unpaid["product_id"].tolist() == ["P1"] and unpaid["amount"].tolist() == [50.0]
     unmatched = ledger[ledger["delivery_date"].isna()]
     assert unmatched["product_id"].tolist() == ["P2"] and unmatched["amount"].tolist() == [70.0]
+
+
+@pytest.mark.parametrize(
+    ("group_cents", "summable"),
+    [(2**60 - 2**8, True), (2**60, False), (2**60 + 2**8, False)],
+)
+def test_summable_guard_refuses_cent_days_from_2_to_the_62(group_cents, summable):
+    """_summable's guard, pinned at its bound: one group of one supplier, two deliveries of half the
+    group's cents on day numbers 0 and 1: largest group x (day span 1 + 3) = 4 x group_cents, which is
+    2**62 - 2**10, 2**62 and 2**62 + 2**10 (exact in float64, whose values there are 2**10 apart); only
+    the first is below 2**62 and may be summed."""
+    half = group_cents // 2
+    assert lg._summable(_ints(0, 0), _ints(0, 0), _ints(half, half), _ints(0, 1)) is summable
