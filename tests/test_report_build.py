@@ -361,11 +361,14 @@ def test_levels_add_up_on_a_synthetic_alliance(seed):
 def _prepay_hospitals() -> pd.DataFrame:
     # prepaid shares against the policy's 30%: H1 0.2 (below), H2 exactly 0.3 (not below), H3 0.31,
     # H4 none at all (counts as 0: below), H5 no agreed amount (no share to keep: never warned)
-    return pd.DataFrame({
-        "hospital_id": ["H1", "H2", "H3", "H4", "H5"], "hospital_name": ["一院", "二院", "三院", "四院", "五院"],
-        "agreed_amount": [1000.0, 1000.0, 1000.0, 1000.0, 0.0],
-        "prepaid_share": [0.2, 0.3, 0.31, None, None],
-    })
+    return pd.DataFrame(
+        {
+            "hospital_id": ["H1", "H2", "H3", "H4", "H5"],
+            "hospital_name": ["一院", "二院", "三院", "四院", "五院"],
+            "agreed_amount": [1000.0, 1000.0, 1000.0, 1000.0, 0.0],
+            "prepaid_share": [0.2, 0.3, 0.31, None, None],
+        }
+    )
 
 
 def test_prepay_warnings_once_prepayments_are_loaded() -> None:
@@ -379,7 +382,8 @@ def test_no_prepay_warning_before_any_prepayment_is_loaded() -> None:
     # offsets and direct settlements but no prepayment: the shares are not known yet, nobody is warned
     hospitals = _prepay_hospitals()
     assert _prepay_warnings(hospitals, pd.DataFrame({"kind": ["offset", "direct"]}), Settings()) == []
-    assert _prepay_warnings(hospitals, pd.DataFrame({"kind": pd.Series([], dtype="string")}), Settings()) == []
+    no_transfers = pd.DataFrame({"kind": pd.Series([], dtype="string")})
+    assert _prepay_warnings(hospitals, no_transfers, Settings()) == []
 
 
 def test_building_the_report_leans_on_no_deprecated_pandas_default() -> None:
