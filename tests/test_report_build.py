@@ -393,3 +393,48 @@ def test_building_the_report_leans_on_no_deprecated_pandas_default() -> None:
         warnings.simplefilter("error", FutureWarning)
         warnings.simplefilter("error", DeprecationWarning)
         build_report(alliance(), AS_OF)
+
+
+# the columns of each level that are not figures (ids, names, counts of agreements by status, ...),
+# listed by hand: any other column must be a labelled metric, or the Excel report would show it unnamed
+STATUS_COUNTS = [
+    "n_agreements",
+    "n_zero_purchase",
+    "n_below_schedule",
+    "n_over_purchase",
+    "n_normal",
+    "n_warning",
+]
+UNLABELLED = {
+    "products": {
+        "product_id",
+        "batch",
+        "generic_name",
+        "specification",
+        "supplier",
+        "agreement_year",
+        *STATUS_COUNTS,
+    },
+    "suppliers": {"supplier", *STATUS_COUNTS},
+    "hospitals": {
+        "hospital_id",
+        "hospital_name",
+        "region",
+        "level",
+        "agreement_year",
+        "grade",
+        "grade_basis",
+        *STATUS_COUNTS,
+    },
+    "batches": {"batch", "period_start", "period_end", "agreement_year", *STATUS_COUNTS},
+    "regions": {"region", *STATUS_COUNTS},
+}
+
+
+@pytest.mark.parametrize("level", list(UNLABELLED))
+def test_every_column_of_a_level_is_a_labelled_figure_or_a_key(report, level):
+    # no fund transfers are loaded here: the four prepayment figures are there, null, under their own names
+    frame = getattr(report, level)
+    assert {c for c in frame.columns if c not in METRIC_LABELS_ZH} <= UNLABELLED[level]
+    for col in ("prepaid_amount", "prepay_offset", "prepay_balance", "prepaid_share"):
+        assert frame[col].isna().all()
