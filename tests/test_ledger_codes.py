@@ -72,3 +72,14 @@ def test_joint_codes_number_every_array_alike_with_blank_as_its_own_last_code():
     codes, uniques = lg._joint_codes_and_uniques(blank_first, other)
     assert list(uniques) == ["a", "b"]
     assert [c.tolist() for c in codes] == [[0, 2], [1, 0]]
+
+
+def test_known_codes_kept_as_they_are_turn_only_blanks_into_the_last_code():
+    """_joint_with_known without renumbering: deliveries coded 0 (A), -1 (blank), 1 (B) against the
+    known values [A, B]; payments B, a new C, blank. By hand: C is appended (code 2), so blank is 3:
+    deliveries [0, 3, 1] (code 0 is a value, not a blank), payments [1, 2, 3]."""
+    (d, p), uniques = lg._joint_with_known(
+        np.array([0, -1, 1]), ["A", "B"], np.array(["B", "C", None], dtype=object), renumber=False
+    )
+    assert d.tolist() == [0, 3, 1] and p.tolist() == [1, 2, 3]
+    assert list(uniques) == ["A", "B", "C"]

@@ -232,3 +232,15 @@ def test_summable_guard_refuses_cent_days_from_2_to_the_62(group_cents, summable
     the first is below 2**62 and may be summed."""
     half = group_cents // 2
     assert lg._summable(_ints(0, 0), _ints(0, 0), _ints(half, half), _ints(0, 1)) is summable
+
+
+def test_fifo_summary_gives_no_first_delivery_to_a_payment_that_pays_nothing():
+    """By hand, in cents and day numbers: group 0 delivers 100 on day 10; its first payment (150, day 20)
+    pays all 100 (first delivery 0), its second (70, day 21) finds nothing left: matched 0, first -1
+    (none), as the docstring promises, not the position after the group's deliveries."""
+    matched, amount_days, on_time, first, d_paid = lg._fifo_summary(
+        _ints(0), _ints(100), _ints(10), _ints(0, 0), _ints(150, 70), _ints(20, 21), 30
+    )
+    assert matched.tolist() == [100, 0] and amount_days.tolist() == [1000, 0] and on_time.tolist() == [100, 0]
+    assert first.tolist() == [0, -1]
+    assert d_paid.tolist() == [100]
