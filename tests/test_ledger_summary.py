@@ -226,3 +226,33 @@ def test_unpaid_age_reads_a_date_column_of_any_resolution() -> None:
     assert ledger["delivery_date"].dtype == "datetime64[s]"
     age = lg.unpaid_age_days(ledger, pd.Timestamp("2024-03-01"))
     assert age[0] == 60 and age[1] == 1 and np.isnan(age[2])
+
+
+def test_named_day_pieces_of_daily_totals_come_in_key_order():
+    # daily totals in key order (hospital, product, supplier, day), payment_days set: P1 on 5 and 9 Jan,
+    # P2 on 1 and 3 Jan, each 10. Order links name P1's 9 Jan (10), P2's 3 Jan (10) and P1's 5 Jan (4).
+    # By hand: the named-day stage pays each named day in full or in part, and its pieces come in the
+    # deliveries' key order (P1 5 Jan 4, P1 9 Jan 10, P2 3 Jan 10), not in date order; then the unpaid
+    # rest: P1 5 Jan 6, P2 1 Jan 10. Amount-days to 1 Feb: 4 x 27, 10 x 23, 10 x 29.
+    deliveries = pd.DataFrame(
+        [
+            ("H1", "P1", "S1", T("2020-01-05"), 10.0),
+            ("H1", "P1", "S1", T("2020-01-09"), 10.0),
+            ("H1", "P2", "S1", T("2020-01-01"), 10.0),
+            ("H1", "P2", "S1", T("2020-01-03"), 10.0),
+        ],
+        columns=[*KEYS, "date", "amount"],
+    ).astype({"hospital_id": "string", "product_id": "string", "supplier": "string"})
+    pay = T("2020-02-01")
+    payments = pd.DataFrame(
+        [
+            ("H1", "P1", "S1", T("2020-01-09"), 10.0, pay, "order"),
+            ("H1", "P2", "S1", T("2020-01-03"), 10.0, pay, "order"),
+            ("H1", "P1", "S1", T("2020-01-05"), 4.0, pay, "order"),
+        ],
+        columns=[*KEYS, "order_date", "amount", "date", "link_by"],
+    ).astype({"hospital_id": "string", "product_id": "string", "supplier": "string", "link_by": "string"})
+    ledger, _ = lg.match_payments_coded(deliveries, payments, payment_days=30)
+    rows = [(r.product_id, r.delivery_date.day, r.amount) for r in ledger.itertuples()]
+    assert rows == [("P1", 5, 4.0), ("P1", 9, 10.0), ("P2", 3, 10.0), ("P1", 5, 6.0), ("P2", 1, 10.0)]
+    assert ledger["amount_days"].tolist() == [108.0, 230.0, 290.0, 0.0, 0.0]
