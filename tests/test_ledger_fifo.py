@@ -219,3 +219,25 @@ def test_summarised_ledger_with_one_delivery_and_a_payment_for_a_product_never_d
     assert unpaid["product_id"].tolist() == ["P1"] and unpaid["amount"].tolist() == [50.0]
     unmatched = ledger[ledger["delivery_date"].isna()]
     assert unmatched["product_id"].tolist() == ["P2"] and unmatched["amount"].tolist() == [70.0]
+
+
+def test_deliveries_at_the_same_time_of_day_are_paid_by_product():
+    """Dates with a time of day (no whole-day radix sort): 40 products of 1 yuan each, P00..P39, the
+    even ones delivered on 1 Jan 08:00, the odd ones on 2 Jan 08:00. A hospital-level payment of 5 pays
+    the oldest first and, within the same time, by product: P00, P02, P04, P06 and P08 (20 equal
+    times: enough for an unstable sort to mix them)."""
+    rows = [
+        ("H1", f"P{i:02d}", "S", T("2020-01-01 08:00") + pd.Timedelta(days=i % 2), 1.0) for i in range(40)
+    ]
+    pay = _payments([("H1", None, None, None, 5.0, T("2020-02-01"))])
+    led = lg.match_payments(_deliveries(rows), pay)
+    paid = led[led["pay_date"].notna() & led["delivery_date"].notna()]
+    assert sorted(paid["product_id"]) == ["P00", "P02", "P04", "P06", "P08"]
+    assert paid["amount"].sum() == 5.0
+
+
+def test_date_argsort_puts_a_blank_date_last():
+    """A delivery with no date is the newest, never the oldest: numpy's stable argsort puts NaT last,
+    also when the int64 view (NaT is its smallest value) looks sorted."""
+    dates = pd.to_datetime([None, "2020-01-01", "2020-01-02"]).to_numpy(dtype="datetime64[ns]")
+    assert lg._date_argsort(dates).tolist() == [1, 2, 0]
