@@ -282,3 +282,17 @@ def test_daily_totals_in_key_order_give_summed_rows_in_key_order():
     assert paid["product_id"].tolist() == ["P1", "P2"]
     assert paid["delivery_date"].tolist() == [T("2020-01-05"), T("2020-01-01")]
     assert paid["amount"].tolist() == [150.0, 150.0]
+
+
+def test_a_supplier_payment_naming_a_day_pays_that_days_delivery_of_its_supplier():
+    """A payment naming a day and a supplier but no product (an invoice over several products of one
+    supplier) pays that day's delivery of its supplier first, not the supplier's oldest. By hand: 甲
+    delivered P1 100 on 1 Jan and P2 100 on 15 Jan; the payment of 100 names 甲 and 15 Jan: P2 is paid,
+    P1's 100 of 1 Jan is left unpaid."""
+    rows = [("H1", "P1", "甲", T("2020-01-01"), 100.0), ("H1", "P2", "甲", T("2020-01-15"), 100.0)]
+    pay = _payments([("H1", None, "甲", T("2020-01-15"), 100.0, T("2020-03-01"))])
+    led = lg.match_payments(_deliveries(rows), pay)
+    paid = led[led["pay_date"].notna() & led["delivery_date"].notna()]
+    assert paid["product_id"].tolist() == ["P2"] and paid["amount"].tolist() == [100.0]
+    unpaid = led[led["pay_date"].isna()]
+    assert unpaid["product_id"].tolist() == ["P1"] and unpaid["delivery_date"].tolist() == [T("2020-01-01")]
