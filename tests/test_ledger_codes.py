@@ -83,3 +83,38 @@ def test_known_codes_kept_as_they_are_turn_only_blanks_into_the_last_code():
     )
     assert d.tolist() == [0, 3, 1] and p.tolist() == [1, 2, 3]
     assert list(uniques) == ["A", "B", "C"]
+
+
+def test_known_codes_with_a_blank_give_the_same_summarised_ledger():
+    """The caller's codes kept as they are (payment_days set: no renumbering), one delivery's supplier
+    blank (code -1, written as the last code). By hand: H1's hospital-level payment of 25 on 1 Feb pays
+    the oldest first: P1's 10 of 1 Jan (甲), then 15 of P2's 20 of 2 Jan (no supplier); 5 of P2 is left
+    unpaid, its supplier blank."""
+    deliveries = pd.DataFrame(
+        {
+            "hospital_id": pd.array(["H1", "H1"], dtype="string"),
+            "product_id": pd.array(["P1", "P2"], dtype="string"),
+            "supplier": pd.array(["甲", None], dtype="string"),
+            "date": pd.to_datetime(["2024-01-01", "2024-01-02"]),
+            "amount": [10.0, 20.0],
+        }
+    )
+    payments = pd.DataFrame(
+        {
+            "hospital_id": pd.array(["H1"], dtype="string"),
+            "product_id": pd.array([None], dtype="string"),
+            "supplier": pd.array([None], dtype="string"),
+            "order_date": pd.to_datetime([None]),
+            "amount": [25.0],
+            "date": pd.to_datetime(["2024-02-01"]),
+        }
+    )
+    plain, _ = lg.match_payments_coded(deliveries, payments, payment_days=30)
+    known = {"supplier": (np.array([0, -1]), pd.Index(["甲"], dtype="string"))}
+    coded, _ = lg.match_payments_coded(deliveries, payments, known, payment_days=30)
+    pd.testing.assert_frame_equal(coded, plain, check_exact=True)
+    paid = coded[coded["pay_date"].notna() & coded["delivery_date"].notna()]
+    assert paid.groupby("product_id")["amount"].sum().to_dict() == {"P1": 10.0, "P2": 15.0}
+    unpaid = coded[coded["pay_date"].isna()]
+    assert unpaid["product_id"].tolist() == ["P2"] and unpaid["amount"].tolist() == [5.0]
+    assert unpaid["supplier"].isna().all()

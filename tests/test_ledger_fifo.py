@@ -244,3 +244,80 @@ def test_fifo_summary_gives_no_first_delivery_to_a_payment_that_pays_nothing():
     assert matched.tolist() == [100, 0] and amount_days.tolist() == [1000, 0] and on_time.tolist() == [100, 0]
     assert first.tolist() == [0, -1]
     assert d_paid.tolist() == [100]
+
+
+def test_deliveries_at_the_same_time_of_day_are_paid_by_product():
+    """Dates with a time of day (no whole-day radix sort): 40 products of 1 yuan each, P00..P39, the
+    even ones delivered on 1 Jan 08:00, the odd ones on 2 Jan 08:00. A hospital-level payment of 5 pays
+    the oldest first and, within the same time, by product: P00, P02, P04, P06 and P08 (20 equal
+    times: enough for an unstable sort to mix them)."""
+    rows = [
+        ("H1", f"P{i:02d}", "S", T("2020-01-01 08:00") + pd.Timedelta(days=i % 2), 1.0) for i in range(40)
+    ]
+    pay = _payments([("H1", None, None, None, 5.0, T("2020-02-01"))])
+    led = lg.match_payments(_deliveries(rows), pay)
+    paid = led[led["pay_date"].notna() & led["delivery_date"].notna()]
+    assert sorted(paid["product_id"]) == ["P00", "P02", "P04", "P06", "P08"]
+    assert paid["amount"].sum() == 5.0
+
+
+def test_date_argsort_puts_a_blank_date_last():
+    """A delivery with no date is the newest, never the oldest: numpy's stable argsort puts NaT last,
+    also when the int64 view (NaT is its smallest value) looks sorted."""
+    dates = pd.to_datetime([None, "2020-01-01", "2020-01-02"]).to_numpy(dtype="datetime64[ns]")
+    assert lg._date_argsort(dates).tolist() == [1, 2, 0]
+
+
+@pytest.mark.parametrize("in_key_order", [True, False], ids=["key order", "date order"])
+def test_a_product_no_payment_names_does_not_split_the_summed_row(in_key_order):
+    """FIFO by product summed per payment (payment_days set): P2, delivered by two suppliers (a group a
+    summary cannot take), is named by no payment, so it is left out and P1's payment stays one summed
+    row. By hand: P1's 100 of 1 Jan and 100 of 10 Jan, a P1 payment of 150 on 21 Jan: one row of 150
+    from 1 Jan, 100 x 20 + 50 x 11 = 2550 yuan-days. Rows in key order (the store's daily totals) or in
+    date order (as a file gives them)."""
+    rows = [
+        ("H1", "P1", "S", T("2020-01-01"), 100.0),
+        ("H1", "P1", "S", T("2020-01-10"), 100.0),
+        ("H1", "P2", "S1", T("2020-01-02"), 10.0),
+        ("H1", "P2", "S2", T("2020-01-03"), 10.0),
+    ]
+    if not in_key_order:
+        rows = sorted(rows, key=lambda r: r[3])
+    pay = _payments([("H1", "P1", None, None, 150.0, T("2020-01-21"))])
+    ledger, _ = lg.match_payments_coded(_deliveries(rows), pay, payment_days=30)
+    paid = ledger[ledger["pay_date"].notna()]
+    assert paid["amount"].tolist() == [150.0] and paid["delivery_date"].tolist() == [T("2020-01-01")]
+    assert paid["amount_days"].tolist() == [2550.0]
+
+
+def test_daily_totals_in_key_order_give_summed_rows_in_key_order():
+    """Daily totals in key order (hospital, product, supplier, day), a product over several days, take
+    the key-order path: the summed rows come group by group in key order. By hand: P1 delivered 100 on
+    5 and 6 Jan, P2 100 on 1 and 2 Jan; a payment of 150 for each on 21 Jan: P1's row (from 5 Jan)
+    before P2's (from 1 Jan), though P2 was delivered first."""
+    rows = [
+        ("H1", "P1", "S", T("2020-01-05"), 100.0),
+        ("H1", "P1", "S", T("2020-01-06"), 100.0),
+        ("H1", "P2", "S", T("2020-01-01"), 100.0),
+        ("H1", "P2", "S", T("2020-01-02"), 100.0),
+    ]
+    pay = _payments([("H1", product, None, None, 150.0, T("2020-01-21")) for product in ("P2", "P1")])
+    ledger, _ = lg.match_payments_coded(_deliveries(rows), pay, payment_days=30)
+    paid = ledger[ledger["pay_date"].notna()]
+    assert paid["product_id"].tolist() == ["P1", "P2"]
+    assert paid["delivery_date"].tolist() == [T("2020-01-05"), T("2020-01-01")]
+    assert paid["amount"].tolist() == [150.0, 150.0]
+
+
+def test_a_supplier_payment_naming_a_day_pays_that_days_delivery_of_its_supplier():
+    """A payment naming a day and a supplier but no product (an invoice over several products of one
+    supplier) pays that day's delivery of its supplier first, not the supplier's oldest. By hand: 甲
+    delivered P1 100 on 1 Jan and P2 100 on 15 Jan; the payment of 100 names 甲 and 15 Jan: P2 is paid,
+    P1's 100 of 1 Jan is left unpaid."""
+    rows = [("H1", "P1", "甲", T("2020-01-01"), 100.0), ("H1", "P2", "甲", T("2020-01-15"), 100.0)]
+    pay = _payments([("H1", None, "甲", T("2020-01-15"), 100.0, T("2020-03-01"))])
+    led = lg.match_payments(_deliveries(rows), pay)
+    paid = led[led["pay_date"].notna() & led["delivery_date"].notna()]
+    assert paid["product_id"].tolist() == ["P2"] and paid["amount"].tolist() == [100.0]
+    unpaid = led[led["pay_date"].isna()]
+    assert unpaid["product_id"].tolist() == ["P1"] and unpaid["delivery_date"].tolist() == [T("2020-01-01")]
