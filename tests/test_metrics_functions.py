@@ -60,6 +60,19 @@ def test_progress_status(purchased, completion, elapsed, expected):
     assert vec[0] == expected
 
 
+def test_progress_status_mixed_and_unknown_inputs():
+    # one product (10 bought, completion 0.1) on three days: elapsed 0.5 -> 0.1 < 0.5 below; elapsed
+    # 0.1 -> on schedule to the day, normal; elapsed 0.05 -> ahead, normal. Element-wise as soon as any
+    # argument is an array, like the other metrics
+    assert m.progress_status(10, 0.1, np.array([0.5, 0.1, 0.05])).tolist() == ["below_schedule", "normal", "normal"]
+    # an unknown purchased volume (None in a list, NA in a nullable Series) is nothing bought, as in
+    # the scalar path; completion 1.2 > 1 is over
+    assert m.progress_status([None, 10.0], [None, 0.1], [0.5, 0.5]).tolist() == ["zero_purchase", "below_schedule"]
+    got = m.progress_status(pd.Series([pd.NA, 12.0], dtype="Float64"), pd.Series([pd.NA, 1.2], dtype="Float64"),
+                            pd.Series([0.5, 0.5]))
+    assert got.tolist() == ["zero_purchase", "over_purchase"]
+
+
 @pytest.mark.parametrize(
     ("completion", "elapsed", "behind"),
     [
@@ -123,6 +136,15 @@ def test_warning_mixed_inputs_and_unknowns():
     assert m.warning([None, 0.1], [0.5, 0.5], [True, True], 0.8).tolist() == [False, True]
     # without a factor, metrics.md's 0.8: 0.8 of a finished period is on the threshold, 0.79 under it
     assert m.warning(0.8, 1.0, True) is False and m.warning(0.79, 1.0, True) is True
+
+
+def test_warning_window_is_read_as_true_or_false():
+    # the window may come as counts of open products or as floats (a level's summed window_open): any
+    # non-zero is open, as in the scalar path; completion 0.1 < 0.8 x 0.5 = 0.4 warns where open
+    assert m.warning(0.1, 0.5, 2, 0.8) is True
+    got = m.warning(np.array([0.1, 0.1, 0.1]), np.array([0.5, 0.5, 0.5]), np.array([2, 1, 0]), 0.8)
+    assert got.dtype == bool and got.tolist() == [True, True, False]
+    assert m.warning(np.array([0.1, 0.1]), np.array([0.5, 0.5]), np.array([1.0, 0.0]), 0.8).tolist() == [True, False]
 
 
 def test_warning_window_opens_on_the_first_day_of_the_month():
