@@ -221,6 +221,20 @@ def test_overdue_monthly_and_warnings(report):
     assert any("逾期" in w and "overdue" in w for w in report.warnings)
 
 
+def test_monthly_rows_are_labelled_by_the_first_day_of_their_month():
+    # from the module docstring: batch 1 bought 300 in March (o1), 100 in April (o4), 300 in May (o2),
+    # nothing in June, and was paid 100 (15 Apr), 300 (20 May), 200 (20 Jun); batch 2 bought 150 in
+    # May (o3) and 20 in June (o5); the 10 Jul payment is after as-of. Built here, not from the module
+    # fixture: mutmut credits a fixture's calls to the first test that builds it
+    mo = build_report(alliance(), AS_OF).monthly
+    assert list(zip(mo["month"], mo["batch"], strict=True)) == [
+        (T("2020-03-01"), "第一批"), (T("2020-04-01"), "第一批"), (T("2020-05-01"), "第一批"),
+        (T("2020-05-01"), "第二批"), (T("2020-06-01"), "第一批"), (T("2020-06-01"), "第二批"),
+    ]
+    assert mo["purchased_volume"].tolist() == [300, 100, 300, 150, 0, 20]
+    assert mo["paid_amount"].tolist() == [0, 100, 300, 0, 200, 0]
+
+
 def test_retained_savings_by_grade():
     # with grade B from 130%: H1 (projected 120.65%, see test_total) is C, H2 (projected 43.86%) is D.
     # H1 within agreed volume: P1 600 x 1.0 + P3 min(150, 100) x 8.0 = 1400; x 0.7 x 0.3 = 294
