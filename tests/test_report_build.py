@@ -225,7 +225,7 @@ def test_monthly_rows_are_labelled_by_the_first_day_of_their_month():
     # from the module docstring: batch 1 bought 300 in March (o1), 100 in April (o4), 300 in May (o2),
     # nothing in June, and was paid 100 (15 Apr), 300 (20 May), 200 (20 Jun); batch 2 bought 150 in
     # May (o3) and 20 in June (o5); the 10 Jul payment is after as-of. Built here, not from the module
-    # fixture: mutmut credits a fixture's calls to the first test that builds it
+    # fixture: mutmut does not credit every test sharing a fixture with its calls
     mo = build_report(alliance(), AS_OF).monthly
     assert list(zip(mo["month"], mo["batch"], strict=True)) == [
         (T("2020-03-01"), "第一批"), (T("2020-04-01"), "第一批"), (T("2020-05-01"), "第一批"),
