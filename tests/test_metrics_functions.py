@@ -236,6 +236,21 @@ def test_savings_and_price_drops_differ_when_big_products_fall_less():
     assert m.mean_price_drop([np.nan]) is None
 
 
+def test_savings_element_wise_when_only_the_baseline_is_an_array():
+    # 10 units at 1.0 against baselines 2.0, 3.0 and unknown: 10 x 1 = 10, 10 x 2 = 20, NaN
+    out = m.savings(10, np.array([2.0, 3.0, np.nan]), 1.0)
+    assert out[:2].tolist() == [10.0, 20.0] and np.isnan(out[2])
+
+
+def test_time_elapsed_keeps_the_index_of_a_series_start():
+    # one period end for two starts (1 and 3 Jan 2020, end 10 Jan): as of 5 Jan, 5/10 and 3/8; the
+    # answer is labelled like the starts given
+    got = m.time_elapsed(date(2020, 1, 5), pd.Series([T("2020-01-01"), T("2020-01-03")], index=[8, 6]),
+                         T("2020-01-10"))
+    assert isinstance(got, pd.Series) and got.index.tolist() == [8, 6]
+    assert got.tolist() == pytest.approx([0.5, 0.375])
+
+
 def test_winning_share():
     assert m.winning_share(300, 400) == 0.75
     assert m.winning_share(0, 0) is None
