@@ -138,6 +138,14 @@ def test_warning_mixed_inputs_and_unknowns():
     assert m.warning(0.8, 1.0, True) is False and m.warning(0.79, 1.0, True) is True
 
 
+def test_warning_of_an_unknown_scalar_completion_is_false():
+    # a completion that is not known (None, NaN, or pandas' NA from a nullable column) never warns,
+    # even in an open window and against a period well under way (0.8 x 0.5 = 0.4)
+    assert m.warning(pd.NA, 0.5, True, 0.8) is False
+    assert m.warning(float("nan"), 0.5, True, 0.8) is False
+    assert m.warning(0.1, pd.NA, True, 0.8) is False
+
+
 def test_warning_window_is_read_as_true_or_false():
     # the window may come as counts of open products or as floats (a level's summed window_open): any
     # non-zero is open, as in the scalar path; completion 0.1 < 0.8 x 0.5 = 0.4 warns where open
