@@ -138,6 +138,24 @@ def test_warning_mixed_inputs_and_unknowns():
     assert m.warning(0.8, 1.0, True) is False and m.warning(0.79, 1.0, True) is True
 
 
+def test_one_side_an_array_the_other_scalar_or_a_list_with_none():
+    # ratio: 1 / [2, 4] = [0.5, 0.25] (the answer takes the shape of either side)
+    assert m.ratio(1.0, np.array([2.0, 4.0])).tolist() == [0.5, 0.25]
+    # behind_schedule: an unknown elapsed (None in a list) is never behind; 0.1 < 0.5 is
+    assert m.behind_schedule(np.array([0.1, 0.1]), [0.5, None]).tolist() == [True, False]
+    # progress_status with only completion an array: 10 bought, 0.1 < 0.5 below, 1.2 > 1 over
+    assert m.progress_status(10, np.array([0.1, 1.2]), 0.5).tolist() == ["below_schedule", "over_purchase"]
+
+
+def test_time_elapsed_of_a_one_day_period():
+    # a period of one day (start = end, 1 day long): on that day it has fully elapsed (1/1), the day
+    # before not at all (0/1); an end before the start is no period (None)
+    day = T("2020-01-01")
+    assert m.time_elapsed(date(2020, 1, 1), day, day) == 1.0
+    assert m.time_elapsed(date(2019, 12, 31), day, day) == 0.0
+    assert m.time_elapsed(date(2020, 1, 1), day, T("2019-12-31")) is None
+
+
 def test_warning_of_an_unknown_scalar_completion_is_false():
     # a completion that is not known (None, NaN, or pandas' NA from a nullable column) never warns,
     # even in an open window and against a period well under way (0.8 x 0.5 = 0.4)
