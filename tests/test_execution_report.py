@@ -175,10 +175,12 @@ def test_json_execution_object_in_order(report):
 COUNT_COLUMNS = [c for c in EXPECTED_COLUMNS if c.endswith("数")]  # the 12 product counts (不含 占比)
 
 
-def test_product_counts_are_whole_numbers_in_the_frame_and_the_json(report):
+def test_product_counts_are_whole_numbers_in_the_frame_and_the_json():
     # a count of products is an integer: 1 zero-purchase product reads 1, not 1.0 (values: the module
-    # docstring, e.g. 零采购 1, 低于序时进度 3, 超量采购 4, 正常 5, 签约 13)
+    # docstring, e.g. 零采购 1, 低于序时进度 3, 超量采购 4, 正常 5, 签约 13). The report is built here, not
+    # taken from the module fixture: mutmut does not credit every test sharing a fixture with its calls
     assert len(COUNT_COLUMNS) == 12
+    report = build_report(alliance(), AS_OF)
     e = report.execution
     record = report.to_json()["execution"][0]
     for col in COUNT_COLUMNS:
@@ -211,6 +213,23 @@ def test_nonwinning_share_setting_applies_to_volume_and_amount():
     # 药02 60/80 = 75% exactly is not above 75% -> 2. Below and over: 药01 is zero purchase -> 0.
     row = build_report(alliance(), AS_OF, Settings(nonwinning_over_share=0.75)).execution.iloc[0]
     assert (row["非中选超量产品数"], row["非中选超额产品数"], row["低于序时进度且非中选超量的产品数"]) == (1, 2, 0)
+
+
+@pytest.mark.parametrize(
+    ("share", "below_and_over"),
+    [
+        (None, 2),  # non-winning above winning: P02 (30 > 20) and P03 (40 > 30); P04 10 < 40 is not over
+        (0.57, 2),  # 药02 30/50 = 0.6 and 药03 40/70 = 0.5714 both above 0.57
+        (0.58, 1),  # 药03 0.5714 no longer above: P02 only
+        (0.6, 0),  # 药02 exactly 0.6 is not above 0.6 (30/50 is the double nearest 0.6, as the literal is)
+    ],
+)
+def test_below_schedule_and_nonwinning_over_needs_both(share, below_and_over):
+    # the below-schedule products are P02, P03, P04 (module docstring); of those, the ones whose drug
+    # is also non-winning over (volume) at the share given
+    row = build_report(alliance(), AS_OF, Settings(nonwinning_over_share=share)).execution.iloc[0]
+    assert row["低于序时进度产品数"] == 3
+    assert row["低于序时进度且非中选超量的产品数"] == below_and_over
 
 
 def test_no_substitutes_list_gives_zero():

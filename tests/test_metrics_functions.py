@@ -60,6 +60,19 @@ def test_progress_status(purchased, completion, elapsed, expected):
     assert vec[0] == expected
 
 
+def test_progress_status_mixed_and_unknown_inputs():
+    # one product (10 bought, completion 0.1) on three days: elapsed 0.5 -> 0.1 < 0.5 below; elapsed
+    # 0.1 -> on schedule to the day, normal; elapsed 0.05 -> ahead, normal. Element-wise as soon as any
+    # argument is an array, like the other metrics
+    assert m.progress_status(10, 0.1, np.array([0.5, 0.1, 0.05])).tolist() == ["below_schedule", "normal", "normal"]
+    # an unknown purchased volume (None in a list, NA in a nullable Series) is nothing bought, as in
+    # the scalar path; completion 1.2 > 1 is over
+    assert m.progress_status([None, 10.0], [None, 0.1], [0.5, 0.5]).tolist() == ["zero_purchase", "below_schedule"]
+    got = m.progress_status(pd.Series([pd.NA, 12.0], dtype="Float64"), pd.Series([pd.NA, 1.2], dtype="Float64"),
+                            pd.Series([0.5, 0.5]))
+    assert got.tolist() == ["zero_purchase", "over_purchase"]
+
+
 @pytest.mark.parametrize(
     ("completion", "elapsed", "behind"),
     [
@@ -123,6 +136,41 @@ def test_warning_mixed_inputs_and_unknowns():
     assert m.warning([None, 0.1], [0.5, 0.5], [True, True], 0.8).tolist() == [False, True]
     # without a factor, metrics.md's 0.8: 0.8 of a finished period is on the threshold, 0.79 under it
     assert m.warning(0.8, 1.0, True) is False and m.warning(0.79, 1.0, True) is True
+
+
+def test_one_side_an_array_the_other_scalar_or_a_list_with_none():
+    # ratio: 1 / [2, 4] = [0.5, 0.25] (the answer takes the shape of either side)
+    assert m.ratio(1.0, np.array([2.0, 4.0])).tolist() == [0.5, 0.25]
+    # behind_schedule: an unknown elapsed (None in a list) is never behind; 0.1 < 0.5 is
+    assert m.behind_schedule(np.array([0.1, 0.1]), [0.5, None]).tolist() == [True, False]
+    # progress_status with only completion an array: 10 bought, 0.1 < 0.5 below, 1.2 > 1 over
+    assert m.progress_status(10, np.array([0.1, 1.2]), 0.5).tolist() == ["below_schedule", "over_purchase"]
+
+
+def test_time_elapsed_of_a_one_day_period():
+    # a period of one day (start = end, 1 day long): on that day it has fully elapsed (1/1), the day
+    # before not at all (0/1); an end before the start is no period (None)
+    day = T("2020-01-01")
+    assert m.time_elapsed(date(2020, 1, 1), day, day) == 1.0
+    assert m.time_elapsed(date(2019, 12, 31), day, day) == 0.0
+    assert m.time_elapsed(date(2020, 1, 1), day, T("2019-12-31")) is None
+
+
+def test_warning_of_an_unknown_scalar_completion_is_false():
+    # a completion that is not known (None, NaN, or pandas' NA from a nullable column) never warns,
+    # even in an open window and against a period well under way (0.8 x 0.5 = 0.4)
+    assert m.warning(pd.NA, 0.5, True, 0.8) is False
+    assert m.warning(float("nan"), 0.5, True, 0.8) is False
+    assert m.warning(0.1, pd.NA, True, 0.8) is False
+
+
+def test_warning_window_is_read_as_true_or_false():
+    # the window may come as counts of open products or as floats (a level's summed window_open): any
+    # non-zero is open, as in the scalar path; completion 0.1 < 0.8 x 0.5 = 0.4 warns where open
+    assert m.warning(0.1, 0.5, 2, 0.8) is True
+    got = m.warning(np.array([0.1, 0.1, 0.1]), np.array([0.5, 0.5, 0.5]), np.array([2, 1, 0]), 0.8)
+    assert got.dtype == bool and got.tolist() == [True, True, False]
+    assert m.warning(np.array([0.1, 0.1]), np.array([0.5, 0.5]), np.array([1.0, 0.0]), 0.8).tolist() == [True, False]
 
 
 def test_warning_window_opens_on_the_first_day_of_the_month():
@@ -212,6 +260,21 @@ def test_savings_and_price_drops_differ_when_big_products_fall_less():
     assert m.savings_rate(saved, 1000 * 10.0 + 100 * 1.0) == pytest.approx(1070 / 10100)
     assert m.savings(10, None, 1.0) is None
     assert m.mean_price_drop([np.nan]) is None
+
+
+def test_savings_element_wise_when_only_the_baseline_is_an_array():
+    # 10 units at 1.0 against baselines 2.0, 3.0 and unknown: 10 x 1 = 10, 10 x 2 = 20, NaN
+    out = m.savings(10, np.array([2.0, 3.0, np.nan]), 1.0)
+    assert out[:2].tolist() == [10.0, 20.0] and np.isnan(out[2])
+
+
+def test_time_elapsed_keeps_the_index_of_a_series_start():
+    # one period end for two starts (1 and 3 Jan 2020, end 10 Jan): as of 5 Jan, 5/10 and 3/8; the
+    # answer is labelled like the starts given
+    got = m.time_elapsed(date(2020, 1, 5), pd.Series([T("2020-01-01"), T("2020-01-03")], index=[8, 6]),
+                         T("2020-01-10"))
+    assert isinstance(got, pd.Series) and got.index.tolist() == [8, 6]
+    assert got.tolist() == pytest.approx([0.5, 0.375])
 
 
 def test_winning_share():

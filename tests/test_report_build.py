@@ -155,6 +155,20 @@ def test_hospitals_products_suppliers(report):
     assert s.loc["乙", "progress_status"] == "zero_purchase"
 
 
+def test_hospitals_without_a_region_form_one_blank_region_with_its_price_drops():
+    # H2 with no region: the blank region is H2's, and its price drops are H2's signed products':
+    # P1 1 - 1.0 / 2.0 = 0.5 and P3 1 - 2.0 / 10.0 = 0.8 -> mean 0.65, max 0.8
+    data = alliance()
+    data.hospitals = data.hospitals.assign(region=data.hospitals["region"].where(data.hospitals["hospital_id"] != "H2"))
+    regions = build_report(data, AS_OF).regions
+    blank = regions[regions["region"].isna()]
+    assert len(blank) == 1 and blank["agreed_volume"].iloc[0] == 600  # 500 of P1 + 100 of P3
+    assert blank["mean_price_drop"].iloc[0] == pytest.approx(0.65)
+    assert blank["max_price_drop"].iloc[0] == pytest.approx(0.8)
+    a = regions.set_index("region").loc["A区"]  # H1: P1 0.5, P2 0.5, P3 0.8
+    assert (a["mean_price_drop"], a["max_price_drop"]) == (pytest.approx(0.6), pytest.approx(0.8))
+
+
 def test_hospital_with_only_nonwinning_purchases_has_share_zero():
     # H2 keeps only its non-winning 阿莫西林 0.25g (n1, 200): winning 0 of 200 -> share exactly 0
     # (a hospital missing from the winning sums counts 0 winning units, not 1); H1 buys only winning
@@ -206,6 +220,20 @@ def test_overdue_monthly_and_warnings(report):
     assert mo["purchased_volume"].sum() == 870
     assert any("零采购" in w for w in report.warnings)
     assert any("逾期" in w and "overdue" in w for w in report.warnings)
+
+
+def test_monthly_rows_are_labelled_by_the_first_day_of_their_month():
+    # from the module docstring: batch 1 bought 300 in March (o1), 100 in April (o4), 300 in May (o2),
+    # nothing in June, and was paid 100 (15 Apr), 300 (20 May), 200 (20 Jun); batch 2 bought 150 in
+    # May (o3) and 20 in June (o5); the 10 Jul payment is after as-of. Built here, not from the module
+    # fixture: mutmut does not credit every test sharing a fixture with its calls
+    mo = build_report(alliance(), AS_OF).monthly
+    assert list(zip(mo["month"], mo["batch"], strict=True)) == [
+        (T("2020-03-01"), "第一批"), (T("2020-04-01"), "第一批"), (T("2020-05-01"), "第一批"),
+        (T("2020-05-01"), "第二批"), (T("2020-06-01"), "第一批"), (T("2020-06-01"), "第二批"),
+    ]
+    assert mo["purchased_volume"].tolist() == [300, 100, 300, 150, 0, 20]
+    assert mo["paid_amount"].tolist() == [0, 100, 300, 0, 200, 0]
 
 
 def test_retained_savings_by_grade():
