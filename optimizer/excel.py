@@ -152,7 +152,10 @@ def _widths(ws: Worksheet, cols: list[Col], frame: pd.DataFrame) -> None:
         texts = [col.header, *(str(v) for v in frame[col.source].head(200) if not _blank(v))]
         width = max(sum(2 if ord(ch) > 0x2E80 else 1 for ch in t) for t in texts) + 2
         letter = get_column_letter(j)
-        ws.column_dimensions[letter].width = max(ws.column_dimensions[letter].width or 0, min(width, 40), 8)
+        # an earlier table on the sheet may have widened the column; a column not yet touched has no
+        # width of its own (openpyxl would report its default 13 and defeat the floor of 8)
+        before = ws.column_dimensions[letter].width if letter in ws.column_dimensions else 0
+        ws.column_dimensions[letter].width = max(before or 0, min(width, 40), 8)
 
 
 def _table_sheet(wb: Workbook, title: str, frame: pd.DataFrame, cols: list[Col]) -> Worksheet:

@@ -261,14 +261,25 @@ def test_readme_sheet_is_two_columns_wide():
 
 
 def test_column_widths_count_cjk_characters_double():
-    """Width = longest text + 2, a CJK character counting 2 and any other 1, at most 40 (and never
-    below 13: _widths keeps the larger of the column's width and its own, and openpyxl starts at 13).
+    """Width = longest text + 2, a CJK character counting 2 and any other 1, at least 8 and at most 40.
 
-    分配方案, column 分配量(最小单位): 分配量 6 + "(" 1 + 最小单位 8 + ")" 1 = 16, longer than any value
-    ("60.0" = 4): 16 + 2 = 18. Column 中选单价(元): 中选单价 8 + "(" 1 + 元 2 + ")" 1 = 12: 14.
-    Column 是否切换企业: 12: 14."""
+    分配方案: 规格: header 规格 = 4, longest value "0.5g" = 4: 4 + 2 = 6, raised to the floor 8.
+    机构编码: header 8 ("H1" = 2): 10, below openpyxl's default width 13 and kept (not widened to 13).
+    分配量(最小单位): 分配量 6 + "(" 1 + 最小单位 8 + ")" 1 = 16, longer than any value ("60.0" = 4): 18.
+    中选单价(元): 中选单价 8 + "(" 1 + 元 2 + ")" 1 = 12: 14. 是否切换企业: 12: 14."""
     ws = read(make_plan(), inp=make_input())["分配方案"]
-    assert [c.value for c in ws[1]][6:10] == ["分配量(最小单位)", "中选单价(元)", "金额(元)", "是否切换企业"]
+    header = [c.value for c in ws[1]]
+    assert header[0] == "机构编码" and header[4] == "规格"
+    assert header[6:10] == ["分配量(最小单位)", "中选单价(元)", "金额(元)", "是否切换企业"]
+    assert ws.column_dimensions["A"].width == 10
+    assert ws.column_dimensions["E"].width == 8
     assert ws.column_dimensions["G"].width == 18
     assert ws.column_dimensions["H"].width == 14
     assert ws.column_dimensions["J"].width == 14
+
+
+def test_a_wider_table_above_keeps_its_column_width():
+    """On 求解信息 the label/value pairs come first (column A at least 18), then the per-drug table,
+    whose 通用名 would want only 10: column A stays 18."""
+    ws = read(make_plan())["求解信息"]
+    assert ws.column_dimensions["A"].width == 18
