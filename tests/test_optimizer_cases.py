@@ -456,3 +456,12 @@ def test_from_dataset_keeps_backup_rows_shaped_as_offers() -> None:
     inp = PlanInput.from_dataset(ds)
     assert inp.offers["supplier"].tolist() == ["S1"] and inp.backups["supplier"].tolist() == ["D"]
     assert list(inp.backups.columns) == list(offers.columns) and inp.backups.index.tolist() == [0]
+
+
+def test_settings_errors_solve_nothing_and_say_so_in_the_timings() -> None:
+    # K = 0 stops every drug before any solve: no solve time at all, and the plan says why.
+    inp = make([("H1", 100, None)], [{"supplier": "S1", "unit_price": 1.0}], {"H1": "东区"})
+    plan = allocate(inp, PlanSettings(ratio=0.5, max_suppliers=0))
+    assert plan.status == PlanStatus.INFEASIBLE and "max suppliers per hospital must be at least 1" in plan.reason
+    assert plan.timings["solve"] == 0.0 and plan.timings["read"] == 0.0
+    assert [(d.build_time, d.solve_time) for d in plan.drugs] == [(0.0, 0.0)]
