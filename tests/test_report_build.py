@@ -355,3 +355,24 @@ def test_levels_add_up_on_a_synthetic_alliance(seed):
     assert 0 <= t["on_time_rate"] <= 1 and 0 <= t["winning_share"] <= 1
     assert r.monthly["purchased_volume"].sum() == pytest.approx(t["purchased_volume"])
     json.dumps(r.to_json(), allow_nan=False)
+
+
+def test_supplier_winning_share(report):
+    # 甲 wins P1 (阿莫西林: 300 + 300 + 100 by as-of) and P3 (氨氯地平: 150 + 20) = 870 units; all purchases of
+    # those two drugs add the non-winning n1 (200 of 阿莫西林 0.25g): 900 + 170 = 1070 -> 870 / 1070
+    s = report.suppliers.set_index("supplier")
+    assert s.loc["甲", "winning_share"] == pytest.approx(870 / 1070)
+
+
+def test_prepay_warning_of_a_hospital_without_a_name():
+    # H9 has no name: the line shows its code and nothing in place of the name. 0.1 < the default
+    # 30% minimum -> warned; 10.00% and 30.00% are _pct's two decimals
+    from procurement.report import _prepay_warnings
+
+    hospitals = pd.DataFrame(
+        {"hospital_id": ["H9"], "hospital_name": [None], "agreed_amount": [1000.0], "prepaid_share": [0.1]}
+    )
+    transfers = pd.DataFrame({"kind": ["prepay"]})
+    assert _prepay_warnings(hospitals, transfers, Settings()) == [
+        "H9 : 医保预付比例 10.00% 低于 30.00% / prepaid share 10.00% below 30.00%"
+    ]
