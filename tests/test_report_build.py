@@ -376,3 +376,13 @@ def test_prepay_warning_of_a_hospital_without_a_name():
     assert _prepay_warnings(hospitals, transfers, Settings()) == [
         "H9 : 医保预付比例 10.00% 低于 30.00% / prepaid share 10.00% below 30.00%"
     ]
+
+
+def test_batch_warning_line_shows_completion_and_time_elapsed():
+    # only H1 buys 300 of P1: 第一批 (agreed 1000 + 200 + 500 = 1700) is at 300 / 1700 = 17.65%, behind
+    # 0.8 x its time elapsed 182 / 366 = 49.73% (as of 30 Jun, sixth month: the warning window is open)
+    rows = [dict(order_id="o1", date=T("2020-03-01"), hospital_id="H1", product_id="P1", quantity=300.0, winning=True)]
+    r = build_report(alliance(purchase_rows=rows, payment_rows=[]), AS_OF)
+    assert "第一批: 采购完成率 17.65% 落后于序时进度 49.73% / batch 第一批: completion 17.65% behind time elapsed 49.73%" in (
+        r.warnings
+    )
