@@ -466,3 +466,34 @@ def test_every_column_of_a_level_is_a_labelled_figure_or_a_key(report, level):
     assert {c for c in frame.columns if c not in METRIC_LABELS_ZH} <= UNLABELLED[level]
     for col in ("prepaid_amount", "prepay_offset", "prepay_balance", "prepaid_share"):
         assert frame[col].isna().all()
+
+
+def test_supplier_winning_share(report):
+    # 甲 wins P1 (阿莫西林: 300 + 300 + 100 by as-of) and P3 (氨氯地平: 150 + 20) = 870 units; all purchases of
+    # those two drugs add the non-winning n1 (200 of 阿莫西林 0.25g): 900 + 170 = 1070 -> 870 / 1070
+    s = report.suppliers.set_index("supplier")
+    assert s.loc["甲", "winning_share"] == pytest.approx(870 / 1070)
+
+
+def test_prepay_warning_of_a_hospital_without_a_name():
+    # H9 has no name: the line shows its code and nothing in place of the name. 0.1 < the default
+    # 30% minimum -> warned; 10.00% and 30.00% are _pct's two decimals
+    from procurement.report import _prepay_warnings
+
+    hospitals = pd.DataFrame(
+        {"hospital_id": ["H9"], "hospital_name": [None], "agreed_amount": [1000.0], "prepaid_share": [0.1]}
+    )
+    transfers = pd.DataFrame({"kind": ["prepay"]})
+    assert _prepay_warnings(hospitals, transfers, Settings()) == [
+        "H9 : 医保预付比例 10.00% 低于 30.00% / prepaid share 10.00% below 30.00%"
+    ]
+
+
+def test_batch_warning_line_shows_completion_and_time_elapsed():
+    # only H1 buys 300 of P1: 第一批 (agreed 1000 + 200 + 500 = 1700) is at 300 / 1700 = 17.65%, behind
+    # 0.8 x its time elapsed 182 / 366 = 49.73% (as of 30 Jun, sixth month: the warning window is open)
+    rows = [dict(order_id="o1", date=T("2020-03-01"), hospital_id="H1", product_id="P1", quantity=300.0, winning=True)]
+    r = build_report(alliance(purchase_rows=rows, payment_rows=[]), AS_OF)
+    assert "第一批: 采购完成率 17.65% 落后于序时进度 49.73% / batch 第一批: completion 17.65% behind time elapsed 49.73%" in (
+        r.warnings
+    )
