@@ -487,6 +487,12 @@ def test_prepay_warning_of_a_hospital_without_a_name():
     assert _prepay_warnings(hospitals, transfers, Settings()) == [
         "H9 : 医保预付比例 10.00% 低于 30.00% / prepaid share 10.00% below 30.00%"
     ]
+    # the hospitals level holds names as pandas' string dtype: a missing name is pd.NA, whose truth value
+    # raises (it did: `name or ''` made the report command exit 1 for a nameless hospital below 30%)
+    hospitals["hospital_name"] = pd.Series([pd.NA], dtype="string")
+    assert _prepay_warnings(hospitals, transfers, Settings()) == [
+        "H9 : 医保预付比例 10.00% 低于 30.00% / prepaid share 10.00% below 30.00%"
+    ]
 
 
 def test_batch_warning_line_shows_completion_and_time_elapsed():
