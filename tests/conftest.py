@@ -40,7 +40,6 @@ elif os.environ.get("CI"):
     settings.load_profile("ci")
 
 
-
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Under mutmut, the fastest test files first, and the fastest tests first within a file.
 
