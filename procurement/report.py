@@ -639,18 +639,13 @@ SCORECARD_COLUMNS = [
 ]
 
 
-def _text(value: object) -> str:
-    """A label for a message: blank for a missing one (None, NaN or pandas' NA, whose truth is ambiguous)."""
-    return "" if value is None or pd.isna(value) else str(value)
-
-
 def _prepay_warnings(hospitals: pd.DataFrame, transfers: pd.DataFrame, settings: Settings) -> list[str]:
     """Hospitals whose prepaid share is below the policy's, once the bureau's prepayments are loaded."""
     if not (len(transfers) and (transfers["kind"] == "prepay").any()):
         return []
     low = hospitals[(hospitals["agreed_amount"] > 0)
                     & (hospitals["prepaid_share"].fillna(0.0) < settings.prepay_share_min)]
-    return [f"{h['hospital_id']} {_text(h.get('hospital_name'))}: 医保预付比例 {_pct(h['prepaid_share'] or 0.0)} "
+    return [f"{h['hospital_id']} {_plain(h.get('hospital_name')) or ''}: 医保预付比例 {_pct(h['prepaid_share'] or 0.0)} "
             f"低于 {_pct(settings.prepay_share_min)} / prepaid share {_pct(h['prepaid_share'] or 0.0)} below "
             f"{_pct(settings.prepay_share_min)}" for _, h in low.iterrows()]
 
