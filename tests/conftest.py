@@ -55,8 +55,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     took = json.loads(stats.read_text()).get("duration_by_test", {})
     per_file: dict[str, float] = {}
     for item in items:
-        per_file[item.nodeid.split("::")[0]] = per_file.get(item.nodeid.split("::")[0], 0.0) + took.get(item.nodeid, 0.0)
-    items.sort(key=lambda item: (per_file[item.nodeid.split("::")[0]], item.nodeid.split("::")[0], took.get(item.nodeid, 0.0)))
+        per_file[item.path.name] = per_file.get(item.path.name, 0.0) + took.get(item.nodeid, 0.0)
+    items.sort(key=lambda item: (per_file[item.path.name], item.path.name, took.get(item.nodeid, 0.0)))
 
 
 FAST_BCRYPT_ROUNDS = 4  # bcrypt's lowest cost: accounts made in tests hash in a millisecond
