@@ -300,8 +300,6 @@ def retained_savings(capped_savings: ArrayLike, grade: ArrayLike, settings: Sett
         if capped_savings is None or pd.isna(capped_savings):
             return None
         return float(capped_savings) * settings.fund_share * shares.get(grade, 0.0)
-    savings = np.asarray(capped_savings, dtype="float64")
-    # one grade for many savings (or one saving, many grades): the grade side is broadcast first
-    grades = np.broadcast_to(np.asarray(grade, dtype=object), np.broadcast_shapes(savings.shape, np.shape(grade)))
-    g = pd.Series(grades.ravel()).map(shares).fillna(0.0).to_numpy(dtype="float64").reshape(grades.shape)
-    return _like(capped_savings, savings * settings.fund_share * g)
+    # ravel: a single grade for many savings is one share, which numpy then broadcasts over them
+    g = pd.Series(np.asarray(grade, dtype=object).ravel()).map(shares).fillna(0.0).to_numpy(dtype="float64")
+    return _like(capped_savings, np.asarray(capped_savings, dtype="float64") * settings.fund_share * g)
